@@ -2,3 +2,5 @@
 //!
 //! A passenger scans the seat code, gets a session that ends with the trip,
 //! and reads the excerpts that publishers allow on this line.
+
+pub mod data_dir;
