@@ -3,4 +3,17 @@
 //! A passenger scans the seat code, gets a session that ends with the trip,
 //! and reads the excerpts that publishers allow on this line.
 
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
 pub mod data_dir;
+pub mod error;
+pub mod http;
+pub mod lang;
+pub mod metrics;
+pub mod server;
+pub mod service;
+pub mod sessions;
+pub mod telemetry;

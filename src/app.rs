@@ -1,0 +1,102 @@
+//! The application: shared state, the router, and background tasks.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+
+use crate::accounts::Accounts;
+use crate::config::Config;
+use crate::data_dir::DataDir;
+use crate::metrics::Metrics;
+use crate::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
+
+/// Everything a request may need, built once at start.
+pub struct App {
+    /// The configuration in force.
+    pub config: Config,
+    /// Durable state.
+    pub data: DataDir,
+    /// Passenger sessions.
+    pub sessions: SessionStore,
+    /// Publishers, operators and API keys.
+    pub accounts: Accounts,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+}
+
+/// The state handlers receive: a cheap clone of the one `App`.
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// How often durable state changed by another process (the admin CLI) is re-read.
+const RELOAD_EVERY: Duration = Duration::from_millis(500);
+
+impl App {
+    /// Builds the application from its configuration: opens the data
+    /// directory and the session store, starts background tasks, and returns
+    /// the router with every route and layer. Tests call this too.
+    pub async fn build(config: Config) -> anyhow::Result<(Router, AppState)> {
+        let data = DataDir::open(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        let sessions = match &config.redis_url {
+            Some(url) => SessionStore::Redis(RedisStore::new(RedisStoreConfig {
+                url: url.clone(),
+                prefix: "trajet:".into(),
+                timeout: config.redis_timeout,
+            })?),
+            None => SessionStore::Memory(MemoryStore::new()),
+        };
+        Self::build_with_sessions(config, data, sessions).await
+    }
+
+    /// Like `build`, with a given session store (tests isolate Redis by key prefix).
+    pub async fn build_with_sessions(
+        config: Config,
+        data: DataDir,
+        sessions: SessionStore,
+    ) -> anyhow::Result<(Router, AppState)> {
+        let accounts = Accounts::open(data.root())?;
+        let app = App {
+            config,
+            data,
+            sessions,
+            accounts,
+            metrics: Metrics::new(),
+        };
+        let state = AppState(Arc::new(app));
+        tokio::spawn(reload_task(Arc::downgrade(&state.0)));
+        let router = crate::http::router(state.clone());
+        Ok((router, state))
+    }
+
+    /// Re-reads what another process may have changed in the data directory.
+    fn reload(&self) {
+        if let Err(e) = self.accounts.reload_if_changed() {
+            tracing::warn!(error = %format!("{e:#}"), "reloading accounts failed; keeping the previous ones");
+        }
+    }
+}
+
+async fn reload_task(app: std::sync::Weak<App>) {
+    let mut tick = tokio::time::interval(RELOAD_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(app) = app.upgrade() else { return };
+        // File reads are small but blocking: keep them off the async workers.
+        let _ = tokio::task::spawn_blocking(move || app.reload()).await;
+    }
+}

@@ -1,0 +1,65 @@
+//! The only readers of publisher and operator credentials.
+//!
+//! Handlers take an `Operator` or a `Publisher` argument; the extractor checks
+//! `Authorization: Bearer {api key}` against the hashed keys and answers
+//! `401 unauthorized` (problem+json) when it is missing, wrong or revoked, and
+//! `403 forbidden` when the key belongs to the other role.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::accounts::{Account, Role};
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// An authenticated operator (rail company staff).
+#[derive(Debug, Clone)]
+pub struct Operator(pub Account);
+
+/// An authenticated publisher partner.
+#[derive(Debug, Clone)]
+pub struct Publisher(pub Account);
+
+fn account_for(parts: &Parts, state: &AppState, role: Role) -> Result<Account, AppError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(key) = header.and_then(|v| {
+        v.strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+    }) else {
+        return Err(AppError::unauthorized(
+            "unauthorized",
+            "Send your API key as `Authorization: Bearer <key>`.",
+        ));
+    };
+    let account = state.accounts.authenticate(key.trim()).ok_or_else(|| {
+        AppError::unauthorized(
+            "unauthorized",
+            "This API key is not valid or has been revoked.",
+        )
+    })?;
+    if account.role != role {
+        return Err(AppError::forbidden(
+            "forbidden",
+            "This API key does not give access to this part of the API.",
+        ));
+    }
+    Ok(account)
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        account_for(parts, state, Role::Operator).map(Operator)
+    }
+}
+
+impl FromRequestParts<AppState> for Publisher {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        account_for(parts, state, Role::Publisher).map(Publisher)
+    }
+}

@@ -1,0 +1,143 @@
+//! The `trajet` command line: `serve` (default), `admin`, `import`, `check-config`.
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::{self, Role};
+use crate::app::App;
+use crate::config::Config;
+
+/// trajet: a reading service for trains.
+#[derive(Debug, Parser)]
+#[command(name = "trajet", version, about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve,
+    /// Explain every setting and its value, then check the data directory and Redis.
+    CheckConfig,
+    /// Manage publishers, operators, API keys and signing keys.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+/// Administration subcommands; they work on the same data directory as a
+/// running service, which picks changes up within a second.
+#[derive(Debug, Subcommand)]
+pub enum Admin {
+    /// Create an operator (or reuse one with that name) and print a new API key on the last line.
+    CreateOperator {
+        /// The operator's name.
+        name: String,
+    },
+    /// Create a publisher (or reuse one with that name) and print a new API key on the last line.
+    CreatePublisher {
+        /// The publisher's name.
+        name: String,
+    },
+    /// Revoke an API key by its id (the part after `trj_`, before the next `_`).
+    RevokeKey {
+        /// The key id.
+        key_id: String,
+    },
+}
+
+/// Runs the command line (the whole program but the telemetry set-up).
+pub async fn run(
+    cli: Cli,
+    config: Config,
+    explained: Vec<crate::config::Explained>,
+) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::CheckConfig => check_config(config, explained).await,
+        Command::Admin(admin) => run_admin(admin, &config),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let limits = config.http.clone();
+    let (router, state) = App::build(config).await?;
+    tracing::info!(
+        listen = %state.config.listen,
+        public_url = %state.config.public_url,
+        sessions = state.sessions.backend(),
+        data_dir = %state.data.root().display(),
+        "trajet is serving"
+    );
+    crate::server::serve(listener, router, limits, crate::server::shutdown_signal()).await;
+    Ok(())
+}
+
+async fn check_config(
+    config: Config,
+    explained: Vec<crate::config::Explained>,
+) -> anyhow::Result<()> {
+    println!(
+        "{:<30} {:<36} {:<12} {}",
+        "setting (file key)", "value", "from", "meaning (environment variable)"
+    );
+    for e in &explained {
+        println!(
+            "{:<30} {:<36} {:<12} {} ({})",
+            e.key, e.value, e.source, e.help, e.env
+        );
+    }
+    crate::data_dir::DataDir::open(&config.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "the data directory {} cannot be used: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    println!("\ndata directory {} is usable", config.data_dir.display());
+    let (_, state) = App::build(config).await?;
+    match state.sessions.ping().await {
+        Ok(()) => println!("session store ({}) answers", state.sessions.backend()),
+        Err(e) => anyhow::bail!(
+            "session store ({}) does not answer: {e}",
+            state.sessions.backend()
+        ),
+    }
+    Ok(())
+}
+
+fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
+    let dir = &config.data_dir;
+    match admin {
+        Admin::CreateOperator { name } | Admin::CreatePublisher { name }
+            if name.trim().is_empty() =>
+        {
+            anyhow::bail!("the name must not be empty")
+        }
+        Admin::CreateOperator { name } => print_new_key(accounts::create_account_with_key(
+            dir,
+            Role::Operator,
+            &name,
+        )?),
+        Admin::CreatePublisher { name } => print_new_key(accounts::create_account_with_key(
+            dir,
+            Role::Publisher,
+            &name,
+        )?),
+        Admin::RevokeKey { key_id } => {
+            accounts::revoke_key(dir, &key_id)?;
+            println!("revoked key {key_id}");
+        }
+    }
+    Ok(())
+}
+
+fn print_new_key((account, key): (accounts::Account, String)) {
+    println!("{:?} {} ({})", account.role, account.id, account.name);
+    println!("Keep this API key now; it is shown only once:");
+    println!("{key}");
+}

@@ -1,0 +1,482 @@
+//! Settings from a TOML file (`TRAJET_CONFIG`) and the environment, with
+//! defaults that run locally. `trajet check-config` prints every setting, its
+//! value, where the value came from and what it does.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// A value that must never reach a log, an error or a debug print.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    /// Wraps a secret value.
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogFormat::Human => "human",
+            LogFormat::Json => "json",
+        })
+    }
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "human" => Ok(Self::Human),
+            "json" => Ok(Self::Json),
+            other => Err(format!("expected \"human\" or \"json\", got {other:?}")),
+        }
+    }
+}
+
+/// Limits and timeouts of the HTTP server.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// A client must send a request's headers within this time.
+    pub header_timeout: Duration,
+    /// A keep-alive connection with no traffic for this long is closed.
+    pub idle_timeout: Duration,
+    /// A request body must arrive within this time.
+    pub body_timeout: Duration,
+    /// Open connections above this are refused at accept.
+    pub max_connections: usize,
+    /// Largest body of an ordinary JSON request.
+    pub json_body_limit: usize,
+    /// Largest EPUB or GTFS upload.
+    pub upload_limit: usize,
+}
+
+/// Everything trajet reads at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// Durable state: catalog, trips, accounts, keys.
+    pub data_dir: PathBuf,
+    /// Base URL printed in seat codes, without a trailing slash.
+    pub public_url: String,
+    /// Redis for sessions; in-memory sessions when unset.
+    pub redis_url: Option<Secret<String>>,
+    /// Whether cookies carry the `Secure` flag.
+    pub cookie_secure: bool,
+    /// Log output format.
+    pub log_format: LogFormat,
+    /// Folder of the sample catalog loaded on first start.
+    pub sample_catalog: PathBuf,
+    /// Folder of the web pages (reader, consoles) served under `/static`.
+    pub static_dir: PathBuf,
+    /// A trip's window opens this long before departure.
+    pub window_before: Duration,
+    /// A trip's window closes this long after arrival.
+    pub window_after: Duration,
+    /// How many sessions one seat code may open over its window.
+    pub sessions_per_seat_code: u32,
+    /// Connection and response timeout of each Redis call.
+    pub redis_timeout: Duration,
+    /// `Retry-After` sent while the session store is unavailable.
+    pub retry_after: Duration,
+    /// Memory budget for chapters kept hot in memory.
+    pub chapter_cache_bytes: usize,
+    /// HTTP server limits.
+    pub http: HttpLimits,
+}
+
+/// One line of `trajet check-config`.
+#[derive(Debug, Clone)]
+pub struct Explained {
+    /// Key in the TOML file.
+    pub key: &'static str,
+    /// Environment variable that overrides the file.
+    pub env: &'static str,
+    /// The value in force (secrets masked).
+    pub value: String,
+    /// Where the value came from: default, file or environment.
+    pub source: &'static str,
+    /// What the setting does.
+    pub help: &'static str,
+}
+
+/// Reads settings from the file, then the environment, then defaults.
+struct Loader<'a> {
+    file: toml::Table,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    explained: Vec<Explained>,
+}
+
+impl Loader<'_> {
+    fn get<T>(
+        &mut self,
+        key: &'static str,
+        env: &'static str,
+        default: T,
+        help: &'static str,
+    ) -> anyhow::Result<T>
+    where
+        T: FromStr + fmt::Display,
+        T::Err: fmt::Display,
+    {
+        self.get_as(key, env, default, help, false)
+    }
+
+    fn get_as<T>(
+        &mut self,
+        key: &'static str,
+        env: &'static str,
+        default: T,
+        help: &'static str,
+        secret: bool,
+    ) -> anyhow::Result<T>
+    where
+        T: FromStr + fmt::Display,
+        T::Err: fmt::Display,
+    {
+        let (raw, source) = if let Some(v) = (self.env)(env) {
+            (Some(v), "environment")
+        } else if let Some(v) = self.file.get(key) {
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (Some(text), "file")
+        } else {
+            (None, "default")
+        };
+        let value = match raw {
+            Some(raw) => raw
+                .trim()
+                .parse::<T>()
+                .map_err(|e| anyhow::anyhow!("setting `{key}` ({env}): {e}"))?,
+            None => default,
+        };
+        let shown = if secret {
+            "***".to_owned()
+        } else {
+            value.to_string()
+        };
+        self.explained.push(Explained {
+            key,
+            env,
+            value: shown,
+            source,
+            help,
+        });
+        Ok(value)
+    }
+
+    fn get_optional_secret(
+        &mut self,
+        key: &'static str,
+        env: &'static str,
+        help: &'static str,
+    ) -> anyhow::Result<Option<Secret<String>>> {
+        let raw: String = self.get_as(key, env, String::new(), help, true)?;
+        if raw.is_empty() {
+            if let Some(last) = self.explained.last_mut() {
+                last.value = "(unset)".into();
+            }
+            return Ok(None);
+        }
+        Ok(Some(Secret::new(raw)))
+    }
+}
+
+impl Config {
+    /// Loads the configuration from `TRAJET_CONFIG` (if set) and the process environment.
+    pub fn load() -> anyhow::Result<(Self, Vec<Explained>)> {
+        Self::load_from(&|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Loads the configuration with an explicit environment (tests use this).
+    pub fn load_from(
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<(Self, Vec<Explained>)> {
+        let file = match env("TRAJET_CONFIG") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading the configuration file {path}"))?;
+                text.parse::<toml::Table>()
+                    .with_context(|| format!("parsing the configuration file {path}"))?
+            }
+            None => toml::Table::new(),
+        };
+        let mut l = Loader {
+            file,
+            env,
+            explained: Vec::new(),
+        };
+        let listen: SocketAddr = l.get(
+            "listen",
+            "TRAJET_LISTEN",
+            "127.0.0.1:8080".parse()?,
+            "address the HTTP server binds",
+        )?;
+        let data_dir: String = l.get(
+            "data_dir",
+            "TRAJET_DATA_DIR",
+            "./data".to_owned(),
+            "durable state: catalog, trips, accounts, signing keys",
+        )?;
+        let public_url: String = l.get(
+            "public_url",
+            "TRAJET_PUBLIC_URL",
+            format!("http://{listen}"),
+            "base URL printed in seat codes (default: from the listen address)",
+        )?;
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!(
+                "setting `public_url` (TRAJET_PUBLIC_URL): must start with http:// or https://, got {public_url:?}"
+            );
+        }
+        let redis_url = l.get_optional_secret(
+            "redis_url",
+            "REDIS_URL",
+            "Redis for sessions; unset: sessions in memory",
+        )?;
+        let local = is_local_plain_http(&public_url);
+        let cookie_secure: bool = l.get(
+            "cookie_secure",
+            "TRAJET_COOKIE_SECURE",
+            !local,
+            "Secure flag on cookies (off by default only for plain-http localhost)",
+        )?;
+        let log_format: LogFormat = l.get_as(
+            "log_format",
+            "TRAJET_LOG_FORMAT",
+            LogFormat::Human,
+            "log output: human or json",
+            false,
+        )?;
+        let sample_catalog: String = l.get(
+            "sample_catalog",
+            "TRAJET_SAMPLE_CATALOG",
+            "./catalog".to_owned(),
+            "sample catalog loaded on first start",
+        )?;
+        let static_dir: String = l.get(
+            "static_dir",
+            "TRAJET_STATIC_DIR",
+            "./static".to_owned(),
+            "web pages: reader and consoles",
+        )?;
+        let before: u64 = l.get(
+            "window_before_minutes",
+            "TRAJET_WINDOW_BEFORE_MINUTES",
+            30,
+            "a trip's window opens this many minutes before departure",
+        )?;
+        let after: u64 = l.get(
+            "window_after_minutes",
+            "TRAJET_WINDOW_AFTER_MINUTES",
+            15,
+            "a trip's window closes this many minutes after arrival",
+        )?;
+        let sessions_per_seat_code: u32 = l.get(
+            "sessions_per_seat_code",
+            "TRAJET_SESSIONS_PER_SEAT_CODE",
+            3,
+            "sessions one seat code may open over its window",
+        )?;
+        let redis_ms: u64 = l.get(
+            "redis_timeout_ms",
+            "TRAJET_REDIS_TIMEOUT_MS",
+            500,
+            "connect and response timeout of each Redis call",
+        )?;
+        let retry_after: u64 = l.get(
+            "retry_after_seconds",
+            "TRAJET_RETRY_AFTER_SECONDS",
+            5,
+            "Retry-After sent while the session store is down",
+        )?;
+        let cache_mib: usize = l.get(
+            "chapter_cache_mib",
+            "TRAJET_CHAPTER_CACHE_MIB",
+            64,
+            "memory budget for chapters kept hot in memory",
+        )?;
+        let header_s: u64 = l.get(
+            "http_header_timeout_seconds",
+            "TRAJET_HTTP_HEADER_TIMEOUT_SECONDS",
+            10,
+            "a client must send its headers within this time",
+        )?;
+        let idle_s: u64 = l.get(
+            "http_idle_timeout_seconds",
+            "TRAJET_HTTP_IDLE_TIMEOUT_SECONDS",
+            75,
+            "idle keep-alive connections are closed after this",
+        )?;
+        let body_s: u64 = l.get(
+            "http_body_timeout_seconds",
+            "TRAJET_HTTP_BODY_TIMEOUT_SECONDS",
+            60,
+            "a request body must arrive within this time",
+        )?;
+        let max_connections: usize = l.get(
+            "http_max_connections",
+            "TRAJET_HTTP_MAX_CONNECTIONS",
+            10_000,
+            "open connections above this are refused",
+        )?;
+        let json_kib: usize = l.get(
+            "json_body_limit_kib",
+            "TRAJET_JSON_BODY_LIMIT_KIB",
+            64,
+            "largest ordinary JSON request body",
+        )?;
+        let upload_mib: usize = l.get(
+            "upload_limit_mib",
+            "TRAJET_UPLOAD_LIMIT_MIB",
+            50,
+            "largest EPUB or GTFS upload",
+        )?;
+        let config = Config {
+            listen,
+            data_dir: data_dir.into(),
+            public_url,
+            redis_url,
+            cookie_secure,
+            log_format,
+            sample_catalog: sample_catalog.into(),
+            static_dir: static_dir.into(),
+            window_before: Duration::from_secs(before * 60),
+            window_after: Duration::from_secs(after * 60),
+            sessions_per_seat_code,
+            redis_timeout: Duration::from_millis(redis_ms.max(1)),
+            retry_after: Duration::from_secs(retry_after.max(1)),
+            chapter_cache_bytes: cache_mib << 20,
+            http: HttpLimits {
+                header_timeout: Duration::from_secs(header_s.max(1)),
+                idle_timeout: Duration::from_secs(idle_s.max(1)),
+                body_timeout: Duration::from_secs(body_s.max(1)),
+                max_connections: max_connections.max(1),
+                json_body_limit: json_kib << 10,
+                upload_limit: upload_mib << 20,
+            },
+        };
+        Ok((config, l.explained))
+    }
+
+    /// A configuration for tests: a given data directory, in-memory sessions, no sample catalog.
+    pub fn for_tests(data_dir: impl Into<PathBuf>) -> Self {
+        let env = |name: &str| match name {
+            "TRAJET_SAMPLE_CATALOG" => Some(String::new()),
+            _ => None,
+        };
+        let (mut config, _) = Self::load_from(&env).expect("default configuration is valid");
+        config.data_dir = data_dir.into();
+        config.sample_catalog = PathBuf::new();
+        config.static_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static");
+        config
+    }
+}
+
+fn is_local_plain_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    let host = if rest.starts_with('[') {
+        rest.split(']').next().unwrap_or("").trim_start_matches('[')
+    } else {
+        host
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "::1") || host.starts_with("127.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> anyhow::Result<(Config, Vec<Explained>)> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_from(&move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_run_locally_with_memory_sessions_and_insecure_cookies() {
+        let (config, _) = load(&[]).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert!(config.redis_url.is_none());
+        assert!(!config.cookie_secure);
+    }
+
+    #[test]
+    fn public_https_url_turns_secure_cookies_on() {
+        let (config, _) = load(&[("TRAJET_PUBLIC_URL", "https://lire.example-rail.fr/")]).unwrap();
+        assert_eq!(config.public_url, "https://lire.example-rail.fr");
+        assert!(config.cookie_secure);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trajet.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nsessions_per_seat_code = 5\n",
+        )
+        .unwrap();
+        let p = path.to_str().unwrap();
+        let (config, explained) =
+            load(&[("TRAJET_CONFIG", p), ("TRAJET_LISTEN", "127.0.0.1:9100")]).unwrap();
+        assert_eq!(config.listen.port(), 9100);
+        assert_eq!(config.sessions_per_seat_code, 5);
+        let k = explained
+            .iter()
+            .find(|e| e.key == "sessions_per_seat_code")
+            .unwrap();
+        assert_eq!(k.source, "file");
+    }
+
+    #[test]
+    fn redis_url_never_prints() {
+        let (config, explained) = load(&[("REDIS_URL", "redis://:hunter2@127.0.0.1/")]).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        assert!(explained.iter().all(|e| !e.value.contains("hunter2")));
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting() {
+        let err = load(&[("TRAJET_LISTEN", "not an address")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("TRAJET_LISTEN"), "{err}");
+    }
+}

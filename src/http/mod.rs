@@ -1,0 +1,260 @@
+//! The HTTP layer shared by every route: router assembly, the request
+//! middleware (request id, logs, metrics, body limits, error rendering,
+//! security headers), wrapped extractors and error pages.
+
+pub mod extract;
+pub mod pages;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::timeout::RequestBodyTimeoutLayer;
+use tracing::Instrument;
+
+use crate::app::AppState;
+use crate::error::{AppError, Problem, RenderedError, problem_response};
+use crate::lang::Lang;
+use crate::metrics::{RequestLabels, RouteLabels, StoreLabels};
+
+/// Every route of the service, with the layers every request goes through.
+pub fn router(state: AppState) -> Router {
+    let body_timeout = state.config.http.body_timeout;
+    Router::new()
+        .merge(crate::service::router(&state))
+        .fallback(|| async { AppError::not_found("There is nothing at this address.") })
+        // Body size is enforced by `around_request` (by route, before reading).
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            around_request,
+        ))
+        .with_state(state)
+}
+
+/// A request's id: from a trusted proxy's `x-request-id` when well formed, else new.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn request_id(headers: &HeaderMap) -> String {
+    let incoming = headers.get("x-request-id").and_then(|v| v.to_str().ok());
+    match incoming {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            id.to_owned()
+        }
+        _ => format!("{:016x}", rand::random::<u64>()),
+    }
+}
+
+/// Whether a path answers machines (problem+json) rather than people (HTML pages).
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path.starts_with("/opds/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Upload routes accept large bodies; every other route a small JSON body.
+fn body_limit(state: &AppState, path: &str) -> usize {
+    let uploads = path.starts_with("/api/v1/publisher/titles")
+        || path.starts_with("/api/v1/operator/trips/import");
+    if uploads {
+        state.config.http.upload_limit
+    } else {
+        state.config.http.json_body_limit
+    }
+}
+
+async fn around_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request_id(request.headers());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let api = is_api_path(&path);
+    let lang = if api {
+        Lang::En
+    } else {
+        Lang::from_headers(request.headers())
+    };
+    let span = tracing::info_span!("request", request_id = %id, %method, %route);
+
+    let limit = body_limit(&state, &path);
+    let mut response = match declared_length(request.headers()) {
+        Some(length) if length > limit as u64 => too_large(&path, limit),
+        _ => {
+            let (mut parts, body) = request.into_parts();
+            parts.extensions.insert(RequestId(id.clone()));
+            let body = Body::new(http_body_util::Limited::new(body, limit));
+            next.run(Request::from_parts(parts, body))
+                .instrument(span.clone())
+                .await
+        }
+    };
+
+    response = render_error(&state, response, api, lang, &id, &span);
+    set_default_headers(response.headers_mut(), &id);
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route: route.clone(),
+            method,
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&RouteLabels { route })
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+fn too_large(path: &str, limit: usize) -> Response {
+    let code = if path.starts_with("/api/v1/publisher") || path.contains("/import") {
+        "upload-too-large"
+    } else {
+        "body-too-large"
+    };
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        code,
+        format!(
+            "The request body is larger than the limit of {} bytes for this route.",
+            limit
+        ),
+    )
+    .into_response()
+}
+
+/// Renders any error response in the request's format, with its request id,
+/// and logs internal causes (the one place errors are logged).
+fn render_error(
+    state: &AppState,
+    response: Response,
+    api: bool,
+    lang: Lang,
+    id: &str,
+    span: &tracing::Span,
+) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let rendered = response.extensions().get::<RenderedError>().cloned();
+    let mut problem = match rendered {
+        Some(RenderedError { problem, cause }) => {
+            let _enter = span.enter();
+            if let Some(cause) = cause {
+                if problem.code == "session-store-unavailable" {
+                    state
+                        .metrics
+                        .store_errors
+                        .get_or_create(&StoreLabels {
+                            backend: state.sessions.backend().into(),
+                        })
+                        .inc();
+                    tracing::warn!(%cause, "session store unavailable");
+                } else {
+                    tracing::error!(%cause, "internal error");
+                }
+            }
+            problem
+        }
+        None if is_rendered_by_us(response.headers()) => return response,
+        None => generic_problem(status),
+    };
+    if problem.code == "session-store-unavailable" {
+        problem.retry_after = Some(state.config.retry_after);
+    }
+    if status.is_client_error() {
+        tracing::debug!(parent: span, status = status.as_u16(), code = problem.code, "client error");
+    }
+    if api {
+        problem_response(&problem, Some(id))
+    } else {
+        pages::error_page(&problem, lang, id)
+    }
+}
+
+fn is_rendered_by_us(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/problem+json") || ct.starts_with("text/html"))
+}
+
+/// A problem for an error response that axum or a tower layer produced by itself.
+fn generic_problem(status: StatusCode) -> Problem {
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not-found", "There is nothing at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "This address does not accept this HTTP method.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "body-too-large",
+            "The request body is larger than this route accepts.",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "request-timeout",
+            "The request body did not arrive in time.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported-media-type",
+            "The request body has a content type this route does not accept.",
+        ),
+        s if s.is_server_error() => (
+            "internal-error",
+            "Something went wrong on our side. Try again.",
+        ),
+        _ => ("bad-request", "The request could not be understood."),
+    };
+    AppError::new(status, code, detail).problem()
+}
+
+fn set_default_headers(headers: &mut HeaderMap, id: &str) {
+    let defaults: [(&str, &str); 5] = [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "SAMEORIGIN"),
+        ("cross-origin-opener-policy", "same-origin"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'",
+        ),
+    ];
+    for (name, value) in defaults {
+        if !headers.contains_key(name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(id) {
+        headers.insert("x-request-id", v);
+    }
+}

@@ -1,0 +1,134 @@
+//! Prometheus metrics (`GET /metrics`).
+
+use std::sync::Mutex;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Labels of a served request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// The route pattern, e.g. `/api/v1/titles/{id}/chapters/{n}`.
+    pub route: String,
+    /// HTTP method.
+    pub method: String,
+    /// Response status code.
+    pub status: u16,
+}
+
+/// Labels of a route's latency.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    /// The route pattern.
+    pub route: String,
+}
+
+/// Labels of a session store failure.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StoreLabels {
+    /// Which backend failed.
+    pub backend: String,
+}
+
+/// Labels of a product event (scan outcomes, ingestion results…).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// The outcome, e.g. `opened`, `seat-code-invalid`.
+    pub outcome: String,
+}
+
+/// Every metric trajet exports.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    /// Requests served, by route, method and status.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Request latency by route, in seconds.
+    pub latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    /// Session store errors by backend.
+    pub store_errors: Family<StoreLabels, Counter>,
+    /// Seat code scans by outcome.
+    pub scans: Family<OutcomeLabels, Counter>,
+    /// EPUB ingestions by outcome (`live` or a problem code).
+    pub ingestions: Family<OutcomeLabels, Counter>,
+    /// Chapters served to passengers.
+    pub chapters_served: Counter,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+    ])
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("trajet");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let store_errors = Family::<StoreLabels, Counter>::default();
+        let scans = Family::<OutcomeLabels, Counter>::default();
+        let ingestions = Family::<OutcomeLabels, Counter>::default();
+        let chapters_served = Counter::default();
+        registry.register("http_requests", "HTTP requests served", requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
+        registry.register(
+            "session_store_errors",
+            "Session store calls that failed or timed out",
+            store_errors.clone(),
+        );
+        registry.register("scans", "Seat code scans by outcome", scans.clone());
+        registry.register(
+            "ingestions",
+            "EPUB ingestions by outcome",
+            ingestions.clone(),
+        );
+        registry.register(
+            "chapters_served",
+            "Chapters served to passengers",
+            chapters_served.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+            store_errors,
+            scans,
+            ingestions,
+            chapters_served,
+        }
+    }
+
+    /// Counts one outcome in a family.
+    pub fn count(family: &Family<OutcomeLabels, Counter>, outcome: &str) {
+        family
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        prometheus_client::encoding::text::encode(&mut out, &registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,53 @@
+//! Service routes: liveness, readiness, metrics, and the static web pages.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// `/healthz`, `/readyz`, `/metrics`, `/` and `/static/…`.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let static_dir = &state.config.static_dir;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route_service("/", ServeFile::new(static_dir.join("index.html")))
+        .nest_service(
+            "/static",
+            ServeDir::new(static_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+}
+
+/// The process is alive.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The session store answers and the data directory is there.
+async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    state.sessions.ping().await?;
+    if !state.data.root().is_dir() {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "the data directory {} is gone",
+            state.data.root().display()
+        )));
+    }
+    Ok("ready\n")
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut response = (StatusCode::OK, state.metrics.render()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}

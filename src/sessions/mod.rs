@@ -1,0 +1,211 @@
+//! Passenger sessions: one store with two real backends.
+//!
+//! In memory by default (no configuration), Redis when `REDIS_URL` is set.
+//! Every key a session owns expires at the same absolute instant, the end of
+//! the trip's window; extending a trip moves it forward, never backward.
+//! With Redis the store fails closed: an unreachable Redis is an error
+//! (answered `503`), never a silent fallback to memory.
+
+mod memory;
+mod redis;
+
+use std::fmt;
+
+use rand::TryRngCore;
+use serde::{Deserialize, Serialize};
+
+pub use memory::MemoryStore;
+pub use redis::{RedisStore, RedisStoreConfig};
+
+/// Random 128-bit session id from the OS CSPRNG, shown as 32 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId([u8; 16]);
+
+impl SessionId {
+    /// A fresh unpredictable id.
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut bytes)
+            .expect("the OS random source is available");
+        Self(bytes)
+    }
+
+    /// Parses the 32-hex-digit form; anything else is not a session id.
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.len() != 32 {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
+            let hex = std::str::from_utf8(chunk).ok()?;
+            bytes[i] = u8::from_str_radix(hex, 16).ok()?;
+        }
+        Some(Self(bytes))
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SessionId {
+    // A session id is a bearer credential: logs get a prefix only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({:02x}{:02x}…)", self.0[0], self.0[1])
+    }
+}
+
+/// A passenger's reading session for one trip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The session id (the cookie value).
+    #[serde(skip)]
+    pub id: Option<SessionId>,
+    /// The trip this session reads on.
+    pub trip_id: u32,
+    /// The seat code that opened it (an opaque key: trip, car, seat).
+    pub seat_code: String,
+    /// When it was opened, Unix seconds.
+    pub opened_at: i64,
+    /// When it ends, Unix seconds (end of the trip's window).
+    pub expires_at: i64,
+}
+
+/// Result of trying to open a session with a seat code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// The session exists now.
+    Opened,
+    /// The seat code has already opened its allowed number of sessions.
+    SeatCodeExhausted,
+}
+
+/// Result of saving reading progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// The document is stored.
+    Saved,
+    /// A newer document is stored already; this one was dropped.
+    Stale,
+    /// The session no longer exists.
+    NoSession,
+}
+
+/// The session store could not answer in time.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// The session store, chosen by configuration.
+#[derive(Clone)]
+pub enum SessionStore {
+    /// In-process store, the embedded default.
+    Memory(MemoryStore),
+    /// Redis, shared by every instance.
+    Redis(RedisStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            SessionStore::Memory($store) => $call,
+            SessionStore::Redis($store) => $call.await,
+        }
+    };
+}
+
+impl SessionStore {
+    /// A short name of the backend, for logs and `check-config`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            SessionStore::Memory(_) => "memory",
+            SessionStore::Redis(_) => "redis",
+        }
+    }
+
+    /// Opens `session` under id `id` if its seat code has opened fewer than
+    /// `cap` sessions so far; atomic under concurrency.
+    pub async fn open(
+        &self,
+        id: SessionId,
+        session: &Session,
+        cap: u32,
+    ) -> Result<Opened, StoreError> {
+        dispatch!(self, s => s.open(id, session, cap))
+    }
+
+    /// The live session with this id, if any.
+    pub async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        dispatch!(self, s => s.get(id))
+    }
+
+    /// Moves the expiry of every session of a trip (and their data) to
+    /// `expires_at` if that is later; returns how many sessions are live.
+    pub async fn extend_trip(&self, trip_id: u32, expires_at: i64) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.extend_trip(trip_id, expires_at))
+    }
+
+    /// Ends every session of a trip at once; returns how many were live.
+    pub async fn end_trip(&self, trip_id: u32) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.end_trip(trip_id))
+    }
+
+    /// How many sessions of a trip are live.
+    pub async fn live_sessions(&self, trip_id: u32) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.live_sessions(trip_id))
+    }
+
+    /// The progress document saved for a title in a session.
+    pub async fn progress(&self, id: SessionId, title: &str) -> Result<Option<String>, StoreError> {
+        dispatch!(self, s => s.progress(id, title))
+    }
+
+    /// Saves a progress document stamped `modified` (ms); an older stamp than
+    /// the stored one is refused so queued saves can be replayed in any order.
+    pub async fn save_progress(
+        &self,
+        id: SessionId,
+        title: &str,
+        modified: i64,
+        document: &str,
+    ) -> Result<Saved, StoreError> {
+        dispatch!(self, s => s.save_progress(id, title, modified, document))
+    }
+
+    /// Adds `by` to a per-session counter (expires with the session); returns
+    /// the new value, or `None` when the session no longer exists.
+    pub async fn incr_counter(
+        &self,
+        id: SessionId,
+        name: &str,
+        by: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, s => s.incr_counter(id, name, by))
+    }
+
+    /// Checks the store answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.ping())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_round_trip_and_reject_other_text() {
+        let id = SessionId::random();
+        assert_eq!(SessionId::parse(&id.to_string()), Some(id));
+        assert_eq!(SessionId::parse("zz"), None);
+        assert_eq!(SessionId::parse(&"g".repeat(32)), None);
+        assert_ne!(SessionId::random(), SessionId::random());
+        assert!(!format!("{id:?}").contains(&id.to_string()));
+    }
+}
