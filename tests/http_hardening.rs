@@ -1,0 +1,86 @@
+//! The server stays responsive under slow clients and refuses oversized bodies
+//! before reading them.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::TestApp;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_header_dribblers_do_not_stop_normal_requests_and_are_cut_off() {
+    let app = TestApp::with_config(None, |c| c.http.header_timeout = Duration::from_secs(2)).await;
+    let addr = app.spawn_server().await;
+
+    // 200 clients that send a header byte now and then, never finishing.
+    let mut dribblers = Vec::new();
+    for _ in 0..200 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+        dribblers.push(s);
+    }
+    let dribbling = tokio::spawn(async move {
+        let started = Instant::now();
+        let mut closed_after = Vec::new();
+        for mut s in dribblers {
+            let mut buf = [0u8; 256];
+            // Keep dribbling until the server closes us (bounded).
+            loop {
+                if s.write_all(b"a").await.is_err() {
+                    break;
+                }
+                match tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) => break,
+                    Ok(Ok(_)) => break, // a 408/400 answer, then close
+                    Err(_) => {}
+                }
+                assert!(started.elapsed() < Duration::from_secs(20), "a dribbler was never cut off");
+            }
+            closed_after.push(started.elapsed());
+        }
+        closed_after
+    });
+
+    let client = reqwest::Client::new();
+    for _ in 0..50 {
+        let started = Instant::now();
+        let response = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(2), "a normal request waited {:?}", started.elapsed());
+    }
+    let closed_after = dribbling.await.unwrap();
+    assert_eq!(closed_after.len(), 200);
+    let last = closed_after.iter().max().unwrap();
+    assert!(*last < Duration::from_secs(10), "every dribbler was closed after the header timeout (last at {last:?})");
+}
+
+#[tokio::test]
+async fn oversized_body_gets_413_before_it_is_sent() {
+    let app = TestApp::new(None).await;
+    let addr = app.spawn_server().await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    // Declare 100 MB but send none of it: the answer must come anyway.
+    s.write_all(b"POST /api/v1/operator/trips HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n").await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.expect("answered without the body").unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("application/problem+json"), "{head}");
+    assert!(head.contains("body-too-large"), "{head}");
+}
+
+#[tokio::test]
+async fn silent_connections_are_closed_after_the_idle_timeout() {
+    let app = TestApp::with_config(None, |c| {
+        c.http.idle_timeout = Duration::from_secs(1);
+        c.http.header_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let addr = app.spawn_server().await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.expect("closed by the server").unwrap_or(0);
+    assert_eq!(n, 0);
+}

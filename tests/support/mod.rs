@@ -1,0 +1,199 @@
+//! Test harness: a real `redis-server` per test binary, and the app built
+//! in-process or on a real socket. Every test isolates its Redis keys by prefix.
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use trajet::app::{App, AppState};
+use trajet::config::{Config, Secret};
+use trajet::data_dir::DataDir;
+use trajet::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
+
+/// A private `redis-server` on a free loopback port, killed on drop.
+pub struct RedisServer {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts a server; panics with a clear message when `redis-server` is missing.
+    pub fn start() -> Self {
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = RedisServer { port, dir, child: None };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed to run these tests (scripts/test.sh installs it)");
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    /// Waits until the server accepts connections and answers PING.
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(client) = redis::Client::open(self.url())
+                && let Ok(mut c) = client.get_connection_with_timeout(Duration::from_millis(200))
+                && redis::cmd("PING").query::<String>(&mut c).is_ok()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    /// `redis://127.0.0.1:{port}/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("server running").id();
+        let status = Command::new("kill").args([signal, &pid.to_string()]).status().unwrap();
+        assert!(status.success(), "kill {signal} failed");
+    }
+
+    /// `kill -9`: the server is gone at once.
+    pub fn kill(&mut self) {
+        self.signal("-KILL");
+        if let Some(mut child) = self.child.take() {
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port (after `kill`).
+    pub fn restart(&mut self) {
+        self.spawn();
+    }
+
+    /// `SIGSTOP`: the server hangs with its sockets open.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// `SIGCONT`: the server answers again.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    /// A synchronous connection for inspecting keys.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url()).unwrap().get_connection().unwrap()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-CONT", &child.id().to_string()]).status();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A free loopback port (bound then released).
+pub fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+static PREFIX: AtomicU32 = AtomicU32::new(0);
+
+/// A key prefix unique to this test process and call.
+pub fn unique_prefix() -> String {
+    format!("test{}-{}:", std::process::id(), PREFIX.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Which session store a test runs against.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Memory,
+    Redis,
+}
+
+/// A Redis store on `server` under a fresh key prefix.
+pub fn redis_store(server: &RedisServer, prefix: &str, timeout: Duration) -> SessionStore {
+    SessionStore::Redis(
+        RedisStore::new(RedisStoreConfig { url: Secret::new(server.url()), prefix: prefix.to_owned(), timeout }).unwrap(),
+    )
+}
+
+/// The app under test, with its data directory.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    pub prefix: String,
+}
+
+impl TestApp {
+    /// Builds the app with in-memory sessions, or Redis sessions on `redis`.
+    pub async fn new(redis: Option<&RedisServer>) -> Self {
+        Self::with_config(redis, |_| {}).await
+    }
+
+    /// Builds the app after letting the test adjust the configuration.
+    pub async fn with_config(redis: Option<&RedisServer>, adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_tests(dir.path());
+        config.redis_timeout = Duration::from_millis(300);
+        adjust(&mut config);
+        let prefix = unique_prefix();
+        let sessions = match redis {
+            Some(server) => redis_store(server, &prefix, config.redis_timeout),
+            None => SessionStore::Memory(MemoryStore::new()),
+        };
+        let data = DataDir::open(dir.path()).unwrap();
+        let (router, state) = App::build_with_sessions(config, data, sessions).await.unwrap();
+        TestApp { router, state, dir, prefix }
+    }
+
+    /// Serves the app on `127.0.0.1:0`; the listener is ready once bound.
+    pub async fn spawn_server(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = self.router.clone();
+        let limits = self.state.config.http.clone();
+        tokio::spawn(trajet::server::serve(listener, router, limits, std::future::pending()));
+        addr
+    }
+
+    /// The data directory.
+    pub fn data_path(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+}
+
+/// Sends one request through the router in-process.
+pub async fn send(router: &Router, request: axum::http::Request<axum::body::Body>) -> axum::response::Response {
+    use tower::ServiceExt;
+    router.clone().oneshot(request).await.unwrap()
+}
+
+/// Reads a whole response body.
+pub async fn body_bytes(response: axum::response::Response) -> Vec<u8> {
+    use http_body_util::BodyExt;
+    response.into_body().collect().await.unwrap().to_bytes().to_vec()
+}
+
+/// Reads a JSON response body.
+pub async fn body_json(response: axum::response::Response) -> serde_json::Value {
+    serde_json::from_slice(&body_bytes(response).await).unwrap()
+}
