@@ -18,7 +18,9 @@ async fn slow_header_dribblers_do_not_stop_normal_requests_and_are_cut_off() {
     let mut dribblers = Vec::new();
     for _ in 0..200 {
         let mut s = TcpStream::connect(addr).await.unwrap();
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .await
+            .unwrap();
         dribblers.push(s);
     }
     let dribbling = tokio::spawn(async move {
@@ -36,7 +38,10 @@ async fn slow_header_dribblers_do_not_stop_normal_requests_and_are_cut_off() {
                     Ok(Ok(_)) => break, // a 408/400 answer, then close
                     Err(_) => {}
                 }
-                assert!(started.elapsed() < Duration::from_secs(20), "a dribbler was never cut off");
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "a dribbler was never cut off"
+                );
             }
             closed_after.push(started.elapsed());
         }
@@ -46,14 +51,25 @@ async fn slow_header_dribblers_do_not_stop_normal_requests_and_are_cut_off() {
     let client = reqwest::Client::new();
     for _ in 0..50 {
         let started = Instant::now();
-        let response = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+        let response = client
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
-        assert!(started.elapsed() < Duration::from_secs(2), "a normal request waited {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a normal request waited {:?}",
+            started.elapsed()
+        );
     }
     let closed_after = dribbling.await.unwrap();
     assert_eq!(closed_after.len(), 200);
     let last = closed_after.iter().max().unwrap();
-    assert!(*last < Duration::from_secs(10), "every dribbler was closed after the header timeout (last at {last:?})");
+    assert!(
+        *last < Duration::from_secs(10),
+        "every dribbler was closed after the header timeout (last at {last:?})"
+    );
 }
 
 #[tokio::test]
@@ -64,7 +80,10 @@ async fn oversized_body_gets_413_before_it_is_sent() {
     // Declare 100 MB but send none of it: the answer must come anyway.
     s.write_all(b"POST /api/v1/operator/trips HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n").await.unwrap();
     let mut buf = vec![0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.expect("answered without the body").unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("answered without the body")
+        .unwrap();
     let head = String::from_utf8_lossy(&buf[..n]);
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     assert!(head.contains("application/problem+json"), "{head}");
@@ -81,6 +100,9 @@ async fn silent_connections_are_closed_after_the_idle_timeout() {
     let addr = app.spawn_server().await;
     let mut s = TcpStream::connect(addr).await.unwrap();
     let mut buf = [0u8; 16];
-    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await.expect("closed by the server").unwrap_or(0);
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("closed by the server")
+        .unwrap_or(0);
     assert_eq!(n, 0);
 }

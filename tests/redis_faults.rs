@@ -13,10 +13,17 @@ use trajet::sessions::{Session, SessionId};
 
 async fn readyz(app: &TestApp) -> (StatusCode, Duration, Option<String>) {
     let started = Instant::now();
-    let response = send(&app.router, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    let response = send(
+        &app.router,
+        Request::get("/readyz").body(Body::empty()).unwrap(),
+    )
+    .await;
     let elapsed = started.elapsed();
     let status = response.status();
-    let retry = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
     if status != StatusCode::OK {
         let problem = body_json(response).await;
         assert_eq!(problem["code"], "session-store-unavailable");
@@ -32,7 +39,10 @@ async fn wait_until_ready(app: &TestApp) {
         if readyz(app).await.0 == StatusCode::OK {
             return;
         }
-        assert!(Instant::now() < deadline, "trajet did not recover after Redis came back");
+        assert!(
+            Instant::now() < deadline,
+            "trajet did not recover after Redis came back"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -43,7 +53,13 @@ async fn killed_redis_answers_503_quickly_then_recovers_by_itself() {
     let app = TestApp::new(Some(&redis)).await;
     assert_eq!(readyz(&app).await.0, StatusCode::OK);
     let id = SessionId::random();
-    let s = Session { id: None, trip_id: 1, seat_code: "1/0/1".into(), opened_at: 0, expires_at: 4_000_000_000 };
+    let s = Session {
+        id: None,
+        trip_id: 1,
+        seat_code: "1/0/1".into(),
+        opened_at: 0,
+        expires_at: 4_000_000_000,
+    };
     app.state.sessions.open(id, &s, 3).await.unwrap();
 
     redis.kill();
@@ -58,7 +74,10 @@ async fn killed_redis_answers_503_quickly_then_recovers_by_itself() {
 
     redis.restart();
     wait_until_ready(&app).await;
-    assert_eq!(app.state.sessions.get(SessionId::random()).await.unwrap(), None);
+    assert_eq!(
+        app.state.sessions.get(SessionId::random()).await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
@@ -81,7 +100,10 @@ async fn hung_redis_answers_503_after_the_timeout_then_recovers() {
     for call in calls {
         let (failed, elapsed) = call.await.unwrap();
         assert!(failed, "a hung Redis is an error");
-        assert!(elapsed < Duration::from_secs(3), "no request hangs: took {elapsed:?}");
+        assert!(
+            elapsed < Duration::from_secs(3),
+            "no request hangs: took {elapsed:?}"
+        );
     }
     let (status, elapsed, _) = readyz(&app).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -97,8 +119,16 @@ async fn service_starts_while_redis_is_down_and_serves_once_it_is_up() {
     redis.kill();
     let app = TestApp::new(Some(&redis)).await;
     assert_eq!(readyz(&app).await.0, StatusCode::SERVICE_UNAVAILABLE);
-    let health = send(&app.router, Request::get("/healthz").body(Body::empty()).unwrap()).await;
-    assert_eq!(health.status(), StatusCode::OK, "the process is alive even without Redis");
+    let health = send(
+        &app.router,
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "the process is alive even without Redis"
+    );
     redis.restart();
     wait_until_ready(&app).await;
 }

@@ -10,11 +10,20 @@ use support::{RedisServer, redis_store, unique_prefix};
 use trajet::sessions::{MemoryStore, Opened, Saved, Session, SessionId, SessionStore};
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn session(trip_id: u32, seat: &str, expires_in: i64) -> Session {
-    Session { id: None, trip_id, seat_code: seat.to_owned(), opened_at: now(), expires_at: now() + expires_in }
+    Session {
+        id: None,
+        trip_id,
+        seat_code: seat.to_owned(),
+        opened_at: now(),
+        expires_at: now() + expires_in,
+    }
 }
 
 struct Fixture {
@@ -26,20 +35,31 @@ struct Fixture {
 
 impl Fixture {
     fn memory() -> Self {
-        Fixture { store: SessionStore::Memory(MemoryStore::new()), server: None, prefix: String::new() }
+        Fixture {
+            store: SessionStore::Memory(MemoryStore::new()),
+            server: None,
+            prefix: String::new(),
+        }
     }
     fn redis() -> Self {
         let server = RedisServer::start();
         let prefix = unique_prefix();
         let store = redis_store(&server, &prefix, Duration::from_secs(2));
-        Fixture { store, server: Some(server), prefix }
+        Fixture {
+            store,
+            server: Some(server),
+            prefix,
+        }
     }
 
     /// Every Redis key of this fixture has an expiry (memory: nothing to check).
     fn assert_every_key_expires(&self) {
         let Some(server) = &self.server else { return };
         let mut c = server.connection();
-        let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{}*", self.prefix)).query(&mut c).unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.prefix))
+            .query(&mut c)
+            .unwrap();
         assert!(!keys.is_empty(), "the operations wrote keys");
         for key in keys {
             let ttl: i64 = redis::cmd("TTL").arg(&key).query(&mut c).unwrap();
@@ -79,14 +99,20 @@ async fn an_opened_session_can_be_read_back(f: Fixture) {
     let s = session(7, "7/0/12", 600);
     assert_eq!(f.store.open(id, &s, 3).await.unwrap(), Opened::Opened);
     let read = f.store.get(id).await.unwrap().expect("session is live");
-    assert_eq!((read.trip_id, read.seat_code.as_str(), read.expires_at), (7, "7/0/12", s.expires_at));
+    assert_eq!(
+        (read.trip_id, read.seat_code.as_str(), read.expires_at),
+        (7, "7/0/12", s.expires_at)
+    );
     assert_eq!(read.id, Some(id));
     assert_eq!(f.store.live_sessions(7).await.unwrap(), 1);
 }
 
 async fn an_unknown_session_id_reads_nothing(f: Fixture) {
     assert_eq!(f.store.get(SessionId::random()).await.unwrap(), None);
-    assert_eq!(f.store.progress(SessionId::random(), "t1").await.unwrap(), None);
+    assert_eq!(
+        f.store.progress(SessionId::random(), "t1").await.unwrap(),
+        None
+    );
 }
 
 async fn extending_a_trip_moves_expiry_forward_never_backward(f: Fixture) {
@@ -95,13 +121,22 @@ async fn extending_a_trip_moves_expiry_forward_never_backward(f: Fixture) {
     f.store.open(id, &s, 3).await.unwrap();
     f.store.save_progress(id, "t1", 1, "{}").await.unwrap();
     assert_eq!(f.store.extend_trip(3, s.expires_at + 100).await.unwrap(), 1);
-    assert_eq!(f.store.get(id).await.unwrap().unwrap().expires_at, s.expires_at + 100);
+    assert_eq!(
+        f.store.get(id).await.unwrap().unwrap().expires_at,
+        s.expires_at + 100
+    );
     // An earlier arrival never shortens a session.
     f.store.extend_trip(3, s.expires_at - 50).await.unwrap();
-    assert_eq!(f.store.get(id).await.unwrap().unwrap().expires_at, s.expires_at + 100);
+    assert_eq!(
+        f.store.get(id).await.unwrap().unwrap().expires_at,
+        s.expires_at + 100
+    );
     if let Some(server) = &f.server {
         let mut c = server.connection();
-        for key in [format!("{}s:{id}", f.prefix), format!("{}s:{id}:p", f.prefix)] {
+        for key in [
+            format!("{}s:{id}", f.prefix),
+            format!("{}s:{id}:p", f.prefix),
+        ] {
             let at: i64 = redis::cmd("EXPIRETIME").arg(&key).query(&mut c).unwrap();
             assert_eq!(at, s.expires_at + 100, "{key} follows the extension");
         }
@@ -111,10 +146,16 @@ async fn extending_a_trip_moves_expiry_forward_never_backward(f: Fixture) {
 async fn ending_a_trip_ends_its_sessions_only(f: Fixture) {
     let ids: Vec<SessionId> = (0..3).map(|_| SessionId::random()).collect();
     for (i, id) in ids.iter().enumerate() {
-        f.store.open(*id, &session(1, &format!("1/0/{i}"), 600), 3).await.unwrap();
+        f.store
+            .open(*id, &session(1, &format!("1/0/{i}"), 600), 3)
+            .await
+            .unwrap();
     }
     let other = SessionId::random();
-    f.store.open(other, &session(2, "2/0/1", 600), 3).await.unwrap();
+    f.store
+        .open(other, &session(2, "2/0/1", 600), 3)
+        .await
+        .unwrap();
     assert_eq!(f.store.end_trip(1).await.unwrap(), 3);
     for id in ids {
         assert_eq!(f.store.get(id).await.unwrap(), None);
@@ -122,7 +163,13 @@ async fn ending_a_trip_ends_its_sessions_only(f: Fixture) {
     assert_eq!(f.store.live_sessions(1).await.unwrap(), 0);
     assert!(f.store.get(other).await.unwrap().is_some());
     // The seat codes of an ended trip start from zero if the trip is reopened.
-    assert_eq!(f.store.open(SessionId::random(), &session(1, "1/0/0", 600), 1).await.unwrap(), Opened::Opened);
+    assert_eq!(
+        f.store
+            .open(SessionId::random(), &session(1, "1/0/0", 600), 1)
+            .await
+            .unwrap(),
+        Opened::Opened
+    );
 }
 
 async fn activation_cap_holds_exactly_under_64_concurrent_scans(f: Fixture) {
@@ -143,27 +190,81 @@ async fn activation_cap_holds_exactly_under_64_concurrent_scans(f: Fixture) {
     assert_eq!(opened, 3, "exactly K sessions, never K+1");
     assert_eq!(f.store.live_sessions(9).await.unwrap(), 3);
     // Another seat code of the same trip is not affected.
-    assert_eq!(f.store.open(SessionId::random(), &session(9, "9/2/42", 600), 3).await.unwrap(), Opened::Opened);
+    assert_eq!(
+        f.store
+            .open(SessionId::random(), &session(9, "9/2/42", 600), 3)
+            .await
+            .unwrap(),
+        Opened::Opened
+    );
 }
 
 async fn a_stale_progress_save_never_overwrites_a_newer_one(f: Fixture) {
     let id = SessionId::random();
-    f.store.open(id, &session(4, "4/0/1", 600), 3).await.unwrap();
-    assert_eq!(f.store.save_progress(id, "t1", 2_000, r#"{"v":2}"#).await.unwrap(), Saved::Saved);
-    assert_eq!(f.store.save_progress(id, "t1", 1_000, r#"{"v":1}"#).await.unwrap(), Saved::Stale);
-    assert_eq!(f.store.progress(id, "t1").await.unwrap().as_deref(), Some(r#"{"v":2}"#));
-    assert_eq!(f.store.save_progress(id, "t1", 3_000, r#"{"v":3}"#).await.unwrap(), Saved::Saved);
-    assert_eq!(f.store.progress(id, "t1").await.unwrap().as_deref(), Some(r#"{"v":3}"#));
+    f.store
+        .open(id, &session(4, "4/0/1", 600), 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store
+            .save_progress(id, "t1", 2_000, r#"{"v":2}"#)
+            .await
+            .unwrap(),
+        Saved::Saved
+    );
+    assert_eq!(
+        f.store
+            .save_progress(id, "t1", 1_000, r#"{"v":1}"#)
+            .await
+            .unwrap(),
+        Saved::Stale
+    );
+    assert_eq!(
+        f.store.progress(id, "t1").await.unwrap().as_deref(),
+        Some(r#"{"v":2}"#)
+    );
+    assert_eq!(
+        f.store
+            .save_progress(id, "t1", 3_000, r#"{"v":3}"#)
+            .await
+            .unwrap(),
+        Saved::Saved
+    );
+    assert_eq!(
+        f.store.progress(id, "t1").await.unwrap().as_deref(),
+        Some(r#"{"v":3}"#)
+    );
     assert_eq!(f.store.progress(id, "t2").await.unwrap(), None);
-    assert_eq!(f.store.save_progress(SessionId::random(), "t1", 1, "{}").await.unwrap(), Saved::NoSession);
+    assert_eq!(
+        f.store
+            .save_progress(SessionId::random(), "t1", 1, "{}")
+            .await
+            .unwrap(),
+        Saved::NoSession
+    );
 }
 
 async fn counters_belong_to_a_live_session(f: Fixture) {
     let id = SessionId::random();
-    f.store.open(id, &session(5, "5/0/1", 600), 3).await.unwrap();
-    assert_eq!(f.store.incr_counter(id, "opened:t1", 1).await.unwrap(), Some(1));
-    assert_eq!(f.store.incr_counter(id, "opened:t1", 2).await.unwrap(), Some(3));
-    assert_eq!(f.store.incr_counter(SessionId::random(), "opened:t1", 1).await.unwrap(), None);
+    f.store
+        .open(id, &session(5, "5/0/1", 600), 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.incr_counter(id, "opened:t1", 1).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        f.store.incr_counter(id, "opened:t1", 2).await.unwrap(),
+        Some(3)
+    );
+    assert_eq!(
+        f.store
+            .incr_counter(SessionId::random(), "opened:t1", 1)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn every_key_has_an_expiry_after_every_operation(f: Fixture) {
@@ -171,7 +272,10 @@ async fn every_key_has_an_expiry_after_every_operation(f: Fixture) {
     let s = session(6, "6/1/1", 300);
     f.store.open(id, &s, 1).await.unwrap();
     f.assert_every_key_expires();
-    assert_eq!(f.store.open(SessionId::random(), &s, 1).await.unwrap(), Opened::SeatCodeExhausted);
+    assert_eq!(
+        f.store.open(SessionId::random(), &s, 1).await.unwrap(),
+        Opened::SeatCodeExhausted
+    );
     f.assert_every_key_expires();
     f.store.save_progress(id, "t1", 1, "{}").await.unwrap();
     f.store.incr_counter(id, "c", 1).await.unwrap();
@@ -202,7 +306,10 @@ async fn memory_extension_survives_the_old_expiry() {
     store.open(id, &s, 3).await.unwrap();
     store.extend_trip(1, s.expires_at + 600).await.unwrap();
     tokio::time::advance(Duration::from_secs(120)).await;
-    assert!(store.get(id).await.unwrap().is_some(), "still live after the old end");
+    assert!(
+        store.get(id).await.unwrap().is_some(),
+        "still live after the old end"
+    );
 }
 
 #[tokio::test]
@@ -214,7 +321,10 @@ async fn redis_sessions_expire_at_the_end_of_the_window() {
     // EXAT has one-second resolution: poll (bounded) until Redis expires the key.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while f.store.get(id).await.unwrap().is_some() {
-        assert!(std::time::Instant::now() < deadline, "the session outlived its expiry");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session outlived its expiry"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -1,6 +1,9 @@
 //! Test harness: a real `redis-server` per test binary, and the app built
 //! in-process or on a real socket. Every test isolates its Redis keys by prefix.
-#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::PathBuf;
@@ -26,20 +29,35 @@ impl RedisServer {
     pub fn start() -> Self {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
-        let mut server = RedisServer { port, dir, child: None };
+        let mut server = RedisServer {
+            port,
+            dir,
+            child: None,
+        };
         server.spawn();
         server
     }
 
     fn spawn(&mut self) {
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .arg("--dir")
             .arg(self.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("redis-server must be installed to run these tests (scripts/test.sh installs it)");
+            .expect(
+                "redis-server must be installed to run these tests (scripts/test.sh installs it)",
+            );
         self.child = Some(child);
         self.wait_ready();
     }
@@ -66,7 +84,10 @@ impl RedisServer {
 
     fn signal(&self, signal: &str) {
         let pid = self.child.as_ref().expect("server running").id();
-        let status = Command::new("kill").args([signal, &pid.to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
         assert!(status.success(), "kill {signal} failed");
     }
 
@@ -95,14 +116,19 @@ impl RedisServer {
 
     /// A synchronous connection for inspecting keys.
     pub fn connection(&self) -> redis::Connection {
-        redis::Client::open(self.url()).unwrap().get_connection().unwrap()
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
     }
 }
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-CONT", &child.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-CONT", &child.id().to_string()])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -111,14 +137,22 @@ impl Drop for RedisServer {
 
 /// A free loopback port (bound then released).
 pub fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 static PREFIX: AtomicU32 = AtomicU32::new(0);
 
 /// A key prefix unique to this test process and call.
 pub fn unique_prefix() -> String {
-    format!("test{}-{}:", std::process::id(), PREFIX.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "test{}-{}:",
+        std::process::id(),
+        PREFIX.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Which session store a test runs against.
@@ -131,7 +165,12 @@ pub enum Backend {
 /// A Redis store on `server` under a fresh key prefix.
 pub fn redis_store(server: &RedisServer, prefix: &str, timeout: Duration) -> SessionStore {
     SessionStore::Redis(
-        RedisStore::new(RedisStoreConfig { url: Secret::new(server.url()), prefix: prefix.to_owned(), timeout }).unwrap(),
+        RedisStore::new(RedisStoreConfig {
+            url: Secret::new(server.url()),
+            prefix: prefix.to_owned(),
+            timeout,
+        })
+        .unwrap(),
     )
 }
 
@@ -150,7 +189,10 @@ impl TestApp {
     }
 
     /// Builds the app after letting the test adjust the configuration.
-    pub async fn with_config(redis: Option<&RedisServer>, adjust: impl FnOnce(&mut Config)) -> Self {
+    pub async fn with_config(
+        redis: Option<&RedisServer>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path());
         config.redis_timeout = Duration::from_millis(300);
@@ -161,8 +203,15 @@ impl TestApp {
             None => SessionStore::Memory(MemoryStore::new()),
         };
         let data = DataDir::open(dir.path()).unwrap();
-        let (router, state) = App::build_with_sessions(config, data, sessions).await.unwrap();
-        TestApp { router, state, dir, prefix }
+        let (router, state) = App::build_with_sessions(config, data, sessions)
+            .await
+            .unwrap();
+        TestApp {
+            router,
+            state,
+            dir,
+            prefix,
+        }
     }
 
     /// Serves the app on `127.0.0.1:0`; the listener is ready once bound.
@@ -171,7 +220,12 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let router = self.router.clone();
         let limits = self.state.config.http.clone();
-        tokio::spawn(trajet::server::serve(listener, router, limits, std::future::pending()));
+        tokio::spawn(trajet::server::serve(
+            listener,
+            router,
+            limits,
+            std::future::pending(),
+        ));
         addr
     }
 
@@ -182,7 +236,10 @@ impl TestApp {
 }
 
 /// Sends one request through the router in-process.
-pub async fn send(router: &Router, request: axum::http::Request<axum::body::Body>) -> axum::response::Response {
+pub async fn send(
+    router: &Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> axum::response::Response {
     use tower::ServiceExt;
     router.clone().oneshot(request).await.unwrap()
 }
@@ -190,7 +247,13 @@ pub async fn send(router: &Router, request: axum::http::Request<axum::body::Body
 /// Reads a whole response body.
 pub async fn body_bytes(response: axum::response::Response) -> Vec<u8> {
     use http_body_util::BodyExt;
-    response.into_body().collect().await.unwrap().to_bytes().to_vec()
+    response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec()
 }
 
 /// Reads a JSON response body.

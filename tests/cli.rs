@@ -1,0 +1,114 @@
+//! The administrator's command line works on the same data directory as a
+//! running service, which picks changes up within a second.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::TestApp;
+
+fn trajet(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_trajet"))
+        .args(args)
+        .env("TRAJET_DATA_DIR", data_dir)
+        .env_remove("TRAJET_CONFIG")
+        .env_remove("REDIS_URL")
+        .output()
+        .unwrap()
+}
+
+fn last_line(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_key_created_by_the_cli_works_on_the_running_service_within_a_second_and_revocation_too()
+{
+    let app = TestApp::new(None).await;
+    let key = last_line(&trajet(
+        &app.data_path(),
+        &["admin", "create-operator", "TER Occitanie"],
+    ));
+    assert!(
+        key.starts_with("trj_"),
+        "the key is alone on the last line: {key:?}"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while app.state.accounts.authenticate(&key).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the running service did not see the new key"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.state.accounts.authenticate(&key).unwrap().name,
+        "TER Occitanie"
+    );
+
+    let key_id = key.split('_').nth(1).unwrap();
+    let out = trajet(&app.data_path(), &["admin", "revoke-key", key_id]);
+    assert!(out.status.success());
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while app.state.accounts.authenticate(&key).is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "the running service still accepts a revoked key"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn revoking_an_unknown_key_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trajet(dir.path(), &["admin", "revoke-key", "nosuchkey"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nosuchkey"));
+}
+
+#[test]
+fn check_config_explains_every_setting_and_checks_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trajet(dir.path(), &["check-config"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for env in [
+        "TRAJET_LISTEN",
+        "TRAJET_DATA_DIR",
+        "TRAJET_PUBLIC_URL",
+        "REDIS_URL",
+        "TRAJET_COOKIE_SECURE",
+    ] {
+        assert!(text.contains(env), "{env} is explained");
+    }
+    assert!(text.contains("session store (memory) answers"));
+}
+
+#[test]
+fn a_bad_setting_is_refused_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_trajet"))
+        .args(["check-config"])
+        .env("TRAJET_DATA_DIR", dir.path())
+        .env("TRAJET_LISTEN", "nowhere")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TRAJET_LISTEN"));
+}
