@@ -10,7 +10,8 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::app::AppState;
 use crate::error::AppError;
 
-/// `/healthz`, `/readyz`, `/metrics`, `/` and `/static/…`.
+/// `/healthz`, `/readyz`, `/metrics`, the pages (`/`, `/read`, `/publisher`,
+/// `/operator`), the service worker and `/static/…`.
 pub fn router(state: &AppState) -> Router<AppState> {
     let static_dir = &state.config.static_dir;
     Router::new()
@@ -18,6 +19,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route_service("/", ServeFile::new(static_dir.join("index.html")))
+        .route_service("/read", ServeFile::new(static_dir.join("read.html")))
+        .route_service("/publisher", ServeFile::new(static_dir.join("publisher.html")))
+        .route_service("/operator", ServeFile::new(static_dir.join("operator.html")))
+        // The reader's service worker must sit at the root to control /read and the API.
+        .route_service("/sw.js", ServeFile::new(static_dir.join("sw.js")))
         .nest_service(
             "/static",
             ServeDir::new(static_dir)
