@@ -1,0 +1,3 @@
+//! The catalog of publications: ingestion, storage and the chapter sanitizer.
+
+pub mod sanitize;

@@ -1,0 +1,26 @@
+//! Why a chapter is refused rather than cleaned.
+
+/// A chapter the sanitizer will not process; anything else is cleaned, never refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SanitizeError {
+    /// The chapter is larger than any real chapter needs to be.
+    #[error("chapter is {size} bytes, more than the {max} bytes allowed")]
+    TooLarge { size: usize, max: usize },
+    /// Elements nest deeper than the limit (a stack-exhaustion attack).
+    #[error("elements nest deeper than {max} levels")]
+    TooDeep { max: usize },
+    /// The document declares a DTD internal subset (the door to entity expansion).
+    #[error("the document declares a DTD internal subset, which is refused")]
+    DtdInternalSubset,
+}
+
+impl SanitizeError {
+    /// A stable machine code for problem documents.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SanitizeError::TooLarge { .. } => "epub-chapter-too-large",
+            SanitizeError::TooDeep { .. } => "epub-chapter-too-deep",
+            SanitizeError::DtdInternalSubset => "epub-xml-dtd-refused",
+        }
+    }
+}

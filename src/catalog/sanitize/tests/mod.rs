@@ -1,0 +1,5 @@
+mod corpus;
+mod css;
+mod hostile;
+mod structure;
+mod support;
