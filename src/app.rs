@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::data_dir::DataDir;
 use crate::metrics::Metrics;
 use crate::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
+use crate::usage::Usage;
 
 /// Everything a request may need, built once at start.
 pub struct App {
@@ -24,6 +25,8 @@ pub struct App {
     pub accounts: Accounts,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Usage counters for reports.
+    pub usage: Usage,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -69,15 +72,18 @@ impl App {
         sessions: SessionStore,
     ) -> anyhow::Result<(Router, AppState)> {
         let accounts = Accounts::open(data.root())?;
+        let usage = Usage::new(data.root());
         let app = App {
             config,
             data,
             sessions,
             accounts,
             metrics: Metrics::new(),
+            usage,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
+        tokio::spawn(flush_usage_task(Arc::downgrade(&state.0)));
         let router = crate::http::router(state.clone());
         Ok((router, state))
     }
@@ -98,5 +104,28 @@ async fn reload_task(app: std::sync::Weak<App>) {
         let Some(app) = app.upgrade() else { return };
         // File reads are small but blocking: keep them off the async workers.
         let _ = tokio::task::spawn_blocking(move || app.reload()).await;
+    }
+}
+
+async fn flush_usage_task(app: std::sync::Weak<App>) {
+    let mut tick = tokio::time::interval(crate::usage::FLUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let Some(app) = app.upgrade() else { return };
+        app.flush_usage().await;
+    }
+}
+
+impl App {
+    /// Writes usage counters to disk now (also called at shutdown).
+    pub async fn flush_usage(self: &Arc<Self>) {
+        let app = self.clone();
+        match tokio::task::spawn_blocking(move || app.usage.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "writing usage counters failed; will retry"),
+            Err(e) => tracing::error!(error = %e, "the usage flush task panicked"),
+        }
     }
 }

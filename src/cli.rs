@@ -75,6 +75,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "trajet is serving"
     );
     crate::server::serve(listener, router, limits, crate::server::shutdown_signal()).await;
+    state.0.flush_usage().await;
     Ok(())
 }
 

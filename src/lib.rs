@@ -18,3 +18,4 @@ pub mod server;
 pub mod service;
 pub mod sessions;
 pub mod telemetry;
+pub mod usage;

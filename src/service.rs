@@ -20,8 +20,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/metrics", get(metrics))
         .route_service("/", ServeFile::new(static_dir.join("index.html")))
         .route_service("/read", ServeFile::new(static_dir.join("read.html")))
-        .route_service("/publisher", ServeFile::new(static_dir.join("publisher.html")))
-        .route_service("/operator", ServeFile::new(static_dir.join("operator.html")))
+        .route_service(
+            "/publisher",
+            ServeFile::new(static_dir.join("publisher.html")),
+        )
+        .route_service(
+            "/operator",
+            ServeFile::new(static_dir.join("operator.html")),
+        )
         // The reader's service worker must sit at the root to control /read and the API.
         .route_service("/sw.js", ServeFile::new(static_dir.join("sw.js")))
         .nest_service(
