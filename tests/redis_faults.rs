@@ -60,7 +60,7 @@ async fn killed_redis_answers_503_quickly_then_recovers_by_itself() {
         opened_at: 0,
         expires_at: 4_000_000_000,
     };
-    app.state.sessions.open(id, &s, 3).await.unwrap();
+    app.state.sessions.open(id, &s, 3, None).await.unwrap();
 
     redis.kill();
     for _ in 0..3 {

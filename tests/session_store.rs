@@ -97,7 +97,7 @@ on_both_stores!(
 async fn an_opened_session_can_be_read_back(f: Fixture) {
     let id = SessionId::random();
     let s = session(7, "7/0/12", 600);
-    assert_eq!(f.store.open(id, &s, 3).await.unwrap(), Opened::Opened);
+    assert_eq!(f.store.open(id, &s, 3, None).await.unwrap(), Opened::Opened);
     let read = f.store.get(id).await.unwrap().expect("session is live");
     assert_eq!(
         (read.trip_id, read.seat_code.as_str(), read.expires_at),
@@ -118,7 +118,7 @@ async fn an_unknown_session_id_reads_nothing(f: Fixture) {
 async fn extending_a_trip_moves_expiry_forward_never_backward(f: Fixture) {
     let id = SessionId::random();
     let s = session(3, "3/0/1", 100);
-    f.store.open(id, &s, 3).await.unwrap();
+    f.store.open(id, &s, 3, None).await.unwrap();
     f.store.save_progress(id, "t1", 1, "{}").await.unwrap();
     assert_eq!(f.store.extend_trip(3, s.expires_at + 100).await.unwrap(), 1);
     assert_eq!(
@@ -147,13 +147,13 @@ async fn ending_a_trip_ends_its_sessions_only(f: Fixture) {
     let ids: Vec<SessionId> = (0..3).map(|_| SessionId::random()).collect();
     for (i, id) in ids.iter().enumerate() {
         f.store
-            .open(*id, &session(1, &format!("1/0/{i}"), 600), 3)
+            .open(*id, &session(1, &format!("1/0/{i}"), 600), 3, None)
             .await
             .unwrap();
     }
     let other = SessionId::random();
     f.store
-        .open(other, &session(2, "2/0/1", 600), 3)
+        .open(other, &session(2, "2/0/1", 600), 3, None)
         .await
         .unwrap();
     assert_eq!(f.store.end_trip(1).await.unwrap(), 3);
@@ -165,7 +165,7 @@ async fn ending_a_trip_ends_its_sessions_only(f: Fixture) {
     // The seat codes of an ended trip start from zero if the trip is reopened.
     assert_eq!(
         f.store
-            .open(SessionId::random(), &session(1, "1/0/0", 600), 1)
+            .open(SessionId::random(), &session(1, "1/0/0", 600), 1, None)
             .await
             .unwrap(),
         Opened::Opened
@@ -178,7 +178,7 @@ async fn activation_cap_holds_exactly_under_64_concurrent_scans(f: Fixture) {
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let (store, s) = (store.clone(), s.clone());
-            tokio::spawn(async move { store.open(SessionId::random(), &s, 3).await.unwrap() })
+            tokio::spawn(async move { store.open(SessionId::random(), &s, 3, None).await.unwrap() })
         })
         .collect();
     let mut opened = 0;
@@ -192,7 +192,7 @@ async fn activation_cap_holds_exactly_under_64_concurrent_scans(f: Fixture) {
     // Another seat code of the same trip is not affected.
     assert_eq!(
         f.store
-            .open(SessionId::random(), &session(9, "9/2/42", 600), 3)
+            .open(SessionId::random(), &session(9, "9/2/42", 600), 3, None)
             .await
             .unwrap(),
         Opened::Opened
@@ -202,7 +202,7 @@ async fn activation_cap_holds_exactly_under_64_concurrent_scans(f: Fixture) {
 async fn a_stale_progress_save_never_overwrites_a_newer_one(f: Fixture) {
     let id = SessionId::random();
     f.store
-        .open(id, &session(4, "4/0/1", 600), 3)
+        .open(id, &session(4, "4/0/1", 600), 3, None)
         .await
         .unwrap();
     assert_eq!(
@@ -247,7 +247,7 @@ async fn a_stale_progress_save_never_overwrites_a_newer_one(f: Fixture) {
 async fn counters_belong_to_a_live_session(f: Fixture) {
     let id = SessionId::random();
     f.store
-        .open(id, &session(5, "5/0/1", 600), 3)
+        .open(id, &session(5, "5/0/1", 600), 3, None)
         .await
         .unwrap();
     assert_eq!(
@@ -270,10 +270,13 @@ async fn counters_belong_to_a_live_session(f: Fixture) {
 async fn every_key_has_an_expiry_after_every_operation(f: Fixture) {
     let id = SessionId::random();
     let s = session(6, "6/1/1", 300);
-    f.store.open(id, &s, 1).await.unwrap();
+    f.store.open(id, &s, 1, None).await.unwrap();
     f.assert_every_key_expires();
     assert_eq!(
-        f.store.open(SessionId::random(), &s, 1).await.unwrap(),
+        f.store
+            .open(SessionId::random(), &s, 1, None)
+            .await
+            .unwrap(),
         Opened::SeatCodeExhausted
     );
     f.assert_every_key_expires();
@@ -290,7 +293,10 @@ async fn every_key_has_an_expiry_after_every_operation(f: Fixture) {
 async fn memory_sessions_expire_at_the_end_of_the_window() {
     let store = SessionStore::Memory(MemoryStore::new());
     let id = SessionId::random();
-    store.open(id, &session(1, "1/0/1", 60), 3).await.unwrap();
+    store
+        .open(id, &session(1, "1/0/1", 60), 3, None)
+        .await
+        .unwrap();
     tokio::time::advance(Duration::from_secs(59)).await;
     assert!(store.get(id).await.unwrap().is_some());
     tokio::time::advance(Duration::from_secs(2)).await;
@@ -303,7 +309,7 @@ async fn memory_extension_survives_the_old_expiry() {
     let store = SessionStore::Memory(MemoryStore::new());
     let id = SessionId::random();
     let s = session(1, "1/0/1", 60);
-    store.open(id, &s, 3).await.unwrap();
+    store.open(id, &s, 3, None).await.unwrap();
     store.extend_trip(1, s.expires_at + 600).await.unwrap();
     tokio::time::advance(Duration::from_secs(120)).await;
     assert!(
@@ -316,7 +322,10 @@ async fn memory_extension_survives_the_old_expiry() {
 async fn redis_sessions_expire_at_the_end_of_the_window() {
     let f = Fixture::redis();
     let id = SessionId::random();
-    f.store.open(id, &session(1, "1/0/1", 1), 3).await.unwrap();
+    f.store
+        .open(id, &session(1, "1/0/1", 1), 3, None)
+        .await
+        .unwrap();
     assert!(f.store.get(id).await.unwrap().is_some());
     // EXAT has one-second resolution: poll (bounded) until Redis expires the key.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
@@ -327,4 +336,61 @@ async fn redis_sessions_expire_at_the_end_of_the_window() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+on_both_stores!(
+    a_rescan_from_the_same_browser_keeps_its_session,
+    a_session_of_another_trip_is_never_resumed
+);
+
+async fn a_rescan_from_the_same_browser_keeps_its_session(f: Fixture) {
+    let first = SessionId::random();
+    let s = session(11, "11/0/5", 600);
+    assert_eq!(
+        f.store.open(first, &s, 1, None).await.unwrap(),
+        Opened::Opened
+    );
+    // Same seat code, cap 1 already used: the holder of the session gets it back.
+    assert_eq!(
+        f.store
+            .open(SessionId::random(), &s, 1, Some(first))
+            .await
+            .unwrap(),
+        Opened::Resumed(first)
+    );
+    // Anyone else is refused.
+    assert_eq!(
+        f.store
+            .open(SessionId::random(), &s, 1, None)
+            .await
+            .unwrap(),
+        Opened::SeatCodeExhausted
+    );
+    // An unknown id sent by a client is ignored, never adopted.
+    let forged = SessionId::random();
+    assert_eq!(
+        f.store
+            .open(SessionId::random(), &s, 1, Some(forged))
+            .await
+            .unwrap(),
+        Opened::SeatCodeExhausted
+    );
+    assert_eq!(f.store.get(forged).await.unwrap(), None);
+}
+
+async fn a_session_of_another_trip_is_never_resumed(f: Fixture) {
+    let other_trip = SessionId::random();
+    f.store
+        .open(other_trip, &session(12, "12/0/1", 600), 3, None)
+        .await
+        .unwrap();
+    let fresh = SessionId::random();
+    assert_eq!(
+        f.store
+            .open(fresh, &session(13, "13/0/1", 600), 3, Some(other_trip))
+            .await
+            .unwrap(),
+        Opened::Opened
+    );
+    assert!(f.store.get(fresh).await.unwrap().is_some());
 }

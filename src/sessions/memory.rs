@@ -80,10 +80,17 @@ impl MemoryStore {
         id: SessionId,
         session: &Session,
         cap: u32,
+        resume: Option<SessionId>,
     ) -> Result<Opened, StoreError> {
         let now = Instant::now();
         let until = deadline(session.expires_at);
         let mut state = self.state();
+        if let Some(existing) = resume
+            && Self::live(&mut state, existing)
+                .is_some_and(|e| e.session.trip_id == session.trip_id)
+        {
+            return Ok(Opened::Resumed(existing));
+        }
         let seat_key = (session.trip_id, session.seat_code.clone());
         let (count, seat_deadline) = match state.seat_codes.get(&seat_key) {
             Some(&(count, d)) if d > now => (count, d.max(until)),
@@ -326,7 +333,7 @@ mod tests {
             opened_at: unix_now(),
             expires_at: unix_now() + 60,
         };
-        store.open(SessionId::random(), &s, 3).unwrap();
+        store.open(SessionId::random(), &s, 3, None).unwrap();
         assert_eq!(store.keys(), 2);
         tokio::time::sleep(Duration::from_secs(62)).await;
         tokio::task::yield_now().await;

@@ -82,6 +82,8 @@ pub struct Session {
 pub enum Opened {
     /// The session exists now.
     Opened,
+    /// The browser already holds a live session of this trip: it is kept, no new activation.
+    Resumed(SessionId),
     /// The seat code has already opened its allowed number of sessions.
     SeatCodeExhausted,
 }
@@ -129,15 +131,17 @@ impl SessionStore {
         }
     }
 
-    /// Opens `session` under id `id` if its seat code has opened fewer than
-    /// `cap` sessions so far; atomic under concurrency.
+    /// A scan: keeps `resume` if it is a live session of the same trip,
+    /// else opens `session` under id `id` if its seat code has opened fewer
+    /// than `cap` sessions so far. One atomic step, one round trip.
     pub async fn open(
         &self,
         id: SessionId,
         session: &Session,
         cap: u32,
+        resume: Option<SessionId>,
     ) -> Result<Opened, StoreError> {
-        dispatch!(self, s => s.open(id, session, cap))
+        dispatch!(self, s => s.open(id, session, cap, resume))
     }
 
     /// The live session with this id, if any.

@@ -59,8 +59,9 @@ end
 "#;
 
 const OPEN: &str = r#"
--- KEYS: seat counter, session, trip sessions, trip seat counters
+-- KEYS: seat counter, session, trip sessions, trip seat counters, session to resume
 -- ARGV: cap, expires_at, id, trip, seat_code, opened_at
+if redis.call('HGET', KEYS[5], 'trip') == ARGV[4] then return 2 end
 local n = redis.call('INCR', KEYS[1])
 expire_at(KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[4], KEYS[1])
@@ -198,6 +199,7 @@ impl RedisStore {
         id: SessionId,
         session: &Session,
         cap: u32,
+        resume: Option<SessionId>,
     ) -> Result<Opened, StoreError> {
         let p = &self.prefix;
         let t = session.trip_id;
@@ -206,6 +208,10 @@ impl RedisStore {
             .key(self.session_key(id))
             .key(format!("{p}t:{t}:s"))
             .key(format!("{p}t:{t}:k"))
+            .key(match resume {
+                Some(existing) => self.session_key(existing),
+                None => format!("{p}s:none"),
+            })
             .arg(cap)
             .arg(session.expires_at)
             .arg(id.to_string())
@@ -215,10 +221,10 @@ impl RedisStore {
         let opened: i64 = self
             .call(|mut c| async move { inv.invoke_async(&mut c).await })
             .await?;
-        Ok(if opened == 1 {
-            Opened::Opened
-        } else {
-            Opened::SeatCodeExhausted
+        Ok(match (opened, resume) {
+            (2, Some(existing)) => Opened::Resumed(existing),
+            (1, _) => Opened::Opened,
+            _ => Opened::SeatCodeExhausted,
         })
     }
 
