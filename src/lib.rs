@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod lang;
 pub mod metrics;
+pub mod reader;
 pub mod server;
 pub mod service;
 pub mod sessions;

@@ -1,0 +1,4 @@
+//! What a passenger reads: the trip's catalog, Readium manifests, chapters,
+//! resources and reading progress, served from what ingestion prepared.
+
+pub mod progression;
