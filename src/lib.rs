@@ -15,6 +15,7 @@ pub mod http;
 pub mod lang;
 pub mod metrics;
 pub mod reader;
+pub mod seat_codes;
 pub mod server;
 pub mod service;
 pub mod sessions;

@@ -1,0 +1,22 @@
+//! Seat codes: signed tokens naming a trip and seat, their URL, QR images and
+//! print-ready label sheets. Plain Rust; the HTTP routes live in `routes.rs`.
+
+pub mod claims;
+pub mod error;
+pub mod keyring;
+pub mod keystore;
+pub mod qr;
+pub mod seats;
+pub mod token;
+pub mod url;
+
+#[cfg(test)]
+mod tests;
+
+pub use claims::{Car, Claims, Seat, Window, WindowStatus};
+pub use error::SeatCodeError;
+pub use keyring::Keyring;
+pub use keystore::{KeyStore, rotate_signing_key};
+pub use seats::{SeatList, SeatRangeError};
+pub use token::{SeatToken, mint, verify};
+pub use url::seat_code_url;
