@@ -9,6 +9,7 @@ use axum::Router;
 use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::data_dir::DataDir;
+use crate::http::rate_limit::RateLimits;
 use crate::metrics::Metrics;
 use crate::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
 use crate::usage::Usage;
@@ -27,6 +28,8 @@ pub struct App {
     pub metrics: Metrics,
     /// Usage counters for reports.
     pub usage: Usage,
+    /// Rate limits per client, seat code and key.
+    pub limits: RateLimits,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -80,6 +83,7 @@ impl App {
             accounts,
             metrics: Metrics::new(),
             usage,
+            limits: RateLimits::default(),
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));

@@ -47,6 +47,10 @@ fn account_for(parts: &Parts, state: &AppState, role: Role) -> Result<Account, A
             "This API key does not give access to this part of the API.",
         ));
     }
+    state
+        .limits
+        .calls_per_key
+        .enforce(&account.id, "API calls with this key")?;
     Ok(account)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod extract;
 pub mod pages;
+pub mod rate_limit;
 
 use std::time::Instant;
 
