@@ -15,17 +15,17 @@ pub struct SanitizedChapter {
     layout: Layout,
     outside_resources: Vec<usize>,
     ids: BTreeSet<String>,
+    parsed_as_xml: bool,
 }
 
 impl SanitizedChapter {
-    pub(super) fn new(doc: CleanDoc, layout: Layout) -> SanitizedChapter {
+    pub(super) fn new(doc: CleanDoc, layout: Layout, parsed_as_xml: bool) -> SanitizedChapter {
         let mut outside_resources = doc.head_resources.clone();
         for id in &layout.wrapper_resources {
             if !outside_resources.contains(id) {
                 outside_resources.push(*id);
             }
         }
-        outside_resources.dedup();
         let mut ids = BTreeSet::new();
         collect_ids(&doc.body, &mut ids);
         SanitizedChapter {
@@ -33,7 +33,13 @@ impl SanitizedChapter {
             layout,
             outside_resources,
             ids,
+            parsed_as_xml,
         }
+    }
+
+    /// Whether the chapter was well-formed XML (false: the HTML fallback read it).
+    pub fn parsed_as_xml(&self) -> bool {
+        self.parsed_as_xml
     }
 
     /// The blocks of the body in document order.

@@ -9,6 +9,9 @@ pub enum SanitizeError {
     /// Elements nest deeper than the limit (a stack-exhaustion attack).
     #[error("elements nest deeper than {max} levels")]
     TooDeep { max: usize },
+    /// The markup is built to make parsing slow (attribute or namespace floods).
+    #[error("too many {what}")]
+    TooComplex { what: &'static str },
     /// The document declares a DTD internal subset (the door to entity expansion).
     #[error("the document declares a DTD internal subset, which is refused")]
     DtdInternalSubset,
@@ -20,6 +23,7 @@ impl SanitizeError {
         match self {
             SanitizeError::TooLarge { .. } => "epub-chapter-too-large",
             SanitizeError::TooDeep { .. } => "epub-chapter-too-deep",
+            SanitizeError::TooComplex { .. } => "epub-chapter-too-complex",
             SanitizeError::DtdInternalSubset => "epub-xml-dtd-refused",
         }
     }

@@ -26,6 +26,7 @@ mod chapter;
 mod clean;
 mod css;
 mod error;
+mod limits;
 mod parse_html;
 mod parse_xml;
 mod policy;
@@ -45,11 +46,7 @@ pub use text::{
     CJK_CHARS_PER_WORD, SOUTHEAST_ASIAN_CHARS_PER_WORD, TextCount, count as count_text,
 };
 
-/// Elements may nest this deep; real books stay far below, attacks go far above.
-pub const MAX_DEPTH: usize = 256;
-
-/// The largest chapter accepted (the biggest corpus chapter is under 2 MiB).
-pub const MAX_CHAPTER_BYTES: usize = 16 * 1024 * 1024;
+pub use limits::{MAX_CHAPTER_BYTES, MAX_DEPTH, MAX_LIVE_NAMESPACES, MAX_TAG_TOKENS};
 
 /// What a raw reference found in a chapter or stylesheet points to, as the
 /// ingestion pipeline knows it.
@@ -79,13 +76,14 @@ pub fn sanitize_chapter(
         });
     }
     let text = decode(xhtml);
-    let root = match parse_xml::parse(&text)? {
-        Some(root) => root,
-        None => parse_html::parse(&text)?,
+    limits::check_tags(&text)?;
+    let (root, parsed_as_xml) = match parse_xml::parse(&text)? {
+        Some(root) => (root, true),
+        None => (parse_html::parse(&text)?, false),
     };
     let doc = clean::clean(root, resolve);
     let layout = blocks::layout(&doc.body);
-    Ok(SanitizedChapter::new(doc, layout))
+    Ok(SanitizedChapter::new(doc, layout, parsed_as_xml))
 }
 
 /// Decodes UTF-8 (BOM or not) and UTF-16 with a BOM; invalid bytes become U+FFFD.

@@ -11,8 +11,8 @@ use html5ever::tokenizer::{
     BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
 
-use super::MAX_DEPTH;
 use super::error::SanitizeError;
+use super::limits::MAX_DEPTH;
 use super::tree::{Element, Node, Ns};
 
 const VOID: &[&str] = &[

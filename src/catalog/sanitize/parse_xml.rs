@@ -8,8 +8,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-use super::MAX_DEPTH;
 use super::error::SanitizeError;
+use super::limits::{MAX_DEPTH, MAX_LIVE_NAMESPACES};
 use super::tree::{Element, Node, Ns, canonical_attr};
 
 /// The HTML named entities (XHTML DTDs declare them and EPUB 2 files use them
@@ -49,6 +49,8 @@ pub fn parse(text: &str) -> Result<Option<Element>, SanitizeError> {
     config.check_end_names = true;
     config.trim_text(false);
     let mut stack: Vec<Element> = Vec::new();
+    // Namespace declarations per open element: quick-xml resolves names by scanning them.
+    let mut declared: Vec<usize> = Vec::new();
     let mut root = None;
     loop {
         let Ok(event) = reader.read_event() else {
@@ -62,12 +64,14 @@ pub fn parse(text: &str) -> Result<Option<Element>, SanitizeError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(SanitizeError::TooDeep { max: MAX_DEPTH });
                 }
+                declared.push(namespace_declarations(&start, &declared)?);
                 let Some(element) = element(&reader, &start) else {
                     return Ok(None);
                 };
                 stack.push(element);
             }
             Event::Empty(start) => {
+                namespace_declarations(&start, &declared)?;
                 let Some(element) = element(&reader, &start) else {
                     return Ok(None);
                 };
@@ -76,6 +80,7 @@ pub fn parse(text: &str) -> Result<Option<Element>, SanitizeError> {
                 }
             }
             Event::End(_) => {
+                declared.pop();
                 let Some(element) = stack.pop() else {
                     return Ok(None);
                 };
@@ -104,6 +109,21 @@ pub fn parse(text: &str) -> Result<Option<Element>, SanitizeError> {
         }
     }
     Ok(if stack.is_empty() { root } else { None })
+}
+
+/// Counts the element's namespace declarations, refusing a flood of them.
+fn namespace_declarations(start: &BytesStart, open: &[usize]) -> Result<usize, SanitizeError> {
+    let mut attributes = start.attributes();
+    let attributes = attributes.with_checks(false).flatten();
+    let here = attributes
+        .filter(|a| a.key.as_namespace_binding().is_some())
+        .count();
+    if open.iter().sum::<usize>() + here > MAX_LIVE_NAMESPACES {
+        return Err(SanitizeError::TooComplex {
+            what: "namespace declarations in scope",
+        });
+    }
+    Ok(here)
 }
 
 /// Adds a finished element to its parent (or makes it the root); false if a second root.

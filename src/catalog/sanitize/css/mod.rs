@@ -79,12 +79,7 @@ fn rules(
                 declaration_block(prelude, block, resolve, out)
             }
             at_rule if at_rule.starts_with('@') => {}
-            _ => declaration_block(
-                &prelude.replace("epub|type", "data-epub-type"),
-                block,
-                resolve,
-                out,
-            ),
+            _ => declaration_block(&rewrite_selector(prelude), block, resolve, out),
         }
     }
 }
@@ -116,10 +111,18 @@ fn strip_nested_blocks(block: &str) -> String {
     flat
 }
 
-/// Selectors and at-rule preludes load nothing, unless they smuggle markup or escapes.
+/// Selectors and at-rule preludes load nothing, unless they smuggle markup.
+/// Escapes are fine here: the scanner skips escaped characters as browsers do.
 fn safe_prelude(prelude: &str) -> bool {
     let lower = prelude.to_ascii_lowercase();
-    !prelude.is_empty() && !prelude.contains(['<', '&', '\\']) && !lower.contains("url(")
+    !prelude.is_empty() && !prelude.contains(['<', '&']) && !lower.contains("url(")
+}
+
+/// Selectors on `epub:type` (namespaced or escaped) follow it to `data-epub-type`.
+fn rewrite_selector(selector: &str) -> String {
+    selector
+        .replace("epub|type", "data-epub-type")
+        .replace("epub\\:type", "data-epub-type")
 }
 
 fn starts_with_keyword(text: &str, keyword: &str) -> bool {

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use super::super::{RefTarget, sanitize_chapter};
-use super::support::{assert_safe, parse_back};
+use super::super::{RefTarget, sanitize_chapter, sanitize_stylesheet};
+use super::support::{assert_safe, assert_safe_css, parse_back};
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("TRAJET_CORPUS")
@@ -35,6 +35,7 @@ struct Book {
     entries: HashMap<String, Vec<u8>>,
     names: Vec<String>,
     spine: Vec<(String, String)>,
+    stylesheets: Vec<String>,
 }
 
 fn open(path: &std::path::Path) -> Book {
@@ -61,10 +62,15 @@ fn open(path: &std::path::Path) -> Book {
         .filter_map(|idref| ids.iter().position(|id| *id == idref))
         .map(|i| (join(base, &percent_decode(&hrefs[i])), types[i].clone()))
         .collect();
+    let stylesheets = (0..hrefs.len())
+        .filter(|i| types[*i] == "text/css")
+        .map(|i| join(base, &percent_decode(&hrefs[i])))
+        .collect();
     Book {
         entries,
         names,
         spine,
+        stylesheets,
     }
 }
 
@@ -146,6 +152,41 @@ fn resolve(book: &Book, chapter: &str, raw: &str) -> RefTarget {
     }
 }
 
+fn valid_books() -> Vec<PathBuf> {
+    let Some(dir) = corpus_dir() else {
+        return Vec::new();
+    };
+    let entries = std::fs::read_dir(dir.join("epub/valid")).unwrap().flatten();
+    let mut files: Vec<_> = entries.map(|e| e.path()).collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_corpus_stylesheet_keeps_its_rules_and_loses_nothing_but_hazards() {
+    let (mut sheets, mut rules_in, mut rules_out) = (0, 0, 0);
+    for file in valid_books() {
+        let book = open(&file);
+        for path in &book.stylesheets {
+            let Some(source) = book.entries.get(path) else {
+                continue;
+            };
+            let source = String::from_utf8_lossy(source);
+            let css = sanitize_stylesheet(&source, &|raw| resolve(&book, path, raw));
+            assert_safe_css(&css.text);
+            assert!(!css.text.contains('<') && !css.text.contains('&'), "{path}");
+            sheets += 1;
+            rules_in += source.matches('{').count();
+            rules_out += css.text.matches('{').count();
+        }
+    }
+    eprintln!("sanitized {sheets} stylesheets: {rules_out} of {rules_in} blocks kept");
+    assert!(
+        sheets == 0 || rules_out * 100 >= rules_in * 99,
+        "publisher CSS should survive nearly whole"
+    );
+}
+
 #[test]
 fn every_corpus_chapter_sanitizes_into_a_well_formed_inert_document() {
     let Some(dir) = corpus_dir() else { return };
@@ -173,6 +214,11 @@ fn every_corpus_chapter_sanitizes_into_a_well_formed_inert_document() {
             let full = chapter.render_full();
             spent += started.elapsed();
             chapters += 1;
+            assert!(
+                chapter.parsed_as_xml(),
+                "{}: {path} fell back to the HTML parser",
+                file.display()
+            );
             bytes += source.len();
             words += chapter.words();
             if let Some(dump) = std::env::var_os("SANITIZE_DUMP") {

@@ -107,6 +107,7 @@ fn comments_braces_and_unknown_at_rules_cannot_smuggle_rules() {
         "/* } p { background: url(http://evil.test/) } */ a { color: red }\n\
          @-moz-document url-prefix() { p { color: blue } }\n@namespace epub url(http://www.idpf.org/2007/ops);\n\
          @charset \"utf-8\";\n[epub|type~=\"footnote\"] { display: none }\n\
+         nav[epub\\:type~='toc'] { color: red }\n\
          @page { margin: 1em; @top-center { content: url(http://evil.test/) } }",
     );
     assert!(out.contains("a{color:red;}"), "{out}");
@@ -115,7 +116,8 @@ fn comments_braces_and_unknown_at_rules_cannot_smuggle_rules() {
         "{out}"
     );
     assert!(
-        out.contains("[data-epub-type~=\"footnote\"]{display:none;}"),
+        out.contains("[data-epub-type~=\"footnote\"]{display:none;}")
+            && out.contains("nav[data-epub-type~='toc']{color:red;}"),
         "{out}"
     );
     assert!(out.contains("@page{margin:1em;}"), "{out}");

@@ -243,3 +243,28 @@ fn every_output_is_a_complete_xhtml5_document() {
     assert!(out.contains("<head>\n<meta charset=\"utf-8\"/>\n<title>T</title>"));
     assert!(out.trim_end().ends_with("</body>\n</html>"));
 }
+
+#[test]
+fn attribute_and_namespace_floods_are_refused_before_parsing_turns_quadratic() {
+    let attributes: String = (0..200_000).map(|n| format!(" a{n}=\"\"")).collect();
+    let flood = format!(
+        "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p{attributes}>x</p></body></html>"
+    );
+    let error = sanitize_chapter(flood.as_bytes(), &|_| RefTarget::Drop).unwrap_err();
+    assert_eq!(error.code(), "epub-chapter-too-complex");
+    let one_level: String = (0..60)
+        .map(|n| format!(" xmlns:p{n}=\"urn:{n}\""))
+        .collect();
+    let nested = format!(
+        "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body>{}{}</body></html>",
+        format!("<div{one_level}>").repeat(3),
+        "<a/>".repeat(1000)
+    );
+    let error = sanitize_chapter(nested.as_bytes(), &|_| RefTarget::Drop).unwrap_err();
+    assert_eq!(
+        error,
+        SanitizeError::TooComplex {
+            what: "namespace declarations in scope"
+        }
+    );
+}

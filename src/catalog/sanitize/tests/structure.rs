@@ -114,6 +114,7 @@ fn xhtml_self_closed_title_cdata_and_html_entities_go_through_the_xml_path() {
         "{out}"
     );
     assert_eq!(chapter.blocks().len(), 3);
+    assert!(chapter.parsed_as_xml());
 }
 
 #[test]
