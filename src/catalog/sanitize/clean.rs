@@ -71,6 +71,23 @@ pub fn clean(root: Element, resolve: &dyn Fn(&str) -> RefTarget) -> CleanDoc {
     }
 }
 
+/// Cleans one element on its own (a standalone SVG): the kept nodes and the
+/// stylesheets found inside.
+pub fn clean_fragment(
+    root: Element,
+    resolve: &dyn Fn(&str) -> RefTarget,
+) -> (Vec<Node>, Vec<HeadItem>) {
+    let mut cleaner = Cleaner {
+        resolve,
+        head: Vec::new(),
+        head_resources: Vec::new(),
+        title: None,
+    };
+    let mut out = Vec::new();
+    cleaner.element(root, Ns::Html, &mut out);
+    (out, cleaner.head)
+}
+
 /// Finds the root's attributes, head and body; content outside a body becomes the body.
 fn split_document(root: Element) -> (Vec<(String, String)>, Option<Element>, Element) {
     if !root.is_html("html") {

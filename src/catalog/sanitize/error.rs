@@ -12,6 +12,9 @@ pub enum SanitizeError {
     /// The markup is built to make parsing slow (attribute or namespace floods).
     #[error("too many {what}")]
     TooComplex { what: &'static str },
+    /// An SVG image that is not well-formed XML with an `svg` root.
+    #[error("not a well-formed SVG image")]
+    NotSvg,
     /// The document declares a DTD internal subset (the door to entity expansion).
     #[error("the document declares a DTD internal subset, which is refused")]
     DtdInternalSubset,
@@ -24,6 +27,7 @@ impl SanitizeError {
             SanitizeError::TooLarge { .. } => "epub-chapter-too-large",
             SanitizeError::TooDeep { .. } => "epub-chapter-too-deep",
             SanitizeError::TooComplex { .. } => "epub-chapter-too-complex",
+            SanitizeError::NotSvg => "epub-svg-invalid",
             SanitizeError::DtdInternalSubset => "epub-xml-dtd-refused",
         }
     }

@@ -31,6 +31,7 @@ mod parse_html;
 mod parse_xml;
 mod policy;
 mod render;
+mod svg;
 mod text;
 mod tree;
 mod urls;
@@ -42,6 +43,7 @@ pub use blocks::Block;
 pub use chapter::SanitizedChapter;
 pub use css::{SanitizedCss, sanitize_css, sanitize_stylesheet};
 pub use error::SanitizeError;
+pub use svg::{SanitizedSvg, sanitize_svg};
 pub use text::{
     CJK_CHARS_PER_WORD, SOUTHEAST_ASIAN_CHARS_PER_WORD, TextCount, count as count_text,
 };

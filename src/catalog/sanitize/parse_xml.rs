@@ -65,14 +65,14 @@ pub fn parse(text: &str) -> Result<Option<Element>, SanitizeError> {
                     return Err(SanitizeError::TooDeep { max: MAX_DEPTH });
                 }
                 declared.push(namespace_declarations(&start, &declared)?);
-                let Some(element) = element(&reader, &start) else {
+                let Some(element) = element(&reader, &start, stack.last().map(|e| e.ns)) else {
                     return Ok(None);
                 };
                 stack.push(element);
             }
             Event::Empty(start) => {
                 namespace_declarations(&start, &declared)?;
-                let Some(element) = element(&reader, &start) else {
+                let Some(element) = element(&reader, &start, stack.last().map(|e| e.ns)) else {
                     return Ok(None);
                 };
                 if !attach(&mut stack, &mut root, element) {
@@ -151,14 +151,22 @@ fn push_text(stack: &mut [Element], text: &str) -> bool {
     }
 }
 
-fn element(reader: &NsReader<&[u8]>, start: &BytesStart) -> Option<Element> {
+fn element(reader: &NsReader<&[u8]>, start: &BytesStart, parent: Option<Ns>) -> Option<Element> {
     let (resolved, _) = reader.resolve_element(start.name());
+    let local = std::str::from_utf8(start.local_name().into_inner()).ok()?;
     let ns = match resolved {
         ResolveResult::Bound(uri) => Ns::from_uri(std::str::from_utf8(uri.0).ok()?),
         ResolveResult::Unbound => Ns::Html,
         ResolveResult::Unknown(_) => Ns::Other,
     };
-    let local = std::str::from_utf8(start.local_name().into_inner()).ok()?;
+    // Sloppy files forget `xmlns` on inline drawings and formulas, leaving them
+    // in the XHTML namespace. (HTML inside SVG or MathML is dropped anyway.)
+    let ns = match (ns, local, parent) {
+        (Ns::Html, "svg", _) => Ns::Svg,
+        (Ns::Html, "math", _) => Ns::MathMl,
+        (Ns::Html, _, Some(parent @ (Ns::Svg | Ns::MathMl))) => parent,
+        _ => ns,
+    };
     let mut element = Element::new(ns, local);
     for attr in start.attributes() {
         let attr = attr.ok()?;

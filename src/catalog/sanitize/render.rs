@@ -44,6 +44,14 @@ pub fn render(doc: &CleanDoc, cut: Option<&[usize]>) -> String {
     out
 }
 
+/// Writes a standalone document whose root is `root` (an SVG image).
+pub fn render_standalone(root: &Element) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    element(&mut out, root, Ns::Other, None);
+    out.push('\n');
+    out
+}
+
 fn element(out: &mut String, element: &Element, parent_ns: Ns, cut: Option<&[usize]>) {
     out.push('<');
     out.push_str(&element.name);
@@ -71,7 +79,7 @@ fn element(out: &mut String, element: &Element, parent_ns: Ns, cut: Option<&[usi
             _ => (false, None),
         };
         match child {
-            Node::Text(text) => escape_text(out, text, false),
+            Node::Text(text) => escape_text(out, text, element.name == "style"),
             Node::Element(child) => self::element(out, child, element.ns, child_cut),
         }
         if stop {

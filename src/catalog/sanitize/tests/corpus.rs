@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use super::super::{RefTarget, sanitize_chapter, sanitize_stylesheet};
+use super::super::{RefTarget, sanitize_chapter, sanitize_stylesheet, sanitize_svg};
 use super::support::{assert_safe, assert_safe_css, parse_back};
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -36,6 +36,7 @@ struct Book {
     names: Vec<String>,
     spine: Vec<(String, String)>,
     stylesheets: Vec<String>,
+    svgs: Vec<String>,
 }
 
 fn open(path: &std::path::Path) -> Book {
@@ -66,11 +67,16 @@ fn open(path: &std::path::Path) -> Book {
         .filter(|i| types[*i] == "text/css")
         .map(|i| join(base, &percent_decode(&hrefs[i])))
         .collect();
+    let svgs = (0..hrefs.len())
+        .filter(|i| types[*i] == "image/svg+xml")
+        .map(|i| join(base, &percent_decode(&hrefs[i])))
+        .collect();
     Book {
         entries,
         names,
         spine,
         stylesheets,
+        svgs,
     }
 }
 
@@ -188,6 +194,26 @@ fn every_corpus_stylesheet_keeps_its_rules_and_loses_nothing_but_hazards() {
 }
 
 #[test]
+fn every_corpus_svg_image_stays_an_inert_well_formed_svg() {
+    let mut images = 0;
+    for file in valid_books() {
+        let book = open(&file);
+        for path in &book.svgs {
+            let Some(source) = book.entries.get(path) else {
+                continue;
+            };
+            let svg = sanitize_svg(source, &|raw| resolve(&book, path, raw))
+                .unwrap_or_else(|e| panic!("{}: {path}: {e}", file.display()));
+            let parsed = parse_back(&svg.text);
+            assert_safe(&parsed);
+            assert!(parsed.has_element("svg"));
+            images += 1;
+        }
+    }
+    eprintln!("sanitized {images} SVG images");
+}
+
+#[test]
 fn every_corpus_chapter_sanitizes_into_a_well_formed_inert_document() {
     let Some(dir) = corpus_dir() else { return };
     let mut files: Vec<_> = std::fs::read_dir(dir.join("epub/valid"))
@@ -196,6 +222,7 @@ fn every_corpus_chapter_sanitizes_into_a_well_formed_inert_document() {
         .map(|e| e.path())
         .collect();
     files.sort();
+    let mut near_30kb = Vec::new();
     let (mut chapters, mut bytes, mut spent) = (0usize, 0usize, Duration::ZERO);
     for file in files {
         let book = open(&file);
@@ -213,6 +240,9 @@ fn every_corpus_chapter_sanitizes_into_a_well_formed_inert_document() {
                 .unwrap_or_else(|e| panic!("{}: {path}: {e}", file.display()));
             let full = chapter.render_full();
             spent += started.elapsed();
+            if (20_000..40_000).contains(&source.len()) {
+                near_30kb.push(started.elapsed());
+            }
             chapters += 1;
             assert!(
                 chapter.parsed_as_xml(),
@@ -241,6 +271,13 @@ fn every_corpus_chapter_sanitizes_into_a_well_formed_inert_document() {
             "{}: {} spine items, {words} words",
             file.file_name().unwrap().to_string_lossy(),
             book.spine.len()
+        );
+    }
+    near_30kb.sort();
+    if let Some(median) = near_30kb.get(near_30kb.len() / 2) {
+        eprintln!(
+            "median of {} chapters of 20-40 KB: {median:?} each",
+            near_30kb.len()
         );
     }
     let per_30kb = spent.as_secs_f64() * 1000.0 * 30_000.0 / bytes.max(1) as f64;

@@ -3,3 +3,4 @@ mod css;
 mod hostile;
 mod structure;
 mod support;
+mod svg;

@@ -199,3 +199,19 @@ fn inline_styles_move_to_the_head_and_keep_their_book_resources() {
     );
     assert_eq!(chapter.resources_outside_blocks(), [1, 3, 4]);
 }
+
+#[test]
+fn drawings_and_formulas_without_a_namespace_declaration_still_display() {
+    let out = body(
+        "<svg viewBox=\"0 0 4 4\"><rect width=\"4\" height=\"4\"/></svg><math><mi>x</mi></math>",
+    );
+    let parsed = parse_back(&out);
+    assert!(
+        parsed.has_element("rect") && parsed.has_element("mi"),
+        "{out}"
+    );
+    assert!(
+        out.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{out}"
+    );
+}
