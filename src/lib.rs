@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod data_dir;
 pub mod error;
+pub mod excerpts;
 pub mod http;
 pub mod lang;
 pub mod metrics;
