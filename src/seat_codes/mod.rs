@@ -7,6 +7,7 @@ pub mod keyring;
 pub mod keystore;
 pub mod qr;
 pub mod seats;
+pub mod sheet;
 pub mod token;
 pub mod url;
 

@@ -3,6 +3,7 @@
 mod keystore;
 mod qr;
 mod seats;
+mod sheet;
 mod speed;
 mod token;
 

@@ -48,3 +48,35 @@ fn qr_rendering_speed() {
             .width()
     });
 }
+
+#[test]
+#[ignore = "measurement; run with --release --ignored --nocapture"]
+fn sheet_rendering_speed() {
+    use crate::seat_codes::sheet::{LabelSpec, Layout, TripDisplay, render_sheet};
+    use crate::seat_codes::{Car, Seat};
+    let trip = TripDisplay {
+        line: "TER".into(),
+        train_number: "17423".into(),
+        service_date: "2027-01-22".into(),
+        origin: "Clermont-Ferrand".into(),
+        destination: "Lyon Part-Dieu".into(),
+    };
+    let labels: Vec<LabelSpec> = urls(1_000)
+        .into_iter()
+        .enumerate()
+        .map(|(i, url)| LabelSpec {
+            seat: Seat(i as u16 + 1),
+            car: Car(1),
+            url,
+        })
+        .collect();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let pdf = render_sheet(&trip, &labels, Layout::default()).unwrap();
+        println!(
+            "sheet of 1,000 labels: {:.3} s, {} KB",
+            started.elapsed().as_secs_f64(),
+            pdf.len() / 1024
+        );
+    }
+}

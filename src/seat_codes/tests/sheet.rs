@@ -1,0 +1,161 @@
+use super::{NOW, claims, decode_qr, keyring};
+use crate::seat_codes::sheet::{INSTRUCTION, LabelSpec, Layout, TripDisplay, render_sheet};
+use crate::seat_codes::{Car, Seat, mint, seat_code_url};
+use std::path::Path;
+use std::process::Command;
+
+fn trip() -> TripDisplay {
+    TripDisplay {
+        line: "TER Auvergne-Rhône-Alpes".into(),
+        train_number: "17423".into(),
+        service_date: "2027-01-22".into(),
+        origin: "Clermont-Ferrand".into(),
+        destination: "Lyon Part-Dieu".into(),
+    }
+}
+
+fn labels(count: u16) -> Vec<LabelSpec> {
+    let keys = keyring();
+    (1..=count)
+        .map(|i| {
+            let (seat, car) = (i, if i <= 20 { 1 } else { 2 });
+            let token = mint(&keys, &claims(4242, seat, car), NOW).unwrap();
+            LabelSpec {
+                seat: Seat(seat),
+                car: Car(car),
+                url: seat_code_url("https://lire.example-rail.fr", &token),
+            }
+        })
+        .collect()
+}
+
+/// Runs a poppler tool, or says loudly that it is missing (and fails under CI).
+fn poppler(tool: &str, args: &[&str]) -> bool {
+    match Command::new(tool).args(args).status() {
+        Ok(status) => {
+            assert!(status.success(), "{tool} failed");
+            true
+        }
+        Err(e) => {
+            eprintln!(
+                "\n*** {tool} is missing ({e}): install poppler-utils to check printed sheets ***\n"
+            );
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{tool} is required when CI is set"
+            );
+            false
+        }
+    }
+}
+
+fn write_pdf(dir: &Path, pdf: &[u8]) -> String {
+    let path = dir.join("sheet.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn every_label_of_a_two_page_sheet_decodes_to_its_url() {
+    let labels = labels(30);
+    let pdf = render_sheet(&trip(), &labels, Layout::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf_path = write_pdf(dir.path(), &pdf);
+    let prefix = dir.path().join("page");
+    if !poppler(
+        "pdftoppm",
+        &[
+            "-r",
+            "150",
+            "-gray",
+            "-png",
+            &pdf_path,
+            prefix.to_str().unwrap(),
+        ],
+    ) {
+        return;
+    }
+    let pages: Vec<_> = ["page-1.png", "page-2.png"]
+        .iter()
+        .map(|p| image::open(dir.path().join(p)).unwrap().to_luma8())
+        .collect();
+    assert!(
+        !dir.path().join("page-3.png").exists(),
+        "30 labels fill two pages"
+    );
+    let layout = Layout::default();
+    for (i, label) in labels.iter().enumerate() {
+        let page = &pages[i / layout.per_page()];
+        let crop = crop_cell(page, layout, i % layout.per_page());
+        let decoded = decode_qr(&crop);
+        assert_eq!(decoded.len(), 1, "label {i} holds one code");
+        assert_eq!(decoded[0].2, label.url, "label {i}");
+    }
+}
+
+/// The pixels of one label at 150 dpi (cells are in points from the bottom).
+fn crop_cell(page: &image::GrayImage, layout: Layout, index: usize) -> image::GrayImage {
+    let cell = layout.cell_for_tests(index);
+    let px = |pt: f32| (pt * 150.0 / 72.0).round() as u32;
+    let top = page.height() - px(cell.y + cell.height);
+    image::imageops::crop_imm(page, px(cell.x), top, px(cell.width), px(cell.height)).to_image()
+}
+
+#[test]
+fn labels_show_the_instruction_seat_car_and_trip() {
+    let pdf = render_sheet(&trip(), &labels(2), Layout::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf_path = write_pdf(dir.path(), &pdf);
+    let txt = dir.path().join("sheet.txt");
+    if !poppler("pdftotext", &["-raw", &pdf_path, txt.to_str().unwrap()]) {
+        return;
+    }
+    let text = std::fs::read_to_string(txt).unwrap();
+    for expected in [
+        INSTRUCTION,
+        "Voiture / Car",
+        "Place / Seat",
+        "TER Auvergne-Rhône-Alpes 17423",
+        "2027-01-22",
+        "Clermont-Ferrand -> Lyon Part-Dieu",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn sheet_without_labels_is_refused() {
+    assert_eq!(
+        render_sheet(&trip(), &[], Layout::default())
+            .unwrap_err()
+            .code(),
+        "seat-range-invalid"
+    );
+}
+
+#[test]
+fn layout_too_dense_for_a_scannable_code_is_refused() {
+    let err = render_sheet(&trip(), &labels(1), Layout::parse("6x12").unwrap()).unwrap_err();
+    assert_eq!(err.code(), "layout-too-dense");
+}
+
+#[test]
+fn pages_follow_the_number_of_labels() {
+    let pdf = render_sheet(&trip(), &labels(49), Layout::default()).unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(
+        text.contains("/Count 3"),
+        "49 labels at 24 a page make 3 pages"
+    );
+    assert!(text.contains("/BaseFont /Helvetica-Bold") && text.contains("/WinAnsiEncoding"));
+}
+
+#[test]
+#[ignore = "writes a sample sheet for a person to look at"]
+fn sample_sheet_for_review() {
+    let pdf = render_sheet(&trip(), &labels(30), Layout::default()).unwrap();
+    std::fs::write(std::env::temp_dir().join("trajet-sample-sheet.pdf"), pdf).unwrap();
+}
