@@ -120,6 +120,23 @@ impl Accounts {
             .cloned()
     }
 
+    /// The account of a key id that is still valid (console sessions name their key by id).
+    pub fn account_for_key_id(&self, key_id: &str) -> Option<Account> {
+        let file = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let stored = file
+            .keys
+            .iter()
+            .find(|k| k.id == key_id && k.revoked_at.is_none())?;
+        file.accounts
+            .iter()
+            .find(|a| a.id == stored.account)
+            .cloned()
+    }
+
     /// A snapshot of every account.
     pub fn all(&self) -> Vec<Account> {
         self.current

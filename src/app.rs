@@ -8,6 +8,7 @@ use axum::Router;
 
 use crate::accounts::Accounts;
 use crate::config::Config;
+use crate::console::ConsoleSecret;
 use crate::data_dir::DataDir;
 use crate::http::rate_limit::RateLimits;
 use crate::metrics::Metrics;
@@ -30,6 +31,8 @@ pub struct App {
     pub usage: Usage,
     /// Rate limits per client, seat code and key.
     pub limits: RateLimits,
+    /// Signs console sign-in cookies.
+    pub console_secret: ConsoleSecret,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -76,6 +79,7 @@ impl App {
     ) -> anyhow::Result<(Router, AppState)> {
         let accounts = Accounts::open(data.root())?;
         let usage = Usage::new(data.root());
+        let console_secret = ConsoleSecret::open(data.root())?;
         let app = App {
             config,
             data,
@@ -84,6 +88,7 @@ impl App {
             metrics: Metrics::new(),
             usage,
             limits: RateLimits::default(),
+            console_secret,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));

@@ -3,7 +3,9 @@
 //! Handlers take an `Operator` or a `Publisher` argument; the extractor checks
 //! `Authorization: Bearer {api key}` against the hashed keys and answers
 //! `401 unauthorized` (problem+json) when it is missing, wrong or revoked, and
-//! `403 forbidden` when the key belongs to the other role.
+//! `403 forbidden` when the key belongs to the other role. Without a bearer
+//! key, a console sign-in cookie is accepted (see `crate::console`, which also
+//! refuses cross-site state changes).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -26,21 +28,24 @@ fn account_for(parts: &Parts, state: &AppState, role: Role) -> Result<Account, A
         .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let Some(key) = header.and_then(|v| {
+    let bearer = header.and_then(|v| {
         v.strip_prefix("Bearer ")
             .or_else(|| v.strip_prefix("bearer "))
-    }) else {
-        return Err(AppError::unauthorized(
-            "unauthorized",
-            "Send your API key as `Authorization: Bearer <key>`.",
-        ));
+    });
+    let account = match bearer {
+        Some(key) => state.accounts.authenticate(key.trim()).ok_or_else(|| {
+            AppError::unauthorized(
+                "unauthorized",
+                "This API key is not valid or has been revoked.",
+            )
+        })?,
+        None => crate::console::account_from_cookie(parts, state)?.ok_or_else(|| {
+            AppError::unauthorized(
+                "unauthorized",
+                "Send your API key as `Authorization: Bearer <key>`, or sign in to the console.",
+            )
+        })?,
     };
-    let account = state.accounts.authenticate(key.trim()).ok_or_else(|| {
-        AppError::unauthorized(
-            "unauthorized",
-            "This API key is not valid or has been revoked.",
-        )
-    })?;
     if account.role != role {
         return Err(AppError::forbidden(
             "forbidden",

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod data_dir;
 pub mod error;
 pub mod excerpts;

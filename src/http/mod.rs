@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let body_timeout = state.config.http.body_timeout;
     Router::new()
         .merge(crate::service::router(&state))
+        .merge(crate::console::router())
         .fallback(|| async { AppError::not_found("There is nothing at this address.") })
         // Body size is enforced by `around_request` (by route, before reading).
         .layer(DefaultBodyLimit::disable())

@@ -1,0 +1,273 @@
+//! Console sign-in for publishers and operators in the browser: the API key
+//! is exchanged once for a signed, `HttpOnly`, `SameSite=Strict` cookie.
+//!
+//! The cookie names the key (by id), an expiry and an HMAC with a secret from
+//! the data directory, so any instance can check it without storage, and a
+//! revoked key ends its console sessions at once. State changes made with the
+//! cookie must come from our own origin and be non-simple requests (a custom
+//! header), so a cross-site form post is refused with `403 csrf-rejected`.
+
+use std::path::Path;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::{HOST, ORIGIN, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use hmac::{Hmac, Mac};
+use rand::TryRngCore;
+use serde::Deserialize;
+use sha2::Sha256;
+
+use crate::accounts::{Account, parse_key_id};
+use crate::app::AppState;
+use crate::config::Secret;
+use crate::data_dir::write_atomic;
+use crate::error::AppError;
+use crate::http::extract::ApiJson;
+
+/// Name of the console cookie.
+pub const COOKIE: &str = "trajet_console";
+/// Header a console page must send with every state change.
+pub const CSRF_HEADER: &str = "x-trajet-console";
+/// How long a console sign-in lasts.
+const LIFETIME_SECONDS: i64 = 12 * 3600;
+
+/// The secret that signs console cookies, created on first start.
+pub struct ConsoleSecret(Secret<[u8; 32]>);
+
+impl ConsoleSecret {
+    /// Loads `keys/console.secret` from the data directory, creating it when missing.
+    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join("keys").join("console.secret");
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() == 32 => bytes,
+            _ => {
+                let mut fresh = [0u8; 32];
+                rand::rngs::OsRng.try_fill_bytes(&mut fresh)?;
+                write_atomic(&path, &fresh)?;
+                restrict(&path);
+                // Another process may have raced us: whoever renamed last wins; read it back.
+                std::fs::read(&path)?
+            }
+        };
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&bytes[..32]);
+        Ok(Self(Secret::new(key)))
+    }
+
+    fn mac(&self, key_id: &str, expires: i64) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(self.0.expose()).expect("any key length works");
+        mac.update(format!("console|{key_id}|{expires}").as_bytes());
+        mac.finalize().into_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn cookie_value(&self, key_id: &str, expires: i64) -> String {
+        format!("{key_id}.{expires}.{}", self.mac(key_id, expires))
+    }
+
+    /// The key id of a valid, unexpired cookie value.
+    fn verify<'a>(&self, value: &'a str, now: i64) -> Option<&'a str> {
+        let mut parts = value.splitn(3, '.');
+        let (key_id, expires, mac) = (parts.next()?, parts.next()?, parts.next()?);
+        let expires: i64 = expires.parse().ok()?;
+        let expected = self.mac(key_id, expires);
+        let same: bool = subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), mac.as_bytes()).into();
+        (same && expires > now).then_some(key_id)
+    }
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+#[cfg(not(unix))]
+fn restrict(_: &Path) {}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The account of the console cookie, after the CSRF checks for state changes.
+/// `None` when the request carries no console cookie.
+pub fn account_from_cookie(parts: &Parts, state: &AppState) -> Result<Option<Account>, AppError> {
+    let Some(value) = cookie(&parts.headers, COOKIE) else {
+        return Ok(None);
+    };
+    let key_id = state.console_secret.verify(value, now()).ok_or_else(|| {
+        AppError::unauthorized(
+            "unauthorized",
+            "Your console session has expired. Sign in again.",
+        )
+    })?;
+    let account = state.accounts.account_for_key_id(key_id).ok_or_else(|| {
+        AppError::unauthorized(
+            "unauthorized",
+            "This API key has been revoked. Sign in with a valid key.",
+        )
+    })?;
+    if !matches!(parts.method, Method::GET | Method::HEAD) {
+        check_same_origin(&parts.headers)?;
+    }
+    Ok(Some(account))
+}
+
+/// A console state change must carry our custom header and come from our own origin.
+fn check_same_origin(headers: &HeaderMap) -> Result<(), AppError> {
+    let refused = || {
+        AppError::forbidden(
+            "csrf-rejected",
+            "This change must come from the trajet console itself.",
+        )
+    };
+    if !headers.contains_key(CSRF_HEADER) {
+        return Err(refused());
+    }
+    let origin = headers
+        .get(ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(refused)?;
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(refused)?;
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+    if origin_host.eq_ignore_ascii_case(host) {
+        Ok(())
+    } else {
+        Err(refused())
+    }
+}
+
+/// The value of a cookie in the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    key: String,
+}
+
+/// `POST /api/v1/console/session` (sign in) and `DELETE` (sign out).
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/console/session",
+        post(sign_in).get(whoami).delete(sign_out),
+    )
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Result<Response, AppError> {
+    check_same_origin(&headers)?;
+    let key = body.key.trim();
+    let limited = parse_key_id(key).unwrap_or("malformed");
+    state
+        .limits
+        .calls_per_key
+        .enforce(&format!("sign-in:{limited}"), "sign-in attempts")?;
+    let account = state.accounts.authenticate(key).ok_or_else(|| {
+        AppError::unauthorized(
+            "unauthorized",
+            "This API key is not valid or has been revoked.",
+        )
+    })?;
+    let key_id = parse_key_id(key).expect("an authenticated key is well formed");
+    let value = state
+        .console_secret
+        .cookie_value(key_id, now() + LIFETIME_SECONDS);
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={LIFETIME_SECONDS}{secure}"
+    );
+    let mut response = Json(serde_json::json!({"account": {"id": account.id, "name": account.name, "role": account.role}})).into_response();
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
+}
+
+/// Who the console is signed in as (`401` when not signed in).
+async fn whoami(State(state): State<AppState>, parts: Parts) -> Result<Response, AppError> {
+    let account = account_from_cookie(&parts, &state)?
+        .ok_or_else(|| AppError::unauthorized("unauthorized", "Sign in with your API key."))?;
+    Ok(Json(serde_json::json!({"account": {"id": account.id, "name": account.name, "role": account.role}})).into_response())
+}
+
+async fn sign_out(State(state): State<AppState>) -> Response {
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).expect("ASCII cookie"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cookie_verifies_until_it_expires_and_not_once_altered() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = ConsoleSecret::open(dir.path()).unwrap();
+        let value = secret.cookie_value("abcd", 2_000);
+        assert_eq!(secret.verify(&value, 1_000), Some("abcd"));
+        assert_eq!(secret.verify(&value, 2_000), None, "expired");
+        assert_eq!(secret.verify(&value.replace("abcd", "abce"), 1_000), None);
+        assert_eq!(
+            secret.verify(&value.replace(".2000.", ".9000."), 1_000),
+            None
+        );
+        // The secret survives a restart.
+        assert_eq!(
+            ConsoleSecret::open(dir.path())
+                .unwrap()
+                .verify(&value, 1_000),
+            Some("abcd")
+        );
+    }
+
+    #[test]
+    fn cross_site_or_simple_requests_are_refused() {
+        let mut h = HeaderMap::new();
+        h.insert(HOST, "trajet.example:8080".parse().unwrap());
+        h.insert(ORIGIN, "https://evil.example".parse().unwrap());
+        h.insert(CSRF_HEADER, "1".parse().unwrap());
+        assert!(check_same_origin(&h).is_err());
+        h.insert(ORIGIN, "http://trajet.example:8080".parse().unwrap());
+        assert!(check_same_origin(&h).is_ok());
+        h.remove(CSRF_HEADER);
+        assert!(
+            check_same_origin(&h).is_err(),
+            "a form post cannot set the custom header"
+        );
+    }
+}
