@@ -1,4 +1,5 @@
 //! What a passenger reads: the trip's catalog, Readium manifests, chapters,
 //! resources and reading progress, served from what ingestion prepared.
 
+pub mod cache;
 pub mod progression;
