@@ -12,6 +12,7 @@ use crate::console::ConsoleSecret;
 use crate::data_dir::DataDir;
 use crate::http::rate_limit::RateLimits;
 use crate::metrics::Metrics;
+use crate::seat_codes::KeyStore;
 use crate::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
 use crate::usage::Usage;
 
@@ -33,6 +34,8 @@ pub struct App {
     pub limits: RateLimits,
     /// Signs console sign-in cookies.
     pub console_secret: ConsoleSecret,
+    /// The keys that sign and verify seat codes.
+    pub seat_keys: KeyStore,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -80,6 +83,7 @@ impl App {
         let accounts = Accounts::open(data.root())?;
         let usage = Usage::new(data.root());
         let console_secret = ConsoleSecret::open(data.root())?;
+        let seat_keys = KeyStore::open(&data, crate::seat_codes::unix_now())?;
         let app = App {
             config,
             data,
@@ -89,6 +93,7 @@ impl App {
             usage,
             limits: RateLimits::default(),
             console_secret,
+            seat_keys,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
@@ -101,6 +106,16 @@ impl App {
     fn reload(&self) {
         if let Err(e) = self.accounts.reload_if_changed() {
             tracing::warn!(error = %format!("{e:#}"), "reloading accounts failed; keeping the previous ones");
+        }
+        match self.seat_keys.reload_if_changed() {
+            Ok(true) => tracing::info!(
+                signer = self.seat_keys.keyring().signer().id(),
+                "seat code signing keys reloaded"
+            ),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "reloading signing keys failed; keeping the previous ones")
+            }
         }
     }
 }

@@ -46,6 +46,9 @@ pub enum Admin {
         /// The key id.
         key_id: String,
     },
+    /// Add a new seat code signing key; codes signed by older keys stay valid
+    /// until their windows end. Prints the new key id on the last line.
+    RotateSigningKey,
 }
 
 /// Runs the command line (the whole program but the telemetry set-up).
@@ -132,6 +135,14 @@ fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
         Admin::RevokeKey { key_id } => {
             accounts::revoke_key(dir, &key_id)?;
             println!("revoked key {key_id}");
+        }
+        Admin::RotateSigningKey => {
+            let data = crate::data_dir::DataDir::open(dir)?;
+            let id = crate::seat_codes::rotate_signing_key(&data, crate::seat_codes::unix_now())?;
+            println!(
+                "New seat codes are signed with key {id}; codes signed before stay valid until their windows end."
+            );
+            println!("{id}");
         }
     }
     Ok(())

@@ -112,3 +112,25 @@ fn a_bad_setting_is_refused_with_its_name() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("TRAJET_LISTEN"));
 }
+
+#[tokio::test]
+async fn a_signing_key_rotated_by_the_cli_signs_on_the_running_service_within_a_second() {
+    let app = TestApp::new(None).await;
+    let before = app.state.seat_keys.keyring().signer().id();
+    let new_id: u8 = last_line(&trajet(&app.data_path(), &["admin", "rotate-signing-key"]))
+        .parse()
+        .expect("the new key id is alone on the last line");
+    assert_ne!(new_id, before);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while app.state.seat_keys.keyring().signer().id() != new_id {
+        assert!(
+            Instant::now() < deadline,
+            "the running service did not see the new signing key"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        app.state.seat_keys.keyring().key(before).is_some(),
+        "the previous key still verifies its codes"
+    );
+}

@@ -21,3 +21,9 @@ pub use keystore::{KeyStore, rotate_signing_key};
 pub use seats::{SeatList, SeatRangeError};
 pub use token::{SeatToken, mint, verify};
 pub use url::seat_code_url;
+
+/// The current time in Unix seconds, as minting and rotation expect it.
+pub fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.map_or(0, |d| d.as_secs() as i64)
+}
