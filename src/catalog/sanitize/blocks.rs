@@ -9,7 +9,7 @@ use super::text::{TextCount, count};
 use super::tree::{Element, Node, Ns};
 
 /// One block of the body in document order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Block {
     /// The element name (`p`, `h2`, `li`, `figure`…), or `#inline` for loose inline content.
     pub tag: String,
@@ -22,37 +22,22 @@ pub struct Block {
 }
 
 /// The blocks and, for each, the path of child indexes from the body to its last node.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
     pub blocks: Vec<Block>,
     pub cuts: Vec<Vec<usize>>,
     pub wrapper_resources: Vec<usize>,
 }
 
+#[rustfmt::skip]
 const WRAPPERS: &[&str] = &[
-    "body", "section", "article", "div", "aside", "nav", "header", "footer", "main", "hgroup",
-    "ul", "ol", "dl",
+    "body", "section", "article", "div", "aside", "nav", "header", "footer", "main", "hgroup", "ul",
+    "ol", "dl",
 ];
+#[rustfmt::skip]
 const BLOCKS: &[&str] = &[
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "dt",
-    "dd",
-    "figure",
-    "table",
-    "blockquote",
-    "pre",
-    "hr",
-    "address",
-    "details",
-    "figcaption",
-    "caption",
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "figure", "table", "blockquote",
+    "pre", "hr", "address", "details", "figcaption", "caption",
 ];
 
 /// Lays out the blocks of a cleaned body.

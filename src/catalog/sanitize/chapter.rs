@@ -9,7 +9,9 @@ use super::render::render;
 use super::tree::{Element, Node};
 
 /// A sanitized chapter, ready to be rendered in full or cut after a block.
-#[derive(Debug, Clone)]
+/// It serializes (serde) so ingestion can keep it and cut a new excerpt when a
+/// publisher changes the policy, without sanitizing again.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SanitizedChapter {
     doc: CleanDoc,
     layout: Layout,

@@ -26,6 +26,7 @@ mod chapter;
 mod clean;
 mod css;
 mod error;
+mod flat;
 mod limits;
 mod parse_html;
 mod parse_xml;

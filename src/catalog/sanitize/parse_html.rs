@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 
+use html5ever::TokenizerResult;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
@@ -15,6 +16,7 @@ use super::error::SanitizeError;
 use super::limits::MAX_DEPTH;
 use super::tree::{Element, Node, Ns};
 
+#[rustfmt::skip]
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
     "source", "track", "wbr",
@@ -32,73 +34,25 @@ const SIBLING_CLOSERS: &[(&str, &[&str])] = &[
 ];
 
 /// Elements whose start closes an open `p`, as in HTML.
+#[rustfmt::skip]
 const CLOSES_P: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "div",
-    "dl",
-    "fieldset",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "ul",
+    "address", "article", "aside", "blockquote", "div", "dl", "fieldset", "figure", "footer", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hr", "nav", "ol", "p", "pre", "section", "table", "ul",
 ];
 
 /// SVG names the HTML tokenizer lowercases, restored for the allowlist.
+#[rustfmt::skip]
 const SVG_CASE: &[&str] = &[
-    "clipPath",
-    "linearGradient",
-    "radialGradient",
-    "textPath",
-    "foreignObject",
-    "viewBox",
-    "preserveAspectRatio",
-    "gradientUnits",
-    "gradientTransform",
-    "patternUnits",
-    "patternContentUnits",
-    "patternTransform",
-    "markerWidth",
-    "markerHeight",
-    "markerUnits",
-    "refX",
-    "refY",
-    "textLength",
-    "lengthAdjust",
-    "spreadMethod",
-    "clipPathUnits",
-    "maskUnits",
-    "maskContentUnits",
-    "stdDeviation",
-    "feGaussianBlur",
-    "feOffset",
-    "feBlend",
-    "feFlood",
-    "feMerge",
-    "feMergeNode",
-    "feComposite",
-    "feColorMatrix",
-    "startOffset",
+    "clipPath", "linearGradient", "radialGradient", "textPath", "foreignObject", "viewBox",
+    "preserveAspectRatio", "gradientUnits", "gradientTransform", "patternUnits",
+    "patternContentUnits", "patternTransform", "markerWidth", "markerHeight", "markerUnits", "refX",
+    "refY", "textLength", "lengthAdjust", "spreadMethod", "clipPathUnits", "maskUnits",
+    "maskContentUnits", "stdDeviation", "feGaussianBlur", "feOffset", "feBlend", "feFlood",
+    "feMerge", "feMergeNode", "feComposite", "feColorMatrix", "startOffset",
 ];
 
 struct Builder {
     stack: Vec<Element>,
-    too_deep: bool,
 }
 
 struct Sink(RefCell<Builder>);
@@ -106,19 +60,17 @@ struct Sink(RefCell<Builder>);
 /// Parses any text as HTML; never fails except on the nesting limit.
 pub fn parse(text: &str) -> Result<Element, SanitizeError> {
     let root = Element::new(Ns::Html, "html");
-    let sink = Sink(RefCell::new(Builder {
-        stack: vec![root],
-        too_deep: false,
-    }));
+    let sink = Sink(RefCell::new(Builder { stack: vec![root] }));
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(text));
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    let mut builder = tokenizer.sink.0.into_inner();
-    if builder.too_deep {
+    // The sink pauses the tokenizer (a "script" stop) once the depth limit is
+    // passed, so a hostile document is not tokenized to its end.
+    if let TokenizerResult::Script(()) = tokenizer.feed(&input) {
         return Err(SanitizeError::TooDeep { max: MAX_DEPTH });
     }
+    tokenizer.end();
+    let mut builder = tokenizer.sink.0.into_inner();
     while builder.stack.len() > 1 {
         builder.pop();
     }
@@ -130,9 +82,6 @@ impl TokenSink for Sink {
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
         let mut builder = self.0.borrow_mut();
-        if builder.too_deep {
-            return TokenSinkResult::Continue;
-        }
         match token {
             Token::TagToken(tag) if tag.kind == TagKind::StartTag => return builder.start(tag),
             Token::TagToken(tag) => builder.end(&tag.name),
@@ -174,8 +123,7 @@ impl Builder {
             return TokenSinkResult::Continue;
         }
         if self.stack.len() > MAX_DEPTH {
-            self.too_deep = true;
-            return TokenSinkResult::Continue;
+            return TokenSinkResult::Script(());
         }
         self.stack.push(element);
         match name.as_str() {

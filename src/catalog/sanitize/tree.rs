@@ -1,7 +1,7 @@
 //! The small document tree both parsers build and the cleaner rewrites.
 
 /// The vocabularies the sanitizer knows; anything else is unwrapped or dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Ns {
     /// XHTML (or no namespace at all, as in sloppy EPUB 2 files).
     Html,
@@ -35,7 +35,8 @@ impl Ns {
 /// An element with its attributes named canonically: `xml:lang`, `epub:type`,
 /// `xlink:href`, a bare local name for unprefixed attributes, and `{uri}name`
 /// for anything else (which no allowlist accepts).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(into = "super::flat::FlatTree", try_from = "super::flat::FlatTree")]
 pub struct Element {
     pub ns: Ns,
     pub name: String,
@@ -44,7 +45,7 @@ pub struct Element {
 }
 
 /// A node of the tree; comments and processing instructions never get here.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Node {
     Element(Element),
     Text(String),

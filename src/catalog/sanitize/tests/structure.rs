@@ -215,3 +215,24 @@ fn drawings_and_formulas_without_a_namespace_declaration_still_display() {
         "{out}"
     );
 }
+
+#[test]
+fn a_stored_chapter_renders_the_same_cuts_after_a_round_trip() {
+    let chapter = chapter(&xhtml(
+        "<h1>T</h1><p>one</p><p>two <img src=\"img/pic.png\" alt=\"\"/></p>",
+    ));
+    let stored = serde_json::to_string(&chapter).unwrap();
+    let restored: super::super::SanitizedChapter = serde_json::from_str(&stored).unwrap();
+    assert_eq!(restored.render_until(1), chapter.render_until(1));
+    assert_eq!(restored.blocks(), chapter.blocks());
+    assert_eq!(restored.resources(), chapter.resources());
+}
+
+#[test]
+fn deep_chapters_survive_the_round_trip() {
+    let deep = format!("{}<p>x</p>{}", "<div>".repeat(200), "</div>".repeat(200));
+    let chapter = chapter(&xhtml(&deep));
+    let stored = serde_json::to_string(&chapter).unwrap();
+    let restored: super::super::SanitizedChapter = serde_json::from_str(&stored).unwrap();
+    assert_eq!(restored.render_full(), chapter.render_full());
+}
