@@ -1,6 +1,7 @@
 //! Seat codes: signed tokens naming a trip and seat, their URL, QR images and
 //! print-ready label sheets. Plain Rust; the HTTP routes live in `routes.rs`.
 
+pub mod batch;
 pub mod claims;
 pub mod error;
 pub mod keyring;

@@ -1,5 +1,6 @@
 //! Tests of seat codes: tokens, keys, QR images, sheets and seat lists.
 
+mod batch;
 mod keystore;
 mod qr;
 mod seats;
