@@ -22,4 +22,5 @@ pub mod server;
 pub mod service;
 pub mod sessions;
 pub mod telemetry;
+pub mod trips;
 pub mod usage;

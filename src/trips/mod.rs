@@ -1,0 +1,19 @@
+//! Trips: what a seat code points at, with its time window, durable storage
+//! in the data directory, and the GTFS import that fills it.
+//!
+//! Everything here is plain Rust, callable from `spawn_blocking`; only
+//! `routes.rs` (when present) knows HTTP.
+
+pub mod error;
+pub mod gtfs;
+pub mod model;
+pub mod request;
+pub mod store;
+
+pub use error::TripError;
+pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
+pub use request::{NewTripRequest, TripDraft};
+pub use store::{ArrivalChange, ImportCounts, TripStore};
+
+#[cfg(test)]
+mod tests;
