@@ -14,6 +14,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::metrics::Metrics;
 use crate::seat_codes::KeyStore;
 use crate::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
+use crate::trips::TripStore;
 use crate::usage::Usage;
 
 /// Everything a request may need, built once at start.
@@ -36,6 +37,8 @@ pub struct App {
     pub console_secret: ConsoleSecret,
     /// The keys that sign and verify seat codes.
     pub seat_keys: KeyStore,
+    /// Trips, durable in the data directory.
+    pub trips: TripStore,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -84,6 +87,7 @@ impl App {
         let usage = Usage::new(data.root());
         let console_secret = ConsoleSecret::open(data.root())?;
         let seat_keys = KeyStore::open(&data, crate::seat_codes::unix_now())?;
+        let trips = TripStore::open(&data)?;
         let app = App {
             config,
             data,
@@ -94,6 +98,7 @@ impl App {
             limits: RateLimits::default(),
             console_secret,
             seat_keys,
+            trips,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
@@ -106,6 +111,9 @@ impl App {
     fn reload(&self) {
         if let Err(e) = self.accounts.reload_if_changed() {
             tracing::warn!(error = %format!("{e:#}"), "reloading accounts failed; keeping the previous ones");
+        }
+        if let Err(e) = self.trips.reload_if_changed() {
+            tracing::warn!(error = %e, "reloading trips failed; keeping the previous ones");
         }
         match self.seat_keys.reload_if_changed() {
             Ok(true) => tracing::info!(

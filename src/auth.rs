@@ -14,6 +14,9 @@ use axum::http::request::Parts;
 use crate::accounts::{Account, Role};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::sessions::scan::SESSION_COOKIE;
+use crate::sessions::{Session, SessionId};
+use crate::trips::{Trip, TripId};
 
 /// An authenticated operator (rail company staff).
 #[derive(Debug, Clone)]
@@ -70,5 +73,46 @@ impl FromRequestParts<AppState> for Publisher {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         account_for(parts, state, Role::Publisher).map(Publisher)
+    }
+}
+
+/// A passenger holding a live session (the cookie set by a scan), with its trip.
+#[derive(Debug, Clone)]
+pub struct Passenger {
+    /// The session id (from the cookie).
+    pub id: SessionId,
+    /// The session record.
+    pub session: Session,
+    /// The trip the session reads on.
+    pub trip: Trip,
+}
+
+impl FromRequestParts<AppState> for Passenger {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ended = || {
+            AppError::unauthorized(
+                "session-required",
+                "There is no reading session here, or it has ended. Scan the code on your seat to read.",
+            )
+        };
+        let id = crate::http::cookie(&parts.headers, SESSION_COOKIE)
+            .and_then(SessionId::parse)
+            .ok_or_else(ended)?;
+        let session = state.sessions.get(id).await?.ok_or_else(ended)?;
+        if session.expires_at <= chrono::Utc::now().timestamp() {
+            return Err(ended());
+        }
+        let trip = state
+            .trips
+            .get(TripId::new(session.trip_id))
+            .ok_or_else(ended)?;
+        if trip.is_cancelled() {
+            return Err(AppError::gone(
+                "trip-cancelled",
+                "This trip was cancelled; reading has ended.",
+            ));
+        }
+        Ok(Passenger { id, session, trip })
     }
 }

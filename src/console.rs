@@ -99,7 +99,7 @@ fn now() -> i64 {
 /// The account of the console cookie, after the CSRF checks for state changes.
 /// `None` when the request carries no console cookie.
 pub fn account_from_cookie(parts: &Parts, state: &AppState) -> Result<Option<Account>, AppError> {
-    let Some(value) = cookie(&parts.headers, COOKIE) else {
+    let Some(value) = crate::http::cookie(&parts.headers, COOKIE) else {
         return Ok(None);
     };
     let key_id = state.console_secret.verify(value, now()).ok_or_else(|| {
@@ -145,16 +145,6 @@ fn check_same_origin(headers: &HeaderMap) -> Result<(), AppError> {
     } else {
         Err(refused())
     }
-}
-
-/// The value of a cookie in the request.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
 }
 
 #[derive(Deserialize)]

@@ -28,6 +28,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::service::router(&state))
         .merge(crate::console::router())
+        .merge(crate::sessions::scan::router())
+        .merge(crate::reader::routes::router())
         .fallback(|| async { AppError::not_found("There is nothing at this address.") })
         // Body size is enforced by `around_request` (by route, before reading).
         .layer(DefaultBodyLimit::disable())
@@ -259,4 +261,14 @@ fn set_default_headers(headers: &mut HeaderMap, id: &str) {
     if let Ok(v) = HeaderValue::from_str(id) {
         headers.insert("x-request-id", v);
     }
+}
+
+/// The value of a cookie in the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
 }

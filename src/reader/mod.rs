@@ -3,3 +3,4 @@
 
 pub mod cache;
 pub mod progression;
+pub mod routes;

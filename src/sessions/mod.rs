@@ -8,6 +8,7 @@
 
 mod memory;
 mod redis;
+pub mod scan;
 
 use std::fmt;
 

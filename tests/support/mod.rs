@@ -262,3 +262,75 @@ pub async fn body_bytes(response: axum::response::Response) -> Vec<u8> {
 pub async fn body_json(response: axum::response::Response) -> serde_json::Value {
     serde_json::from_slice(&body_bytes(response).await).unwrap()
 }
+
+impl TestApp {
+    /// Creates a trip departing `departs_in` minutes from now (negative: already left)
+    /// and lasting `minutes`.
+    pub fn create_trip(&self, line: &str, departs_in: i64, minutes: i64) -> trajet::trips::Trip {
+        use chrono::{Duration as D, Utc};
+        let departs_at = Utc::now() + D::minutes(departs_in);
+        let draft = trajet::trips::TripDraft {
+            service_date: departs_at.date_naive(),
+            line: line.to_owned(),
+            train_number: "17423".into(),
+            origin: "Clermont-Ferrand".into(),
+            destination: "Lyon Part-Dieu".into(),
+            departs_at,
+            arrives_at: departs_at + D::minutes(minutes),
+            seats: trajet::trips::Seats::new(80).unwrap(),
+            cars: None,
+            collections: None,
+            timezone: chrono_tz::Europe::Paris,
+            source: None,
+        };
+        self.state.trips.create(draft).unwrap()
+    }
+
+    /// A seat code token for `seat` of `trip`, valid over the trip's window.
+    pub fn seat_token(&self, trip: &trajet::trips::Trip, seat: u16) -> String {
+        use trajet::seat_codes::{Car, Claims, Seat, Window};
+        let config = &self.state.config;
+        let opens = trip.departs_at.timestamp() - config.window_before.as_secs() as i64;
+        let closes = trip.arrives_at.timestamp() + config.window_after.as_secs() as i64;
+        let claims = Claims {
+            trip: trip.id.get(),
+            seat: Seat(seat),
+            car: Car::NONE,
+            window: Window::from_unix_seconds(opens, closes).unwrap(),
+        };
+        let now = chrono::Utc::now().timestamp();
+        trajet::seat_codes::mint(&self.state.seat_keys.keyring(), &claims, now)
+            .unwrap()
+            .as_str()
+            .to_owned()
+    }
+
+    /// Scans a seat code, optionally with a cookie header; returns the response.
+    pub async fn scan(&self, token: &str, cookie: Option<&str>) -> axum::response::Response {
+        let mut request =
+            axum::http::Request::get(format!("/t/{token}")).header("accept-language", "fr");
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
+        }
+        send(
+            &self.router,
+            request.body(axum::body::Body::empty()).unwrap(),
+        )
+        .await
+    }
+
+    /// A GET with the session cookie.
+    pub async fn get_with(&self, path: &str, cookie: &str) -> axum::response::Response {
+        let request = axum::http::Request::get(path)
+            .header("cookie", cookie)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        send(&self.router, request).await
+    }
+}
+
+/// The `name=value` pair of a response's Set-Cookie.
+pub fn cookie_pair(response: &axum::response::Response) -> String {
+    let header = response.headers()["set-cookie"].to_str().unwrap();
+    header.split(';').next().unwrap().to_owned()
+}

@@ -1,0 +1,183 @@
+//! The scan: `GET /t/{token}` opens (or resumes) a passenger session and
+//! sends the browser to the reader with a session cookie.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+
+use super::{Opened, Session, SessionId};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::http::extract::ApiPath;
+use crate::http::rate_limit::client_ip;
+use crate::metrics::Metrics;
+use crate::seat_codes::{Claims, verify};
+use crate::trips::{Trip, TripId};
+use crate::usage::{Event, UsageKey};
+
+/// Name of the passenger session cookie.
+pub const SESSION_COOKIE: &str = "trajet_session";
+
+/// `/t/{token}` and `/T/{token}` (printed seat codes are upper case so the QR
+/// code can use alphanumeric mode).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/t/{token}", get(scan))
+        .route("/T/{token}", get(scan))
+}
+
+async fn scan(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+    parts: Parts,
+) -> Response {
+    let result = open_session(&state, &token, &parts).await;
+    let outcome = match &result {
+        Ok(_) => "opened",
+        Err(AppError::Problem(p)) => p.code,
+        Err(AppError::Store(_)) => "session-store-unavailable",
+        Err(AppError::Internal(_)) => "internal-error",
+    };
+    Metrics::count(&state.metrics.scans, outcome);
+    match result {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Response, AppError> {
+    if let Some(ip) = client_ip(parts) {
+        state
+            .limits
+            .scans_per_client
+            .enforce(&ip.to_string(), "scans from this network")?;
+    }
+    let invalid = || {
+        AppError::bad_request(
+            "seat-code-invalid",
+            "This seat code is not valid. Scan the code on your seat again.",
+        )
+    };
+    let claims = verify(&state.seat_keys.keyring(), token).map_err(|_| invalid())?;
+    let seat_code = format!("{}/{}/{}", claims.trip, claims.car.0, claims.seat.0);
+    state
+        .limits
+        .scans_per_seat_code
+        .enforce(&seat_code, "scans of this seat code")?;
+    let trip = state
+        .trips
+        .get(TripId::new(claims.trip))
+        .ok_or_else(invalid)?;
+    if trip.is_cancelled() {
+        return Err(AppError::gone(
+            "trip-cancelled",
+            "This trip was cancelled; its seat codes no longer open sessions.",
+        ));
+    }
+    let now = Utc::now();
+    let (opens_at, closes_at) = validity(state, &trip, &claims);
+    if now < opens_at {
+        return Err(AppError::forbidden(
+            "trip-not-started",
+            format!("Reading opens at {}.", opens_at.to_rfc3339()),
+        )
+        .with_retry_after(Duration::from_secs(
+            (opens_at - now).num_seconds().max(1) as u64
+        )));
+    }
+    if now >= closes_at {
+        return Err(AppError::gone("trip-ended", "This trip has ended."));
+    }
+    let session = Session {
+        id: None,
+        trip_id: claims.trip,
+        seat_code,
+        opened_at: now.timestamp(),
+        expires_at: closes_at.timestamp(),
+    };
+    // A session id sent by the client is only ever kept if it is a live
+    // session of this trip (checked in the store); otherwise a fresh id is minted.
+    let presented = crate::http::cookie(&parts.headers, SESSION_COOKIE).and_then(SessionId::parse);
+    let fresh = SessionId::random();
+    let id = match state
+        .sessions
+        .open(
+            fresh,
+            &session,
+            state.config.sessions_per_seat_code,
+            presented,
+        )
+        .await?
+    {
+        Opened::Opened => {
+            state
+                .usage
+                .record(trip_usage_key(&trip), Event::SessionOpened);
+            fresh
+        }
+        Opened::Resumed(existing) => existing,
+        Opened::SeatCodeExhausted => {
+            return Err(AppError::too_many_requests(
+                "seat-code-exhausted",
+                "This seat code has already opened all the reading sessions it allows.",
+                Duration::from_secs((closes_at - now).num_seconds().max(1) as u64),
+            ));
+        }
+    };
+    let cookie = session_cookie(
+        id,
+        (closes_at - now).num_seconds(),
+        state.config.cookie_secure,
+    );
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/read")]).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).expect("ASCII cookie"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// When the code opens sessions: from the code's own window start, until the
+/// later of its window end and the trip's current window end (so a trip
+/// extended after the codes were printed keeps them working).
+fn validity(state: &AppState, trip: &Trip, claims: &Claims) -> (DateTime<Utc>, DateTime<Utc>) {
+    let before = chrono::Duration::from_std(state.config.window_before).unwrap_or_default();
+    let after = chrono::Duration::from_std(state.config.window_after).unwrap_or_default();
+    let window = trip.window(before, after);
+    let token_start =
+        DateTime::from_timestamp(claims.window.start_unix(), 0).unwrap_or(window.opens_at);
+    let token_end =
+        DateTime::from_timestamp(claims.window.end_unix(), 0).unwrap_or(window.closes_at);
+    (
+        token_start.min(window.opens_at),
+        token_end.max(window.closes_at),
+    )
+}
+
+/// The usage row of trip-level events.
+pub fn trip_usage_key(trip: &Trip) -> UsageKey {
+    UsageKey {
+        day: trip.service_date.to_string(),
+        trip: trip.id.get(),
+        line: trip.line.clone(),
+        title: String::new(),
+        publisher: String::new(),
+    }
+}
+
+/// The session cookie: `HttpOnly; SameSite=Lax; Path=/`, `Secure` unless turned off for local http.
+pub fn session_cookie(id: SessionId, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
+        max_age.max(0)
+    )
+}

@@ -1,0 +1,199 @@
+//! The scan of a seat code, on both session stores: a session opens with the
+//! right cookie and expiry, or a readable page says why not.
+
+mod support;
+
+use axum::http::StatusCode;
+use support::{Backend, RedisServer, TestApp, body_bytes, body_json, cookie_pair};
+
+async fn app(backend: Backend, redis: &mut Option<RedisServer>) -> TestApp {
+    match backend {
+        Backend::Memory => TestApp::new(None).await,
+        Backend::Redis => {
+            *redis = Some(RedisServer::start());
+            TestApp::new(redis.as_ref()).await
+        }
+    }
+}
+
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn memory() {
+                super::$name(super::Backend::Memory).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                super::$name(super::Backend::Redis).await;
+            }
+        }
+    )*};
+}
+
+on_both_stores!(
+    a_scan_opens_a_session_and_sends_the_browser_to_the_reader,
+    a_rescan_keeps_the_session_and_a_foreign_id_is_never_adopted,
+    sixty_four_concurrent_scans_open_exactly_k_sessions,
+    scans_outside_the_window_explain_why,
+    a_cancelled_trip_refuses_its_codes_and_ends_its_sessions,
+    an_altered_code_is_refused_with_a_readable_page,
+);
+
+async fn a_scan_opens_a_session_and_sends_the_browser_to_the_reader(backend: Backend) {
+    let mut redis = None;
+    let app = app(backend, &mut redis).await;
+    let trip = app.create_trip("TER Clermont – Lyon", -5, 70);
+    let response = app.scan(&app.seat_token(&trip, 12), None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/read");
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for flag in ["trajet_session=", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(flag), "{set_cookie}");
+    }
+    let cookie = cookie_pair(&response);
+    let session = app.get_with("/api/v1/session", &cookie).await;
+    assert_eq!(session.status(), StatusCode::OK);
+    let body = body_json(session).await;
+    assert_eq!(body["trip"]["line"], "TER Clermont – Lyon");
+    let left = body["seconds_left"].as_i64().unwrap();
+    // Expiry at arrival + 15 min: 65 + 15 minutes from now.
+    // Code windows are whole minutes, rounded outwards.
+    assert!((79 * 60..=81 * 60).contains(&left), "seconds_left {left}");
+}
+
+async fn a_rescan_keeps_the_session_and_a_foreign_id_is_never_adopted(backend: Backend) {
+    let mut redis = None;
+    let app = app(backend, &mut redis).await;
+    let trip = app.create_trip("L1", -5, 60);
+    let token = app.seat_token(&trip, 3);
+    let first = cookie_pair(&app.scan(&token, None).await);
+    let again = app.scan(&token, Some(&first)).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        cookie_pair(&again),
+        first,
+        "the same browser keeps its session"
+    );
+    let forged = "trajet_session=00112233445566778899aabbccddeeff";
+    let fresh = app.scan(&token, Some(forged)).await;
+    assert_eq!(fresh.status(), StatusCode::SEE_OTHER);
+    assert_ne!(
+        cookie_pair(&fresh),
+        forged,
+        "an id sent by the client is never adopted"
+    );
+    assert_eq!(
+        app.get_with("/api/v1/session", forged).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn sixty_four_concurrent_scans_open_exactly_k_sessions(backend: Backend) {
+    let mut redis = None;
+    let app = std::sync::Arc::new(app(backend, &mut redis).await);
+    let trip = app.create_trip("L2", -5, 60);
+    let token = std::sync::Arc::new(app.seat_token(&trip, 7));
+    let scans: Vec<_> = (0..64)
+        .map(|_| {
+            let (app, token) = (app.clone(), token.clone());
+            tokio::spawn(async move { app.scan(&token, None).await.status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for s in scans {
+        statuses.push(s.await.unwrap());
+    }
+    let opened = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(opened, 3, "K = 3 sessions, never K + 1: {statuses:?}");
+    assert_eq!(refused, 61);
+}
+
+async fn scans_outside_the_window_explain_why(backend: Backend) {
+    let mut redis = None;
+    let app = app(backend, &mut redis).await;
+    let later = app.create_trip("L3", 120, 60);
+    let response = app.scan(&app.seat_token(&later, 1), None).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let page = String::from_utf8(body_bytes(response).await).unwrap();
+    assert!(page.contains("pas encore commencé"), "French page: {page}");
+
+    let past = app.create_trip("L3", -180, 60);
+    let response = app.scan(&app.seat_token(&past, 1), None).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    let page = String::from_utf8(body_bytes(response).await).unwrap();
+    assert!(page.contains("trajet est terminé"), "{page}");
+}
+
+async fn a_cancelled_trip_refuses_its_codes_and_ends_its_sessions(backend: Backend) {
+    let mut redis = None;
+    let app = app(backend, &mut redis).await;
+    let trip = app.create_trip("L4", -5, 60);
+    let token = app.seat_token(&trip, 9);
+    let cookie = cookie_pair(&app.scan(&token, None).await);
+    app.state.trips.cancel(trip.id).unwrap();
+    app.state.sessions.end_trip(trip.id.get()).await.unwrap();
+    let response = app.scan(&token, None).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    assert!(
+        String::from_utf8(body_bytes(response).await)
+            .unwrap()
+            .contains("supprimé")
+    );
+    let status = app.get_with("/api/v1/session", &cookie).await.status();
+    assert!(
+        status == StatusCode::UNAUTHORIZED || status == StatusCode::GONE,
+        "{status}"
+    );
+}
+
+async fn an_altered_code_is_refused_with_a_readable_page(backend: Backend) {
+    let mut redis = None;
+    let app = app(backend, &mut redis).await;
+    let trip = app.create_trip("L5", -5, 60);
+    let mut token = app.seat_token(&trip, 1).into_bytes();
+    token[5] = if token[5] == b'A' { b'B' } else { b'A' };
+    let response = app.scan(std::str::from_utf8(&token).unwrap(), None).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(response.headers().get("set-cookie").is_none());
+    let page = String::from_utf8(body_bytes(response).await).unwrap();
+    assert!(
+        page.contains("seat-code-invalid") && page.contains("n’est pas valide"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_scan_while_redis_is_down_is_a_503_page_with_retry_after() {
+    let mut redis = RedisServer::start();
+    let app = TestApp::new(Some(&redis)).await;
+    let trip = app.create_trip("L6", -5, 60);
+    let token = app.seat_token(&trip, 2);
+    redis.kill();
+    let response = app.scan(&token, None).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    redis.restart();
+}
