@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod catalog;
+pub mod catalog_sample;
 pub mod cli;
 pub mod config;
 pub mod console;
