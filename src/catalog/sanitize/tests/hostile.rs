@@ -268,3 +268,30 @@ fn attribute_and_namespace_floods_are_refused_before_parsing_turns_quadratic() {
         }
     );
 }
+
+#[test]
+fn no_attribute_or_rule_can_make_a_request_leave_the_book() {
+    let doc = "<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\
+        <head><title>T</title><link rel=\"preload\" href=\"https://evil.test/a\"/><link rel=\"prefetch\" href=\"//evil.test/b\"/>\
+        <link rel=\"alternate stylesheet\" href=\"style.css\"/>\
+        <meta http-equiv=\"Content-Security-Policy\" content=\"default-src https://evil.test\"/>\
+        <style>@import 'http://evil.test/c.css'; @font-face { font-family: F; src: url(https://evil.test/f.woff) }</style>\
+        </head><body background=\"http://evil.test/bg.png\">\
+        <img src=\"img/pic.png\" srcset=\"http://evil.test/2x.png 2x\" lowsrc=\"http://evil.test/l.png\" alt=\"a\"/>\
+        <table background=\"http://evil.test/t.png\"><tr><td>c</td></tr></table>\
+        <blockquote cite=\"http://evil.test/q\"><p>q</p></blockquote><a href=\"  //evil.test/x\" ping=\"http://evil.test/p\">l</a>\
+        <div style=\"behavior: url(x.htc); background: url(//evil.test/d.png)\"><p>d</p></div>\
+        <svg xmlns=\"http://www.w3.org/2000/svg\"><filter id=\"f\"><feImage xlink:href=\"http://evil.test/i.png\"/></filter>\
+        <image src=\"http://evil.test/s.png\"/><a href=\"http://evil.test/a\"><text>t</text></a>\
+        <use href=\"http://evil.test/u.svg#a\"/></svg>\
+        <math xmlns=\"http://www.w3.org/1998/Math/MathML\"><mglyph src=\"http://evil.test/g.png\"/>\
+        <mi xlink:href=\"http://evil.test/m\">m</mi></math></body></html>";
+    let book = Book::new();
+    let chapter = sanitize_chapter(doc.as_bytes(), &|raw| book.resolve(raw)).unwrap();
+    let out = chapter.render_full();
+    assert_inert(&out);
+    assert!(!out.contains("evil"), "{out}");
+    assert!(book.asked.borrow().iter().all(|raw| !raw.contains("evil")));
+    // The alternate stylesheet is not applied, so not referenced either.
+    assert_eq!(chapter.resources().into_iter().collect::<Vec<_>>(), [2]);
+}

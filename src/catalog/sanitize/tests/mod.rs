@@ -1,5 +1,6 @@
 mod corpus;
 mod css;
+mod cuts;
 mod hostile;
 mod structure;
 mod support;
