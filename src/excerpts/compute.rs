@@ -104,14 +104,15 @@ fn prefix(chapters: &[ChapterText], measure: Measure, limit: u64) -> Vec<Allowed
             allowed.push(AllowedChapter::full(index));
             continue;
         }
-        let fitting = chapter
-            .blocks
-            .iter()
-            .take_while(|block| {
-                used += measure.of_block(block);
-                used <= limit
-            })
-            .count();
+        let mut fitting = 0;
+        for block in &chapter.blocks {
+            let cost = measure.of_block(block);
+            if used + cost > limit {
+                break;
+            }
+            used += cost;
+            fitting += 1;
+        }
         if fitting > 0 {
             allowed.push(AllowedChapter {
                 index,

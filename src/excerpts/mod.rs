@@ -11,6 +11,8 @@
 //!   catalog shows the cover image); front matter (title page, copyright,
 //!   contents) is shown without counting; back matter is shown only when the
 //!   prefix reaches it, i.e. when the whole body is allowed.
+//!   [`ChapterKind::from_epub_types`] reads the kind from `epub:type`:
+//!   apparatus is free, prose such as a foreword or prologue counts.
 //! - Words, characters and percent policies allow the longest prefix of the
 //!   reading order whose counted text fits, cut at a block boundary. These
 //!   limits are never exceeded, with one exception: a percentage (the default
@@ -25,6 +27,7 @@
 
 mod book;
 mod compute;
+mod kind;
 mod policy;
 
 #[cfg(test)]
