@@ -167,7 +167,11 @@ fn element(reader: &NsReader<&[u8]>, start: &BytesStart, parent: Option<Ns>) -> 
         (Ns::Html, _, Some(parent @ (Ns::Svg | Ns::MathMl))) => parent,
         _ => ns,
     };
-    let mut element = Element::new(ns, local);
+    // Old EPUB 2 files sometimes write XHTML in upper case (`<P CLASS=…>`).
+    let mut element = match ns {
+        Ns::Html => Element::new(ns, &local.to_ascii_lowercase()),
+        _ => Element::new(ns, local),
+    };
     for attr in start.attributes() {
         let attr = attr.ok()?;
         if attr.key.as_namespace_binding().is_some() {
@@ -177,6 +181,7 @@ fn element(reader: &NsReader<&[u8]>, start: &BytesStart, parent: Option<Ns>) -> 
         let local = std::str::from_utf8(local.into_inner()).ok()?;
         let name = match resolved {
             ResolveResult::Bound(uri) => canonical_attr(std::str::from_utf8(uri.0).ok()?, local),
+            ResolveResult::Unbound if ns == Ns::Html => local.to_ascii_lowercase(),
             ResolveResult::Unbound => local.to_string(),
             // Sloppy files use `epub:type` without declaring the prefix: honour the usual ones.
             ResolveResult::Unknown(prefix) => match prefix.as_slice() {

@@ -1,6 +1,7 @@
 mod corpus;
 mod css;
 mod cuts;
+mod fuzz;
 mod hostile;
 mod structure;
 mod support;

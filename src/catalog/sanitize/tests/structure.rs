@@ -236,3 +236,14 @@ fn deep_chapters_survive_the_round_trip() {
     let restored: super::super::SanitizedChapter = serde_json::from_str(&stored).unwrap();
     assert_eq!(restored.render_full(), chapter.render_full());
 }
+
+#[test]
+fn upper_case_xhtml_keeps_its_structure() {
+    let chapter = chapter(&xhtml(
+        "<P CLASS=\"a\" ONCLICK=\"alert(1)\">one</P><H2>two</H2>",
+    ));
+    let parsed = parse_back(&chapter.render_full());
+    assert_eq!(parsed.attr_values("p", "class"), ["a"]);
+    assert!(parsed.has_element("h2") && !chapter.render_full().contains("alert"));
+    assert_eq!(chapter.blocks().len(), 2);
+}
