@@ -11,11 +11,11 @@ export class ApiError extends Error {
 
   /** The session is over (trip ended, cancelled, or no session at all). */
   get sessionOver() {
-    return (
-      this.status === 401 ||
-      ["trip-ended", "trip-cancelled", "session-required", "session-expired"].includes(this.code) ||
-      (this.status === 410 && this.code !== "title-withdrawn")
-    );
+    // 401 is always the session; a 410 is the session only when its code says so
+    // (a withdrawn title is also a 410, and must not end the trip); a 503
+    // session-store-unavailable is a pause, not an end.
+    const gone = this.status === 410 || this.status === 403;
+    return this.status === 401 || (gone && /^(trip|session)-/.test(this.code));
   }
 
   /** No answer reached us (tunnel, flight mode). */

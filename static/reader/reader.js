@@ -50,6 +50,7 @@ export class Reader {
     if (meta.language) this.dom.title.lang = [].concat(meta.language)[0];
     this.dom.iframe.title = t("reader.frame", { title: this.entry.title || "" });
     this.dom.foot.classList.toggle("rtl", this.rtl);
+    this.dom.bar.dir = this.rtl ? "rtl" : "ltr";
     this.dom.stage.classList.toggle("fixed", this.fixed);
     const place = newest(saved, this.hooks.sync.local(id));
     const index = place ? this.indexOf(place.locator.href) : 0;

@@ -19,6 +19,7 @@ function item(entry, isCurrent, onJump) {
     const span = document.createElement("span");
     span.className = "toc-locked";
     span.textContent = title;
+    span.dir = "auto";
     const badge = document.createElement("span");
     badge.className = "lock";
     badge.textContent = t("toc.locked");
@@ -28,6 +29,7 @@ function item(entry, isCurrent, onJump) {
     const a = document.createElement("a");
     a.href = "#";
     a.textContent = title;
+    a.dir = "auto";
     if (isCurrent(entry.href)) a.setAttribute("aria-current", "location");
     a.addEventListener("click", (event) => {
       event.preventDefault();
