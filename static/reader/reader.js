@@ -234,6 +234,8 @@ export class Reader {
   /** After any move: progress bar, announcement, local save. */
   moved(chapterChanged = false) {
     if (this.index === undefined) return;
+    // Where the frame is, exact (positions may be coarser than pages): for tests and styling.
+    this.dom.stage.dataset.place = `${this.index}:${this.frame.page}:${this.frame.progression().toFixed(4)}`;
     const { n, total, totalProgression } = this.progress();
     this.dom.page.textContent = t("reader.page", { n, total });
     const ratio = totalProgression ?? n / Math.max(1, total);

@@ -95,7 +95,7 @@ impl Browser {
                 "prefs": {"intl.accept_languages": lang},
                 "mobileEmulation": {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}},
             },
-            "goog:loggingPrefs": {"browser": "ALL"},
+            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
         }}});
         let value = self.call("POST", "/session", Some(caps)).await;
         let id = value["sessionId"].as_str().expect("a session id").to_owned();
@@ -119,6 +119,11 @@ impl Browser {
     /// Opens a URL and waits for the page's load event.
     pub async fn goto(&self, url: &str) {
         self.call("POST", "/url", Some(json!({"url": url}))).await;
+    }
+
+    /// Reloads the page, as the browser's reload button does.
+    pub async fn reload(&self) {
+        self.call("POST", "/refresh", None).await;
     }
 
     /// Runs a script in the page (`arguments` are `args`) and returns its value.
@@ -235,6 +240,29 @@ impl Browser {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// URLs of every request the page and its frames started since the last call.
+    pub async fn requested_urls(&self) -> Vec<String> {
+        let value = self
+            .call("POST", "/se/log", Some(json!({"type": "performance"})))
+            .await;
+        let mut urls = Vec::new();
+        for entry in value.as_array().into_iter().flatten() {
+            let Some(text) = entry["message"].as_str() else {
+                continue;
+            };
+            let Ok(message) = serde_json::from_str::<Value>(text) else {
+                continue;
+            };
+            let message = &message["message"];
+            if message["method"] == "Network.requestWillBeSent"
+                && let Some(url) = message["params"]["request"]["url"].as_str()
+            {
+                urls.push(url.to_owned());
+            }
+        }
+        urls
     }
 
     /// Saves a PNG screenshot to `target/screenshots/{name}.png` for a person to look at.
