@@ -98,7 +98,10 @@ impl Browser {
             "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
         }}});
         let value = self.call("POST", "/session", Some(caps)).await;
-        let id = value["sessionId"].as_str().expect("a session id").to_owned();
+        let id = value["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_owned();
         self.base = format!("{}/session/{id}", self.base);
     }
 
@@ -191,12 +194,12 @@ impl Browser {
     /// A tap (touch pointer) at viewport coordinates.
     pub async fn tap(&self, x: i64, y: i64) {
         let body = json!({"actions": [{"type": "pointer", "id": "finger",
-            "parameters": {"pointerType": "touch"},
-            "actions": [
-                {"type": "pointerMove", "duration": 0, "x": x, "y": y},
-                {"type": "pointerDown", "button": 0},
-                {"type": "pointerUp", "button": 0},
-            ]}]});
+        "parameters": {"pointerType": "touch"},
+        "actions": [
+            {"type": "pointerMove", "duration": 0, "x": x, "y": y},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerUp", "button": 0},
+        ]}]});
         self.call("POST", "/actions", Some(body)).await;
         self.call("DELETE", "/actions", None).await;
     }
@@ -204,13 +207,13 @@ impl Browser {
     /// A horizontal swipe with one finger, from `x0` to `x1` at height `y`.
     pub async fn swipe(&self, x0: i64, x1: i64, y: i64) {
         let body = json!({"actions": [{"type": "pointer", "id": "finger",
-            "parameters": {"pointerType": "touch"},
-            "actions": [
-                {"type": "pointerMove", "duration": 0, "x": x0, "y": y},
-                {"type": "pointerDown", "button": 0},
-                {"type": "pointerMove", "duration": 150, "x": x1, "y": y},
-                {"type": "pointerUp", "button": 0},
-            ]}]});
+        "parameters": {"pointerType": "touch"},
+        "actions": [
+            {"type": "pointerMove", "duration": 0, "x": x0, "y": y},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerMove", "duration": 150, "x": x1, "y": y},
+            {"type": "pointerUp", "button": 0},
+        ]}]});
         self.call("POST", "/actions", Some(body)).await;
         self.call("DELETE", "/actions", None).await;
     }

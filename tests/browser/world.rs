@@ -1,5 +1,5 @@
 //! The world a passenger's browser meets: a running trajet behind a tunnel
-//! relay, a publisher with titles, an operator with a trip and seat codes.
+//! relay, a publisher with titles, trips with seat codes.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use crate::webdriver::Browser;
 /// A trip with one minted seat code.
 pub struct Trip {
     /// Trip id.
-    pub id: String,
+    pub id: trajet::trips::TripId,
     /// Its line, as the trip bar shows it.
     pub line: String,
     /// Its destination.
@@ -32,49 +32,29 @@ pub struct World {
     http: reqwest::Client,
     base: String,
     publisher: String,
-    operator: String,
 }
 
 impl World {
-    /// Starts the app, the relay, and a publisher and an operator with API keys.
+    /// Starts the app, the relay, and a publisher with an API key.
     pub async fn start() -> World {
-        let app = TestApp::new(None).await;
+        // This crate's own static files: with a target directory shared between
+        // checkouts, the library's compiled-in manifest path may be another's.
+        let app = TestApp::with_config(None, |config| {
+            config.static_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static");
+        })
+        .await;
         let addr = app.spawn_server().await;
         let tunnel = Tunnel::start(addr).await;
         let (_, publisher) =
             create_account_with_key(&app.data_path(), Role::Publisher, "Éditions du Quai").unwrap();
-        let (_, operator) =
-            create_account_with_key(&app.data_path(), Role::Operator, "TER Auvergne").unwrap();
         let world = World {
             app,
             tunnel,
             http: reqwest::Client::new(),
             base: format!("http://{addr}"),
             publisher,
-            operator,
         };
-        // The running app picks up new keys within a second.
-        world.wait_key(&world.operator, "/api/v1/operator/trips").await;
-        world.wait_key(&world.publisher, "/api/v1/publisher/titles").await;
         world
-    }
-
-    async fn wait_key(&self, key: &str, path: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let response = self
-                .http
-                .get(format!("{}{path}", self.base))
-                .bearer_auth(key)
-                .send()
-                .await
-                .unwrap();
-            if response.status().is_success() {
-                return;
-            }
-            assert!(Instant::now() < deadline, "the key was not accepted on {path}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
     }
 
     /// Uploads an EPUB of the corpus; returns the title id.
@@ -86,15 +66,23 @@ impl World {
 
     /// Uploads EPUB bytes as the publisher; returns the title id.
     pub async fn upload(&self, epub: Vec<u8>) -> String {
-        let response = self
-            .http
-            .post(format!("{}/api/v1/publisher/titles", self.base))
-            .bearer_auth(&self.publisher)
-            .header("Content-Type", "application/epub+zip")
-            .body(epub)
-            .send()
-            .await
-            .unwrap();
+        // The running app picks a new key up within a second: retry its 401s.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let response = loop {
+            let response = self
+                .http
+                .post(format!("{}/api/v1/publisher/titles", self.base))
+                .bearer_auth(&self.publisher)
+                .header("Content-Type", "application/epub+zip")
+                .body(epub.clone())
+                .send()
+                .await
+                .unwrap();
+            if response.status() != 401 || Instant::now() > deadline {
+                break response;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
         let status = response.status();
         let body: Value = response.json().await.unwrap();
         assert_eq!(status, 201, "upload refused: {body}");
@@ -115,58 +103,34 @@ impl World {
             .await
             .unwrap();
         let status = response.status();
-        assert!(status.is_success(), "PATCH title {id}: {}", response.text().await.unwrap());
+        assert!(
+            status.is_success(),
+            "PATCH title {id}: {}",
+            response.text().await.unwrap()
+        );
     }
 
     /// A trip that left 10 minutes ago and arrives in `minutes`, with seat 1's code.
     pub async fn trip(&self, minutes: i64) -> Trip {
-        let now = chrono::Utc::now();
-        let departs = now - chrono::Duration::minutes(10);
-        let arrives = now + chrono::Duration::minutes(minutes);
-        let body = json!({
-            "line": "TER",
-            "train_number": "17423",
-            "origin": "Clermont-Ferrand",
-            "destination": "Lyon Part-Dieu",
-            "departs_at": departs.to_rfc3339(),
-            "arrives_at": arrives.to_rfc3339(),
-            "seats": 80,
-            "timezone": "Europe/Paris",
-        });
-        let trip = self.operator_post("/api/v1/operator/trips", body).await;
-        let id = trip["id"].as_str().expect("a trip id").to_owned();
-        let codes = self
-            .operator_post(&format!("/api/v1/operator/trips/{id}/codes"), json!({"seats": "1"}))
-            .await;
-        let url = codes["codes"][0]["url"].as_str().expect("a code URL");
-        let code_path = url[url.find("/t/").expect("a /t/ URL")..].to_owned();
+        let trip = self.app.create_trip("TER", -10, minutes + 10);
+        let token = self.app.seat_token(&trip, 1);
         Trip {
-            id,
-            line: "TER".into(),
-            destination: "Lyon Part-Dieu".into(),
-            code_path,
+            id: trip.id,
+            line: trip.line.clone(),
+            destination: trip.destination.clone(),
+            code_path: format!("/t/{token}"),
         }
     }
 
-    async fn operator_post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.operator)
-            .json(&body)
-            .send()
+    /// Cancels the trip as its operator would: its sessions end at once.
+    pub async fn cancel(&self, trip: &Trip) {
+        self.app.state.trips.cancel(trip.id).unwrap();
+        self.app
+            .state
+            .sessions
+            .end_trip(trip.id.get())
             .await
             .unwrap();
-        let status = response.status();
-        let value: Value = response.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "POST {path}: {status} {value}");
-        value
-    }
-
-    /// Cancels the trip: its sessions end at once.
-    pub async fn cancel(&self, trip: &Trip) {
-        self.operator_post(&format!("/api/v1/operator/trips/{}/cancel", trip.id), json!({}))
-            .await;
     }
 
     /// Waits until the service worker holds every chapter of the excerpt.
@@ -183,13 +147,21 @@ impl World {
         );
         let deadline = Instant::now() + Duration::from_secs(20);
         while browser.js_async(&script).await != json!(true) {
-            assert!(Instant::now() < deadline, "the excerpt's chapters were not all prefetched");
+            assert!(
+                Instant::now() < deadline,
+                "the excerpt's chapters were not all prefetched"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
     /// Waits until the server holds a progression at `position`; returns what it holds.
-    pub async fn wait_saved_position(&self, browser: &Browser, title: &str, position: &str) -> String {
+    pub async fn wait_saved_position(
+        &self,
+        browser: &Browser,
+        title: &str,
+        position: &str,
+    ) -> String {
         let script = format!(
             "const done = arguments[0];
              fetch('/api/v1/titles/{title}/progression', {{cache: 'no-store'}})
@@ -221,7 +193,10 @@ pub fn corpus_available() -> bool {
     if dir.is_dir() {
         return true;
     }
-    let message = format!("the test corpus is missing at {} (set TRAJET_CORPUS)", dir.display());
+    let message = format!(
+        "the test corpus is missing at {} (set TRAJET_CORPUS)",
+        dir.display()
+    );
     assert!(std::env::var_os("CI").is_none(), "{message}");
     eprintln!("\n!!!!!!!! SKIPPED: {message} !!!!!!!!\n");
     false
