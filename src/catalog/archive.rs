@@ -62,6 +62,11 @@ impl Archive {
                 limits.max_entries
             )));
         }
+        if zip.has_duplicate_names() {
+            return Err(archive(
+                "the archive lists the same entry name twice in its central directory",
+            ));
+        }
         let mut archive = Archive {
             zip,
             index: HashMap::new(),
@@ -160,7 +165,8 @@ impl Archive {
             ));
         }
         let content = self.read("mimetype")?;
-        if content != EPUB_MIMETYPE {
+        // A trailing newline is a common, harmless slip (Feedbooks books have one).
+        if content.trim_ascii_end() != EPUB_MIMETYPE {
             let found = String::from_utf8_lossy(&content[..content.len().min(64)]).into_owned();
             return Err(archive(format!(
                 "the \"mimetype\" entry says {found:?}, not \"application/epub+zip\""

@@ -8,8 +8,22 @@
 
 pub mod archive;
 pub mod error;
+pub mod excerpt_plan;
+pub mod images;
+pub mod index;
+pub mod pack;
 pub mod package;
+pub mod prepare;
+pub mod publication;
+pub mod refs;
+pub mod resources;
 pub mod sanitize;
+pub mod store;
+pub mod title;
 pub mod xml;
 
 pub use error::IngestError;
+pub use index::Catalog;
+
+#[cfg(test)]
+mod tests;

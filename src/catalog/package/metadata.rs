@@ -202,7 +202,8 @@ mod tests {
             isbn("urn:isbn:978-2-07-036822-8").as_deref(),
             Some("9782070368228")
         );
-        assert_eq!(isbn("ISBN 2-07-036822-X"), None);
+        assert_eq!(isbn("ISBN 2-07-036822-X").as_deref(), Some("207036822X"));
+        assert_eq!(isbn("2-07-036822-3"), None);
         assert_eq!(isbn("0-306-40615-2").as_deref(), Some("0306406152"));
         assert_eq!(isbn("urn:isbn:9782070368229"), None);
         assert_eq!(isbn("urn:uuid:1234"), None);

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::encryption;
 use super::metadata::{self, Metadata};
 use super::paths::{self, Unresolved};
 use crate::catalog::error::{IngestError, package};
@@ -107,8 +108,17 @@ fn manifest_items(
         let href = item.attr("href").unwrap_or_default();
         let path = match paths::resolve(opf_path, href) {
             Ok(resolved) => resolved.path,
-            // Remote resources (fonts, audio) are legal in EPUB 3; they are simply never fetched.
-            Err(Unresolved::Remote) => continue,
+            // EPUB 3 allows remote audio, video and fonts; they are simply never fetched.
+            Err(Unresolved::Remote)
+                if remote_allowed(item.attr("media-type").unwrap_or_default()) =>
+            {
+                continue;
+            }
+            Err(Unresolved::Remote) => {
+                return Err(package(format!(
+                    "manifest item {id:?} is the remote resource {href:?}; only audio, video and fonts may be remote, and none are fetched"
+                )));
+            }
             Err(Unresolved::Escapes) => {
                 return Err(package(format!(
                     "manifest item {id:?} href {href:?} points outside the container"
@@ -140,6 +150,13 @@ fn manifest_items(
         });
     }
     Ok(items)
+}
+
+fn remote_allowed(media_type: &str) -> bool {
+    let media_type = media_type.trim().to_ascii_lowercase();
+    media_type.starts_with("audio/")
+        || media_type.starts_with("video/")
+        || encryption::is_font(&media_type, "")
 }
 
 fn spine_items(

@@ -1,0 +1,195 @@
+//! The store and the index: versions replace each other atomically, policies
+//! recompute the excerpt, deletion removes everything, other processes' changes
+//! are picked up, and a failure or panic leaves nothing behind.
+
+use super::support::{epubs, minimal_epub, png_claiming, snapshot};
+use crate::catalog::title::Settings;
+use crate::catalog::{Catalog, pack, prepare};
+use crate::data_dir::DataDir;
+use crate::excerpts::{ExcerptPolicy, Extent, Limit};
+
+fn chapter(paragraphs: usize) -> String {
+    let body: String = (0..paragraphs)
+        .map(|i| format!("<p>Paragraphe {i} du voyage en train de nuit.</p>"))
+        .collect();
+    format!(
+        r#"<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Un</title></head><body><h1>Départ</h1>{body}</body></html>"#
+    )
+}
+
+fn book(paragraphs: usize) -> Vec<u8> {
+    minimal_epub(
+        &chapter(paragraphs),
+        &[
+            ("EPUB/pic.png", &png_claiming(2, 2)),
+            ("EPUB/style.css", b"p{margin:0}"),
+        ],
+    )
+}
+
+fn setup() -> (tempfile::TempDir, DataDir, Catalog) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::open(dir.path().join("data")).unwrap();
+    let catalog = Catalog::open(&data).unwrap();
+    (dir, data, catalog)
+}
+
+fn upload(dir: &tempfile::TempDir, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir
+        .path()
+        .join(format!("{:08x}.epub", rand::random::<u32>()));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn a_policy_change_recomputes_the_cut_without_a_new_upload() {
+    let (dir, _data, catalog) = setup();
+    let words_50 = Settings {
+        policy: ExcerptPolicy::new(Limit::Words(50)).unwrap(),
+        ..Settings::default()
+    };
+    let record = catalog
+        .ingest(&upload(&dir, &book(40)), "pub-a", words_50)
+        .unwrap();
+    assert!(
+        matches!(
+            record.excerpt.excerpt.extent(0),
+            Some(Extent::Partial { .. })
+        ),
+        "50 words of 300 is a cut"
+    );
+    assert!(record.excerpt.excerpt.counted_words() <= 50);
+    let policy = ExcerptPolicy::new(Limit::Words(100)).unwrap();
+    let settings = Settings {
+        policy,
+        ..record.settings.clone()
+    };
+    let updated = catalog.update(&record, settings).unwrap();
+    let cut = updated.excerpt.cut.clone().unwrap();
+    assert!(updated.excerpt.excerpt.counted_words() <= 100);
+    let dir = catalog.store().version_dir(&updated.id, &updated.version);
+    let xhtml =
+        String::from_utf8(pack::read(&dir.join(&cut.file), cut.content.identity).unwrap()).unwrap();
+    assert!(
+        xhtml.contains("Paragraphe 3 ") && !xhtml.contains("Paragraphe 39 "),
+        "{xhtml}"
+    );
+    assert!(
+        !dir.join(record.excerpt.cut.as_ref().unwrap().file.as_str())
+            .exists(),
+        "the old cut is removed"
+    );
+    assert_eq!(catalog.title(&updated.id).unwrap().settings.policy, policy);
+}
+
+#[test]
+fn a_new_version_keeps_the_id_and_replaces_the_old_files() {
+    let (dir, _data, catalog) = setup();
+    let first = catalog
+        .ingest(&upload(&dir, &book(5)), "pub-a", Settings::default())
+        .unwrap();
+    let second = catalog.replace(&first, &upload(&dir, &book(50))).unwrap();
+    assert_eq!(second.id, first.id);
+    assert_ne!(second.version, first.version);
+    assert!(
+        !catalog
+            .store()
+            .version_dir(&first.id, &first.version)
+            .exists()
+    );
+    let publication = catalog
+        .store()
+        .publication(&second.id, &second.version)
+        .unwrap();
+    assert_eq!(publication.chapters[0].blocks.len(), 51);
+}
+
+#[test]
+fn a_refused_new_version_leaves_the_old_one_live_byte_for_byte() {
+    let (dir, data, catalog) = setup();
+    let first = catalog
+        .ingest(&upload(&dir, &book(5)), "pub-a", Settings::default())
+        .unwrap();
+    let before = snapshot(&data.path("catalog"));
+    let error = catalog
+        .replace(&first, &upload(&dir, b"not a zip"))
+        .unwrap_err();
+    assert_eq!(error.code(), "epub-invalid-archive");
+    assert_eq!(snapshot(&data.path("catalog")), before);
+    assert_eq!(catalog.title(&first.id).unwrap().version, first.version);
+    assert_eq!(std::fs::read_dir(data.tmp()).unwrap().count(), 0);
+}
+
+#[test]
+fn deleting_a_title_removes_its_record_and_files() {
+    let (dir, data, catalog) = setup();
+    let record = catalog
+        .ingest(&upload(&dir, &book(5)), "pub-a", Settings::default())
+        .unwrap();
+    catalog.delete(&record.id).unwrap();
+    assert!(catalog.title(&record.id).is_none());
+    assert!(
+        !data
+            .path("catalog/titles")
+            .join(record.id.as_str())
+            .exists()
+    );
+}
+
+#[test]
+fn publishers_only_find_their_own_titles() {
+    let (dir, _data, catalog) = setup();
+    let mine = catalog
+        .ingest(&upload(&dir, &book(5)), "pub-a", Settings::default())
+        .unwrap();
+    catalog
+        .ingest(&upload(&dir, &book(5)), "pub-b", Settings::default())
+        .unwrap();
+    assert!(catalog.title_of("pub-b", &mine.id).is_none());
+    assert_eq!(catalog.titles_of("pub-a").len(), 1);
+}
+
+#[test]
+fn another_process_import_is_seen_after_a_reload_check() {
+    let (dir, data, catalog) = setup();
+    assert!(!catalog.reload_if_changed().unwrap());
+    let other = Catalog::open(&data).unwrap();
+    let record = other
+        .ingest(&upload(&dir, &book(5)), "pub-a", Settings::default())
+        .unwrap();
+    assert!(catalog.title(&record.id).is_none());
+    assert!(catalog.reload_if_changed().unwrap());
+    assert_eq!(catalog.title(&record.id).unwrap().version, record.version);
+    assert!(
+        !catalog.reload_if_changed().unwrap(),
+        "nothing changed since"
+    );
+}
+
+#[test]
+fn obfuscated_fonts_are_stored_readable() {
+    let Some(file) = epubs("valid")
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("wasteland"))
+    else {
+        return;
+    };
+    let staging = tempfile::tempdir().unwrap();
+    let publication = prepare::prepare(&file, staging.path(), Default::default()).unwrap();
+    let pack_path = staging.path().join(prepare::CONTENT_PACK);
+    let fonts: Vec<_> = publication
+        .resources
+        .iter()
+        .filter(|r| r.media_type.contains("opentype") && r.content.is_some())
+        .collect();
+    assert!(!fonts.is_empty(), "the stylesheet uses the fonts");
+    for font in fonts {
+        let bytes = pack::read(&pack_path, font.content.unwrap().identity).unwrap();
+        assert_eq!(
+            &bytes[..4],
+            b"OTTO",
+            "an OpenType font after de-obfuscation"
+        );
+    }
+}

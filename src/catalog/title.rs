@@ -1,0 +1,148 @@
+//! A title as the catalog knows it: who owns it, which version is live, the
+//! publisher's settings and the excerpt computed for them. Stored as
+//! `title.json`, small enough to keep every title in memory.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::excerpt_plan::ExcerptRecord;
+use super::package::{Direction, Layout};
+use super::publication::Publication;
+use crate::excerpts::ExcerptPolicy;
+
+/// A title id: 16 lower-case hex digits, random.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TitleId(String);
+
+impl TitleId {
+    /// A fresh random id.
+    pub fn random() -> TitleId {
+        TitleId(format!("{:016x}", rand::random::<u64>()))
+    }
+
+    /// Parses an id from a URL or a file; anything else is not a title.
+    pub fn parse(text: &str) -> Option<TitleId> {
+        let ok = text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        ok.then(|| TitleId(text.to_string()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TitleId {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        TitleId::parse(&text).ok_or_else(|| format!("{text:?} is not a title id"))
+    }
+}
+
+impl From<TitleId> for String {
+    fn from(id: TitleId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for TitleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a catalog lists without opening the publication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Title.
+    pub title: String,
+    /// Authors.
+    pub authors: Vec<String>,
+    /// Main language.
+    pub language: String,
+    /// Plain-text description.
+    pub description: Option<String>,
+    /// Reflowable or fixed.
+    pub layout: Layout,
+    /// Reading direction.
+    pub direction: Direction,
+    /// Number of chapters (spine items).
+    pub chapters: usize,
+    /// Cover image resource id.
+    pub cover: Option<usize>,
+    /// Whether a thumbnail exists.
+    pub thumbnail: bool,
+}
+
+impl Summary {
+    /// The summary of a prepared publication.
+    pub fn of(publication: &Publication) -> Summary {
+        let m = &publication.metadata;
+        Summary {
+            title: m.title.clone(),
+            authors: m.authors.clone(),
+            language: m.language.clone(),
+            description: m.description.clone(),
+            layout: m.layout,
+            direction: m.direction,
+            chapters: publication.chapters.len(),
+            cover: publication.cover,
+            thumbnail: publication.thumbnail.is_some(),
+        }
+    }
+}
+
+/// The publisher's settings for a title (what `PATCH` changes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The excerpt policy.
+    pub policy: ExcerptPolicy,
+    /// Where the offer page sends passengers (buy or borrow).
+    pub offer_url: Option<String>,
+    /// Collections the title belongs to.
+    pub collections: Vec<String>,
+    /// Offered to passengers, or withdrawn.
+    pub live: bool,
+}
+
+impl Default for Settings {
+    /// Live, default policy (10 % of the words), no offer link, no collection.
+    fn default() -> Settings {
+        Settings {
+            policy: ExcerptPolicy::default(),
+            offer_url: None,
+            collections: Vec::new(),
+            live: true,
+        }
+    }
+}
+
+/// The content of `title.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TitleRecord {
+    /// The title id.
+    pub id: TitleId,
+    /// The owning publisher's account id.
+    pub publisher: String,
+    /// The folder of the live version.
+    pub version: String,
+    /// Publisher settings.
+    pub settings: Settings,
+    /// What the policy allows of this version.
+    pub excerpt: ExcerptRecord,
+    /// Catalog facts of this version.
+    pub summary: Summary,
+    /// When the title was first uploaded (RFC 3339).
+    pub created_at: String,
+    /// When it last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+/// Now, in RFC 3339.
+pub fn now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
