@@ -25,6 +25,31 @@ pub enum Command {
     /// Manage publishers, operators, API keys and signing keys.
     #[command(subcommand)]
     Admin(Admin),
+    /// Import data into the data directory (a running service sees it within a second).
+    #[command(subcommand)]
+    Import(Import),
+}
+
+/// Import subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Import {
+    /// Import the trips of a GTFS feed (zip) for a range of service dates.
+    Gtfs {
+        /// The GTFS zip.
+        file: std::path::PathBuf,
+        /// First service date, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last service date (included), YYYY-MM-DD.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Import every route type, not only rail (2 and 100-117).
+        #[arg(long)]
+        all_route_types: bool,
+        /// Seats of each imported trip (GTFS does not say).
+        #[arg(long, default_value_t = 400)]
+        seats: u32,
+    },
 }
 
 /// Administration subcommands; they work on the same data directory as a
@@ -61,6 +86,7 @@ pub async fn run(
         Command::Serve => serve(config).await,
         Command::CheckConfig => check_config(config, explained).await,
         Command::Admin(admin) => run_admin(admin, &config),
+        Command::Import(import) => run_import(import, &config),
     }
 }
 
@@ -146,6 +172,24 @@ fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
+    match import {
+        Import::Gtfs {
+            file,
+            from,
+            to,
+            all_route_types,
+            seats,
+        } => {
+            let mut options = crate::trips::gtfs::ImportOptions::new(from, to);
+            options.all_route_types = all_route_types;
+            options.default_seats =
+                crate::trips::Seats::new(seats).map_err(|e| anyhow::anyhow!("--seats {e}"))?;
+            crate::trips::import_gtfs(&config.data_dir, &file, &options)
+        }
+    }
 }
 
 fn print_new_key((account, key): (accounts::Account, String)) {

@@ -2,15 +2,19 @@
 //! in the data directory, and the GTFS import that fills it.
 //!
 //! Everything here is plain Rust, callable from `spawn_blocking`; only
-//! `routes.rs` (when present) knows HTTP.
+//! `routes.rs` and `import_route.rs` know HTTP.
 
 pub mod error;
 pub mod gtfs;
+mod import_cli;
+mod import_route;
 pub mod model;
 pub mod request;
+pub mod routes;
 pub mod store;
 
 pub use error::TripError;
+pub use import_cli::import_gtfs;
 pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};
 pub use store::{ArrivalChange, ImportCounts, TripStore};

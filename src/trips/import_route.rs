@@ -1,0 +1,160 @@
+//! `POST /api/v1/operator/trips/import?from=&to=`: a GTFS zip as the body
+//! (`application/zip`) or as the file of a `multipart/form-data` form.
+
+use std::io::Cursor;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::gtfs::{GtfsError, ImportError, ImportOptions, import};
+use super::model::Seats;
+use crate::app::AppState;
+use crate::auth::Operator;
+use crate::error::AppError;
+use crate::http::extract::ApiQuery;
+
+#[derive(Deserialize)]
+pub(super) struct ImportQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    /// Import buses and every other route type too.
+    #[serde(default)]
+    all_route_types: bool,
+    /// Seats of each imported trip (GTFS does not say); 400 when absent.
+    seats: Option<u32>,
+}
+
+/// Imports the feed off the async workers and answers the counts and the
+/// skipped rows; a refused feed is a `422` naming file, line and reason.
+pub(super) async fn import_feed(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let options = options(&query)?;
+    let bytes = feed_bytes(&state, request).await?;
+    let app = state.0.clone();
+    let imported =
+        tokio::task::spawn_blocking(move || import(&app.trips, Cursor::new(bytes), &options))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("GTFS import task failed: {e}")))?;
+    let report = imported.map_err(|e| match e {
+        ImportError::Gtfs(e) => gtfs_problem(e),
+        ImportError::Store(e) => e.into(),
+    })?;
+    tracing::info!(
+        created = report.created,
+        updated = report.updated,
+        skipped = report.skipped,
+        "GTFS feed imported"
+    );
+    Ok(axum::Json(report).into_response())
+}
+
+fn options(query: &ImportQuery) -> Result<ImportOptions, AppError> {
+    let missing = |name| {
+        AppError::bad_request(
+            "gtfs-import-invalid",
+            format!(
+                "Give the service dates to import: ?from=YYYY-MM-DD&to=YYYY-MM-DD ({name} is missing)."
+            ),
+        )
+    };
+    let mut options = ImportOptions::new(
+        query.from.ok_or_else(|| missing("from"))?,
+        query.to.ok_or_else(|| missing("to"))?,
+    );
+    options.all_route_types = query.all_route_types;
+    if let Some(seats) = query.seats {
+        options.default_seats =
+            Seats::new(seats).map_err(|reason| super::TripError::invalid("seats", reason))?;
+    }
+    Ok(options)
+}
+
+async fn feed_bytes(state: &AppState, request: Request) -> Result<Bytes, AppError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "multipart/form-data" => {
+            let mut form = Multipart::from_request(request, state)
+                .await
+                .map_err(|e| AppError::bad_request("invalid-multipart", e.body_text()))?;
+            while let Some(field) = form.next_field().await.map_err(multipart_problem)? {
+                if field.file_name().is_some() || field.name() == Some("file") {
+                    return field.bytes().await.map_err(multipart_problem);
+                }
+            }
+            Err(AppError::unprocessable(
+                "gtfs-missing",
+                "The form holds no file: send the GTFS zip as a file field.",
+            ))
+        }
+        "application/zip" | "application/x-zip-compressed" | "application/octet-stream" => {
+            axum::body::to_bytes(request.into_body(), usize::MAX)
+                .await
+                .map_err(|e| body_problem(&e))
+        }
+        _ => Err(AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send the GTFS feed as `Content-Type: application/zip`, or as a file in `multipart/form-data`.",
+        )),
+    }
+}
+
+fn multipart_problem(error: axum::extract::multipart::MultipartError) -> AppError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large();
+    }
+    AppError::bad_request("invalid-multipart", error.body_text())
+}
+
+fn body_problem(error: &axum::Error) -> AppError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return too_large();
+        }
+        source = e.source();
+    }
+    AppError::bad_request("bad-request", "The upload was interrupted; send it again.")
+}
+
+fn too_large() -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "upload-too-large",
+        "The feed is larger than the upload limit of this service.",
+    )
+}
+
+/// A refused feed as problem+json, with `file` and `line` members when known.
+fn gtfs_problem(error: GtfsError) -> AppError {
+    let status = match error {
+        GtfsError::Request(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let mut problem = AppError::new(status, error.code(), error.to_string());
+    if let Some(file) = error.file() {
+        problem = problem.with_extra("file", file);
+    }
+    if let Some(line) = error.line() {
+        problem = problem.with_extra("line", line);
+    }
+    problem
+}

@@ -1,0 +1,150 @@
+//! Operator trip routes (SPEC §3): create, list, read, change, cancel, and
+//! GTFS import. The only file of the trip domain that knows HTTP.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::import_route::import_feed;
+use super::model::{Trip, TripId};
+use super::request::{NewTripRequest, TripChangeRequest};
+use super::store::TripStore;
+use crate::app::AppState;
+use crate::auth::Operator;
+use crate::error::AppError;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+
+/// Trip routes under `/api/v1/operator/trips`; every handler needs an operator key.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/operator/trips", post(create).get(list))
+        .route("/api/v1/operator/trips/import", post(import_feed))
+        .route("/api/v1/operator/trips/{id}", get(read).patch(change))
+        .route("/api/v1/operator/trips/{id}/cancel", post(cancel))
+}
+
+/// Time zone of a trip created without one.
+const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::UTC;
+
+async fn create(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiJson(request): ApiJson<NewTripRequest>,
+) -> Result<Response, AppError> {
+    let draft = request.parse(DEFAULT_TIMEZONE)?;
+    let trip = blocking(&state, move |store| store.create(draft)).await?;
+    tracing::info!(trip = %trip.id, "trip created");
+    Ok((StatusCode::CREATED, axum::Json(trip)).into_response())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    date: Option<NaiveDate>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Response {
+    let date = query.date.unwrap_or_else(|| Utc::now().date_naive());
+    let trips = state.trips.list(date);
+    axum::Json(json!({ "date": date, "trips": trips })).into_response()
+}
+
+async fn read(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiPath(id): ApiPath<u32>,
+) -> Result<Response, AppError> {
+    let id = TripId::new(id);
+    let trip = state.trips.get(id).ok_or(super::TripError::NotFound(id))?;
+    Ok(axum::Json(trip).into_response())
+}
+
+/// A later arrival extends every open session of the trip; an earlier one
+/// is recorded but never shortens a session.
+async fn change(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiPath(id): ApiPath<u32>,
+    ApiJson(request): ApiJson<TripChangeRequest>,
+) -> Result<Response, AppError> {
+    let id = TripId::new(id);
+    let change = request.parse()?;
+    let mut trip = state.trips.get(id).ok_or(super::TripError::NotFound(id))?;
+    if let Some(arrives_at) = change.arrives_at {
+        let arrival = blocking(&state, move |store| store.update_arrival(id, arrives_at)).await?;
+        if arrival.extends_window {
+            let closes_at = window_end(&state, &arrival.trip);
+            let live = state.sessions.extend_trip(id.get(), closes_at).await?;
+            tracing::info!(trip = %id, live, "trip extended");
+        }
+        trip = arrival.trip;
+    }
+    if let Some(collections) = change.collections {
+        trip = blocking(&state, move |store| store.set_collections(id, collections)).await?;
+    }
+    Ok(axum::Json(trip).into_response())
+}
+
+/// Cancels the trip, then ends its sessions at once. Cancelling again
+/// retries ending them (useful when the session store was down).
+async fn cancel(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiPath(id): ApiPath<u32>,
+) -> Result<Response, AppError> {
+    let id = TripId::new(id);
+    let trip = blocking(&state, move |store| store.cancel(id)).await?;
+    let ended = state.sessions.end_trip(id.get()).await?;
+    tracing::info!(trip = %id, ended, "trip cancelled");
+    Ok(axum::Json(trip).into_response())
+}
+
+/// The Unix second at which the trip's sessions expire.
+pub fn window_end(state: &AppState, trip: &Trip) -> i64 {
+    let before = chrono::Duration::from_std(state.config.window_before).unwrap_or_default();
+    let after = chrono::Duration::from_std(state.config.window_after).unwrap_or_default();
+    trip.window(before, after).closes_at.timestamp()
+}
+
+/// Runs a store operation (file writes and fsyncs) off the async workers.
+pub(super) async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&TripStore) -> Result<T, super::TripError> + Send + 'static,
+) -> Result<T, AppError> {
+    let app = state.0.clone();
+    let joined = tokio::task::spawn_blocking(move || work(&app.trips)).await;
+    let result =
+        joined.map_err(|e| AppError::Internal(anyhow::anyhow!("trip store task failed: {e}")))?;
+    Ok(result?)
+}
+
+impl From<super::TripError> for AppError {
+    fn from(error: super::TripError) -> Self {
+        use super::TripError as E;
+        let code = error.code();
+        match error {
+            E::Invalid { field, reason } => {
+                AppError::unprocessable(code, format!("{field}: {reason}"))
+                    .with_extra("field", field)
+            }
+            E::NotFound(id) => AppError::new(
+                StatusCode::NOT_FOUND,
+                code,
+                format!("There is no trip {id}."),
+            ),
+            E::Cancelled(id) => AppError::conflict(
+                code,
+                format!("Trip {id} was cancelled; it can no longer change."),
+            ),
+            E::IdsExhausted | E::Storage(_) => AppError::Internal(anyhow::Error::new(error)),
+        }
+    }
+}

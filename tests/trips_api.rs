@@ -1,0 +1,434 @@
+//! Operator trip API (SPEC §3): create, read, list, extend, cancel, import a
+//! GTFS feed by API and by the command line.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+use support::{TestApp, body_json, send};
+use trajet::accounts::{Role, create_account_with_key};
+use trajet::sessions::{Session, SessionId};
+
+async fn operator(app: &TestApp) -> String {
+    let (_, key) =
+        create_account_with_key(&app.data_path(), Role::Operator, "TER Auvergne").unwrap();
+    app.state.accounts.reload_if_changed().unwrap();
+    key
+}
+
+fn call(method: &str, uri: &str, key: &str, body: Option<Value>) -> Request<Body> {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {key}"));
+    match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+fn new_trip() -> Value {
+    json!({
+        "line": "TER Auvergne-Rhône-Alpes", "train_number": "17423",
+        "origin": "Clermont-Ferrand", "destination": "Lyon Part-Dieu",
+        "departs_at": "2026-11-28T11:29:00+01:00", "arrives_at": "2026-11-28T12:41:00+01:00",
+        "seats": 80, "cars": ["1", "2"], "timezone": "Europe/Paris"
+    })
+}
+
+async fn create(app: &TestApp, key: &str) -> Value {
+    let response = send(
+        &app.router,
+        call("POST", "/api/v1/operator/trips", key, Some(new_trip())),
+    )
+    .await;
+    let status = response.status();
+    let body = body_json(response).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn operator_creates_reads_and_lists_a_trip() {
+    let app = TestApp::new(None).await;
+    let key = operator(&app).await;
+    let trip = create(&app, &key).await;
+    assert!(trip["id"].is_u64());
+    assert_eq!(trip["departs_at"], "2026-11-28T10:29:00Z");
+    assert_eq!(
+        (trip["state"].as_str(), trip["timezone"].as_str()),
+        (Some("scheduled"), Some("Europe/Paris"))
+    );
+    assert_eq!(trip["cars"], json!(["1", "2"]));
+
+    let uri = format!("/api/v1/operator/trips/{}", trip["id"]);
+    let read = send(&app.router, call("GET", &uri, &key, None)).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(body_json(read).await, trip);
+
+    let listed = send(
+        &app.router,
+        call("GET", "/api/v1/operator/trips?date=2026-11-28", &key, None),
+    )
+    .await;
+    assert_eq!(body_json(listed).await["trips"], json!([trip]));
+    let other_day = send(
+        &app.router,
+        call("GET", "/api/v1/operator/trips?date=2026-11-29", &key, None),
+    )
+    .await;
+    assert_eq!(body_json(other_day).await["trips"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_problem() {
+    let app = TestApp::new(None).await;
+    let key = operator(&app).await;
+    let mut no_seats = new_trip();
+    no_seats.as_object_mut().unwrap().remove("seats");
+    let response = send(
+        &app.router,
+        call("POST", "/api/v1/operator/trips", &key, Some(no_seats)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = body_json(response).await;
+    assert_eq!(
+        (problem["code"].as_str(), problem["field"].as_str()),
+        (Some("trip-invalid"), Some("seats"))
+    );
+
+    let mut too_many = new_trip();
+    too_many["seats"] = json!(2001);
+    let response = send(
+        &app.router,
+        call("POST", "/api/v1/operator/trips", &key, Some(too_many)),
+    )
+    .await;
+    let problem = body_json(response).await;
+    assert_eq!(
+        (problem["status"].as_u64(), problem["field"].as_str()),
+        (Some(422), Some("seats"))
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("2000"),
+        "{problem}"
+    );
+    let missing = send(
+        &app.router,
+        call("GET", "/api/v1/operator/trips/999", &key, None),
+    )
+    .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(body_json(missing).await["code"], "trip-not-found");
+}
+
+#[tokio::test]
+async fn trip_routes_need_an_operator_key() {
+    let app = TestApp::new(None).await;
+    let response = send(
+        &app.router,
+        Request::get("/api/v1/operator/trips")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let (_, publisher) =
+        create_account_with_key(&app.data_path(), Role::Publisher, "Éditions").unwrap();
+    app.state.accounts.reload_if_changed().unwrap();
+    let response = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/operator/trips",
+            &publisher,
+            Some(new_trip()),
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        app.state
+            .trips
+            .list("2026-11-28".parse().unwrap())
+            .is_empty()
+    );
+}
+
+async fn open_session(app: &TestApp, trip_id: u32, expires_at: i64) -> SessionId {
+    let id = SessionId::random();
+    let session = Session {
+        id: None,
+        trip_id,
+        seat_code: format!("{trip_id}/12"),
+        opened_at: expires_at - 3600,
+        expires_at,
+    };
+    app.state
+        .sessions
+        .open(id, &session, 3, None)
+        .await
+        .unwrap();
+    id
+}
+
+/// A trip departing in an hour and lasting 72 minutes, with its arrival.
+async fn future_trip(app: &TestApp, key: &str) -> (u32, chrono::DateTime<chrono::Utc>) {
+    use chrono::{Duration as D, SubsecRound, Utc};
+    let departs = Utc::now().trunc_subsecs(0) + D::hours(1);
+    let arrives = departs + D::minutes(72);
+    let mut body = new_trip();
+    body["departs_at"] = json!(departs.to_rfc3339());
+    body["arrives_at"] = json!(arrives.to_rfc3339());
+    let response = send(
+        &app.router,
+        call("POST", "/api/v1/operator/trips", key, Some(body)),
+    )
+    .await;
+    let trip = body_json(response).await;
+    (trip["id"].as_u64().unwrap() as u32, arrives)
+}
+
+#[tokio::test]
+async fn a_later_arrival_extends_open_sessions_and_an_earlier_one_never_shortens_them() {
+    use chrono::{Duration as D, SecondsFormat};
+    let app = TestApp::new(None).await;
+    let key = operator(&app).await;
+    let (trip_id, arrives) = future_trip(&app, &key).await;
+    // The window ends 15 minutes (the default) after arrival.
+    let end = (arrives + D::minutes(15)).timestamp();
+    let session = open_session(&app, trip_id, end).await;
+    let uri = format!("/api/v1/operator/trips/{trip_id}");
+    let at = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+
+    let later = json!({ "arrives_at": at(arrives + D::minutes(30)) });
+    let response = send(&app.router, call("PATCH", &uri, &key, Some(later))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        body_json(response).await["arrives_at"],
+        at(arrives + D::minutes(30))
+    );
+    let expiry = app
+        .state
+        .sessions
+        .get(session)
+        .await
+        .unwrap()
+        .unwrap()
+        .expires_at;
+    assert_eq!(expiry, end + 30 * 60);
+
+    let earlier = json!({ "arrives_at": at(arrives - D::minutes(10)), "collections": ["polar"] });
+    let response = send(&app.router, call("PATCH", &uri, &key, Some(earlier))).await;
+    let changed = body_json(response).await;
+    assert_eq!(changed["arrives_at"], at(arrives - D::minutes(10)));
+    assert_eq!(changed["collections"], json!(["polar"]));
+    assert_eq!(
+        app.state
+            .sessions
+            .get(session)
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at,
+        end + 30 * 60
+    );
+}
+
+#[tokio::test]
+async fn cancelling_ends_sessions_at_once_and_freezes_the_trip() {
+    let app = TestApp::new(None).await;
+    let key = operator(&app).await;
+    let (trip_id, arrives) = future_trip(&app, &key).await;
+    let session = open_session(&app, trip_id, arrives.timestamp()).await;
+    let uri = format!("/api/v1/operator/trips/{trip_id}");
+
+    let response = send(
+        &app.router,
+        call("POST", &format!("{uri}/cancel"), &key, None),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_json(response).await["state"], "cancelled");
+    assert_eq!(app.state.sessions.get(session).await.unwrap(), None);
+
+    let later = json!({ "arrives_at": "2026-11-28T14:00:00+01:00" });
+    let response = send(&app.router, call("PATCH", &uri, &key, Some(later))).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(body_json(response).await["code"], "trip-cancelled");
+}
+
+fn corpus_feed(name: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("TRAJET_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let path = root.join("gtfs").join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    eprintln!(
+        "!!!!! GTFS corpus not found at {}: test NOT RUN (set TRAJET_CORPUS) !!!!!",
+        root.display()
+    );
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the corpus must be present in CI"
+    );
+    None
+}
+
+fn upload(uri: &str, key: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(uri)
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn multipart(file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "trajet-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"feed.zip\"\r\nContent-Type: application/zip\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn caltrain_imports_by_zip_body_and_again_by_form_without_duplicates() {
+    let Some(path) = corpus_feed("caltrain-2016-rail.zip") else {
+        return;
+    };
+    let feed = std::fs::read(path).unwrap();
+    let app = TestApp::new(None).await;
+    let key = operator(&app).await;
+    let uri = "/api/v1/operator/trips/import?from=2016-05-28&to=2016-05-31";
+
+    let response = send(
+        &app.router,
+        upload(uri, &key, "application/zip", feed.clone()),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report = body_json(response).await;
+    // Counted by hand in src/trips/tests/corpus.rs: 36 + 32 + 32 + 92 rail trips.
+    assert_eq!(
+        (report["created"].as_u64(), report["skipped"].as_u64()),
+        (Some(192), Some(0))
+    );
+    assert_eq!(report["other_route_types"], 58);
+
+    let (content_type, body) = multipart(&feed);
+    let again = body_json(send(&app.router, upload(uri, &key, &content_type, body)).await).await;
+    assert_eq!(
+        (again["created"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(192))
+    );
+    let listed = send(
+        &app.router,
+        call("GET", "/api/v1/operator/trips?date=2016-05-31", &key, None),
+    )
+    .await;
+    assert_eq!(
+        body_json(listed).await["trips"].as_array().unwrap().len(),
+        92
+    );
+}
+
+#[tokio::test]
+async fn a_broken_feed_is_a_422_naming_file_line_and_reason() {
+    let Some(path) = corpus_feed("contains-null-bytes.zip") else {
+        return;
+    };
+    let app = TestApp::new(None).await;
+    let key = operator(&app).await;
+    let uri = "/api/v1/operator/trips/import?from=2007-06-01&to=2007-06-30&all_route_types=true";
+    let response = send(
+        &app.router,
+        upload(uri, &key, "application/zip", std::fs::read(path).unwrap()),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = body_json(response).await;
+    assert_eq!(
+        (
+            problem["code"].as_str(),
+            problem["file"].as_str(),
+            problem["line"].as_u64()
+        ),
+        (Some("gtfs-invalid"), Some("stops.txt"), Some(9))
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("NUL"),
+        "{problem}"
+    );
+
+    let not_zip = send(
+        &app.router,
+        upload(
+            uri,
+            &key,
+            "application/zip",
+            b"not a real zip file.".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(body_json(not_zip).await["code"], "gtfs-not-zip");
+    let no_range = send(
+        &app.router,
+        upload(
+            "/api/v1/operator/trips/import",
+            &key,
+            "application/zip",
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(no_range.status(), StatusCode::BAD_REQUEST);
+    let text = send(&app.router, upload(uri, &key, "text/plain", b"x".to_vec())).await;
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn cli_import_reaches_the_running_service_within_a_second() {
+    let Some(path) = corpus_feed("caltrain-2017-rail-extra-files.zip") else {
+        return;
+    };
+    let app = TestApp::new(None).await;
+    let output = Command::new(env!("CARGO_BIN_EXE_trajet"))
+        .args(["import", "gtfs"])
+        .arg(&path)
+        .args(["--from", "2017-07-29", "--to", "2017-07-29"])
+        .env("TRAJET_DATA_DIR", app.data_path())
+        .env_remove("TRAJET_CONFIG")
+        .env_remove("REDIS_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Saturday 29 July 2017: 28 rail trips (see src/trips/tests/corpus.rs).
+    assert!(stdout.contains("28 created"), "{stdout}");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while app.state.trips.list("2017-07-29".parse().unwrap()).len() != 28 {
+        assert!(
+            Instant::now() < deadline,
+            "the running service did not see the imported trips"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
