@@ -7,11 +7,13 @@ use std::time::Duration;
 use axum::Router;
 
 use crate::accounts::Accounts;
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::console::ConsoleSecret;
 use crate::data_dir::DataDir;
 use crate::http::rate_limit::RateLimits;
 use crate::metrics::Metrics;
+use crate::reader::library::Library;
 use crate::seat_codes::KeyStore;
 use crate::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
 use crate::trips::TripStore;
@@ -39,6 +41,10 @@ pub struct App {
     pub seat_keys: KeyStore,
     /// Trips, durable in the data directory.
     pub trips: TripStore,
+    /// Publishers' titles: the index in memory, content on disk.
+    pub catalog: Catalog,
+    /// What passengers can reach of each title, and hot content in memory.
+    pub library: Library,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -88,6 +94,8 @@ impl App {
         let console_secret = ConsoleSecret::open(data.root())?;
         let seat_keys = KeyStore::open(&data, crate::seat_codes::unix_now())?;
         let trips = TripStore::open(&data)?;
+        let catalog = Catalog::open(&data)?;
+        let library = Library::new(config.chapter_cache_bytes);
         let app = App {
             config,
             data,
@@ -99,6 +107,8 @@ impl App {
             console_secret,
             seat_keys,
             trips,
+            catalog,
+            library,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
@@ -111,6 +121,9 @@ impl App {
     fn reload(&self) {
         if let Err(e) = self.accounts.reload_if_changed() {
             tracing::warn!(error = %format!("{e:#}"), "reloading accounts failed; keeping the previous ones");
+        }
+        if let Err(e) = self.catalog.reload_if_changed() {
+            tracing::warn!(error = %format!("{e:#}"), "reloading the catalog failed; keeping the previous one");
         }
         if let Err(e) = self.trips.reload_if_changed() {
             tracing::warn!(error = %e, "reloading trips failed; keeping the previous ones");

@@ -2,5 +2,7 @@
 //! resources and reading progress, served from what ingestion prepared.
 
 pub mod cache;
+pub mod library;
+pub mod manifest;
 pub mod progression;
 pub mod routes;

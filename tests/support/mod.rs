@@ -5,6 +5,7 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
+pub mod books;
 pub mod schemas;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -333,4 +334,35 @@ impl TestApp {
 pub fn cookie_pair(response: &axum::response::Response) -> String {
     let header = response.headers()["set-cookie"].to_str().unwrap();
     header.split(';').next().unwrap().to_owned()
+}
+
+impl TestApp {
+    /// Ingests an EPUB for a publisher with an excerpt policy and offer link; returns the title id.
+    pub fn ingest(
+        &self,
+        path: &std::path::Path,
+        publisher: &str,
+        policy: serde_json::Value,
+        offer: Option<&str>,
+    ) -> String {
+        let settings = trajet::catalog::title::Settings {
+            policy: trajet::excerpts::ExcerptPolicy::parse_json(&policy).unwrap(),
+            offer_url: offer.map(str::to_owned),
+            collections: Vec::new(),
+            live: true,
+        };
+        self.state
+            .catalog
+            .ingest(path, publisher, settings)
+            .unwrap()
+            .id
+            .to_string()
+    }
+
+    /// A scan of a fresh trip's seat code: the session cookie.
+    pub async fn passenger(&self, trip: &trajet::trips::Trip, seat: u16) -> String {
+        let response = self.scan(&self.seat_token(trip, seat), None).await;
+        assert_eq!(response.status(), axum::http::StatusCode::SEE_OTHER);
+        cookie_pair(&response)
+    }
 }

@@ -1,0 +1,74 @@
+//! EPUBs made in tests: a book with a marker string in every chapter and an
+//! image used only by a late chapter, to prove nothing beyond the excerpt leaks.
+
+use std::path::Path;
+
+/// The marker placed in chapter `n` (1-based).
+pub fn marker(n: usize) -> String {
+    format!("MARKER-CHAPTER-{n:02}-XYZZY")
+}
+
+/// Writes an EPUB 3 with `chapters` chapters to `path`; chapter 5 (if any)
+/// uses `late.png`, which no earlier chapter uses.
+pub fn write_marker_book(dir: &Path, chapters: usize) -> std::path::PathBuf {
+    let src = dir.join("marker-book-src");
+    let oebps = src.join("OEBPS");
+    std::fs::create_dir_all(src.join("META-INF")).unwrap();
+    std::fs::create_dir_all(&oebps).unwrap();
+    std::fs::write(src.join("mimetype"), "application/epub+zip").unwrap();
+    std::fs::write(
+        src.join("META-INF/container.xml"),
+        r#"<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>"#,
+    )
+    .unwrap();
+    let mut manifest = String::new();
+    let mut spine = String::new();
+    let mut nav = String::new();
+    for n in 1..=chapters {
+        let image = if n == 5 {
+            r#"<p><img src="late.png" alt="a late picture"/></p>"#
+        } else {
+            ""
+        };
+        let paragraphs: String = (0..40)
+            .map(|i| format!("<p>Paragraph {i} of chapter {n}: the train runs along the river while the passenger reads on, page after page, {}.</p>", marker(n)))
+            .collect();
+        let xhtml = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en"><head><title>Chapter {n}</title><link rel="stylesheet" href="style.css"/></head><body><section><h1 id="c{n}">Chapter {n}</h1>{image}{paragraphs}</section></body></html>"#
+        );
+        std::fs::write(oebps.join(format!("c{n}.xhtml")), xhtml).unwrap();
+        manifest.push_str(&format!(
+            r#"<item id="c{n}" href="c{n}.xhtml" media-type="application/xhtml+xml"/>"#
+        ));
+        spine.push_str(&format!(r#"<itemref idref="c{n}"/>"#));
+        nav.push_str(&format!(
+            r##"<li><a href="c{n}.xhtml#c{n}">Chapter {n}</a></li>"##
+        ));
+    }
+    std::fs::write(oebps.join("style.css"), "p { text-indent: 1em; }").unwrap();
+    std::fs::write(oebps.join("late.png"), tiny_png()).unwrap();
+    std::fs::write(
+        oebps.join("nav.xhtml"),
+        format!(r#"<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Contents</title></head><body><nav epub:type="toc"><ol>{nav}</ol></nav></body></html>"#),
+    )
+    .unwrap();
+    std::fs::write(
+        oebps.join("content.opf"),
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">urn:uuid:0b5c1d3e-1111-4222-8333-944455556666</dc:identifier><dc:title>The Marker Book</dc:title><dc:creator>Test Author</dc:creator><dc:language>en</dc:language><dc:description>A book whose every chapter carries a marker.</dc:description><meta property="dcterms:modified">2026-11-28T00:00:00Z</meta></metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/><item id="css" href="style.css" media-type="text/css"/><item id="late" href="late.png" media-type="image/png"/>{manifest}</manifest><spine>{spine}</spine></package>"#
+        ),
+    )
+    .unwrap();
+    let bytes = trajet::catalog_sample::pack_book(&src).unwrap();
+    let path = dir.join("marker-book.epub");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn tiny_png() -> Vec<u8> {
+    let mut out = Vec::new();
+    let img = image::RgbImage::from_pixel(4, 4, image::Rgb([200, 30, 30]));
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
