@@ -18,6 +18,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(openapi))
         .route_service("/", ServeFile::new(static_dir.join("index.html")))
         .route_service("/read", ServeFile::new(static_dir.join("read.html")))
         .route_service(
@@ -60,6 +61,19 @@ async fn metrics(State(state): State<AppState>) -> Response {
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}
+
+/// The OpenAPI description of the HTTP interface (kept beside the routes; a test
+/// checks every route of the SPEC is in it).
+pub const OPENAPI: &str = include_str!("http/openapi.json");
+
+async fn openapi() -> Response {
+    let mut response = (StatusCode::OK, OPENAPI).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
     );
     response
 }

@@ -126,3 +126,34 @@ async fn readyz_is_ready_with_the_memory_store() {
     .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_contract_routes() {
+    let app = TestApp::new(None).await;
+    let response = send(
+        &app.router,
+        Request::get("/api/v1/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc = body_json(response).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/t/{token}",
+        "/api/v1/session",
+        "/api/v1/catalog",
+        "/api/v1/titles/{id}/manifest",
+        "/api/v1/titles/{id}/chapters/{n}",
+        "/api/v1/titles/{id}/progression",
+        "/opds/v2/catalog",
+        "/api/v1/publisher/titles",
+        "/api/v1/publisher/reports.csv",
+        "/api/v1/operator/trips/import",
+        "/api/v1/operator/trips/{id}/sheet.pdf",
+        "/api/v1/operator/dashboard",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is documented");
+    }
+}
