@@ -1,0 +1,280 @@
+// The passenger's reader: boot, views (catalog, reader, end), dialogs, language.
+import * as api from "./api.js";
+import { t, apply, setLang, otherLang } from "./i18n.js";
+import { TripBar } from "./trip.js";
+import * as catalogView from "./catalog.js";
+import { Reader } from "./reader.js";
+import { ProgressSync } from "./progress.js";
+import * as settings from "./settings.js";
+
+const $ = (id) => document.getElementById(id);
+const WHERE = "trajet.where";
+const SESSION = "trajet.session";
+const state = { titles: [], sort: "fits", over: false, view: null };
+
+function showView(name, focus = true) {
+  state.view = name;
+  for (const section of $("main").querySelectorAll(":scope > section")) section.hidden = section.id !== `view-${name}`;
+  document.body.dataset.view = name;
+  if (focus) $(`view-${name}`).querySelector("[data-focus]")?.focus({ preventScroll: true });
+}
+
+/** Says something to screen readers (polite live region). */
+function announce(text) {
+  const region = $("announce");
+  region.textContent = "";
+  setTimeout(() => (region.textContent = text), 20);
+}
+
+/** Shows a short message on top of the page for a few seconds. */
+function notice(text) {
+  const box = $("notice");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(notice.timer);
+  notice.timer = setTimeout(() => (box.hidden = true), 6000);
+}
+
+function applyTheme(s) {
+  document.documentElement.dataset.theme = settings.themeName(s);
+}
+
+const sync = new ProgressSync((error) => sessionOver(error));
+const trip = new TripBar($("tripbar"), announce, () => checkSession());
+const reader = new Reader(
+  {
+    iframe: $("frame"),
+    stage: $("stage"),
+    title: $("reader-title"),
+    prev: $("prev"),
+    next: $("next"),
+    page: $("page"),
+    bar: $("bar"),
+    foot: $("reader-foot"),
+  },
+  {
+    sync,
+    announce,
+    notice,
+    remember: (where) => localStorage.setItem(WHERE, JSON.stringify(where)),
+    onSessionOver: (error) => sessionOver(error),
+    onEnd: (kind, where) => showEnd(kind, where),
+  },
+);
+
+async function boot() {
+  apply(document);
+  applyTheme(reader.settings);
+  setupChrome();
+  registerWorker();
+  try {
+    const summary = await api.session();
+    startSession(summary);
+    const catalog = await api.catalog();
+    state.titles = catalog.titles || [];
+    renderCatalog();
+    await route();
+  } catch (error) {
+    failed(error);
+  }
+}
+
+function startSession(summary) {
+  const trip_ = summary.trip || summary;
+  const key = String(trip_.id ?? `${trip_.line}|${trip_.train_number}|${trip_.departs_at}`);
+  if (localStorage.getItem(SESSION) !== key) {
+    // A new session: what the previous one left on this phone goes.
+    sync.forget();
+    localStorage.removeItem(WHERE);
+    purgeContent();
+    localStorage.setItem(SESSION, key);
+  }
+  trip.show(summary);
+  // The worker judges expiry by this phone's clock, so it gets the end in that clock.
+  const endsAt = new Date(Date.now() + trip.secondsLeft() * 1000).toISOString();
+  navigator.serviceWorker?.controller?.postMessage({ type: "session", expiresAt: endsAt });
+}
+
+function renderCatalog() {
+  $("catalog-empty").hidden = state.titles.length > 0;
+  const last = stoppedAt();
+  const resume = $("resume");
+  resume.hidden = !last?.id || !state.titles.some((e) => String(e.id) === String(last.id));
+  if (!resume.hidden) {
+    const link = resume.querySelector("a");
+    link.href = `#/read/${encodeURIComponent(last.id)}`;
+    link.textContent = t("catalog.continue", { title: last.title, n: last.n, total: last.total });
+  }
+  catalogView.render($("titles"), state.titles, state.sort, trip.secondsLeft());
+}
+
+async function route() {
+  if (state.over) return;
+  const match = /^#\/read\/(.+)$/.exec(location.hash);
+  if (!match) {
+    if (state.view === "reader") sync.flush();
+    renderCatalog();
+    showView("catalog", state.view !== null);
+    document.title = t("app.title");
+    return;
+  }
+  const id = decodeURIComponent(match[1]);
+  const entry = state.titles.find((e) => String(e.id) === id);
+  showView("reader");
+  document.title = `${entry?.title || ""} · trajet`;
+  try {
+    await reader.open(id, entry && { ...entry });
+    document.title = `${reader.entry.title} · trajet`;
+  } catch (error) {
+    failed(error);
+  }
+}
+
+function failed(error) {
+  if (error.sessionOver) return sessionOver(error);
+  if (error.status === 404 || error.status === 410) {
+    notice(t("reader.withdrawn"));
+    location.hash = "";
+    return;
+  }
+  showError(error.offline ? "error.network" : "error.generic");
+}
+
+function showError(key) {
+  state.error = key;
+  $("error-text").textContent = t(key);
+  showView("error");
+}
+
+async function checkSession() {
+  try {
+    trip.show(await api.session());
+  } catch (error) {
+    if (error.sessionOver) sessionOver(error);
+  }
+}
+
+function stoppedAt() {
+  try {
+    return JSON.parse(localStorage.getItem(WHERE));
+  } catch {
+    return null;
+  }
+}
+
+/** The trip (or the session) is over: no more content, the offer stays. */
+function sessionOver(error) {
+  if (state.over) return;
+  state.over = true;
+  trip.stop();
+  const where = reader.id ? reader.where() : stoppedAt();
+  reader.close();
+  sync.forget();
+  purgeContent();
+  if (error?.code === "session-required" && !where && !trip.trip) {
+    $("retry").hidden = true;
+    return showError("error.session");
+  }
+  showEnd("trip", where, error?.problem);
+}
+
+function showEnd(kind, where, problem) {
+  state.end = [kind, where, problem];
+  $("end-title").textContent = t(kind === "trip" ? "end.trip.title" : "end.excerpt.title");
+  $("end-text").textContent =
+    kind === "trip" ? t("end.trip.text") : t("end.excerpt.text", { title: where?.title || "" });
+  const stopped = $("end-stopped");
+  stopped.hidden = !where?.n;
+  if (where?.n) {
+    const page = t("end.stopped.page", { n: where.n, total: where.total, chapter: where.chapter || where.title });
+    stopped.textContent = t("end.stopped", { where: page });
+  }
+  const offer = $("end-offer");
+  const href = problem?.offer_url || (where?.id ? api.offerUrl(where.id) : "");
+  offer.hidden = !href;
+  if (href) {
+    offer.href = href;
+    offer.textContent = t("end.offer", { title: where?.title || "" });
+  }
+  $("end-back").hidden = kind === "trip";
+  $("end-scan").hidden = kind !== "trip";
+  showView("end");
+  document.title = `${$("end-title").textContent} · trajet`;
+  announce($("end-title").textContent);
+}
+
+function purgeContent() {
+  navigator.serviceWorker?.controller?.postMessage({ type: "purge" });
+  if (!("caches" in window)) return;
+  caches.keys().then((keys) => keys.filter((k) => k.startsWith("trajet-content")).forEach((k) => caches.delete(k)));
+}
+
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+}
+
+function setupChrome() {
+  const langButton = $("lang");
+  const label = () => {
+    langButton.textContent = t("lang.switch");
+    langButton.lang = otherLang();
+    langButton.setAttribute("aria-label", t("lang.switch.label"));
+  };
+  label();
+  langButton.addEventListener("click", () => {
+    setLang(otherLang());
+    label();
+    trip.render();
+    renderCatalog();
+    if (state.view === "reader") reader.moved();
+    if (state.view === "end") showEnd(...state.end);
+    if (state.view === "error") showError(state.error);
+  });
+  $("sort").addEventListener("change", (e) => {
+    state.sort = e.target.value;
+    renderCatalog();
+  });
+  $("back").addEventListener("click", () => (location.hash = ""));
+  $("end-back").addEventListener("click", () => {
+    location.hash = "";
+    route();
+  });
+  $("retry").addEventListener("click", () => location.reload());
+  setupDialogs();
+  addEventListener("hashchange", route);
+  document.addEventListener("keydown", (event) => {
+    if (state.view !== "reader" || document.querySelector("dialog[open]")) return;
+    if (event.target.closest?.("input, select, textarea")) return;
+    reader.onKey(event);
+  });
+  addEventListener("offline", () => notice(t("reader.offline")));
+  addEventListener("online", () => sync.flush());
+  settings.onSystemTheme(() => {
+    applyTheme(reader.settings);
+    if (reader.id) reader.applySettings(reader.settings);
+  });
+}
+
+function setupDialogs() {
+  const tocDialog = $("toc-dialog");
+  $("toc-open").addEventListener("click", () => {
+    reader.renderToc($("toc-list"), (href) => {
+      tocDialog.close();
+      reader.jump(href);
+    });
+    tocDialog.showModal();
+    tocDialog.querySelector("[aria-current]")?.focus();
+  });
+  const settingsDialog = $("settings-dialog");
+  $("settings-open").addEventListener("click", () => settingsDialog.showModal());
+  settings.bindForm($("settings-form"), reader.settings, (next) => {
+    applyTheme(next);
+    reader.applySettings(next);
+  });
+  for (const button of document.querySelectorAll("[data-close]")) {
+    button.addEventListener("click", () => button.closest("dialog").close());
+  }
+}
+
+boot();

@@ -1,0 +1,261 @@
+// One chapter in a sandboxed frame (no script rights): the reader styles it,
+// lays it out in columns (pages) or as a scroll, and turns its pages.
+import { FRAME_CSS } from "./frame-css.js";
+import { ApiError } from "./api.js";
+import { fitPage, naturalSize, unfit } from "./fixed.js";
+
+const SWIPE_PX = 40;
+
+/** The chapter frame: load, style, paginate, turn, report where we are. */
+export class Frame {
+  /** `events`: onTap(side), onSwipe(side), onKey(event), onLink(url), onMove(). */
+  constructor(iframe, stage, events) {
+    this.iframe = iframe;
+    this.stage = stage;
+    this.events = events;
+    this.doc = null;
+    this.page = 0;
+    this.pages = 1;
+    this.mode = "paged";
+    new ResizeObserver(() => this.relayout()).observe(stage);
+  }
+
+  /** Loads a chapter URL and places the view at `at` ("start", "end", {progression}, {fragment}). */
+  async show(url, options, at = "start") {
+    this.options = options;
+    this.doc = null;
+    this.resetFixed();
+    await new Promise((resolve) => {
+      this.iframe.addEventListener("load", resolve, { once: true });
+      this.iframe.src = url;
+    });
+    const doc = this.iframe.contentDocument;
+    if (!doc?.documentElement) throw new ApiError(0, null);
+    if (/json|text\/plain/.test(doc.contentType)) throw problemError(doc);
+    await doc.fonts?.ready;
+    this.doc = doc;
+    this.install(doc);
+    this.layout();
+    this.place(at);
+  }
+
+  /** Empties the frame (session over). */
+  close() {
+    this.doc = null;
+    this.iframe.src = "about:blank";
+  }
+
+  /** Applies new user settings to the open chapter, keeping the place. */
+  restyle(options) {
+    const progression = this.progression();
+    this.options = options;
+    if (!this.doc) return;
+    this.applyVars(this.doc.documentElement);
+    this.layout();
+    this.goToProgression(progression);
+  }
+
+  install(doc) {
+    const win = this.iframe.contentWindow;
+    const sheet = new win.CSSStyleSheet();
+    sheet.replaceSync(FRAME_CSS);
+    doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+    const root = doc.documentElement;
+    if (this.options.rtl && !root.getAttribute("dir") && !doc.body?.getAttribute("dir")) root.dir = "rtl";
+    this.applyVars(root);
+    doc.addEventListener("click", (e) => this.onClick(e));
+    doc.addEventListener("keydown", (e) => this.events.onKey(e));
+    doc.addEventListener("pointerdown", (e) => {
+      this.pointer = { x: e.clientX, y: e.clientY };
+      this.swiped = false;
+    });
+    doc.addEventListener("pointerup", (e) => this.onPointerUp(e));
+    win.addEventListener("scroll", () => this.onScroll(), { passive: true });
+  }
+
+  applyVars(root) {
+    const o = this.options;
+    const set = (name, value) => root.style.setProperty(name, value);
+    set("--t-scheme", o.theme.scheme);
+    set("--t-bg", o.theme.bg);
+    set("--t-fg", o.theme.fg);
+    set("--t-link", o.theme.link);
+    set("--t-size", `${o.settings.size}%`);
+    set("--t-lh", String(o.settings.lineHeight));
+    set("--t-margin", `${o.margin}px`);
+    set("--t-pad-block", "20px");
+    if (o.font) {
+      root.dataset.font = o.settings.font;
+      set("--t-font", o.font);
+    } else delete root.dataset.font;
+  }
+
+  /** Recomputes pages after a resize, keeping the place. */
+  relayout() {
+    if (!this.doc) return;
+    const progression = this.progression();
+    this.layout();
+    this.goToProgression(progression);
+  }
+
+  layout() {
+    const root = this.doc.documentElement;
+    const win = this.iframe.contentWindow;
+    if (this.options.fixed) return this.layoutFixed(root);
+    const style = (el) => (el ? win.getComputedStyle(el).writingMode : "");
+    this.vertical = [style(root), style(this.doc.body)].some((m) => m.startsWith("vertical") || m.startsWith("sideways"));
+    this.mode = this.options.settings.mode === "paged" && !this.vertical ? "paged" : "scroll";
+    root.dataset.mode = this.mode;
+    if (this.vertical) root.dataset.vertical = "";
+    const width = this.iframe.clientWidth;
+    root.style.setProperty("--t-page-w", `${width}px`);
+    root.style.setProperty("--t-page-h", `${this.iframe.clientHeight}px`);
+    root.style.setProperty("--t-col-w", `${width - 2 * this.options.margin}px`);
+    this.rtlFlow = win.getComputedStyle(root).direction === "rtl";
+    const scroller = this.doc.scrollingElement;
+    this.pageWidth = width;
+    this.pages = this.mode === "paged" ? Math.max(1, Math.round(scroller.scrollWidth / width)) : 1;
+  }
+
+  layoutFixed(root) {
+    root.dataset.mode = "fixed";
+    this.mode = "fixed";
+    this.pages = 1;
+    fitPage(this.iframe, this.stage, naturalSize(this.doc));
+  }
+
+  resetFixed() {
+    unfit(this.iframe);
+  }
+
+  place(at) {
+    if (at === "end") return this.goToProgression(1);
+    if (at?.fragment && this.goToFragment(at.fragment)) return;
+    this.goToProgression(at?.progression ?? 0);
+  }
+
+  /** Where we are in the chapter, 0–1 (start of the visible page). */
+  progression() {
+    if (!this.doc || this.mode === "fixed") return 0;
+    const el = this.doc.scrollingElement;
+    if (this.mode === "paged") return this.page / this.pages;
+    if (this.vertical) return ratio(Math.abs(el.scrollLeft), el.scrollWidth - el.clientWidth);
+    return ratio(el.scrollTop, el.scrollHeight - el.clientHeight);
+  }
+
+  goToProgression(p) {
+    if (!this.doc || this.mode === "fixed") return;
+    const el = this.doc.scrollingElement;
+    const value = Math.min(1, Math.max(0, p || 0));
+    if (this.mode === "paged") return this.goToPage(Math.min(this.pages - 1, Math.floor(value * this.pages + 1e-6)));
+    const behavior = "instant";
+    if (this.vertical) el.scrollTo({ left: -value * (el.scrollWidth - el.clientWidth), behavior });
+    else el.scrollTo({ top: value * (el.scrollHeight - el.clientHeight), behavior });
+  }
+
+  goToPage(index) {
+    this.page = Math.max(0, Math.min(this.pages - 1, index));
+    const x = this.page * this.pageWidth;
+    this.doc.scrollingElement.scrollLeft = this.rtlFlow ? -x : x;
+  }
+
+  /** Shows the element with this id; false when the chapter has none. */
+  goToFragment(id) {
+    const el = this.doc?.getElementById(decodeURIComponent(id));
+    if (!el) return false;
+    if (this.mode !== "paged") {
+      el.scrollIntoView({ block: "start", behavior: "instant" });
+      return true;
+    }
+    const offset = Math.floor((el.getBoundingClientRect().left + 1) / this.pageWidth);
+    this.goToPage(this.rtlFlow ? this.page - offset : this.page + offset);
+    return true;
+  }
+
+  /** Turns forward inside the chapter; false at its end. */
+  next() {
+    if (!this.doc || this.mode === "fixed") return false;
+    if (this.mode === "paged") {
+      if (this.page >= this.pages - 1) return false;
+      this.goToPage(this.page + 1);
+      return true;
+    }
+    return this.scrollBy(1);
+  }
+
+  /** Turns back inside the chapter; false at its start. */
+  prev() {
+    if (!this.doc || this.mode === "fixed") return false;
+    if (this.mode === "paged") {
+      if (this.page <= 0) return false;
+      this.goToPage(this.page - 1);
+      return true;
+    }
+    return this.scrollBy(-1);
+  }
+
+  scrollBy(direction) {
+    const el = this.doc.scrollingElement;
+    const p = this.progression();
+    if ((direction > 0 && p >= 0.999) || (direction < 0 && p <= 0.001)) return false;
+    const behavior = matchMedia("(prefers-reduced-motion: reduce)").matches ? "instant" : "smooth";
+    if (this.vertical) el.scrollBy({ left: -direction * el.clientWidth * 0.9, behavior });
+    else el.scrollBy({ top: direction * el.clientHeight * 0.9, behavior });
+    return true;
+  }
+
+  onScroll() {
+    if (!this.doc) return;
+    // Focus moving to a link on another page scrolls the columns: snap to that page.
+    if (this.mode === "paged") {
+      const x = Math.abs(this.doc.scrollingElement.scrollLeft);
+      const page = Math.round(x / this.pageWidth);
+      if (page !== this.page || x !== page * this.pageWidth) {
+        this.goToPage(page);
+        this.events.onMove();
+      }
+      return;
+    }
+    clearTimeout(this.scrollTimer);
+    this.scrollTimer = setTimeout(() => this.events.onMove(), 150);
+  }
+
+  onClick(event) {
+    const link = event.target.closest?.("a[href]");
+    if (link) {
+      event.preventDefault();
+      this.events.onLink(new URL(link.getAttribute("href"), this.doc.baseURI));
+      return;
+    }
+    if (this.swiped) return (this.swiped = false);
+    if (this.doc.getSelection()?.toString()) return;
+    const x = event.clientX / this.iframe.clientWidth;
+    if (this.mode === "fixed") return this.events.onTap(x < 0.5 ? "left" : "right");
+    if (x < 0.3) this.events.onTap("left");
+    else if (x > 0.7) this.events.onTap("right");
+  }
+
+  onPointerUp(event) {
+    if (!this.pointer) return;
+    const dx = event.clientX - this.pointer.x;
+    const dy = event.clientY - this.pointer.y;
+    this.pointer = null;
+    if (Math.abs(dx) < SWIPE_PX || Math.abs(dx) < Math.abs(dy)) return;
+    this.swiped = true;
+    this.events.onSwipe(dx < 0 ? "left" : "right");
+  }
+}
+
+function ratio(value, max) {
+  return max > 1 ? Math.min(1, Math.max(0, value / max)) : 0;
+}
+
+function problemError(doc) {
+  let problem = null;
+  try {
+    problem = JSON.parse(doc.body?.textContent || doc.documentElement.textContent);
+  } catch {
+    problem = null;
+  }
+  return new ApiError(problem?.status || 0, problem);
+}

@@ -1,0 +1,20 @@
+// Page numbers from the Readium positions list: pure functions, no DOM.
+
+/**
+ * Where `progression` (0–1) inside a chapter falls in the positions list.
+ * `inChapter(position)` says which entries belong to the chapter. Returns
+ * {n, total, position, totalProgression}, or null when the list has none.
+ */
+export function locate(positions, inChapter, progression) {
+  const mine = positions.filter(inChapter);
+  if (!mine.length) return null;
+  let entry = mine[0];
+  for (const pos of mine) if ((pos.locations?.progression ?? 0) <= progression + 1e-6) entry = pos;
+  const total = positions.length;
+  const last = mine.at(-1).locations.position;
+  const next = positions.find((pos) => pos.locations.position === last + 1);
+  const start = mine[0].locations.totalProgression ?? (mine[0].locations.position - 1) / total;
+  const end = next?.locations.totalProgression ?? 1;
+  const position = entry.locations.position;
+  return { n: position, total, position, totalProgression: Math.min(1, start + progression * (end - start)) };
+}

@@ -1,0 +1,212 @@
+//! The world a passenger's browser meets: a running trajet behind a tunnel
+//! relay, a publisher with titles, trips with seat codes.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use trajet::accounts::{Role, create_account_with_key};
+
+use crate::proxy::Tunnel;
+use crate::support::TestApp;
+use crate::webdriver::Browser;
+
+/// A trip with one minted seat code.
+pub struct Trip {
+    /// Trip id.
+    pub id: trajet::trips::TripId,
+    /// Its line, as the trip bar shows it.
+    pub line: String,
+    /// Its destination.
+    pub destination: String,
+    /// `/t/{token}` of seat 1.
+    pub code_path: String,
+}
+
+/// trajet on a real socket, reached by the browser through a tunnel relay.
+pub struct World {
+    /// The app (kept alive for the test).
+    pub app: TestApp,
+    /// The relay the browser talks to.
+    pub tunnel: Tunnel,
+    http: reqwest::Client,
+    base: String,
+    publisher: String,
+}
+
+impl World {
+    /// Starts the app, the relay, and a publisher with an API key.
+    pub async fn start() -> World {
+        // This crate's own static files: with a target directory shared between
+        // checkouts, the library's compiled-in manifest path may be another's.
+        let app = TestApp::with_config(None, |config| {
+            config.static_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static");
+        })
+        .await;
+        let addr = app.spawn_server().await;
+        let tunnel = Tunnel::start(addr).await;
+        let (_, publisher) =
+            create_account_with_key(&app.data_path(), Role::Publisher, "Éditions du Quai").unwrap();
+        let world = World {
+            app,
+            tunnel,
+            http: reqwest::Client::new(),
+            base: format!("http://{addr}"),
+            publisher,
+        };
+        world
+    }
+
+    /// Uploads a book of the repository's sample catalog; returns the title id.
+    pub async fn upload_sample(&self, folder: &str) -> String {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("catalog")
+            .join(folder);
+        self.upload(trajet::catalog_sample::pack_book(&dir).unwrap())
+            .await
+    }
+
+    /// Uploads an EPUB of the corpus; returns the title id.
+    pub async fn upload_corpus(&self, name: &str) -> String {
+        let path = corpus_dir().join("epub/valid").join(name);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        self.upload(bytes).await
+    }
+
+    /// Uploads EPUB bytes as the publisher; returns the title id.
+    pub async fn upload(&self, epub: Vec<u8>) -> String {
+        // The running app picks a new key up within a second: retry its 401s.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let response = loop {
+            let response = self
+                .http
+                .post(format!("{}/api/v1/publisher/titles", self.base))
+                .bearer_auth(&self.publisher)
+                .header("Content-Type", "application/epub+zip")
+                .body(epub.clone())
+                .send()
+                .await
+                .unwrap();
+            if response.status() != 401 || Instant::now() > deadline {
+                break response;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 201, "upload refused: {body}");
+        let id = body["id"].as_str().expect("a title id").to_owned();
+        self.patch_title(&id, json!({"offer_url": "https://books.example/buy/alice"}))
+            .await;
+        id
+    }
+
+    /// Changes a title as its publisher.
+    pub async fn patch_title(&self, id: &str, body: Value) {
+        let response = self
+            .http
+            .patch(format!("{}/api/v1/publisher/titles/{id}", self.base))
+            .bearer_auth(&self.publisher)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert!(
+            status.is_success(),
+            "PATCH title {id}: {}",
+            response.text().await.unwrap()
+        );
+    }
+
+    /// A trip that left 10 minutes ago and arrives in `minutes`, with seat 1's code.
+    pub async fn trip(&self, minutes: i64) -> Trip {
+        let trip = self.app.create_trip("TER", -10, minutes + 10);
+        let token = self.app.seat_token(&trip, 1);
+        Trip {
+            id: trip.id,
+            line: trip.line.clone(),
+            destination: trip.destination.clone(),
+            code_path: format!("/t/{token}"),
+        }
+    }
+
+    /// Cancels the trip as its operator would: its sessions end at once.
+    pub async fn cancel(&self, trip: &Trip) {
+        self.app.state.trips.cancel(trip.id).unwrap();
+        self.app
+            .state
+            .sessions
+            .end_trip(trip.id.get())
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the service worker holds every chapter of the excerpt.
+    pub async fn wait_for_all_chapters(&self, browser: &Browser, title: &str) {
+        let script = format!(
+            "const done = arguments[0];
+             (async () => {{
+               const manifest = await (await fetch('/api/v1/titles/{title}/manifest')).json();
+               const cache = await caches.open('trajet-content');
+               const keys = (await cache.keys()).map(r => new URL(r.url).pathname);
+               const base = '/api/v1/titles/{title}/';
+               return manifest.readingOrder.every(item => keys.includes(new URL(item.href, location.origin + base).pathname));
+             }})().then(done, () => done(false));"
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while browser.js_async(&script).await != json!(true) {
+            assert!(
+                Instant::now() < deadline,
+                "the excerpt's chapters were not all prefetched"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits until the server holds a progression at `position`; returns what it holds.
+    pub async fn wait_saved_position(
+        &self,
+        browser: &Browser,
+        title: &str,
+        position: &str,
+    ) -> String {
+        let script = format!(
+            "const done = arguments[0];
+             fetch('/api/v1/titles/{title}/progression', {{cache: 'no-store'}})
+               .then(r => r.status === 200 ? r.json() : null)
+               .then(d => done(d ? String(d.locator.locations.position) : ''), () => done(''));"
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let saved = browser.js_async(&script).await;
+            let saved = saved.as_str().unwrap_or_default().to_owned();
+            if saved == position || Instant::now() > deadline {
+                return saved;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+/// The shared test corpus (`TRAJET_CORPUS`, else `../shared/corpus`).
+pub fn corpus_dir() -> PathBuf {
+    std::env::var_os("TRAJET_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+}
+
+/// Is the corpus there? When not: fail under CI, else say so loudly.
+pub fn corpus_available() -> bool {
+    let dir = corpus_dir();
+    if dir.is_dir() {
+        return true;
+    }
+    let message = format!(
+        "the test corpus is missing at {} (set TRAJET_CORPUS)",
+        dir.display()
+    );
+    assert!(std::env::var_os("CI").is_none(), "{message}");
+    eprintln!("\n!!!!!!!! SKIPPED: {message} !!!!!!!!\n");
+    false
+}

@@ -1,0 +1,779 @@
+//! The passenger's reader in a real browser (Debian's headless Chromium driven
+//! through chromedriver): what a passenger sees on a phone, page turns, the
+//! table of contents, settings, resume, reading through a tunnel, the end of
+//! the trip, hostile books and accessibility. Screenshots of what was seen go
+//! to `target/screenshots/` for a person to look at.
+
+#[path = "browser/hostile.rs"]
+mod hostile;
+#[path = "browser/proxy.rs"]
+mod proxy;
+mod support;
+#[path = "browser/webdriver.rs"]
+mod webdriver;
+#[path = "browser/world.rs"]
+mod world;
+
+use serde_json::{Value, json};
+
+use webdriver::Browser;
+use world::World;
+
+/// One browser at a time: Chromium is heavy on a 2-core machine.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const RIGHT: &str = "\u{E014}";
+const LEFT: &str = "\u{E012}";
+
+/// The reader's page label, such as "p. 12 / 40".
+async fn page_label(browser: &Browser) -> String {
+    let value = browser
+        .js(
+            "return document.getElementById('page').textContent",
+            json!([]),
+        )
+        .await;
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Where the frame is exactly: "chapter:page:progression".
+async fn place(browser: &Browser) -> String {
+    let value = browser
+        .js(
+            "return document.getElementById('stage').dataset.place || ''",
+            json!([]),
+        )
+        .await;
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// The chapter index of a place.
+fn chapter_of(place: &str) -> usize {
+    place
+        .split(':')
+        .next()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Waits until the reader shows a page of the open title.
+async fn wait_reading(browser: &Browser) -> String {
+    browser
+        .wait_for(
+            "the reader to show a page",
+            "return document.body.dataset.view === 'reader' && document.getElementById('stage').dataset.place",
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Waits until the frame shows another place than `before`; returns the new one.
+async fn wait_moved(browser: &Browser, before: &str) -> String {
+    let script = format!(
+        "const p = document.getElementById('stage').dataset.place; return p !== {} && p",
+        json!(before)
+    );
+    let value = browser.wait_for("the page to turn", &script).await;
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Turns forward with the button until the chapter index reaches `chapter`.
+async fn turn_until_chapter(browser: &Browser, chapter: usize) -> String {
+    let mut here = place(browser).await;
+    for _ in 0..400 {
+        if chapter_of(&here) >= chapter {
+            return here;
+        }
+        browser.click("#next").await;
+        here = wait_moved(browser, &here).await;
+    }
+    panic!("chapter {chapter} was never reached (last place {here})");
+}
+
+/// Runs axe-core in the page; returns the serious or critical violations.
+async fn serious_violations(browser: &Browser) -> Vec<Value> {
+    let axe = include_str!("browser/axe.min.js");
+    browser
+        .js(&format!("{axe}\n;return true;"), json!([]))
+        .await;
+    let result = browser
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']})
+               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
+               .catch(e => done([{id: 'axe-error', message: String(e)}]));",
+        )
+        .await;
+    result.as_array().cloned().unwrap_or_default()
+}
+
+/// Fails on any uncaught script error the reader logged.
+async fn assert_no_script_errors(browser: &Browser) {
+    let errors: Vec<String> = browser
+        .console()
+        .await
+        .into_iter()
+        .filter(|line| line.contains("Uncaught"))
+        .collect();
+    assert!(errors.is_empty(), "the reader threw: {errors:#?}");
+}
+
+async fn assert_accessible(browser: &Browser, what: &str) {
+    let violations = serious_violations(browser).await;
+    assert!(
+        violations.is_empty(),
+        "axe found serious or critical problems on the {what}: {violations:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "until the passenger API (catalog, manifest, chapters) and publisher uploads land"]
+async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offer_at_the_end() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let title = world.upload_sample("the-night-conductor").await;
+    world
+        .patch_title(&title, json!({"excerpt": {"chapters": 4}}))
+        .await;
+    let trip = world.trip(90).await;
+    let browser = Browser::start("en-US").await;
+
+    // Scan → the reader shows the trip and the catalog.
+    browser.goto(&world.tunnel.url(&trip.code_path)).await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.querySelectorAll('#titles li').length > 0",
+        )
+        .await;
+    let bar = browser
+        .js(
+            "return document.getElementById('tripbar').innerText",
+            json!([]),
+        )
+        .await;
+    let bar = bar.as_str().unwrap_or_default();
+    assert!(
+        bar.contains(&trip.line) && bar.contains(&trip.destination),
+        "trip bar: {bar}"
+    );
+    assert!(bar.contains("left"), "the trip bar counts down: {bar}");
+    let book = browser
+        .js(
+            "return document.getElementById('titles').innerText",
+            json!([]),
+        )
+        .await;
+    assert!(
+        book.as_str()
+            .unwrap_or_default()
+            .contains("The Night Conductor"),
+        "catalog: {book}"
+    );
+    browser.screenshot("catalog").await;
+    assert_accessible(&browser, "catalog").await;
+
+    // Open the title, turn pages forward and back (button, keys, swipe, tap).
+    browser.click("#titles li a").await;
+    let first = wait_reading(&browser).await;
+    assert!(
+        first.starts_with("0:0:"),
+        "a new title opens at its start: {first}"
+    );
+    assert!(page_label(&browser).await.starts_with("p. 1 /"));
+    let second = turn_until_chapter(&browser, 1).await;
+    browser.press(&[RIGHT]).await;
+    let third = wait_moved(&browser, &second).await;
+    browser.press(&[LEFT]).await;
+    assert_eq!(
+        wait_moved(&browser, &third).await,
+        second,
+        "the left arrow turns back one page"
+    );
+    browser.swipe(320, 60, 500).await;
+    assert_eq!(
+        wait_moved(&browser, &second).await,
+        third,
+        "a swipe to the left turns forward"
+    );
+    browser.tap(20, 500).await;
+    assert_eq!(
+        wait_moved(&browser, &third).await,
+        second,
+        "a tap on the left edge turns back"
+    );
+    let announced = browser
+        .js(
+            "return document.getElementById('announce').textContent",
+            json!([]),
+        )
+        .await;
+    assert!(
+        announced.as_str().unwrap_or_default().contains("Page"),
+        "page turns are announced: {announced}"
+    );
+    assert_accessible(&browser, "reader").await;
+
+    // The table of contents: locked entries shown as locked, a jump lands there.
+    browser.click("#toc-open").await;
+    let locked = browser
+        .js(
+            "return document.querySelectorAll('#toc-list li.locked').length",
+            json!([]),
+        )
+        .await;
+    assert!(
+        locked.as_u64().unwrap_or(0) > 0,
+        "the TOC shows the chapters outside the excerpt"
+    );
+    let links = browser
+        .js(
+            "return document.querySelectorAll('#toc-list a').length",
+            json!([]),
+        )
+        .await;
+    assert!(
+        links.as_u64().unwrap_or(0) >= 2,
+        "the excerpt's chapters are in the TOC"
+    );
+    let before_jump = place(&browser).await;
+    browser.click("#toc-list li:nth-child(3) a").await;
+    let after_jump = wait_moved(&browser, &before_jump).await;
+    assert!(
+        chapter_of(&after_jump) > chapter_of(&before_jump),
+        "the jump went forward: {after_jump}"
+    );
+
+    // Font size and theme, applied inside the chapter.
+    browser.click("#settings-open").await;
+    browser
+        .js(
+            "const r = document.getElementById('size'); r.value = 200; r.dispatchEvent(new Event('input', {bubbles: true}));",
+            json!([]),
+        )
+        .await;
+    for theme in ["light", "sepia", "dark"] {
+        browser.click(&format!("label.t-{theme} input")).await;
+        browser.click("#settings-dialog [data-close]").await;
+        let bg = browser
+            .js(
+                "const d = document.getElementById('frame').contentDocument;
+                 return d.defaultView.getComputedStyle(d.documentElement).backgroundColor",
+                json!([]),
+            )
+            .await;
+        let expected = match theme {
+            "light" => "rgb(255, 255, 255)",
+            "sepia" => "rgb(244, 236, 216)",
+            _ => "rgb(18, 18, 18)",
+        };
+        assert_eq!(bg, json!(expected), "the {theme} theme colours the page");
+        browser.screenshot(&format!("page-{theme}")).await;
+        assert_accessible(&browser, &format!("reader in the {theme} theme")).await;
+        browser.click("#settings-open").await;
+    }
+    let size = browser
+        .js(
+            "const d = document.getElementById('frame').contentDocument;
+             return d.defaultView.getComputedStyle(d.documentElement).fontSize",
+            json!([]),
+        )
+        .await;
+    assert_eq!(size, json!("32px"), "200 % text size reaches the chapter");
+    browser.click("#settings-dialog [data-close]").await;
+
+    // Reload: same place, same settings.
+    let before_reload = place(&browser).await;
+    let label = page_label(&browser).await;
+    world.wait_for_all_chapters(&browser, &title).await;
+    browser.reload().await;
+    let after_reload = wait_reading(&browser).await;
+    assert_eq!(
+        after_reload, before_reload,
+        "reloading returns to the same place"
+    );
+    assert_eq!(page_label(&browser).await, label);
+
+    // A tunnel: the next chapters still open, the saves wait, then reach the server.
+    world.tunnel.go_offline();
+    let here = place(&browser).await;
+    let deep = turn_until_chapter(&browser, chapter_of(&here) + 2).await;
+    let offline_label = page_label(&browser).await;
+    assert_eq!(
+        browser
+            .js("return document.getElementById('notice').hidden", json!([]))
+            .await,
+        json!(true),
+        "no error while reading offline ({deep})"
+    );
+    world.tunnel.go_online();
+    browser
+        .js("window.dispatchEvent(new Event('online'))", json!([]))
+        .await;
+    let expected = offline_label
+        .trim_start_matches("p. ")
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let saved = world.wait_saved_position(&browser, &title, &expected).await;
+    assert_eq!(
+        saved, expected,
+        "the place reached in the tunnel reached the server"
+    );
+
+    // The trip ends: the end page says where the passenger stopped, with the offer.
+    world.cancel(&trip).await;
+    browser.click("#next").await;
+    browser
+        .wait_for(
+            "the end page",
+            "return document.body.dataset.view === 'end'",
+        )
+        .await;
+    let end = browser
+        .js(
+            "return document.getElementById('view-end').innerText",
+            json!([]),
+        )
+        .await;
+    let end = end.as_str().unwrap_or_default();
+    assert!(end.contains("You stopped at page"), "end page: {end}");
+    let offer = browser
+        .js(
+            "return document.getElementById('end-offer').href",
+            json!([]),
+        )
+        .await;
+    assert!(
+        !offer.as_str().unwrap_or_default().is_empty(),
+        "the end page offers the book"
+    );
+    browser.screenshot("end-of-trip").await;
+    assert_accessible(&browser, "end page").await;
+    let caches = browser
+        .js_async("const done = arguments[0]; caches.keys().then(done);")
+        .await;
+    assert!(
+        !caches.to_string().contains("trajet-content"),
+        "the session's content is deleted from the phone: {caches}"
+    );
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
+}
+
+/// Opens a title of the corpus on a fresh trip; returns the browser showing it.
+async fn open_corpus_title(world: &World, file: &str, excerpt: Value, lang: &str) -> Browser {
+    let title = world.upload_corpus(file).await;
+    world.patch_title(&title, json!({"excerpt": excerpt})).await;
+    let trip = world.trip(60).await;
+    let browser = Browser::start(lang).await;
+    browser.goto(&world.tunnel.url(&trip.code_path)).await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.querySelectorAll('#titles li').length > 0",
+        )
+        .await;
+    browser
+        .goto(&world.tunnel.url(&format!("/read#/read/{title}")))
+        .await;
+    wait_reading(&browser).await;
+    browser
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "until the passenger API (catalog, manifest, chapters) and publisher uploads land"]
+async fn hostile_book_runs_no_script_and_reaches_no_other_host() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let title = world.upload(hostile::hostile_epub()).await;
+    world
+        .patch_title(&title, json!({"excerpt": {"chapters": 2}}))
+        .await;
+    let trip = world.trip(60).await;
+    let browser = Browser::start("en-US").await;
+    browser.goto(&world.tunnel.url(&trip.code_path)).await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.querySelectorAll('#titles li').length > 0",
+        )
+        .await;
+    let catalog = browser
+        .js(
+            "return document.getElementById('titles').innerHTML",
+            json!([]),
+        )
+        .await;
+    assert!(
+        !catalog.as_str().unwrap_or_default().contains("<script"),
+        "metadata is escaped in the catalog"
+    );
+    browser.click("#titles li a").await;
+    let mut here = wait_reading(&browser).await;
+    // Read through the excerpt, clicking the javascript: link on the way.
+    browser
+        .js(
+            "const d = document.getElementById('frame').contentDocument;
+             const a = d.getElementById('js-link') || d.querySelector('a');
+             if (a) a.click();",
+            json!([]),
+        )
+        .await;
+    for _ in 0..30 {
+        if chapter_of(&here) >= 1 {
+            break;
+        }
+        browser.click("#next").await;
+        here = wait_moved(&browser, &here).await;
+    }
+    assert_eq!(chapter_of(&here), 1, "the second chapter opened");
+    assert_eq!(
+        browser.open_dialog().await,
+        None,
+        "no script opened a dialog"
+    );
+    let hacked = browser
+        .js(
+            "const f = document.getElementById('frame').contentWindow;
+             return [typeof window.hacked, typeof f.hacked, f.document.scripts.length]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        hacked,
+        json!(["undefined", "undefined", 0]),
+        "no script ran in the book"
+    );
+    let sandbox = browser
+        .js(
+            "return document.getElementById('frame').getAttribute('sandbox')",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        sandbox,
+        json!("allow-same-origin"),
+        "the frame has no script rights"
+    );
+    let origin = world.tunnel.url("");
+    let outside: Vec<String> = browser
+        .requested_urls()
+        .await
+        .into_iter()
+        .filter(|url| {
+            !url.starts_with(&origin) && !url.starts_with("data:") && !url.starts_with("about:")
+        })
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "requests left the test server: {outside:?}"
+    );
+    assert_no_script_errors(&browser).await;
+    browser.screenshot("hostile-book").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "until the passenger API (catalog, manifest, chapters) and publisher uploads land"]
+async fn right_to_left_book_turns_its_pages_leftwards() {
+    if !webdriver::browser_available() || !world::corpus_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let browser = open_corpus_title(
+        &world,
+        "israelsailing-hebrew-rtl.epub",
+        json!({"chapters": 3}),
+        "en-US",
+    )
+    .await;
+    let mut here = place(&browser).await;
+    // Find a chapter with more than one page, then turn with the left arrow.
+    let mut turned = false;
+    for _ in 0..40 {
+        browser.press(&[LEFT]).await;
+        let next = wait_moved(&browser, &here).await;
+        let same_chapter = chapter_of(&next) == chapter_of(&here);
+        here = next;
+        if same_chapter {
+            turned = true;
+            break;
+        }
+    }
+    assert!(
+        turned,
+        "the left arrow turns pages forward in a right-to-left book"
+    );
+    let scroll = browser
+        .js(
+            "return document.getElementById('frame').contentDocument.scrollingElement.scrollLeft",
+            json!([]),
+        )
+        .await;
+    assert!(
+        scroll.as_f64().unwrap_or(0.0) < 0.0,
+        "columns run right to left: {scroll}"
+    );
+    browser.screenshot("page-rtl").await;
+    browser.press(&[RIGHT]).await;
+    let back = wait_moved(&browser, &here).await;
+    assert_eq!(
+        chapter_of(&back),
+        chapter_of(&here),
+        "the right arrow turns back"
+    );
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "until the passenger API (catalog, manifest, chapters) and publisher uploads land"]
+async fn fixed_layout_page_fits_the_screen_and_vertical_japanese_scrolls() {
+    if !webdriver::browser_available() || !world::corpus_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let browser = open_corpus_title(
+        &world,
+        "haruko-manga-fixed-layout-rtl.epub",
+        json!({"chapters": 4}),
+        "en-US",
+    )
+    .await;
+    let fit = browser
+        .js(
+            "const f = document.getElementById('frame').getBoundingClientRect();
+             const s = document.getElementById('stage').getBoundingClientRect();
+             return [f.left >= s.left - 1, f.right <= s.right + 1, f.top >= s.top - 1, f.bottom <= s.bottom + 1,
+                     Math.max(f.width / s.width, f.height / s.height) > 0.97];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        fit,
+        json!([true, true, true, true, true]),
+        "the page fits the screen, as large as it can"
+    );
+    browser.screenshot("page-fixed-layout").await;
+    let here = place(&browser).await;
+    browser.press(&[LEFT]).await;
+    let next = wait_moved(&browser, &here).await;
+    assert_eq!(
+        chapter_of(&next),
+        chapter_of(&here) + 1,
+        "one page per turn, leftwards"
+    );
+    browser.quit().await;
+
+    let browser = open_corpus_title(
+        &world,
+        "gariban-japanese-vertical-writing.epub",
+        json!({"chapters": 3}),
+        "en-US",
+    )
+    .await;
+    let state = browser
+        .js(
+            "const d = document.getElementById('frame').contentDocument;
+             return [d.documentElement.dataset.mode, 'vertical' in d.documentElement.dataset, d.body.textContent.trim().length > 20]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        state,
+        json!(["scroll", true, true]),
+        "vertical text is shown scrolled"
+    );
+    browser.screenshot("page-vertical-japanese").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "until the passenger API (catalog, manifest, chapters) and publisher uploads land"]
+async fn french_browser_reads_in_french_and_can_switch_to_english() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let _title = world.upload(hostile::hostile_epub()).await;
+    let trip = world.trip(45).await;
+    let browser = Browser::start("fr-FR").await;
+    browser.goto(&world.tunnel.url(&trip.code_path)).await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.querySelectorAll('#titles li').length > 0",
+        )
+        .await;
+    let heading = browser
+        .js("return [document.documentElement.lang, document.getElementById('catalog-title').textContent, document.getElementById('trip-left').textContent]", json!([]))
+        .await;
+    assert_eq!(heading[0], json!("fr"));
+    assert_eq!(heading[1], json!("Des livres pour votre trajet"));
+    assert!(
+        heading[2]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("encore"),
+        "{heading}"
+    );
+    browser.screenshot("catalog-fr").await;
+    browser.click("#lang").await;
+    let heading = browser
+        .js("return [document.documentElement.lang, document.getElementById('catalog-title').textContent]", json!([]))
+        .await;
+    assert_eq!(heading, json!(["en", "Books for your trip"]));
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_code_the_landing_error_and_reader_pages_say_to_scan() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let browser = Browser::start("en-US").await;
+
+    browser.goto(&world.tunnel.url("/")).await;
+    let landing = browser
+        .js("return document.querySelector('main').innerText", json!([]))
+        .await;
+    assert!(
+        landing
+            .as_str()
+            .unwrap_or_default()
+            .contains("Scan it with your phone"),
+        "{landing}"
+    );
+    browser.screenshot("landing").await;
+    assert_accessible(&browser, "landing page").await;
+
+    browser.goto(&world.tunnel.url("/t/NOT0A0VALID0CODE")).await;
+    let error = browser
+        .js(
+            "return [document.body.className, document.querySelector('h1').textContent,
+                     getComputedStyle(document.body, '::before').content]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(error[0], json!("error-page"));
+    assert_eq!(
+        error[2],
+        json!("\"trajet\""),
+        "the error page wears the reader's bar"
+    );
+    browser.screenshot("scan-error").await;
+    assert_accessible(&browser, "scan error page").await;
+
+    browser.goto(&world.tunnel.url("/read")).await;
+    browser
+        .wait_for(
+            "the reader's error view",
+            "return document.body.dataset.view === 'error'",
+        )
+        .await;
+    let text = browser
+        .js(
+            "return document.getElementById('view-error').innerText",
+            json!([]),
+        )
+        .await;
+    assert!(
+        text.as_str()
+            .unwrap_or_default()
+            .contains("Scan the QR code"),
+        "{text}"
+    );
+    assert_accessible(&browser, "reader without a session").await;
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reader_modules_number_pages_sort_titles_and_bound_settings() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let browser = Browser::start("en-US").await;
+    browser.goto(&world.tunnel.url("/")).await;
+    let results = browser
+        .js_async(
+            "const done = arguments[0];
+             Promise.all([
+               import('/static/reader/positions.js'),
+               import('/static/reader/catalog.js'),
+               import('/static/reader/settings.js'),
+               import('/static/reader/progress.js'),
+               import('/static/reader/trip.js'),
+             ]).then(([positions, catalog, settings, progress, trip]) => {
+               const list = [0, 1].flatMap(c => [0, 1 / 3, 2 / 3].map(p => ({href: `chapters/${c}`, locations: {progression: p}})));
+               list.forEach((p, i) => { p.locations.position = i + 1; p.locations.totalProgression = i / list.length; });
+               const inSecond = p => p.href === 'chapters/1';
+               const titles = [
+                 {id: 'long', title: 'B', reading_minutes: 50, fits_remaining_time: true},
+                 {id: 'short', title: 'C', reading_minutes: 5, fits_remaining_time: true},
+                 {id: 'never', title: 'A', reading_minutes: 3, fits_remaining_time: false},
+               ];
+               done({
+                 middle: positions.locate(list, inSecond, 0.5),
+                 end: positions.locate(list, inSecond, 1),
+                 none: positions.locate(list, p => p.href === 'chapters/9', 0.5),
+                 fitsFirst: catalog.sorted(titles, 'fits', 40 * 60).map(t => t.id + ':' + t.fits),
+                 byTitle: catalog.sorted(titles, 'title', 3600).map(t => t.id),
+                 bounded: settings.sanitize({size: 500, lineHeight: 9, font: 'comic', margins: 'large', theme: 'sepia', mode: 'scroll'}),
+                 biggest: settings.sanitize({size: 200}).size,
+                 newest: progress.newest({modified: '2026-01-01T10:00:00Z', n: 1}, {modified: '2026-01-01T10:00:05Z', n: 2}).n,
+                 left: [trip.describeLeft(4320), trip.describeLeft(480), trip.describeLeft(30), trip.describeLeft(0)],
+               });
+             }, e => done({error: String(e)}));",
+        )
+        .await;
+    assert_eq!(results["error"], Value::Null, "{results}");
+    assert_eq!(
+        results["middle"]["n"],
+        json!(5),
+        "halfway through the second chapter: {results}"
+    );
+    assert_eq!(results["middle"]["total"], json!(6));
+    assert_eq!(results["end"]["n"], json!(6));
+    assert!((results["end"]["totalProgression"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert_eq!(results["none"], Value::Null);
+    assert_eq!(
+        results["fitsFirst"],
+        json!(["short:true", "never:false", "long:false"]),
+        "a 50-minute excerpt no longer fits 40 minutes; fitting titles come first"
+    );
+    assert_eq!(results["byTitle"], json!(["never", "long", "short"]));
+    assert_eq!(
+        results["bounded"],
+        json!({"size": 100, "font": "publisher", "lineHeight": 1.5, "margins": "large", "theme": "sepia", "mode": "scroll"})
+    );
+    assert_eq!(results["biggest"], json!(200), "text size goes to 200 %");
+    assert_eq!(results["newest"], json!(2), "the newer save wins");
+    assert_eq!(
+        results["left"],
+        json!([
+            "1 h 12 min left",
+            "8 min left",
+            "less than a minute left",
+            "trip ended"
+        ])
+    );
+    browser.quit().await;
+}
