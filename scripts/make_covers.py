@@ -116,6 +116,33 @@ def cover_passagere():
     save(img, ROOT / "la-passagere-de-17h42/OEBPS/images/cover.png")
 
 
+def cover_lost_property():
+    img = Image.new("RGB", (W, H), "#efe6d2")
+    d = ImageDraw.Draw(img)
+    # Shelves of a lost-property office: gloves, umbrellas, a violin case.
+    rng = random.Random(11)
+    colours = ["#b5432f", "#2f5d7c", "#d9a441", "#5b7f4f", "#3a3a3a", "#8a5a8c"]
+    for shelf_y in (520, 660, 800):
+        d.rectangle([40, shelf_y, W - 40, shelf_y + 10], fill="#6b4f3a")
+        x = 60
+        while x < W - 100:
+            w = rng.randrange(40, 90)
+            h = rng.randrange(50, 110)
+            shape = rng.choice(["box", "round", "tall"])
+            fill = rng.choice(colours)
+            if shape == "box":
+                d.rectangle([x, shelf_y - h, x + w, shelf_y], fill=fill)
+            elif shape == "round":
+                d.ellipse([x, shelf_y - w, x + w, shelf_y], fill=fill)
+            else:
+                d.rounded_rectangle([x, shelf_y - h - 20, x + w // 2, shelf_y], radius=10, fill=fill)
+                w = w // 2
+            x += w + rng.randrange(12, 30)
+    title_block(d, "Lost Property", "Jo Marrable", "#2b2b2b", 120)
+    centred(d, ["five stories from the line"], font("DejaVuSerif-Italic.ttf", 26), 300, "#2b2b2b")
+    save(img, ROOT / "lost-property/OEBPS/images/cover.png")
+
+
 def line_map():
     """The guide's schematic map of the line, from Montclaret to Saint-Ylie."""
     w, h = 800, 300
@@ -138,4 +165,5 @@ if __name__ == "__main__":
     cover_guide()
     cover_conductor()
     cover_passagere()
+    cover_lost_property()
     line_map()
