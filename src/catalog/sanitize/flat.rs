@@ -49,28 +49,6 @@ impl From<Element> for FlatTree {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn truncated_or_padded_trees_are_refused_not_panicked_on() {
-        let open = |children| Flat::Open {
-            ns: Ns::Html,
-            name: "p".into(),
-            attrs: vec![],
-            children,
-        };
-        let text = || Flat::Text("x".into());
-        assert!(Element::try_from(FlatTree(vec![open(2), text()])).is_err());
-        assert!(Element::try_from(FlatTree(vec![open(1), text(), text()])).is_err());
-        assert!(Element::try_from(FlatTree(vec![text()])).is_err());
-        assert!(Element::try_from(FlatTree(vec![])).is_err());
-        let ok = Element::try_from(FlatTree(vec![open(2), open(0), text()])).unwrap();
-        assert_eq!(ok.children.len(), 2);
-    }
-}
-
 impl TryFrom<FlatTree> for Element {
     type Error = String;
 
@@ -123,5 +101,27 @@ impl TryFrom<FlatTree> for Element {
             Some((root, 0)) if open.is_empty() => Ok(root),
             _ => Err("the stored tree is incomplete".into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncated_or_padded_trees_are_refused_not_panicked_on() {
+        let open = |children| Flat::Open {
+            ns: Ns::Html,
+            name: "p".into(),
+            attrs: vec![],
+            children,
+        };
+        let text = || Flat::Text("x".into());
+        assert!(Element::try_from(FlatTree(vec![open(2), text()])).is_err());
+        assert!(Element::try_from(FlatTree(vec![open(1), text(), text()])).is_err());
+        assert!(Element::try_from(FlatTree(vec![text()])).is_err());
+        assert!(Element::try_from(FlatTree(vec![])).is_err());
+        let ok = Element::try_from(FlatTree(vec![open(2), open(0), text()])).unwrap();
+        assert_eq!(ok.children.len(), 2);
     }
 }

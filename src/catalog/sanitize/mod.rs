@@ -20,6 +20,13 @@
 //!   the CSP needs `style-src 'self' 'unsafe-inline'` (no script either way).
 //! - Same-chapter fragment links (`#note3`) are kept as written without asking
 //!   the resolver; `<a name>` anchors become ids so old footnotes still work.
+//! - Written URLs are relative: `../resources/r{id}` and `{index}#{fragment}`,
+//!   so chapters must be served at `…/chapters/{index}` beside `…/resources/`.
+//! - Standalone SVG images go through `sanitize_svg` (same allowlist), since a
+//!   reader may open a resource URL directly where its scripts would run.
+//! - Words: see `text` (CJK two characters a word, Thai and kin five).
+//! - Limits (`limits`): 16 MiB, depth 256, 128 tokens per tag, 64 namespace
+//!   declarations in scope; past them the chapter is refused with a code.
 
 mod blocks;
 mod chapter;
