@@ -96,6 +96,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let limits = config.http.clone();
     let (router, state) = App::build(config).await?;
+    let app = state.0.clone();
+    let loaded =
+        tokio::task::spawn_blocking(move || crate::sample::load_on_first_start(&app)).await??;
+    if loaded > 0 {
+        tracing::info!(books = loaded, "sample catalog loaded (first start)");
+    }
+    if crate::sample::has_sample_catalog(&state.config.sample_catalog) {
+        let app = state.0.clone();
+        match tokio::task::spawn_blocking(move || crate::sample::demo_seat_code(&app)).await? {
+            Ok(url) => {
+                tracing::info!(%url, "demo trip running now");
+                println!(
+                    "\nRead as a passenger: open {url}\n(the seat code of seat 1 on the demo trip running now)\n"
+                );
+            }
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "no demo trip"),
+        }
+    }
     tracing::info!(
         listen = %state.config.listen,
         public_url = %state.config.public_url,

@@ -18,6 +18,7 @@ pub mod http;
 pub mod lang;
 pub mod metrics;
 pub mod reader;
+pub mod sample;
 pub mod seat_codes;
 pub mod server;
 pub mod service;

@@ -1,0 +1,108 @@
+//! What a new installation shows at once: the sample catalog loaded into a
+//! "Sample publisher" on first start, and a demo trip running now with a seat
+//! code printed in the log, so `cargo run --release` leads straight to a reader.
+
+use std::path::Path;
+
+use chrono::{Duration, Utc};
+
+use crate::accounts::{self, Account, Role};
+use crate::app::App;
+use crate::catalog::title::Settings;
+use crate::excerpts::{ExcerptPolicy, Limit};
+use crate::seat_codes::{Car, Claims, Seat, Window, mint, seat_code_url};
+use crate::trips::{Seats, TripDraft};
+
+/// The sample publisher's account id.
+pub const SAMPLE_PUBLISHER: &str = "pub-sample";
+const LOADED_MARKER: &str = "sample-catalog.loaded";
+/// The line of the demo trip.
+pub const DEMO_LINE: &str = "Démo trajet";
+
+/// Loads the sample catalog once per data directory (a marker file remembers it).
+pub fn load_on_first_start(app: &App) -> anyhow::Result<usize> {
+    let dir = &app.config.sample_catalog;
+    if dir.as_os_str().is_empty() || !dir.is_dir() || app.data.path(LOADED_MARKER).exists() {
+        return Ok(0);
+    }
+    accounts::update(app.data.root(), |file| {
+        if !file.accounts.iter().any(|a| a.id == SAMPLE_PUBLISHER) {
+            file.accounts.push(Account {
+                id: SAMPLE_PUBLISHER.into(),
+                name: "Sample publisher".into(),
+                role: Role::Publisher,
+            });
+        }
+        Ok(())
+    })?;
+    let mut loaded = 0;
+    for (slug, bytes) in crate::catalog_sample::sample_books(dir)? {
+        let upload = app.data.tmp().join(format!("sample-{slug}.epub"));
+        std::fs::write(&upload, &bytes)?;
+        // Two chapters, so a new user sees both the excerpt and locked entries.
+        let settings = Settings {
+            policy: ExcerptPolicy::new(Limit::Chapters(2))?,
+            ..Settings::default()
+        };
+        let result = app.catalog.ingest(&upload, SAMPLE_PUBLISHER, settings);
+        let _ = std::fs::remove_file(&upload);
+        match result {
+            Ok(record) => {
+                tracing::info!(title = %record.summary.title, id = %record.id, "sample book loaded");
+                loaded += 1;
+            }
+            Err(e) => tracing::warn!(%slug, error = %e, "a sample book could not be loaded"),
+        }
+    }
+    crate::data_dir::write_atomic(&app.data.path(LOADED_MARKER), b"loaded\n")?;
+    Ok(loaded)
+}
+
+/// Makes sure a demo trip runs now and returns the URL of a seat code for it
+/// (seat 1), in the lower-case form a terminal turns into a link.
+pub fn demo_seat_code(app: &App) -> anyhow::Result<String> {
+    let now = Utc::now();
+    let today = app.trips.list(now.date_naive());
+    let running = today.into_iter().find(|t| {
+        t.line == DEMO_LINE && !t.is_cancelled() && t.arrives_at > now + Duration::hours(1)
+    });
+    let trip = match running {
+        Some(trip) => trip,
+        None => app.trips.create(TripDraft {
+            service_date: now.date_naive(),
+            line: DEMO_LINE.into(),
+            train_number: "0001".into(),
+            origin: "Clermont-Ferrand".into(),
+            destination: "Lyon Part-Dieu".into(),
+            departs_at: now - Duration::minutes(5),
+            arrives_at: now + Duration::hours(12),
+            seats: Seats::new(80).map_err(anyhow::Error::msg)?,
+            cars: None,
+            collections: None,
+            timezone: chrono_tz::Europe::Paris,
+            source: None,
+        })?,
+    };
+    let before = Duration::from_std(app.config.window_before)?;
+    let after = Duration::from_std(app.config.window_after)?;
+    let window = trip.window(before, after);
+    let claims = Claims {
+        trip: trip.id.get(),
+        seat: Seat(1),
+        car: Car::NONE,
+        window: Window::from_unix_seconds(
+            window.opens_at.timestamp(),
+            window.closes_at.timestamp(),
+        )?,
+    };
+    let token = mint(&app.seat_keys.keyring(), &claims, now.timestamp())?;
+    // The printed (upper-case) form is for QR codes; a terminal links the lower-case one.
+    let printed = seat_code_url(&app.config.public_url, &token);
+    let token = printed.rsplit('/').next().unwrap_or_default();
+    Ok(format!("{}/t/{token}", app.config.public_url))
+}
+
+/// Whether `path` holds a sample catalog.
+pub fn has_sample_catalog(path: &Path) -> bool {
+    !path.as_os_str().is_empty() && path.is_dir()
+}
