@@ -4,7 +4,9 @@
 //! Everything here is plain Rust, callable from `spawn_blocking`; only
 //! `routes.rs` and `import_route.rs` know HTTP.
 
+pub mod change;
 pub mod error;
+mod fields;
 pub mod gtfs;
 mod import_cli;
 mod import_route;
@@ -13,7 +15,9 @@ pub mod request;
 pub mod routes;
 pub mod store;
 
+pub use change::{TripChange, TripChangeRequest};
 pub use error::TripError;
+pub use fields::{parse_timezone, text};
 pub use import_cli::import_gtfs;
 pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};

@@ -10,9 +10,10 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::change::TripChangeRequest;
 use super::import_route::import_feed;
 use super::model::{Trip, TripId};
-use super::request::{NewTripRequest, TripChangeRequest};
+use super::request::NewTripRequest;
 use super::store::TripStore;
 use crate::app::AppState;
 use crate::auth::Operator;

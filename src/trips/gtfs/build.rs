@@ -12,8 +12,9 @@ use super::error::{GtfsError, SkippedRow};
 use super::feed::{FeedTrip, Route};
 use super::frequencies::Runs;
 use super::stop_times::Calls;
+use crate::trips::fields::text;
 use crate::trips::model::ExternalKey;
-use crate::trips::request::{TripDraft, text};
+use crate::trips::request::TripDraft;
 
 /// The rows a feed's trips are assembled from.
 pub struct Sources<'a> {

@@ -2,8 +2,9 @@ use chrono::{Duration, NaiveDate};
 
 use super::{request, utc};
 use crate::trips::TripError;
+use crate::trips::change::{TripChange, TripChangeRequest};
 use crate::trips::model::TripId;
-use crate::trips::request::{NewTripRequest, TripChange, TripChangeRequest};
+use crate::trips::request::NewTripRequest;
 
 fn refusal(req: NewTripRequest) -> (&'static str, String) {
     match req.parse(chrono_tz::Europe::Paris) {
