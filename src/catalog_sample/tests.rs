@@ -20,6 +20,7 @@ const EXPECTED: &[(&str, &str, &str, usize)] = &[
         "fr",
         9,
     ),
+    ("lost-property", "Lost Property", "en", 7),
     ("the-night-conductor", "The Night Conductor", "en", 8),
 ];
 
