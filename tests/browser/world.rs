@@ -1,15 +1,20 @@
 //! The world a passenger's browser meets: a running trajet behind a tunnel
-//! relay, a publisher with titles, trips with seat codes.
+//! relay, titles ingested for a publisher, trips with seat codes.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use trajet::accounts::{Role, create_account_with_key};
 
 use crate::proxy::Tunnel;
 use crate::support::TestApp;
 use crate::webdriver::Browser;
+
+/// The publisher every test title belongs to.
+const PUBLISHER: &str = "pub-browser";
+
+/// Where the publisher's offer points.
+pub const OFFER_URL: &str = "https://books.example/buy";
 
 /// A trip with one minted seat code.
 pub struct Trip {
@@ -29,13 +34,10 @@ pub struct World {
     pub app: TestApp,
     /// The relay the browser talks to.
     pub tunnel: Tunnel,
-    http: reqwest::Client,
-    base: String,
-    publisher: String,
 }
 
 impl World {
-    /// Starts the app, the relay, and a publisher with an API key.
+    /// Starts the app and the relay in front of it.
     pub async fn start() -> World {
         // This crate's own static files: with a target directory shared between
         // checkouts, the library's compiled-in manifest path may be another's.
@@ -45,78 +47,33 @@ impl World {
         .await;
         let addr = app.spawn_server().await;
         let tunnel = Tunnel::start(addr).await;
-        let (_, publisher) =
-            create_account_with_key(&app.data_path(), Role::Publisher, "Éditions du Quai").unwrap();
-        let world = World {
-            app,
-            tunnel,
-            http: reqwest::Client::new(),
-            base: format!("http://{addr}"),
-            publisher,
-        };
-        world
+        World { app, tunnel }
     }
 
-    /// Uploads a book of the repository's sample catalog; returns the title id.
-    pub async fn upload_sample(&self, folder: &str) -> String {
+    /// Ingests a book of the repository's sample catalog; returns the title id.
+    pub fn ingest_sample(&self, folder: &str, excerpt: Value) -> String {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("catalog")
             .join(folder);
-        self.upload(trajet::catalog_sample::pack_book(&dir).unwrap())
-            .await
+        self.ingest_bytes(&trajet::catalog_sample::pack_book(&dir).unwrap(), excerpt)
     }
 
-    /// Uploads an EPUB of the corpus; returns the title id.
-    pub async fn upload_corpus(&self, name: &str) -> String {
+    /// Ingests an EPUB of the corpus; returns the title id.
+    pub fn ingest_corpus(&self, name: &str, excerpt: Value) -> String {
         let path = corpus_dir().join("epub/valid").join(name);
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        self.upload(bytes).await
+        self.ingest_bytes(&bytes, excerpt)
     }
 
-    /// Uploads EPUB bytes as the publisher; returns the title id.
-    pub async fn upload(&self, epub: Vec<u8>) -> String {
-        // The running app picks a new key up within a second: retry its 401s.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let response = loop {
-            let response = self
-                .http
-                .post(format!("{}/api/v1/publisher/titles", self.base))
-                .bearer_auth(&self.publisher)
-                .header("Content-Type", "application/epub+zip")
-                .body(epub.clone())
-                .send()
-                .await
-                .unwrap();
-            if response.status() != 401 || Instant::now() > deadline {
-                break response;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(status, 201, "upload refused: {body}");
-        let id = body["id"].as_str().expect("a title id").to_owned();
-        self.patch_title(&id, json!({"offer_url": "https://books.example/buy/alice"}))
-            .await;
-        id
-    }
-
-    /// Changes a title as its publisher.
-    pub async fn patch_title(&self, id: &str, body: Value) {
-        let response = self
-            .http
-            .patch(format!("{}/api/v1/publisher/titles/{id}", self.base))
-            .bearer_auth(&self.publisher)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        assert!(
-            status.is_success(),
-            "PATCH title {id}: {}",
-            response.text().await.unwrap()
-        );
+    /// Ingests EPUB bytes for the test publisher with an excerpt policy; returns the title id.
+    pub fn ingest_bytes(&self, epub: &[u8], excerpt: Value) -> String {
+        let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
+        std::fs::write(file.path(), epub).unwrap();
+        // Ingestion is CPU work: let the runtime move the server's tasks elsewhere.
+        tokio::task::block_in_place(|| {
+            self.app
+                .ingest(file.path(), PUBLISHER, excerpt, Some(OFFER_URL))
+        })
     }
 
     /// A trip that left 10 minutes ago and arrives in `minutes`, with seat 1's code.
