@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use super::error::IngestError;
 use super::store::Store;
@@ -85,8 +85,21 @@ impl Catalog {
         publisher: &str,
         settings: Settings,
     ) -> Result<Arc<TitleRecord>, IngestError> {
+        self.ingest_until(upload, publisher, settings, None)
+    }
+
+    /// Ingests a new title, refused (nothing published) if not ready by `deadline`.
+    pub fn ingest_until(
+        &self,
+        upload: &Path,
+        publisher: &str,
+        settings: Settings,
+        deadline: Option<Instant>,
+    ) -> Result<Arc<TitleRecord>, IngestError> {
         let _write = self.write.lock().unwrap_or_else(|e| e.into_inner());
-        let record = self.store.ingest(upload, publisher, settings, None)?;
+        let record = self
+            .store
+            .ingest(upload, publisher, settings, None, deadline)?;
         Ok(self.put(record))
     }
 
@@ -96,11 +109,25 @@ impl Catalog {
         existing: &TitleRecord,
         upload: &Path,
     ) -> Result<Arc<TitleRecord>, IngestError> {
+        self.replace_until(existing, upload, None)
+    }
+
+    /// Replaces the EPUB of a title, refused (old version kept) if not ready by `deadline`.
+    pub fn replace_until(
+        &self,
+        existing: &TitleRecord,
+        upload: &Path,
+        deadline: Option<Instant>,
+    ) -> Result<Arc<TitleRecord>, IngestError> {
         let _write = self.write.lock().unwrap_or_else(|e| e.into_inner());
         let settings = existing.settings.clone();
-        let record = self
-            .store
-            .ingest(upload, &existing.publisher, settings, Some(existing))?;
+        let record = self.store.ingest(
+            upload,
+            &existing.publisher,
+            settings,
+            Some(existing),
+            deadline,
+        )?;
         Ok(self.put(record))
     }
 

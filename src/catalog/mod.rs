@@ -17,6 +17,7 @@ pub mod prepare;
 pub mod publication;
 pub mod refs;
 pub mod resources;
+pub mod routes;
 pub mod sanitize;
 pub mod store;
 pub mod title;

@@ -13,6 +13,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
 
@@ -77,12 +78,14 @@ impl Store {
     }
 
     /// Ingests an upload as a new title (`existing` is `None`) or as a new version of one.
+    /// Past `deadline`, nothing is published and the upload is refused as too slow.
     pub fn ingest(
         &self,
         upload: &Path,
         publisher: &str,
         settings: Settings,
         existing: Option<&TitleRecord>,
+        deadline: Option<Instant>,
     ) -> Result<TitleRecord, IngestError> {
         let staging = Staging(
             self.data
@@ -108,6 +111,12 @@ impl Store {
             created_at,
             updated_at: now(),
         };
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(IngestError::TimedOut(
+                "preparing this EPUB took longer than the time allowed; nothing was published"
+                    .into(),
+            ));
+        }
         let target = self.version_dir(&id, &version);
         publish_dir(&staging.0, &target).context("publishing the version folder")?;
         if let Err(e) = self.write_record(&record) {

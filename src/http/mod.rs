@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::sessions::scan::router())
         .merge(crate::reader::routes::router())
         .merge(crate::trips::routes::router())
+        .merge(crate::catalog::routes::router())
         .fallback(|| async { AppError::not_found("There is nothing at this address.") })
         // Body size is enforced by `around_request` (by route, before reading).
         .layer(DefaultBodyLimit::disable())

@@ -1,0 +1,99 @@
+//! Running an ingestion from a request: at most two at once (readers stay
+//! fast), off the async workers, under a time limit, a panic answered `422`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use super::upload::TempUpload;
+use crate::app::AppState;
+use crate::catalog::IngestError;
+use crate::catalog::title::{Settings, TitleRecord};
+use crate::error::AppError;
+
+/// Ingestions running at once, whatever the number of uploads waiting: each
+/// takes a core for up to a second or two, and the machine has two.
+const CONCURRENT_INGESTIONS: usize = 2;
+/// Longest an ingestion may take before it is refused (nothing is published after it).
+pub const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+static INGESTIONS: LazyLock<Arc<Semaphore>> =
+    LazyLock::new(|| Arc::new(Semaphore::new(CONCURRENT_INGESTIONS)));
+
+/// What to do with an upload.
+pub enum Job {
+    /// A new title for a publisher.
+    New {
+        publisher: String,
+        settings: Settings,
+    },
+    /// A new version of a title.
+    Replace(Arc<TitleRecord>),
+}
+
+/// Ingests an upload; the upload file is removed when done.
+pub async fn run(
+    state: &AppState,
+    upload: TempUpload,
+    job: Job,
+) -> Result<Arc<TitleRecord>, AppError> {
+    let permit = INGESTIONS
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let app = state.0.clone();
+    let deadline = Instant::now() + TIME_LIMIT;
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let catalog = &app.catalog;
+        let result = catch_unwind(AssertUnwindSafe(|| match &job {
+            Job::New {
+                publisher,
+                settings,
+            } => catalog.ingest_until(&upload.0, publisher, settings.clone(), Some(deadline)),
+            Job::Replace(existing) => catalog.replace_until(existing, &upload.0, Some(deadline)),
+        }));
+        drop(upload);
+        result
+    });
+    // The task itself refuses to publish past the deadline; the margin lets it say so.
+    let joined = tokio::time::timeout(TIME_LIMIT + Duration::from_secs(5), task).await;
+    let result = match joined {
+        Err(_) => {
+            return Err(problem(IngestError::TimedOut(
+                "preparing this EPUB took too long; nothing was published".into(),
+            )));
+        }
+        Ok(Err(e)) => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "ingestion task failed: {e}"
+            )));
+        }
+        Ok(Ok(Err(_panic))) => {
+            tracing::error!("ingestion panicked; the upload is refused and nothing was stored");
+            return Err(AppError::unprocessable(
+                "epub-invalid-package",
+                "This EPUB could not be processed; nothing was published.",
+            ));
+        }
+        Ok(Ok(Ok(result))) => result,
+    };
+    match &result {
+        Ok(record) => tracing::info!(title = %record.id, "EPUB ingested"),
+        Err(e) => tracing::info!(code = e.code(), detail = %e, "EPUB refused"),
+    }
+    result.map_err(problem)
+}
+
+/// An ingestion error as the client sees it: `422` with its code, or a logged `500`.
+pub fn problem(error: IngestError) -> AppError {
+    if error.is_client_error() {
+        let code = error.code();
+        AppError::unprocessable(code, error.to_string())
+    } else {
+        AppError::Internal(anyhow::Error::new(error))
+    }
+}

@@ -1,0 +1,282 @@
+//! The publisher API: uploads (raw and multipart), settings, new versions,
+//! withdrawal, size limit, and publishers kept apart.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+use support::books::write_marker_book;
+use support::{TestApp, body_json, send};
+use trajet::accounts::{Role, create_account_with_key};
+
+async fn publisher(app: &TestApp, name: &str) -> String {
+    let (_, key) = create_account_with_key(&app.data_path(), Role::Publisher, name).unwrap();
+    app.state.accounts.reload_if_changed().unwrap();
+    key
+}
+
+fn call(method: &str, uri: &str, key: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn multipart(files: &[(&str, &[u8])], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "trajet-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/epub+zip\r\n\r\n").bytes());
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn raw_upload_creates_a_title_with_its_excerpt_and_only_its_owner_sees_it() {
+    let app = TestApp::new(None).await;
+    let (a, b) = (
+        publisher(&app, "Éditions A").await,
+        publisher(&app, "Éditions B").await,
+    );
+    let book = std::fs::read(write_marker_book(app.dir.path(), 6)).unwrap();
+    let response = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles?chapters=2",
+            &a,
+            "application/epub+zip",
+            book,
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let title = body_json(response).await;
+    let id = title["id"].as_str().unwrap().to_string();
+    assert_eq!(title["excerpt"]["policy"], json!({"chapters": 2}));
+    assert_eq!(title["live"], true);
+    assert!(title["chapters"].as_u64().unwrap() >= 6);
+
+    let mine = send(
+        &app.router,
+        call(
+            "GET",
+            &format!("/api/v1/publisher/titles/{id}"),
+            &a,
+            "application/json",
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    let theirs = send(
+        &app.router,
+        call(
+            "GET",
+            &format!("/api/v1/publisher/titles/{id}"),
+            &b,
+            "application/json",
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+    let delete = send(
+        &app.router,
+        call(
+            "DELETE",
+            &format!("/api/v1/publisher/titles/{id}"),
+            &b,
+            "application/json",
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(delete.status(), StatusCode::NOT_FOUND);
+    let list = body_json(
+        send(
+            &app.router,
+            call(
+                "GET",
+                "/api/v1/publisher/titles",
+                &b,
+                "application/json",
+                vec![],
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(list["titles"], json!([]));
+}
+
+#[tokio::test]
+async fn multipart_batch_answers_one_result_per_file() {
+    let app = TestApp::new(None).await;
+    let key = publisher(&app, "Éditions A").await;
+    let book = std::fs::read(write_marker_book(app.dir.path(), 3)).unwrap();
+    let (content_type, body) = multipart(
+        &[("good.epub", &book), ("bad.epub", b"not a zip")],
+        &[("words", "50")],
+    );
+    let response = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles",
+            &key,
+            &content_type,
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let results = body_json(response).await["results"].clone();
+    assert_eq!(results[0]["file"], "good.epub");
+    assert_eq!(
+        results[0]["title"]["excerpt"]["policy"],
+        json!({"words": 50})
+    );
+    assert_eq!(results[1]["status"], 422);
+    assert_eq!(results[1]["problem"]["code"], "epub-invalid-archive");
+    assert_eq!(
+        std::fs::read_dir(app.state.data.tmp()).unwrap().count(),
+        0,
+        "uploads are removed"
+    );
+}
+
+#[tokio::test]
+async fn patch_changes_policy_and_withdraws_and_put_replaces_the_epub() {
+    let app = TestApp::new(None).await;
+    let key = publisher(&app, "Éditions A").await;
+    let book = std::fs::read(write_marker_book(app.dir.path(), 4)).unwrap();
+    let created = body_json(
+        send(
+            &app.router,
+            call(
+                "POST",
+                "/api/v1/publisher/titles",
+                &key,
+                "application/epub+zip",
+                book.clone(),
+            ),
+        )
+        .await,
+    )
+    .await;
+    let uri = format!(
+        "/api/v1/publisher/titles/{}",
+        created["id"].as_str().unwrap()
+    );
+    let patch = json!({"excerpt": {"chapters": 1}, "live": false, "offer_url": "https://libraire.example/x"}).to_string();
+    let patched = send(
+        &app.router,
+        call("PATCH", &uri, &key, "application/json", patch.into_bytes()),
+    )
+    .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let patched: Value = body_json(patched).await;
+    assert_eq!(
+        (
+            patched["live"].clone(),
+            patched["excerpt"]["policy"].clone()
+        ),
+        (json!(false), json!({"chapters": 1}))
+    );
+    let bad = send(
+        &app.router,
+        call(
+            "PATCH",
+            &uri,
+            &key,
+            "application/json",
+            br#"{"excerpt": {"percent": 300}}"#.to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let replaced = send(
+        &app.router,
+        call(
+            "PUT",
+            &format!("{uri}/epub"),
+            &key,
+            "application/epub+zip",
+            book,
+        ),
+    )
+    .await;
+    assert_eq!(replaced.status(), StatusCode::OK);
+    let replaced = body_json(replaced).await;
+    assert_eq!(replaced["id"], created["id"]);
+    assert_eq!(
+        replaced["excerpt"]["policy"],
+        json!({"chapters": 1}),
+        "settings survive a new version"
+    );
+    let refused = send(
+        &app.router,
+        call(
+            "PUT",
+            &format!("{uri}/epub"),
+            &key,
+            "application/epub+zip",
+            b"PK".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let deleted = send(
+        &app.router,
+        call("DELETE", &uri, &key, "application/json", vec![]),
+    )
+    .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        send(
+            &app.router,
+            call("GET", &uri, &key, "application/json", vec![])
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_with_413_and_leaves_nothing() {
+    let app = TestApp::with_config(None, |c| c.http.upload_limit = 64 * 1024).await;
+    let key = publisher(&app, "Éditions A").await;
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/v1/publisher/titles")
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/epub+zip")
+        .body(Body::from_stream(futures_util::stream::iter(
+            (0..100).map(|_| Ok::<_, std::io::Error>(vec![0u8; 4096])),
+        )))
+        .unwrap();
+    let response = send(&app.router, request).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body_json(response).await["code"], "upload-too-large");
+    assert_eq!(std::fs::read_dir(app.state.data.tmp()).unwrap().count(), 0);
+    assert!(app.state.catalog.titles().is_empty());
+}
