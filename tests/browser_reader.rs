@@ -604,13 +604,13 @@ async fn fixed_layout_page_fits_the_screen_and_vertical_japanese_scrolls() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn french_browser_reads_in_french_and_can_switch_to_english() {
+async fn french_browser_reads_in_french_to_the_end_of_the_excerpt_and_its_offer() {
     if !webdriver::browser_available() {
         return;
     }
     let _one = ONE_BROWSER.lock().await;
     let world = World::start().await;
-    world.ingest_sample("la-passagere-de-17h42", json!({"chapters": 1}));
+    let title = world.ingest_sample("la-passagere-de-17h42", json!({"chapters": 1}));
     let trip = world.trip(45).await;
     let browser = Browser::start("fr-FR").await;
     browser.goto(&world.tunnel.url(&trip.code_path)).await;
@@ -633,11 +633,49 @@ async fn french_browser_reads_in_french_and_can_switch_to_english() {
         "{heading}"
     );
     browser.screenshot("catalog-fr").await;
+
+    // Read to the end of the excerpt: the end page, in French, with the offer.
+    browser.click("#titles li a").await;
+    let mut here = wait_reading(&browser).await;
+    for _ in 0..200 {
+        browser.click("#next").await;
+        let script = format!(
+            "return document.body.dataset.view === 'end' ? 'end' : (document.getElementById('stage').dataset.place !== {} && document.getElementById('stage').dataset.place)",
+            json!(here)
+        );
+        here = browser
+            .wait_for("a turn or the end", &script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if here == "end" {
+            break;
+        }
+    }
+    assert_eq!(here, "end", "turning pages reaches the end of the excerpt");
+    let end = browser
+        .js("return [document.getElementById('end-title').textContent, document.getElementById('end-offer').getAttribute('href')]", json!([]))
+        .await;
+    assert_eq!(end[0], json!("Fin de l’extrait"));
+    let offer = end[1].as_str().unwrap_or_default().to_owned();
+    assert_eq!(offer, format!("/api/v1/titles/{title}/offer"));
+    browser.screenshot("end-of-excerpt-fr").await;
+    // The offer link, with the passenger's session, sends to the publisher.
+    let cookie = browser.cookie_header().await;
+    let response = world.app.get_with(&offer, &cookie).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], world::OFFER_URL);
+
     browser.click("#lang").await;
     let heading = browser
-        .js("return [document.documentElement.lang, document.getElementById('catalog-title').textContent]", json!([]))
+        .js("return [document.documentElement.lang, document.getElementById('end-title').textContent]", json!([]))
         .await;
-    assert_eq!(heading, json!(["en", "Books for your trip"]));
+    assert_eq!(
+        heading,
+        json!(["en", "End of the excerpt"]),
+        "the language switches in place"
+    );
     browser.quit().await;
 }
 

@@ -129,6 +129,25 @@ impl Browser {
         self.call("POST", "/refresh", None).await;
     }
 
+    /// The browser's cookies for the current page, as a `Cookie` header
+    /// (HttpOnly ones included: WebDriver sees them, page scripts do not).
+    pub async fn cookie_header(&self) -> String {
+        let value = self.call("GET", "/cookie", None).await;
+        value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c["name"].as_str().unwrap_or(""),
+                    c["value"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Runs a script in the page (`arguments` are `args`) and returns its value.
     pub async fn js(&self, script: &str, args: Value) -> Value {
         let body = json!({"script": script, "args": args});
