@@ -347,6 +347,10 @@ async fn the_session_ends_with_the_trip_and_follows_its_changes(backend: Backend
         .unwrap();
     assert!(after >= before + 1700, "extended: {before} -> {after}");
     sessions.end_trip(r.trip.id.get()).await.unwrap();
+    // The offer link stays usable after the end.
+    let offer = r.get(&r.path("offer")).await;
+    assert_eq!(offer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(offer.headers()["location"], "https://books.example/marker");
     for path in [
         "/api/v1/session".to_owned(),
         "/api/v1/catalog".to_owned(),

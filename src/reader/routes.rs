@@ -453,9 +453,11 @@ async fn record_reading(
     }
 }
 
+/// The offer outlives the session: after the trip the passenger can still
+/// follow it (SPEC passenger 4); the click is counted only with a live session.
 async fn offer(
     State(state): State<AppState>,
-    passenger: Passenger,
+    passenger: Result<Passenger, AppError>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, AppError> {
     let not_found = || AppError::not_found("This title has no offer link.");
@@ -463,9 +465,11 @@ async fn offer(
     // The offer stays reachable for a withdrawn title: the passenger may still buy it.
     let record = state.catalog.title(&title_id).ok_or_else(not_found)?;
     let url = record.settings.offer_url.clone().ok_or_else(not_found)?;
-    state
-        .usage
-        .record(usage_key(&passenger, &record), Event::OfferClick);
+    if let Ok(passenger) = &passenger {
+        state
+            .usage
+            .record(usage_key(passenger, &record), Event::OfferClick);
+    }
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response();
     response
         .headers_mut()
