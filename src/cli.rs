@@ -50,6 +50,15 @@ pub enum Import {
         #[arg(long, default_value_t = 400)]
         seats: u32,
     },
+    /// Import EPUB files (or every `.epub` in the folders given) for a publisher.
+    Epub {
+        /// The publisher's account name (as given to `admin create-publisher`).
+        #[arg(long)]
+        publisher: String,
+        /// EPUB files or folders of EPUB files.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
 }
 
 /// Administration subcommands; they work on the same data directory as a
@@ -206,6 +215,9 @@ fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
             options.default_seats =
                 crate::trips::Seats::new(seats).map_err(|e| anyhow::anyhow!("--seats {e}"))?;
             crate::trips::import_gtfs(&config.data_dir, &file, &options)
+        }
+        Import::Epub { publisher, paths } => {
+            crate::catalog::import::import_epubs(&config.data_dir, &publisher, &paths)
         }
     }
 }

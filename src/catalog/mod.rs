@@ -10,6 +10,7 @@ pub mod archive;
 pub mod error;
 pub mod excerpt_plan;
 pub mod images;
+pub mod import;
 pub mod index;
 pub mod pack;
 pub mod package;
