@@ -1,0 +1,86 @@
+//! Prepares what the load scripts need, through trajet's own library:
+//!
+//! - `bench_setup trip DATA_DIR OUT_FILE MINUTES SEATS CARS`: creates a trip that
+//!   left a minute ago and arrives in MINUTES (its window closes then when the
+//!   server runs with `TRAJET_WINDOW_AFTER_MINUTES=0`), mints the seat codes of
+//!   seats 1..=SEATS in cars 1..=CARS, and writes one token per line to
+//!   OUT_FILE. Prints the trip id. The server picks the trip up within a second.
+//! - `bench_setup chapter EPUB ENTRY OUT_FILE`: sanitizes one chapter of an
+//!   EPUB as ingestion would and writes the XHTML trajet serves for it.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use chrono::{Duration, Utc};
+use trajet::catalog::sanitize::{RefTarget, sanitize_chapter};
+use trajet::data_dir::DataDir;
+use trajet::seat_codes::{Car, Claims, KeyStore, Seat, Window, mint, unix_now};
+use trajet::trips::{Seats, TripDraft, TripStore};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["trip", data, out, minutes, seats, cars] => trip(
+            Path::new(data),
+            Path::new(out),
+            minutes.parse()?,
+            seats.parse()?,
+            cars.parse()?,
+        ),
+        ["chapter", epub, entry, out] => chapter(Path::new(epub), entry, Path::new(out)),
+        _ => bail!(
+            "usage: bench_setup trip DATA_DIR OUT_FILE MINUTES SEATS CARS\n       bench_setup chapter EPUB ENTRY OUT_FILE"
+        ),
+    }
+}
+
+fn trip(data: &Path, out: &Path, minutes: i64, seats: u16, cars: u8) -> anyhow::Result<()> {
+    let data = DataDir::open(data).context("opening the data directory")?;
+    let departs_at = Utc::now() - Duration::minutes(1);
+    let arrives_at = Utc::now() + Duration::minutes(minutes);
+    let draft = TripDraft {
+        service_date: departs_at.date_naive(),
+        line: "BENCH".into(),
+        train_number: format!("B{}", departs_at.timestamp() % 100_000),
+        origin: "Clermont-Ferrand".into(),
+        destination: "Lyon Part-Dieu".into(),
+        departs_at,
+        arrives_at,
+        seats: Seats::new(u32::from(seats)).map_err(anyhow::Error::msg)?,
+        cars: None,
+        collections: None,
+        timezone: chrono_tz::Europe::Paris,
+        source: None,
+    };
+    let trip = TripStore::open(&data)?.create(draft)?;
+    let keys = KeyStore::open(&data, unix_now())?.keyring();
+    let window = Window::from_unix_seconds(departs_at.timestamp(), arrives_at.timestamp())?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(out)?);
+    for car in 1..=cars {
+        for seat in 1..=seats {
+            let claims = Claims {
+                trip: trip.id.get(),
+                seat: Seat(seat),
+                car: Car(car),
+                window,
+            };
+            writeln!(file, "{}", mint(&keys, &claims, unix_now())?)?;
+        }
+    }
+    file.flush()?;
+    println!("{}", trip.id.get());
+    Ok(())
+}
+
+fn chapter(epub: &Path, entry: &str, out: &Path) -> anyhow::Result<()> {
+    let mut book = zip::ZipArchive::new(std::fs::File::open(epub)?)?;
+    let mut xhtml = Vec::new();
+    book.by_name(entry)?.read_to_end(&mut xhtml)?;
+    // Links to other chapters and resources keep a target; their ids do not
+    // change the size of the document much, and nothing here follows them.
+    let sanitized = sanitize_chapter(&xhtml, &|_| RefTarget::Resource(0))?;
+    std::fs::write(out, sanitized.render_full())?;
+    Ok(())
+}

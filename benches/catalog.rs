@@ -1,0 +1,104 @@
+//! Ingestion costs paid once per book: sanitizing a ~30 KB chapter (text-heavy
+//! and tag-dense) and computing an excerpt over a whole book's counts.
+//!
+//! Reads the corpus (`../shared/corpus`, or `TRAJET_CORPUS`).
+//! Run: `cargo bench --bench catalog`.
+
+use std::hint::black_box;
+use std::io::Read;
+use std::path::PathBuf;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use trajet::catalog::sanitize::{RefTarget, sanitize_chapter};
+use trajet::excerpts::{ChapterKind, ChapterText, ExcerptPolicy, Limit, excerpt};
+
+fn corpus_book(name: &str) -> Option<zip::ZipArchive<std::fs::File>> {
+    let dir = std::env::var_os("TRAJET_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let path = dir.join("epub/valid").join(name);
+    match std::fs::File::open(&path) {
+        Ok(file) => Some(zip::ZipArchive::new(file).expect("a corpus EPUB is a zip")),
+        Err(e) => {
+            eprintln!(
+                "\n!!!!! CORPUS MISSING: {} ({e}); set TRAJET_CORPUS. Catalog benchmarks SKIPPED. !!!!!\n",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+fn entry(book: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut file = book.by_name(name).expect("the entry exists");
+    file.read_to_end(&mut bytes).expect("the entry reads");
+    bytes
+}
+
+/// Every reference points to resource 0: resolving is the pipeline's job, not measured here.
+fn resolve(_: &str) -> RefTarget {
+    RefTarget::Resource(0)
+}
+
+fn sanitize(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sanitize");
+    let chapters = [
+        ("moby-dick-epub3.epub", "OPS/chapter_032.xhtml", "prose_30k"),
+        (
+            "epub30-spec.epub",
+            "EPUB/xhtml/epub30-references.xhtml",
+            "tag_dense_27k",
+        ),
+    ];
+    for (book, name, label) in chapters {
+        let Some(mut book) = corpus_book(book) else {
+            return;
+        };
+        let xhtml = entry(&mut book, name);
+        group.throughput(Throughput::Bytes(xhtml.len() as u64));
+        group.bench_function(label, |b| {
+            b.iter(|| sanitize_chapter(black_box(&xhtml), &resolve).expect("sanitizes"))
+        });
+    }
+    group.finish();
+}
+
+/// Moby-Dick's chapters as the excerpt computation sees them (~140 chapters).
+fn moby_dick_counts() -> Option<Vec<ChapterText>> {
+    let mut book = corpus_book("moby-dick-epub3.epub")?;
+    let mut names: Vec<String> = book
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with("OPS/chapter_") && n.ends_with(".xhtml"))
+        .map(|n| n.into_owned())
+        .collect();
+    names.sort();
+    let chapters = names
+        .iter()
+        .map(|name| {
+            let sanitized = sanitize_chapter(&entry(&mut book, name), &resolve).expect("sanitizes");
+            ChapterText::from_sanitized(ChapterKind::Body, &sanitized)
+        })
+        .collect();
+    Some(chapters)
+}
+
+fn excerpts(c: &mut Criterion) {
+    let Some(chapters) = moby_dick_counts() else {
+        return;
+    };
+    let mut group = c.benchmark_group("excerpt");
+    for (label, limit) in [
+        ("percent_10", Limit::Percent(10)),
+        ("words_20000", Limit::Words(20_000)),
+        ("chapters_3", Limit::Chapters(3)),
+    ] {
+        let policy = ExcerptPolicy::new(limit).expect("a valid policy");
+        group.bench_function(label, |b| b.iter(|| excerpt(black_box(&chapters), &policy)));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, sanitize, excerpts);
+criterion_main!(benches);
