@@ -96,6 +96,7 @@ impl App {
         let trips = TripStore::open(&data)?;
         let catalog = Catalog::open(&data)?;
         let library = Library::new(config.chapter_cache_bytes);
+        let limits = RateLimits::new(&config);
         let app = App {
             config,
             data,
@@ -103,7 +104,7 @@ impl App {
             accounts,
             metrics: Metrics::new(),
             usage,
-            limits: RateLimits::default(),
+            limits,
             console_secret,
             seat_keys,
             trips,

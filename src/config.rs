@@ -102,6 +102,10 @@ pub struct Config {
     pub window_after: Duration,
     /// How many sessions one seat code may open over its window.
     pub sessions_per_seat_code: u32,
+    /// Scans allowed per client address and minute (half of it at once).
+    pub scans_per_minute_per_client: u32,
+    /// Scans allowed per seat code and minute (half of it at once).
+    pub scans_per_minute_per_seat_code: u32,
     /// Connection and response timeout of each Redis call.
     pub redis_timeout: Duration,
     /// `Retry-After` sent while the session store is unavailable.
@@ -308,6 +312,18 @@ impl Config {
             3,
             "sessions one seat code may open over its window",
         )?;
+        let scans_per_client: u32 = l.get(
+            "scans_per_minute_per_client",
+            "TRAJET_SCANS_PER_MINUTE_PER_CLIENT",
+            120,
+            "scans one client address may make per minute (half at once)",
+        )?;
+        let scans_per_seat_code: u32 = l.get(
+            "scans_per_minute_per_seat_code",
+            "TRAJET_SCANS_PER_MINUTE_PER_SEAT_CODE",
+            12,
+            "scans of one seat code per minute (half at once)",
+        )?;
         let redis_ms: u64 = l.get(
             "redis_timeout_ms",
             "TRAJET_REDIS_TIMEOUT_MS",
@@ -374,6 +390,8 @@ impl Config {
             window_before: Duration::from_secs(before * 60),
             window_after: Duration::from_secs(after * 60),
             sessions_per_seat_code,
+            scans_per_minute_per_client: scans_per_client.max(1),
+            scans_per_minute_per_seat_code: scans_per_seat_code.max(1),
             redis_timeout: Duration::from_millis(redis_ms.max(1)),
             retry_after: Duration::from_secs(retry_after.max(1)),
             chapter_cache_bytes: cache_mib << 20,
@@ -458,6 +476,9 @@ mod tests {
             load(&[("TRAJET_CONFIG", p), ("TRAJET_LISTEN", "127.0.0.1:9100")]).unwrap();
         assert_eq!(config.listen.port(), 9100);
         assert_eq!(config.sessions_per_seat_code, 5);
+        let (config, _) = load(&[("TRAJET_SCANS_PER_MINUTE_PER_CLIENT", "50000")]).unwrap();
+        assert_eq!(config.scans_per_minute_per_client, 50_000);
+        assert_eq!(config.scans_per_minute_per_seat_code, 12);
         let k = explained
             .iter()
             .find(|e| e.key == "sessions_per_seat_code")

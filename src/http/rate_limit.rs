@@ -107,12 +107,17 @@ pub struct RateLimits {
     pub calls_per_key: RateLimiter,
 }
 
-impl Default for RateLimits {
-    fn default() -> Self {
+impl RateLimits {
+    /// The limits of a configuration; scans allow half a minute's worth at once
+    /// (a carriage of passengers behind one NAT scans in bursts).
+    pub fn new(config: &crate::config::Config) -> Self {
+        let (client, seat) = (
+            config.scans_per_minute_per_client,
+            config.scans_per_minute_per_seat_code,
+        );
         Self {
-            // A carriage of passengers behind one NAT scans in bursts.
-            scans_per_client: RateLimiter::per_minute(120, 60),
-            scans_per_seat_code: RateLimiter::per_minute(12, 6),
+            scans_per_client: RateLimiter::per_minute(client, client.div_ceil(2)),
+            scans_per_seat_code: RateLimiter::per_minute(seat, seat.div_ceil(2)),
             uploads_per_key: RateLimiter::per_minute(60, 30),
             calls_per_key: RateLimiter::per_minute(1200, 200),
         }
@@ -135,6 +140,22 @@ mod tests {
         tokio::time::advance(Duration::from_secs(1)).await;
         assert!(limiter.check("ip:1").is_ok());
         assert!(limiter.check("ip:1").is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scan_limits_follow_the_configuration_with_half_a_minute_at_once() {
+        let mut config = crate::config::Config::for_tests(".");
+        config.scans_per_minute_per_client = 10;
+        config.scans_per_minute_per_seat_code = 4;
+        let limits = RateLimits::new(&config);
+        for _ in 0..5 {
+            assert!(limits.scans_per_client.check("ip").is_ok());
+        }
+        assert!(limits.scans_per_client.check("ip").is_err());
+        for _ in 0..2 {
+            assert!(limits.scans_per_seat_code.check("7/1/12").is_ok());
+        }
+        assert!(limits.scans_per_seat_code.check("7/1/12").is_err());
     }
 
     #[test]
