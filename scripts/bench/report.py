@@ -1,0 +1,89 @@
+"""Summarizes the load test: medians (min-max) per server and the paired
+ratios of each round; writes every raw run and the summary as JSON.
+
+usage: report.py RESULTS_JSONL OUT_JSON CHAPTER_BYTES R2_CHAPTER_BYTES
+"""
+
+import json
+import os
+import platform
+import statistics
+import sys
+
+# (label, numerator, denominator): ratios of req/s within the same round.
+RATIOS = [
+    ("trajet/limit", "trajet-chapter", "reference"),
+    ("trajet/limit (current_thread)", "trajet-chapter-ct", "reference-ct"),
+    ("trajet/nginx", "trajet-chapter", "nginx"),
+    ("trajet/r2-streamer-js", "trajet-chapter", "r2-streamer"),
+    ("scans/limit", "trajet-scan", "reference"),
+    ("scans/limit (current_thread)", "trajet-scan-ct", "reference-ct"),
+    ("trajet current_thread/multi (chapter)", "trajet-chapter-ct", "trajet-chapter"),
+    ("trajet current_thread/multi (scan)", "trajet-scan-ct", "trajet-scan"),
+    ("limit current_thread/multi", "reference-ct", "reference"),
+    ("limit/nginx", "reference", "nginx"),
+    ("limit/r2-streamer-js", "reference", "r2-streamer"),
+]
+FIELDS = [
+    ("rps", "req/s", "{:.0f}"),
+    ("p50_ms", "p50 ms", "{:.2f}"),
+    ("p99_ms", "p99 ms", "{:.2f}"),
+    ("cpu_us_per_request", "CPU us/req", "{:.1f}"),
+    ("redis_cpu_us_per_request", "Redis us/req", "{:.1f}"),
+    ("peak_rss_mib", "peak RSS MiB", "{:.1f}"),
+]
+
+
+def spread(values, fmt):
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+
+
+def machine():
+    model = "unknown CPU"
+    if os.path.exists("/proc/cpuinfo"):
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}"
+
+
+def main():
+    path, out, chapter_bytes, r2_bytes = sys.argv[1:5]
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    servers = list(dict.fromkeys(r["server"] for r in runs))
+    by = {(r["round"], r["server"]): r for r in runs}
+    rounds = sorted({r["round"] for r in runs})
+    print(f"\nmachine: {machine()}")
+    print(f"chapter: {chapter_bytes} bytes (r2-streamer-js serves the original: {r2_bytes} bytes)")
+    print(f"{len(rounds)} rounds; medians (min-max)\n")
+    print(f"{'server':<18}" + "".join(f"{label:>26}" for _, label, _ in FIELDS) + f"{'errors':>8}")
+    summary = {}
+    for s in servers:
+        mine = [r for r in runs if r["server"] == s]
+        cells = [spread([r[k] for r in mine], fmt) for k, _, fmt in FIELDS]
+        errors = sum(r["errors"] for r in mine)
+        print(f"{s:<18}" + "".join(f"{c:>26}" for c in cells) + f"{errors:>8}")
+        summary[s] = {k: statistics.median(r[k] for r in mine) for k, _, _ in FIELDS}
+        summary[s]["errors"] = errors
+    print("\npaired ratios of req/s, per round: median (min-max) [each round]")
+    ratios = {}
+    for label, a, b in RATIOS:
+        values = [by[(n, a)]["rps"] / by[(n, b)]["rps"] for n in rounds if (n, a) in by and (n, b) in by]
+        if not values:
+            print(f"  {label:<40} n/a ({a} not measured)")
+            continue
+        ratios[label] = values
+        each = " ".join(f"{v:.3f}" for v in values)
+        print(f"  {label:<40} {spread(values, '{:.3f}')}  [{each}]")
+    with open(out, "w") as f:
+        json.dump(
+            {"machine": machine(), "chapter_bytes": int(chapter_bytes), "runs": runs,
+             "summary": summary, "ratios": ratios},
+            f, indent=1,
+        )
+    print(f"\nraw results: {out}")
+
+
+if __name__ == "__main__":
+    main()
