@@ -1,5 +1,6 @@
-//! Ingestion costs paid once per book: sanitizing a ~30 KB chapter (text-heavy
-//! and tag-dense) and computing an excerpt over a whole book's counts.
+//! Ingestion costs paid once per book: a whole corpus book ingested (checked,
+//! sanitized, packed, excerpt cut, published), sanitizing a ~30 KB chapter
+//! (text-heavy and tag-dense) and computing an excerpt over a book's counts.
 //!
 //! Reads the corpus (`../shared/corpus`, or `TRAJET_CORPUS`).
 //! Run: `cargo bench --bench catalog`.
@@ -10,13 +11,20 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use trajet::catalog::sanitize::{RefTarget, sanitize_chapter};
+use trajet::catalog::store::Store;
+use trajet::catalog::title::Settings;
+use trajet::data_dir::DataDir;
 use trajet::excerpts::{ChapterKind, ChapterText, ExcerptPolicy, Limit, excerpt};
 
-fn corpus_book(name: &str) -> Option<zip::ZipArchive<std::fs::File>> {
+fn corpus_path(name: &str) -> PathBuf {
     let dir = std::env::var_os("TRAJET_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    let path = dir.join("epub/valid").join(name);
+    dir.join("epub/valid").join(name)
+}
+
+fn corpus_book(name: &str) -> Option<zip::ZipArchive<std::fs::File>> {
+    let path = corpus_path(name);
     match std::fs::File::open(&path) {
         Ok(file) => Some(zip::ZipArchive::new(file).expect("a corpus EPUB is a zip")),
         Err(e) => {
@@ -100,5 +108,37 @@ fn excerpts(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sanitize, excerpts);
+/// A whole book, upload to published title, as `POST /api/v1/publisher/titles` does it.
+fn ingest(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ingest");
+    group.sample_size(10);
+    for name in [
+        "moby-dick-epub3.epub",
+        "guide-vins-french-reflowable.epub",
+        "vertically-scrollable-manga-large.epub",
+    ] {
+        let path = corpus_path(name);
+        let Ok(size) = std::fs::metadata(&path).map(|m| m.len()) else {
+            eprintln!(
+                "\n!!!!! CORPUS MISSING: {}; ingestion benchmark SKIPPED !!!!!\n",
+                path.display()
+            );
+            return;
+        };
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = Store::new(DataDir::open(dir.path()).expect("a data directory"));
+        group.throughput(Throughput::Bytes(size));
+        group.bench_function(name.trim_end_matches(".epub"), |b| {
+            b.iter(|| {
+                let record = store
+                    .ingest(&path, "bench", Settings::default(), None)
+                    .expect("a corpus book ingests");
+                store.delete(&record.id).expect("deleted");
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ingest, sanitize, excerpts);
 criterion_main!(benches);

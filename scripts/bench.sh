@@ -52,25 +52,36 @@ rcli SET bench:session open >/dev/null
 # --- trajet: a reading trip (one seat) and a scan trip (1,000 seats x 20 cars) ---
 read_token="$("$BIN/examples/bench_setup" trip "$RUN/data" "$RUN/read-token.txt" 120 1 1 >/dev/null && cat "$RUN/read-token.txt")"
 scan_trip="$("$BIN/examples/bench_setup" trip "$RUN/data" "$RUN/scan-tokens.txt" 120 1000 20)"
-ingested=0
 if "$BIN/trajet" import epub --help >/dev/null 2>&1; then
     TRAJET_DATA_DIR="$RUN/data" TRAJET_SAMPLE_CATALOG="" "$BIN/trajet" import epub \
-        --publisher bench "$RUN/pubs/book.epub" >"$RUN/import.log" 2>&1 && ingested=1 ||
-        log "trajet import epub failed: $(tail -1 "$RUN/import.log")"
-else
-    log "trajet import epub is not there yet: the trajet-chapter runs are skipped"
+        --publisher bench "$RUN/pubs/book.epub" >"$RUN/import.log" 2>&1 ||
+        die "trajet import epub failed: $(tail -1 "$RUN/import.log")"
+else # the same library call, until the command exists
+    "$BIN/examples/bench_setup" ingest "$RUN/data" bench 1 "$RUN/pubs/book.epub" >"$RUN/import.log"
 fi
+
+# --- ingestion: the three largest corpus books, each in its own process (CPU, peak RSS) ---
+: >"$RUN/ingest.jsonl"
+for book in vertically-scrollable-manga-large guide-vins-french-reflowable haruko-manga-fixed-layout-rtl moby-dick-epub3; do
+    mkdir -p "$RUN/ingest-$book"
+    "$BIN/examples/bench_setup" ingest "$RUN/ingest-$book" bench 1 "$CORPUS/epub/valid/$book.epub" >>"$RUN/ingest.jsonl"
+done
+# --- idle memory of a server with 1,000 titles (a 160 KB book ingested 1,000 times) ---
+"$BIN/examples/bench_setup" ingest "$RUN/many/data" bench 1000 \
+    "$CORPUS/epub/valid/childrens-literature-readium.epub" >/dev/null
+start_trajet "$BIN/trajet" 18070 "$RUN/many/data" "$RUN/many/trajet.log"
+sleep 3
+idle_rss_kb="$(mem_kb "$LAST_PID" VmRSS)"
+kill "$LAST_PID"
+log "idle RSS with 1,000 titles: $((idle_rss_kb / 1024)) MiB"
 
 start_trajet "$BIN/trajet" 18080 "$RUN/data" "$RUN/trajet.log"; TRAJET_PID=$LAST_PID
 start_trajet "$BIN/examples/trajet_current_thread" 18081 "$RUN/data" "$RUN/trajet-ct.log"; TRAJET_CT_PID=$LAST_PID
 cookie="$(scan_cookie 18080 "$read_token")"
 [ -n "$cookie" ] || die "the scan gave no session cookie"
 
-chapter_path=""
-if [ "$ingested" = 1 ]; then
-    chapter_path="$(python3 "$SCRIPTS/chapter.py" http://127.0.0.1:18080 "$cookie" moby "Spouter-Inn" || true)"
-    [ -n "$chapter_path" ] || log "no chapter route answered: the trajet-chapter runs are skipped"
-fi
+chapter_path="$(python3 "$SCRIPTS/chapter.py" http://127.0.0.1:18080 "$cookie" moby "Spouter-Inn" || true)"
+[ -n "$chapter_path" ] || log "no chapter route answered: the trajet-chapter runs are skipped"
 if [ -n "$chapter_path" ]; then
     # The reference and nginx serve exactly the bytes trajet serves.
     curl -sS -H "Cookie: $cookie" -H "Accept-Encoding: identity" \
@@ -167,4 +178,5 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 python3 "$SCRIPTS/report.py" "$RUN/results.jsonl" "$WORK/results.json" \
-    "$(stat -c %s "$RUN/www/chapter.xhtml")" "$(stat -c %s "$RUN/check-r2-streamer")"
+    "$(stat -c %s "$RUN/www/chapter.xhtml")" "$(stat -c %s "$RUN/check-r2-streamer")" \
+    "$RUN/ingest.jsonl" "$idle_rss_kb"

@@ -26,13 +26,20 @@ rm -rf "$RUN" && mkdir -p "$RUN/data" "$RUN/redis"
 start_redis "$RUN/redis"
 
 "$BIN/examples/bench_setup" trip "$RUN/data" "$RUN/read-token.txt" $((SOAK_MINUTES + 30)) 1 1 >/dev/null
+"$BIN/examples/bench_setup" ingest "$RUN/data" bench 1 "$BOOK" >/dev/null
 start_trajet "$BIN/trajet" "$PORT" "$RUN/data" "$RUN/trajet.log"
 TRAJET_PID=$LAST_PID
-export SOAK_COOKIE SOAK_READ_PATH SOAK_PROGRESS_PATH
+export SOAK_COOKIE SOAK_READ_PATH SOAK_PROGRESS_PATH SOAK_LOCATOR_HREF
 SOAK_COOKIE="$(scan_cookie "$PORT" "$(cat "$RUN/read-token.txt")")"
 # Chapter reads and progression saves once those routes exist; the session route until then.
-SOAK_READ_PATH="${SOAK_READ_PATH:-/api/v1/session}"
-SOAK_PROGRESS_PATH="${SOAK_PROGRESS_PATH:-}"
+SOAK_READ_PATH="$(python3 "$SCRIPTS/chapter.py" "http://127.0.0.1:$PORT" "$SOAK_COOKIE" moby "Spouter-Inn" || true)"
+SOAK_PROGRESS_PATH="" SOAK_LOCATOR_HREF=""
+if [ -n "$SOAK_READ_PATH" ]; then
+    SOAK_PROGRESS_PATH="${SOAK_READ_PATH%/chapters/*}/progression"
+    SOAK_LOCATOR_HREF="chapters/${SOAK_READ_PATH##*/chapters/}"
+else
+    SOAK_READ_PATH=/api/v1/session
+fi
 baseline="$(rcli DBSIZE)"
 log "baseline: $baseline Redis keys, $(mem_kb "$TRAJET_PID" VmRSS) kB RSS; reads of $SOAK_READ_PATH"
 

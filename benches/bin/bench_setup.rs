@@ -7,6 +7,9 @@
 //!   OUT_FILE. Prints the trip id. The server picks the trip up within a second.
 //! - `bench_setup chapter EPUB ENTRY OUT_FILE`: sanitizes one chapter of an
 //!   EPUB as ingestion would and writes the XHTML trajet serves for it.
+//! - `bench_setup ingest DATA_DIR PUBLISHER COUNT EPUB`: ingests EPUB COUNT
+//!   times as publisher PUBLISHER and prints a JSON line with the CPU seconds of
+//!   the first ingestion and this process's peak RSS (run one book per process).
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -14,6 +17,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
 use trajet::catalog::sanitize::{RefTarget, sanitize_chapter};
+use trajet::catalog::store::Store;
+use trajet::catalog::title::Settings;
 use trajet::data_dir::DataDir;
 use trajet::seat_codes::{Car, Claims, KeyStore, Seat, Window, mint, unix_now};
 use trajet::trips::{Seats, TripDraft, TripStore};
@@ -30,8 +35,11 @@ fn main() -> anyhow::Result<()> {
             cars.parse()?,
         ),
         ["chapter", epub, entry, out] => chapter(Path::new(epub), entry, Path::new(out)),
+        ["ingest", data, publisher, count, epub] => {
+            ingest(Path::new(data), publisher, count.parse()?, Path::new(epub))
+        }
         _ => bail!(
-            "usage: bench_setup trip DATA_DIR OUT_FILE MINUTES SEATS CARS\n       bench_setup chapter EPUB ENTRY OUT_FILE"
+            "usage: bench_setup trip DATA_DIR OUT_FILE MINUTES SEATS CARS\n       bench_setup chapter EPUB ENTRY OUT_FILE\n       bench_setup ingest DATA_DIR PUBLISHER COUNT EPUB"
         ),
     }
 }
@@ -83,4 +91,45 @@ fn chapter(epub: &Path, entry: &str, out: &Path) -> anyhow::Result<()> {
     let sanitized = sanitize_chapter(&xhtml, &|_| RefTarget::Resource(0))?;
     std::fs::write(out, sanitized.render_full())?;
     Ok(())
+}
+
+fn ingest(data: &Path, publisher: &str, count: u32, epub: &Path) -> anyhow::Result<()> {
+    let store = Store::new(DataDir::open(data)?);
+    let started = cpu_seconds()?;
+    store.ingest(epub, publisher, Settings::default(), None)?;
+    let first = cpu_seconds()? - started;
+    for _ in 1..count {
+        store.ingest(epub, publisher, Settings::default(), None)?;
+    }
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let peak_kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    println!(
+        "{}",
+        serde_json::json!({
+            "book": epub.file_name().map(|n| n.to_string_lossy()),
+            "bytes": std::fs::metadata(epub)?.len(),
+            "cpu_seconds": (first * 1000.0).round() / 1000.0,
+            "peak_rss_mib": peak_kb / 1024,
+            "titles": count,
+        })
+    );
+    Ok(())
+}
+
+/// This process's user + system CPU time, from `/proc/self/stat`.
+fn cpu_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // Fields after the command name (which may hold spaces) start at index 2.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, r)| r)
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+    // Linux reports these in USER_HZ, 100 on every mainstream architecture.
+    Ok(ticks / 100.0)
 }

@@ -1,7 +1,7 @@
 """Summarizes the load test: medians (min-max) per server and the paired
 ratios of each round; writes every raw run and the summary as JSON.
 
-usage: report.py RESULTS_JSONL OUT_JSON CHAPTER_BYTES R2_CHAPTER_BYTES
+usage: report.py RESULTS_JSONL OUT_JSON CHAPTER_BYTES R2_CHAPTER_BYTES INGEST_JSONL IDLE_RSS_KB
 """
 
 import json
@@ -49,7 +49,8 @@ def machine():
 
 
 def main():
-    path, out, chapter_bytes, r2_bytes = sys.argv[1:5]
+    path, out, chapter_bytes, r2_bytes, ingest_path, idle_kb = sys.argv[1:7]
+    ingestion = [json.loads(line) for line in open(ingest_path) if line.strip()]
     runs = [json.loads(line) for line in open(path) if line.strip()]
     servers = list(dict.fromkeys(r["server"] for r in runs))
     by = {(r["round"], r["server"]): r for r in runs}
@@ -76,10 +77,17 @@ def main():
         ratios[label] = values
         each = " ".join(f"{v:.3f}" for v in values)
         print(f"  {label:<40} {spread(values, '{:.3f}')}  [{each}]")
+    print("\ningestion, one process per book (target: 5 MB in < 1 s CPU; peak < 3x size + 64 MiB)")
+    for i in ingestion:
+        limit = 3 * i["bytes"] / 2**20 + 64
+        print(f"  {i['book']:<44} {i['bytes'] / 2**20:5.2f} MiB  {i['cpu_seconds']:.2f} s CPU  "
+              f"peak RSS {i['peak_rss_mib']} MiB (limit {limit:.0f})")
+    print(f"idle RSS of trajet with 1,000 titles: {int(idle_kb) / 1024:.1f} MiB (target < 150)")
     with open(out, "w") as f:
         json.dump(
             {"machine": machine(), "chapter_bytes": int(chapter_bytes), "runs": runs,
-             "summary": summary, "ratios": ratios},
+             "summary": summary, "ratios": ratios, "ingestion": ingestion,
+             "idle_rss_mib_1000_titles": round(int(idle_kb) / 1024, 1)},
             f, indent=1,
         )
     print(f"\nraw results: {out}")

@@ -9,6 +9,7 @@ end
 local cookie = { ["Cookie"] = os.getenv("SOAK_COOKIE") }
 local read_path = os.getenv("SOAK_READ_PATH")
 local progress_path = os.getenv("SOAK_PROGRESS_PATH") or ""
+local locator_href = os.getenv("SOAK_LOCATOR_HREF") or ""
 local pause = tonumber(os.getenv("SOAK_DELAY_MS") or "10")
 local n = 0
 
@@ -22,8 +23,8 @@ request = function()
     return wrk.format("GET", tokens[math.floor(n / 10) % #tokens + 1])
   elseif n % 10 == 5 and progress_path ~= "" then
     local body = string.format(
-      '{"modified":"%s","device":"soak","locator":{"href":"%s","type":"application/xhtml+xml","locations":{"progression":0.5}}}',
-      os.date("!%Y-%m-%dT%H:%M:%SZ"), read_path)
+      '{"modified":"%s","device":{"id":"soak","name":"soak"},"locator":{"href":"%s","type":"application/xhtml+xml","locations":{"progression":0.5}}}',
+      os.date("!%Y-%m-%dT%H:%M:%SZ"), locator_href)
     local headers = { ["Cookie"] = cookie["Cookie"], ["Content-Type"] = "application/json" }
     return wrk.format("PUT", progress_path, headers, body)
   end
