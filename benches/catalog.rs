@@ -131,7 +131,7 @@ fn ingest(c: &mut Criterion) {
         group.bench_function(name.trim_end_matches(".epub"), |b| {
             b.iter(|| {
                 let record = store
-                    .ingest(&path, "bench", Settings::default(), None)
+                    .ingest(&path, "bench", Settings::default(), None, None)
                     .expect("a corpus book ingests");
                 store.delete(&record.id).expect("deleted");
             })

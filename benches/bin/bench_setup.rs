@@ -96,10 +96,10 @@ fn chapter(epub: &Path, entry: &str, out: &Path) -> anyhow::Result<()> {
 fn ingest(data: &Path, publisher: &str, count: u32, epub: &Path) -> anyhow::Result<()> {
     let store = Store::new(DataDir::open(data)?);
     let started = cpu_seconds()?;
-    store.ingest(epub, publisher, Settings::default(), None)?;
+    store.ingest(epub, publisher, Settings::default(), None, None)?;
     let first = cpu_seconds()? - started;
     for _ in 1..count {
-        store.ingest(epub, publisher, Settings::default(), None)?;
+        store.ingest(epub, publisher, Settings::default(), None, None)?;
     }
     let status = std::fs::read_to_string("/proc/self/status")?;
     let peak_kb = status
