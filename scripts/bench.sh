@@ -53,6 +53,7 @@ rcli SET bench:session open >/dev/null
 read_token="$("$BIN/examples/bench_setup" trip "$RUN/data" "$RUN/read-token.txt" 120 1 1 >/dev/null && cat "$RUN/read-token.txt")"
 scan_trip="$("$BIN/examples/bench_setup" trip "$RUN/data" "$RUN/scan-tokens.txt" 120 1000 20)"
 if "$BIN/trajet" import epub --help >/dev/null 2>&1; then
+    TRAJET_DATA_DIR="$RUN/data" TRAJET_SAMPLE_CATALOG="" "$BIN/trajet" admin create-publisher bench >/dev/null
     TRAJET_DATA_DIR="$RUN/data" TRAJET_SAMPLE_CATALOG="" "$BIN/trajet" import epub \
         --publisher bench "$RUN/pubs/book.epub" >"$RUN/import.log" 2>&1 ||
         die "trajet import epub failed: $(tail -1 "$RUN/import.log")"
