@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::service::router(&state))
         .merge(crate::console::router())
         .merge(crate::sessions::scan::router())
+        .merge(crate::seat_codes::routes::router())
         .merge(crate::reader::routes::router())
         .merge(crate::trips::routes::router())
         .merge(crate::catalog::routes::router())

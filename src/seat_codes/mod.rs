@@ -7,6 +7,8 @@ pub mod error;
 pub mod keyring;
 pub mod keystore;
 pub mod qr;
+pub mod routes;
+mod routes_support;
 pub mod seats;
 pub mod sheet;
 pub mod token;
