@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::console::ConsoleSecret;
 use crate::data_dir::DataDir;
 use crate::http::rate_limit::RateLimits;
+use crate::lines::LineCollections;
 use crate::metrics::Metrics;
 use crate::reader::library::Library;
 use crate::seat_codes::KeyStore;
@@ -45,6 +46,8 @@ pub struct App {
     pub catalog: Catalog,
     /// What passengers can reach of each title, and hot content in memory.
     pub library: Library,
+    /// Which collections each line offers.
+    pub lines: LineCollections,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -97,6 +100,7 @@ impl App {
         let catalog = Catalog::open(&data)?;
         let library = Library::new(config.chapter_cache_bytes);
         let limits = RateLimits::new(&config);
+        let lines = LineCollections::open(&data)?;
         let app = App {
             config,
             data,
@@ -110,6 +114,7 @@ impl App {
             trips,
             catalog,
             library,
+            lines,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
@@ -128,6 +133,9 @@ impl App {
         }
         if let Err(e) = self.trips.reload_if_changed() {
             tracing::warn!(error = %e, "reloading trips failed; keeping the previous ones");
+        }
+        if let Err(e) = self.lines.reload_if_changed() {
+            tracing::warn!(error = %format!("{e:#}"), "reloading line collections failed; keeping the previous ones");
         }
         match self.seat_keys.reload_if_changed() {
             Ok(true) => tracing::info!(

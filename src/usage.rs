@@ -107,12 +107,26 @@ pub struct Usage {
     instance: String,
     // Cumulative counts of this process, by day; a std mutex: each event is a map update.
     counts: Mutex<BTreeMap<String, BTreeMap<UsageKey, Counters>>>,
+    // Scans by UTC hour (unix seconds of the hour's start), for the dashboard.
+    scan_hours: Mutex<BTreeMap<i64, u64>>,
     dirty: Mutex<bool>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 struct DayFile {
     rows: Vec<(UsageKey, Counters)>,
+    /// Scans by UTC hour start (unix seconds) falling on this file's UTC date.
+    #[serde(default)]
+    scan_hours: Vec<(i64, u64)>,
+}
+
+const HOUR: i64 = 3600;
+
+fn utc_day(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .date_naive()
+        .to_string()
 }
 
 impl Usage {
@@ -122,12 +136,27 @@ impl Usage {
             dir: data_dir.join("usage"),
             instance: format!("{:016x}", rand::random::<u64>()),
             counts: Mutex::default(),
+            scan_hours: Mutex::default(),
             dirty: Mutex::new(false),
         }
     }
 
     /// Counts one event.
     pub fn record(&self, key: UsageKey, event: Event) {
+        self.record_at(key, event, chrono::Utc::now().timestamp());
+    }
+
+    /// Counts one event that happened at `unix` seconds (scans also count in their hour).
+    pub fn record_at(&self, key: UsageKey, event: Event, unix: i64) {
+        if event == Event::SessionOpened {
+            let hour = unix - unix.rem_euclid(HOUR);
+            *self
+                .scan_hours
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(hour)
+                .or_default() += 1;
+        }
         let delta = event.counters();
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         counts
@@ -148,15 +177,21 @@ impl Usage {
             }
             *dirty = false;
         }
-        let snapshot = self
-            .counts
+        let mut files: BTreeMap<String, DayFile> = BTreeMap::new();
+        for (day, rows) in self.counts.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            files.entry(day.clone()).or_default().rows =
+                rows.iter().map(|(k, c)| (k.clone(), *c)).collect();
+        }
+        for (hour, scans) in self
+            .scan_hours
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        for (day, rows) in snapshot {
-            let file = DayFile {
-                rows: rows.into_iter().collect(),
-            };
+            .iter()
+        {
+            let file = files.entry(utc_day(*hour)).or_default();
+            file.scan_hours.push((*hour, *scans));
+        }
+        for (day, file) in files {
             let path = self.dir.join(&day).join(format!("{}.json", self.instance));
             write_atomic(
                 &path,
@@ -170,9 +205,39 @@ impl Usage {
     /// every instance's files on disk. Call `flush` first to include this process's latest counts.
     pub fn rows(&self, from: &str, to: &str) -> std::io::Result<BTreeMap<UsageKey, Counters>> {
         let mut total: BTreeMap<UsageKey, Counters> = BTreeMap::new();
+        self.each_file(from, to, |file| {
+            for (key, counters) in file.rows {
+                total.entry(key).or_default().add(&counters);
+            }
+        })?;
+        Ok(total)
+    }
+
+    /// Scans per UTC hour for the hours starting in `[from, to)` (unix seconds),
+    /// summed over every instance's files, as `(hour start, scans)`. Call `flush` first.
+    pub fn scans_per_hour(&self, from: i64, to: i64) -> std::io::Result<BTreeMap<i64, u64>> {
+        let mut total: BTreeMap<i64, u64> = BTreeMap::new();
+        let (first, last) = (utc_day(from), utc_day(to));
+        self.each_file(&first, &last, |file| {
+            for (hour, scans) in file.scan_hours {
+                if (from..to).contains(&hour) {
+                    *total.entry(hour).or_default() += scans;
+                }
+            }
+        })?;
+        Ok(total)
+    }
+
+    /// Calls `each` with every readable instance file of the days in `[from, to]`.
+    fn each_file(
+        &self,
+        from: &str,
+        to: &str,
+        mut each: impl FnMut(DayFile),
+    ) -> std::io::Result<()> {
         let days = match std::fs::read_dir(&self.dir) {
             Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(total),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
         for day in days {
@@ -186,16 +251,15 @@ impl Usage {
                 if path.extension().is_none_or(|e| e != "json") {
                     continue;
                 }
-                let Ok(parsed) = serde_json::from_slice::<DayFile>(&std::fs::read(&path)?) else {
-                    tracing::warn!(path = %path.display(), "skipping an unreadable usage file");
-                    continue;
-                };
-                for (key, counters) in parsed.rows {
-                    total.entry(key).or_default().add(&counters);
+                match serde_json::from_slice::<DayFile>(&std::fs::read(&path)?) {
+                    Ok(parsed) => each(parsed),
+                    Err(_) => {
+                        tracing::warn!(path = %path.display(), "skipping an unreadable usage file")
+                    }
                 }
             }
         }
-        Ok(total)
+        Ok(())
     }
 }
 
@@ -235,6 +299,28 @@ mod tests {
         );
         let all = a.rows("2026-01-01", "2026-12-31").unwrap();
         assert_eq!(all[&key("2026-11-29", "t1")].offer_clicks, 1);
+    }
+
+    #[test]
+    fn scans_count_in_their_utc_hour_across_instances() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Usage::new(dir.path());
+        let b = Usage::new(dir.path());
+        // 2026-11-28 23:10 and 23:50 UTC, and 2026-11-29 00:05 UTC.
+        let (h23, h00) = (1_795_906_800, 1_795_910_400);
+        a.record_at(key("2026-11-28", ""), Event::SessionOpened, h23 + 600);
+        b.record_at(key("2026-11-28", ""), Event::SessionOpened, h23 + 3000);
+        a.record_at(key("2026-11-28", ""), Event::SessionOpened, h00 + 300);
+        a.record_at(key("2026-11-28", "t1"), Event::TitleOpened, h00 + 400);
+        a.flush().unwrap();
+        b.flush().unwrap();
+        let hours = a.scans_per_hour(h23 - HOUR, h00 + HOUR).unwrap();
+        assert_eq!(hours.into_iter().collect::<Vec<_>>(), [(h23, 2), (h00, 1)]);
+        assert_eq!(a.scans_per_hour(h00, h00 + HOUR).unwrap()[&h00], 1);
+        assert_eq!(
+            a.rows("2026-11-28", "2026-11-28").unwrap()[&key("2026-11-28", "")].sessions,
+            3
+        );
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::reader::routes::router())
         .merge(crate::trips::routes::router())
         .merge(crate::catalog::routes::router())
+        .merge(crate::reports::routes::router())
+        .merge(crate::lines::routes::router())
         .fallback(|| async { AppError::not_found("There is nothing at this address.") })
         // Body size is enforced by `around_request` (by route, before reading).
         .layer(DefaultBodyLimit::disable())

@@ -1,0 +1,135 @@
+use chrono::{TimeZone, Utc};
+
+use crate::data_dir::DataDir;
+use crate::lines::{CollectionRef, LineCollections, TitleOffer, is_offered};
+use crate::trips::{Seats, Trip, TripId, TripState};
+
+fn trip(line: &str, collections: Option<&[&str]>) -> Trip {
+    let departs = Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap();
+    Trip {
+        id: TripId::new(1),
+        service_date: departs.date_naive(),
+        line: line.into(),
+        train_number: "1".into(),
+        origin: "A".into(),
+        destination: "B".into(),
+        departs_at: departs,
+        arrives_at: departs,
+        scheduled_arrives_at: departs,
+        seats: Seats::new(10).unwrap(),
+        cars: None,
+        collections: collections.map(|c| c.iter().map(|s| s.to_string()).collect()),
+        state: TripState::Scheduled,
+        timezone: chrono_tz::Europe::Paris,
+        source: None,
+    }
+}
+
+fn entry(publisher: &str, collection: Option<&str>) -> CollectionRef {
+    CollectionRef {
+        publisher: publisher.into(),
+        collection: collection.map(Into::into),
+    }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn without_any_choice_every_live_title_is_offered_everywhere() {
+    let title = TitleOffer {
+        publisher: "p",
+        collections: &[],
+    };
+    assert!(is_offered(&title, &trip("TER 17", None), None));
+}
+
+#[test]
+fn a_line_choice_offers_the_named_collections_of_the_named_publishers_only() {
+    let polar = strings(&["polar"]);
+    let kids = strings(&["jeunesse"]);
+    let choice = [entry("p", Some("polar")), entry("q", None)];
+    let t = trip("TER 17", None);
+    let offered = |publisher, collections: &[String]| {
+        is_offered(
+            &TitleOffer {
+                publisher,
+                collections,
+            },
+            &t,
+            Some(&choice),
+        )
+    };
+    assert!(offered("p", &polar));
+    assert!(!offered("p", &kids), "another collection of p");
+    assert!(!offered("r", &polar), "the same name at another publisher");
+    assert!(offered("q", &kids), "every title of q");
+    assert!(offered("q", &[]));
+    assert!(
+        !is_offered(
+            &TitleOffer {
+                publisher: "p",
+                collections: &polar
+            },
+            &t,
+            Some(&[])
+        ),
+        "an empty choice offers nothing"
+    );
+}
+
+#[test]
+fn a_trips_own_collections_win_over_its_lines_choice() {
+    let kids = strings(&["jeunesse"]);
+    let choice = [entry("p", Some("polar"))];
+    let title = TitleOffer {
+        publisher: "p",
+        collections: &kids,
+    };
+    assert!(is_offered(
+        &title,
+        &trip("TER 17", Some(&["jeunesse"])),
+        Some(&choice)
+    ));
+    assert!(!is_offered(&title, &trip("TER 17", Some(&["polar"])), None));
+}
+
+#[test]
+fn choices_are_durable_and_reset_to_offering_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::open(dir.path()).unwrap();
+    let store = LineCollections::open(&data).unwrap();
+    let t = trip("TER 17", None);
+    let polar = strings(&["polar"]);
+    store
+        .set(
+            "TER 17",
+            Some(vec![entry("p", Some("polar")), entry("p", Some("polar"))]),
+        )
+        .unwrap();
+    assert_eq!(
+        store.choice("TER 17").unwrap().len(),
+        1,
+        "duplicates are merged"
+    );
+    assert!(store.offers(&t, "p", &polar));
+    assert!(!store.offers(&t, "q", &polar));
+    assert!(
+        store.offers(&trip("TER 52", None), "q", &polar),
+        "other lines are untouched"
+    );
+
+    let reopened = LineCollections::open(&data).unwrap();
+    assert!(
+        !reopened.offers(&t, "q", &polar),
+        "the choice survives a restart"
+    );
+    reopened.set("TER 17", None).unwrap();
+    assert!(reopened.offers(&t, "q", &polar));
+    store.reload_if_changed().unwrap();
+    assert!(
+        store.choice("TER 17").is_none(),
+        "another instance sees the reset"
+    );
+}

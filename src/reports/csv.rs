@@ -1,0 +1,49 @@
+//! The report as CSV: RFC 4180 (CRLF line ends, quoted when needed), UTF-8, a header row.
+
+use crate::reports::table::{Dimension, Grouping, ReportRow};
+
+/// Column names of the counts, in order.
+const COUNT_COLUMNS: [&str; 5] = [
+    "sessions",
+    "chapters_read",
+    "reading_minutes",
+    "excerpts_finished",
+    "offer_clicks",
+];
+
+/// Writes the rows (without totals) as CSV bytes.
+pub fn render(grouping: &Grouping, rows: &[ReportRow]) -> anyhow::Result<Vec<u8>> {
+    let mut out = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let mut header: Vec<&str> = grouping.dimensions().iter().map(|d| name(*d)).collect();
+    header.extend(COUNT_COLUMNS);
+    out.write_record(&header)?;
+    for row in rows {
+        let mut record: Vec<String> = grouping
+            .dimensions()
+            .iter()
+            .map(|d| row.group.get(d).cloned().unwrap_or_default())
+            .collect();
+        record.extend(
+            [
+                row.sessions,
+                row.chapters_read,
+                row.reading_minutes,
+                row.excerpts_finished,
+                row.offer_clicks,
+            ]
+            .map(|c| c.text()),
+        );
+        out.write_record(&record)?;
+    }
+    Ok(out.into_inner().map_err(|e| e.into_error())?)
+}
+
+fn name(d: Dimension) -> &'static str {
+    match d {
+        Dimension::Title => "title",
+        Dimension::Day => "day",
+        Dimension::Line => "line",
+    }
+}

@@ -1,0 +1,188 @@
+//! `GET /api/v1/publisher/reports`, `/reports.csv` and `GET /api/v1/operator/dashboard`.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::auth::{Operator, Publisher};
+use crate::error::AppError;
+use crate::http::extract::ApiQuery;
+use crate::reports::dashboard;
+use crate::reports::table::{Grouping, SUPPRESS_BELOW, publisher_report};
+use crate::usage::{Counters, UsageKey};
+
+/// The longest span a report covers.
+const MAX_DAYS: i64 = 366;
+/// The span of a report when `from` is not given.
+const DEFAULT_DAYS: i64 = 30;
+
+/// The report and dashboard routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/publisher/reports", get(report_json))
+        .route("/api/v1/publisher/reports.csv", get(report_csv))
+        .route("/api/v1/operator/dashboard", get(dashboard_json))
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    group: Option<String>,
+}
+
+struct ReportRequest {
+    from: NaiveDate,
+    to: NaiveDate,
+    grouping: Grouping,
+}
+
+impl ReportQuery {
+    /// Defaults: the last 30 days up to today (UTC), grouped by title.
+    fn parse(self) -> Result<ReportRequest, AppError> {
+        let invalid = |detail: String| AppError::bad_request("report-query-invalid", detail);
+        let to = self.to.unwrap_or_else(|| Utc::now().date_naive());
+        let from = self.from.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+        if from > to {
+            return Err(invalid(format!("`from` ({from}) is after `to` ({to}).")));
+        }
+        if (to - from).num_days() >= MAX_DAYS {
+            return Err(invalid(format!(
+                "A report covers at most {MAX_DAYS} days; ask for several."
+            )));
+        }
+        let grouping =
+            Grouping::parse(self.group.as_deref().unwrap_or("title")).map_err(invalid)?;
+        Ok(ReportRequest { from, to, grouping })
+    }
+}
+
+/// Every usage row of the days, this process's latest counts included.
+async fn usage_rows(
+    state: &AppState,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<UsageKey, Counters>, AppError> {
+    state.0.flush_usage().await;
+    let app = state.0.clone();
+    let rows =
+        tokio::task::spawn_blocking(move || app.usage.rows(&from.to_string(), &to.to_string()))
+            .await
+            .map_err(anyhow::Error::from)?
+            .map_err(anyhow::Error::from)?;
+    Ok(rows)
+}
+
+async fn report_json(
+    State(state): State<AppState>,
+    Publisher(account): Publisher,
+    ApiQuery(query): ApiQuery<ReportQuery>,
+) -> Result<Json<Value>, AppError> {
+    let request = query.parse()?;
+    let rows = usage_rows(&state, request.from, request.to).await?;
+    let (rows, totals) = publisher_report(&rows, &account.id, &request.grouping);
+    Ok(Json(json!({
+        "from": request.from,
+        "to": request.to,
+        "group": request.grouping.dimensions(),
+        "suppressed_below": SUPPRESS_BELOW,
+        "rows": rows,
+        "totals": totals,
+    })))
+}
+
+async fn report_csv(
+    State(state): State<AppState>,
+    Publisher(account): Publisher,
+    ApiQuery(query): ApiQuery<ReportQuery>,
+) -> Result<Response, AppError> {
+    let request = query.parse()?;
+    let rows = usage_rows(&state, request.from, request.to).await?;
+    let (rows, _) = publisher_report(&rows, &account.id, &request.grouping);
+    let body = crate::reports::csv::render(&request.grouping, &rows)?;
+    let disposition = format!(
+        "attachment; filename=\"trajet-report-{}-{}.csv\"",
+        request.from, request.to
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/csv; charset=utf-8; header=present".to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct DashboardQuery {
+    date: Option<NaiveDate>,
+}
+
+async fn dashboard_json(
+    State(state): State<AppState>,
+    Operator(_): Operator,
+    ApiQuery(query): ApiQuery<DashboardQuery>,
+) -> Result<Json<Value>, AppError> {
+    let now = Utc::now();
+    let date = query.date.unwrap_or_else(|| now.date_naive());
+    let before = Duration::from_std(state.config.window_before).unwrap_or_default();
+    let after = Duration::from_std(state.config.window_after).unwrap_or_default();
+    let window = |t: &crate::trips::Trip| t.window(before, after);
+    let trips = dashboard::trips_of(
+        state.trips.list(date),
+        state.trips.list(dashboard::previous_day(date)),
+        window,
+        now,
+    );
+    let mut entries = Vec::with_capacity(trips.len());
+    for trip in &trips {
+        let status = dashboard::status(trip, &window(trip), now);
+        let live = match status {
+            dashboard::Status::Running => live_sessions(&state, trip).await,
+            _ => Some(0),
+        };
+        entries.push(dashboard::trip_entry(trip, status, live));
+    }
+    let rows = usage_rows(&state, date, date).await?;
+    let first = dashboard::first_hour(now);
+    let app = state.0.clone();
+    let hours =
+        tokio::task::spawn_blocking(move || app.usage.scans_per_hour(first, first + 24 * 3600))
+            .await
+            .map_err(anyhow::Error::from)?
+            .map_err(anyhow::Error::from)?;
+    Ok(Json(json!({
+        "now": now.to_rfc3339(),
+        "date": date,
+        "trips": entries,
+        "scans_per_hour": dashboard::hour_bars(&hours, first),
+        "top_titles": dashboard::top_titles(&rows, 10),
+        "suppressed_below": SUPPRESS_BELOW,
+    })))
+}
+
+/// Live sessions of a running trip; `None` (shown as unknown) when the store fails,
+/// so a session store outage does not take the whole dashboard down.
+async fn live_sessions(state: &AppState, trip: &crate::trips::Trip) -> Option<u64> {
+    match state.sessions.live_sessions(trip.id.get()).await {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::warn!(trip = %trip.id, error = %e, "live sessions unknown for the dashboard");
+            None
+        }
+    }
+}
