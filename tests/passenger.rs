@@ -422,3 +422,40 @@ async fn reading_routes_without_a_session_answer_401_problems() {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(body_json(response).await["code"], "session-required");
 }
+
+#[tokio::test]
+async fn an_operators_line_choice_decides_what_passengers_see() {
+    let app = TestApp::new(None).await;
+    let book = write_marker_book(app.dir.path(), 4);
+    let title = app.ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None);
+    let trip = app.create_trip("TER 19", -5, 60);
+    let cookie = app.passenger(&trip, 1).await;
+    let count = |v: Value| v["titles"].as_array().unwrap().len();
+    assert_eq!(
+        count(body_json(app.get_with("/api/v1/catalog", &cookie).await).await),
+        1,
+        "no choice yet: everything is offered"
+    );
+    let other = trajet::lines::offer::CollectionRef {
+        publisher: "pub-other".into(),
+        collection: None,
+    };
+    app.state.lines.set("TER 19", Some(vec![other])).unwrap();
+    assert_eq!(
+        count(body_json(app.get_with("/api/v1/catalog", &cookie).await).await),
+        0
+    );
+    let response = app
+        .get_with(&format!("/api/v1/titles/{title}/chapters/0"), &cookie)
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let ours = trajet::lines::offer::CollectionRef {
+        publisher: "pub-test".into(),
+        collection: None,
+    };
+    app.state.lines.set("TER 19", Some(vec![ours])).unwrap();
+    assert_eq!(
+        count(body_json(app.get_with("/api/v1/catalog", &cookie).await).await),
+        1
+    );
+}

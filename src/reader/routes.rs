@@ -81,17 +81,13 @@ async fn session(passenger: Passenger) -> Json<Value> {
     }))
 }
 
-/// Whether a title is offered on a trip: live, and in one of the trip's collections when it names some.
-pub fn offered(record: &TitleRecord, trip: &Trip) -> bool {
+/// Whether a title is offered on a trip: live, and chosen by the trip's
+/// collections, else by its line's choice, else offered everywhere (`crate::lines`).
+pub fn offered(state: &AppState, record: &TitleRecord, trip: &Trip) -> bool {
     record.settings.live
-        && match &trip.collections {
-            Some(wanted) if !wanted.is_empty() => record
-                .settings
-                .collections
-                .iter()
-                .any(|c| wanted.contains(c)),
-            _ => true,
-        }
+        && state
+            .lines
+            .offers(trip, &record.publisher, &record.settings.collections)
 }
 
 fn offered_titles(state: &AppState, trip: &Trip) -> Vec<Arc<TitleRecord>> {
@@ -99,7 +95,7 @@ fn offered_titles(state: &AppState, trip: &Trip) -> Vec<Arc<TitleRecord>> {
         .catalog
         .titles()
         .values()
-        .filter(|r| offered(r, trip))
+        .filter(|r| offered(state, r, trip))
         .cloned()
         .collect();
     titles.sort_by(|a, b| a.summary.title.cmp(&b.summary.title));
@@ -148,7 +144,7 @@ async fn title_for(
         let gone = AppError::gone("title-withdrawn", "This title is no longer available.");
         return Err(with_offer(gone, &record));
     }
-    if !offered(&record, &passenger.trip) {
+    if !offered(state, &record, &passenger.trip) {
         return Err(not_found());
     }
     let cached = state.library.servable(&state.catalog, record.clone());
