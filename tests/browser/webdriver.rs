@@ -59,6 +59,59 @@ impl Browser {
         browser
     }
 
+    /// Starts chromedriver and a fresh Chromium with a desktop window
+    /// (1280 × 900, no phone emulation) and `lang` preferred: for the consoles.
+    #[allow(dead_code, reason = "used by the console tests only")]
+    pub async fn start_desktop(lang: &str) -> Browser {
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let mut browser = Browser {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            base: format!("http://127.0.0.1:{port}"),
+            driver,
+            _profile: profile,
+        };
+        browser.wait_driver().await;
+        let args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            format!("--user-data-dir={}", browser._profile.path().display()),
+            "--window-size=1280,900".to_owned(),
+            format!("--lang={lang}"),
+        ];
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": args,
+                "prefs": {"intl.accept_languages": lang},
+            },
+            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
+        }}});
+        let value = browser.call("POST", "/session", Some(caps)).await;
+        let id = value["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_owned();
+        browser.base = format!("{}/session/{id}", browser.base);
+        browser
+    }
+
     async fn wait_driver(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -192,6 +245,27 @@ impl Browser {
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {selector}"))
             .to_owned()
+    }
+
+    /// Types text into the element matching a CSS selector (for a file
+    /// input: the paths of the files to choose, one per line).
+    #[allow(dead_code, reason = "used by the console tests only")]
+    pub async fn type_into(&self, selector: &str, text: &str) {
+        let id = self.element(selector).await;
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    /// Clears an input or textarea matching a CSS selector.
+    #[allow(dead_code, reason = "used by the console tests only")]
+    pub async fn clear(&self, selector: &str) {
+        let id = self.element(selector).await;
+        self.call("POST", &format!("/element/{id}/clear"), None)
+            .await;
     }
 
     /// Presses keys (WebDriver key codes such as `\u{E014}` for the right arrow).

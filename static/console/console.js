@@ -1,0 +1,466 @@
+// Shared base of the publisher and operator consoles: API calls with the
+// console's CSRF header, sign-in, language, DOM building, dialogs and the
+// status line. Pages import it as an ES module; nothing here uses innerHTML,
+// because titles, authors and trip names come from people we do not control.
+
+import commonEn from "./i18n/common.en.js";
+import commonFr from "./i18n/common.fr.js";
+
+const LANG_KEY = "trajet.console.lang";
+const SESSION = "/api/v1/console/session";
+const HEADER = "x-trajet-console";
+
+let tables = { en: commonEn, fr: commonFr };
+let current = pickLanguage();
+const languageListeners = [];
+let onExpired = null;
+
+/** An answer that is not a success: HTTP status and the parsed problem+json. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    const detail = problem?.detail || problem?.title || (status === 0 ? "" : `HTTP ${status}`);
+    super(detail || "network error");
+    this.name = "ApiError";
+    this.status = status;
+    this.code = problem?.code || (status === 0 ? "network" : `http-${status}`);
+    this.detail = detail;
+    this.problem = problem || {};
+  }
+}
+
+async function parseBody(response) {
+  if (response.status === 204) return null;
+  const type = response.headers.get("content-type") || "";
+  if (/[/+]json\b/.test(type)) return response.json();
+  return response.text();
+}
+
+/**
+ * Calls the API with the console's header and cookie. Resolves to the parsed
+ * JSON, the text of a non-JSON answer, or null for 204; throws ApiError.
+ */
+export async function api(path, { method = "GET", json, body, headers } = {}) {
+  const sent = { Accept: "application/json", [HEADER]: "1", ...headers };
+  if (json !== undefined) {
+    sent["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, body, headers: sent, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (!response.ok) {
+    let problem = null;
+    try {
+      problem = await response.json();
+    } catch {
+      // Not problem+json (a proxy's page): keep the status only.
+    }
+    const error = new ApiError(response.status, problem);
+    if (response.status === 401 && !path.startsWith(SESSION) && onExpired) onExpired();
+    throw error;
+  }
+  return parseBody(response);
+}
+
+/**
+ * Sends a file or a FormData with XMLHttpRequest so the page can show upload
+ * progress: `onProgress(fraction)` from 0 to 1. Resolves to `{status, body}`
+ * for every HTTP answer (body parsed as JSON when it is JSON); rejects with
+ * ApiError status 0 when nothing came back.
+ */
+export function upload(path, body, { method = "POST", onProgress } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader(HEADER, "1");
+    xhr.setRequestHeader("Accept", "application/json");
+    if (!(body instanceof FormData)) {
+      xhr.setRequestHeader("Content-Type", body.type === "application/zip" ? body.type : "application/epub+zip");
+    }
+    if (onProgress) {
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
+      });
+      xhr.upload.addEventListener("load", () => onProgress(1));
+    }
+    xhr.addEventListener("load", () => {
+      let parsed = xhr.responseText;
+      const type = xhr.getResponseHeader("content-type") || "";
+      if (/[/+]json\b/.test(type)) {
+        try {
+          parsed = JSON.parse(xhr.responseText);
+        } catch {
+          // Keep the text.
+        }
+      }
+      if (xhr.status === 401 && onExpired) onExpired();
+      resolve({ status: xhr.status, body: xhr.status === 204 ? null : parsed });
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, null)));
+    xhr.addEventListener("abort", () => reject(new ApiError(0, { code: "aborted" })));
+    xhr.send(body);
+  });
+}
+
+// ---------------------------------------------------------------- language
+
+function pickLanguage() {
+  let saved = null;
+  try {
+    saved = localStorage.getItem(LANG_KEY);
+  } catch {
+    // Storage refused (private mode): fall back to the browser.
+  }
+  if (saved === "en" || saved === "fr") return saved;
+  for (const tag of navigator.languages || [navigator.language || "en"]) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (base === "en" || base === "fr") return base;
+  }
+  return "en";
+}
+
+/** The current language code ("en" or "fr"). */
+export function lang() {
+  return current;
+}
+
+/** A string in the current language, with {name} placeholders filled. */
+export function t(key, vars = {}) {
+  const text = tables[current][key] ?? tables.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : ""));
+}
+
+/** Calls `callback(lang)` after every language change (to redraw built content). */
+export function onLanguageChange(callback) {
+  languageListeners.push(callback);
+}
+
+function applyLanguage(root = document) {
+  document.documentElement.lang = current;
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll("[data-i18n-label]")) {
+    node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  }
+  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) {
+    node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+  }
+  const button = document.getElementById("lang");
+  if (button) {
+    const other = current === "fr" ? "en" : "fr";
+    button.textContent = t("lang.switch");
+    button.lang = other;
+    button.setAttribute("aria-label", t("lang.switch.label"));
+  }
+}
+
+function setLanguage(code) {
+  if (!tables[code]) return;
+  current = code;
+  try {
+    localStorage.setItem(LANG_KEY, code);
+  } catch {
+    // Not remembered; the switch still works for this page.
+  }
+  applyLanguage();
+  for (const callback of languageListeners) callback(code);
+}
+
+// ---------------------------------------------------------------- formatting
+
+function asDate(value) {
+  if (value instanceof Date) return value;
+  return new Date(value);
+}
+
+/** A calendar date ("2025-03-14" or a timestamp) in the current language. */
+export function formatDate(value) {
+  if (value === null || value === undefined || value === "") return "";
+  // A bare date is a calendar day, not midnight somewhere: format it in UTC.
+  const bare = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const date = bare ? new Date(`${value}T00:00:00Z`) : asDate(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return new Intl.DateTimeFormat(current, { dateStyle: "medium", ...(bare ? { timeZone: "UTC" } : {}) }).format(date);
+}
+
+/** A date and time in the current language and the browser's time zone. */
+export function formatDateTime(value) {
+  if (value === null || value === undefined || value === "") return "";
+  const date = asDate(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+/** A number in the current language. */
+export function formatNumber(n, options) {
+  return new Intl.NumberFormat(current, options).format(n);
+}
+
+/** A report count: numbers formatted, suppressed small counts ("< 5") shown as given. */
+export function count(n) {
+  if (typeof n === "number") return formatNumber(n);
+  if (n === null || n === undefined) return "";
+  return String(n);
+}
+
+// ---------------------------------------------------------------- DOM
+
+function append(parent, child) {
+  if (child === null || child === undefined || child === false || child === true) return;
+  if (Array.isArray(child)) {
+    for (const item of child) append(parent, item);
+  } else if (child instanceof Node) {
+    parent.append(child);
+  } else {
+    parent.append(document.createTextNode(String(child)));
+  }
+}
+
+const PROPERTIES = new Set(["value", "checked", "disabled", "hidden", "selected", "indeterminate", "open"]);
+
+function setAttributes(node, attrs) {
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      node.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (name === "class" || name === "className") {
+      node.setAttribute("class", Array.isArray(value) ? value.filter(Boolean).join(" ") : value);
+    } else if (name === "dataset") {
+      Object.assign(node.dataset, value);
+    } else if (PROPERTIES.has(name) && !(node instanceof SVGElement)) {
+      node[name] = value;
+    } else {
+      node.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+}
+
+/**
+ * Builds an element: `el("a", {href, onclick}, "text", child)`. Strings become
+ * text nodes (never markup); `on*` functions become listeners; false, null and
+ * undefined attributes and children are skipped; arrays are flattened.
+ */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  setAttributes(node, attrs);
+  append(node, children);
+  return node;
+}
+
+/** Builds an SVG element, like `el`. */
+export function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  setAttributes(node, attrs);
+  append(node, children);
+  return node;
+}
+
+/** A sentence for a failed API call, in the current language. */
+export function describeError(error) {
+  if (error?.status === 0) return t("error.network");
+  if (error?.code === "csrf-rejected") return t("error.csrf");
+  if (error?.status === 403) return t("error.forbidden");
+  if (error?.status === 404) return t("error.notFound");
+  return t("error.generic", { detail: error?.detail || error?.code || String(error) });
+}
+
+/** Writes a message into the page's live status line (kind: info, success, error). */
+export function announce(message, kind = "info") {
+  const status = document.getElementById("status");
+  if (!status) return;
+  status.dataset.kind = kind;
+  status.textContent = message;
+}
+
+/**
+ * Asks for confirmation in a modal dialog. Resolves true when the person
+ * confirms, false when they cancel or press Escape; focus goes back to where
+ * it was.
+ */
+export function confirmAction({ title, message, confirm }) {
+  return new Promise((resolve) => {
+    const returnTo = document.activeElement;
+    const id = `confirm-${Math.random().toString(36).slice(2)}`;
+    let answer = false;
+    const cancelButton = el("button", { type: "button", class: "button" }, t("confirm.cancel"));
+    const confirmButton = el("button", { type: "button", class: "button danger" }, confirm || t("confirm.ok"));
+    const dialog = el(
+      "dialog",
+      { class: "confirm", "aria-labelledby": `${id}-title`, "aria-describedby": `${id}-text` },
+      el("h2", { id: `${id}-title` }, title),
+      el("p", { id: `${id}-text` }, message),
+      el("p", { class: "actions" }, cancelButton, confirmButton),
+    );
+    cancelButton.addEventListener("click", () => dialog.close());
+    confirmButton.addEventListener("click", () => {
+      answer = true;
+      dialog.close();
+    });
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      if (returnTo && typeof returnTo.focus === "function" && document.contains(returnTo)) returnTo.focus();
+      resolve(answer);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    cancelButton.focus();
+  });
+}
+
+// ---------------------------------------------------------------- sign-in
+
+function show(id, visible) {
+  const node = document.getElementById(id);
+  if (node) node.hidden = !visible;
+}
+
+function setAccount(account) {
+  const who = document.getElementById("who");
+  if (who) who.textContent = account ? t("signedin.as", { name: account.name }) : "";
+  show("signout", Boolean(account));
+}
+
+function focusApp() {
+  const app = document.getElementById("app");
+  const target = app?.querySelector("[data-focus]") || app?.querySelector("h1");
+  if (target) {
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+}
+
+/** Draws the sign-in form; resolves with the account once a key of `role` signs in. */
+function signInForm(role, notice) {
+  return new Promise((resolve) => {
+    const main = document.getElementById("signin");
+    const input = el("input", {
+      id: "signin-key",
+      name: "key",
+      type: "password",
+      autocomplete: "off",
+      spellcheck: "false",
+      required: true,
+      "aria-describedby": "signin-help",
+    });
+    const error = el("p", { id: "signin-error", class: "error", role: "alert", hidden: true });
+    const submit = el("button", { type: "submit", class: "button primary" });
+    submit.dataset.i18n = "signin.submit";
+    const form = el(
+      "form",
+      { class: "signin", novalidate: true },
+      el("p", {}, el("label", { for: "signin-key", "data-i18n": "signin.key" }), input),
+      el("p", { id: "signin-help", class: "help", "data-i18n": `signin.help.${role}` }),
+      error,
+      el("p", {}, submit),
+    );
+    const heading = el("h1", { tabindex: "-1", "data-i18n": `signin.title.${role}` });
+    const intro = el("p", { class: "notice", hidden: !notice });
+    const renderNotice = () => {
+      if (!intro.isConnected) return;
+      intro.textContent = notice ? t(notice.key, notice.vars) : "";
+    };
+    main.replaceChildren(heading, intro, form);
+    applyLanguage(main);
+    renderNotice();
+    onLanguageChange(renderNotice);
+    const fail = (message) => {
+      error.hidden = false;
+      error.textContent = message;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    };
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const key = input.value.trim();
+      if (!key) return fail(t("signin.empty"));
+      submit.disabled = true;
+      try {
+        const { account } = await api(SESSION, { method: "POST", json: { key } });
+        if (account.role !== role) {
+          await api(SESSION, { method: "DELETE" }).catch(() => {});
+          return fail(t(`signin.wrongRole.${role}`));
+        }
+        input.value = "";
+        resolve(account);
+      } catch (caught) {
+        if (caught.status === 401) fail(t("signin.invalid"));
+        else if (caught.status === 429) fail(t("signin.tooMany"));
+        else fail(t("error.generic", { detail: caught.detail || caught.code }));
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    show("app", false);
+    show("signin", true);
+    setAccount(null);
+    heading.focus();
+  });
+}
+
+async function signedInAccount() {
+  try {
+    const { account } = await api(SESSION);
+    return account;
+  } catch (caught) {
+    if (caught.status === 401) return null;
+    throw caught;
+  }
+}
+
+/**
+ * Starts a console page: language, the language switch, the sign-out button,
+ * and the sign-in form until an account of `role` is signed in. `tables` are
+ * the page's own strings (`{en, fr}`), merged over the common ones. Resolves
+ * with the signed-in account; a later expired session shows the form again
+ * and returns to the same page state after signing in.
+ */
+export async function startConsole({ role, tables: own = {} }) {
+  tables = { en: { ...commonEn, ...own.en }, fr: { ...commonFr, ...own.fr } };
+  current = pickLanguage();
+  applyLanguage();
+  document.getElementById("lang")?.addEventListener("click", () => setLanguage(current === "fr" ? "en" : "fr"));
+  document.getElementById("signout")?.addEventListener("click", async () => {
+    try {
+      await api(SESSION, { method: "DELETE" });
+    } catch {
+      // The cookie may already be gone; show the sign-in form regardless.
+    }
+    location.assign(location.pathname);
+  });
+
+  let account = null;
+  try {
+    account = await signedInAccount();
+  } catch (caught) {
+    announce(t("error.generic", { detail: caught.detail || caught.code }), "error");
+  }
+  let notice = null;
+  if (account && account.role !== role) {
+    notice = { key: `signin.otherRole.${role}`, vars: { name: account.name } };
+    account = null;
+  }
+  if (!account) account = await signInForm(role, notice);
+
+  let reopening = false;
+  onExpired = async () => {
+    if (reopening) return;
+    reopening = true;
+    const again = await signInForm(role, { key: "signin.expired", vars: {} });
+    reopening = false;
+    enter(again);
+  };
+  enter(account);
+  return account;
+}
+
+function enter(account) {
+  setAccount(account);
+  show("signin", false);
+  show("app", true);
+  document.getElementById("signin")?.replaceChildren();
+  announce(t("signedin.as", { name: account.name }), "success");
+  focusApp();
+}
