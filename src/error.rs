@@ -107,6 +107,15 @@ impl AppError {
         self
     }
 
+    /// The stable machine code the client sees (as in `problem().code`, without building it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Problem(p) => p.code,
+            AppError::Store(_) => "session-store-unavailable",
+            AppError::Internal(_) => "internal-error",
+        }
+    }
+
     /// The client-facing problem (internal causes reduced to a generic one).
     pub fn problem(&self) -> Problem {
         match self {

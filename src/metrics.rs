@@ -55,6 +55,8 @@ pub struct Metrics {
     pub ingestions: Family<OutcomeLabels, Counter>,
     /// Chapters served to passengers.
     pub chapters_served: Counter,
+    /// Reading sessions opened by scans (a re-scan that keeps its session is not counted).
+    pub sessions_opened: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -75,6 +77,7 @@ impl Metrics {
         let scans = Family::<OutcomeLabels, Counter>::default();
         let ingestions = Family::<OutcomeLabels, Counter>::default();
         let chapters_served = Counter::default();
+        let sessions_opened = Counter::default();
         registry.register("http_requests", "HTTP requests served", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -97,6 +100,11 @@ impl Metrics {
             "Chapters served to passengers",
             chapters_served.clone(),
         );
+        registry.register(
+            "sessions_opened",
+            "Reading sessions opened by scans",
+            sessions_opened.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
@@ -105,6 +113,7 @@ impl Metrics {
             scans,
             ingestions,
             chapters_served,
+            sessions_opened,
         }
     }
 

@@ -159,6 +159,18 @@ async fn multipart_batch_answers_one_result_per_file() {
         0,
         "uploads are removed"
     );
+    let metrics = send(
+        &app.router,
+        Request::get("/metrics").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let text = String::from_utf8(support::body_bytes(metrics).await).unwrap();
+    for line in [
+        r#"trajet_ingestions_total{outcome="live"} 1"#,
+        r#"trajet_ingestions_total{outcome="epub-invalid-archive"} 1"#,
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
 }
 
 #[tokio::test]
@@ -279,4 +291,126 @@ async fn an_upload_over_the_limit_is_refused_with_413_and_leaves_nothing() {
     assert_eq!(body_json(response).await["code"], "upload-too-large");
     assert_eq!(std::fs::read_dir(app.state.data.tmp()).unwrap().count(), 0);
     assert!(app.state.catalog.titles().is_empty());
+}
+
+#[tokio::test]
+async fn a_policy_preview_shows_what_passengers_would_get_and_stores_nothing() {
+    let app = TestApp::new(None).await;
+    let (a, b) = (
+        publisher(&app, "Éditions A").await,
+        publisher(&app, "Éditions B").await,
+    );
+    let book = std::fs::read(write_marker_book(app.dir.path(), 6)).unwrap();
+    let response = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles?chapters=2",
+            &a,
+            "application/epub+zip",
+            book,
+        ),
+    )
+    .await;
+    let id = body_json(response).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uri = format!("/api/v1/publisher/titles/{id}/excerpt/preview");
+    let preview = |key: &str, body: Value| {
+        call(
+            "POST",
+            &uri,
+            key,
+            "application/json",
+            serde_json::to_vec(&body).unwrap(),
+        )
+    };
+
+    let one = send(
+        &app.router,
+        preview(&a, json!({"excerpt": {"chapters": 1}})),
+    )
+    .await;
+    assert_eq!(one.status(), StatusCode::OK);
+    let one = body_json(one).await;
+    assert_eq!(one["excerpt"]["policy"], json!({"chapters": 1}));
+    assert_eq!(one["excerpt"]["chapters"].as_array().unwrap().len(), 1);
+    assert_eq!(one["cut"], Value::Null, "whole chapters: no cut");
+    assert_eq!(one["last_chapter_title"], "Chapter 1");
+    let last = one["last_paragraph"].as_str().unwrap();
+    assert!(
+        last.contains("Paragraph 39 of chapter 1"),
+        "the last paragraph of chapter 1: {last}"
+    );
+
+    let three = body_json(
+        send(
+            &app.router,
+            preview(&a, json!({"excerpt": {"chapters": 3}})),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        three["excerpt"]["words"].as_u64().unwrap() > 2 * one["excerpt"]["words"].as_u64().unwrap()
+    );
+    assert_eq!(three["last_chapter_title"], "Chapter 3");
+
+    // A word count cuts the second chapter after a paragraph, and says where.
+    let words = one["excerpt"]["words"].as_u64().unwrap() + 200;
+    let cut = body_json(
+        send(
+            &app.router,
+            preview(&a, json!({"excerpt": {"words": words}})),
+        )
+        .await,
+    )
+    .await;
+    let kept = cut["cut"]["blocks_kept"].as_u64().unwrap();
+    let total = cut["cut"]["blocks_total"].as_u64().unwrap();
+    assert!(0 < kept && kept < total, "{cut}");
+    assert_eq!(cut["cut"]["chapter_title"], "Chapter 2");
+    let last = cut["last_paragraph"].as_str().unwrap();
+    assert!(
+        last.contains("of chapter 2") && !last.contains("Paragraph 39"),
+        "{last}"
+    );
+
+    // Nothing was saved.
+    let title = body_json(
+        send(
+            &app.router,
+            call(
+                "GET",
+                &format!("/api/v1/publisher/titles/{id}"),
+                &a,
+                "application/json",
+                Vec::new(),
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(title["excerpt"]["policy"], json!({"chapters": 2}));
+
+    // Another publisher does not see the title; a body that is not a policy is refused.
+    let foreign = send(
+        &app.router,
+        preview(&b, json!({"excerpt": {"chapters": 1}})),
+    )
+    .await;
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+    for bad in [
+        json!({"live": false}),
+        json!({"excerpt": {"chapters": 1}, "live": false}),
+        json!({"excerpt": {"pages": 3}}),
+    ] {
+        let response = send(&app.router, preview(&a, bad.clone())).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
 }

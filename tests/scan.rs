@@ -94,7 +94,15 @@ async fn a_rescan_keeps_the_session_and_a_foreign_id_is_never_adopted(backend: B
 
 async fn sixty_four_concurrent_scans_open_exactly_k_sessions(backend: Backend) {
     let mut redis = None;
-    let app = std::sync::Arc::new(app(backend, &mut redis).await);
+    if matches!(backend, Backend::Redis) {
+        redis = Some(RedisServer::start());
+    }
+    // The per-code rate limit is lifted so that all 64 scans race in the store.
+    let app = TestApp::with_config(redis.as_ref(), |config| {
+        config.scans_per_minute_per_seat_code = 1_000;
+    })
+    .await;
+    let app = std::sync::Arc::new(app);
     let trip = app.create_trip("L2", -5, 60);
     let token = std::sync::Arc::new(app.seat_token(&trip, 7));
     let scans: Vec<_> = (0..64)
@@ -117,6 +125,19 @@ async fn sixty_four_concurrent_scans_open_exactly_k_sessions(backend: Backend) {
         .count();
     assert_eq!(opened, 3, "K = 3 sessions, never K + 1: {statuses:?}");
     assert_eq!(refused, 61);
+    let metrics = app.get_with("/metrics", "").await;
+    let text = String::from_utf8(body_bytes(metrics).await).unwrap();
+    for line in [
+        r#"trajet_scans_total{outcome="opened"} 3"#,
+        r#"trajet_scans_total{outcome="seat-code-exhausted"} 61"#,
+        "trajet_sessions_opened_total 3",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+    assert!(
+        !text.contains(r#"outcome="rate-limited""#),
+        "all 64 scans raced in the store, none was held back before it"
+    );
 }
 
 async fn scans_outside_the_window_explain_why(backend: Backend) {

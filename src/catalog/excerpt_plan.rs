@@ -100,6 +100,89 @@ pub fn plan(
     Ok(record)
 }
 
+/// What a policy would give passengers, computed without storing anything:
+/// the publisher console shows it before the policy is saved.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// Chapters, words, reading minutes.
+    pub excerpt: Excerpt,
+    /// Where the partial chapter is cut, when one is.
+    pub cut: Option<PreviewCut>,
+    /// The title of the last chapter passengers reach.
+    pub last_chapter_title: Option<String>,
+    /// The last paragraph passengers get (shortened to its end when long).
+    pub last_paragraph: Option<String>,
+}
+
+/// The cut of a preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewCut {
+    /// Spine index of the cut chapter.
+    pub chapter: usize,
+    /// Its title.
+    pub chapter_title: String,
+    /// Blocks passengers get.
+    pub blocks_kept: usize,
+    /// Blocks in the chapter.
+    pub blocks_total: usize,
+}
+
+/// Longest last paragraph a preview shows (its end, where the cut falls).
+const PREVIEW_CHARS: usize = 300;
+
+/// The preview of `policy` on a stored version.
+pub fn preview(
+    version_dir: &Path,
+    publication: &Publication,
+    policy: ExcerptPolicy,
+) -> Result<Preview, IngestError> {
+    let excerpt = excerpts::excerpt(&publication.chapter_texts(), &policy);
+    let mut preview = Preview {
+        excerpt,
+        cut: None,
+        last_chapter_title: None,
+        last_paragraph: None,
+    };
+    let Some(last) = preview.excerpt.chapters().last().copied() else {
+        return Ok(preview);
+    };
+    let chapter = &publication.chapters[last.index];
+    let kept = match last.extent {
+        Extent::Full => chapter.blocks.len(),
+        Extent::Partial { blocks } => {
+            preview.cut = Some(PreviewCut {
+                chapter: last.index,
+                chapter_title: chapter.title.clone(),
+                blocks_kept: blocks,
+                blocks_total: chapter.blocks.len(),
+            });
+            blocks
+        }
+    };
+    preview.last_chapter_title = Some(chapter.title.clone());
+    if kept > 0 && !chapter.fixed {
+        let sanitized = sanitize_again(version_dir, publication, last.index)?;
+        preview.last_paragraph = (0..kept)
+            .rev()
+            .filter_map(|block| sanitized.block_text(block))
+            .find(|text| !text.is_empty())
+            .map(|text| tail(&text, PREVIEW_CHARS));
+    }
+    Ok(preview)
+}
+
+/// The last `max` characters of `text`, from a word start, with an ellipsis when shortened.
+fn tail(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let start = text.char_indices().nth(count - max).map_or(0, |(at, _)| at);
+    let rest = &text[start..];
+    let rest = rest.split_once(' ').map_or(rest, |(_, words)| words);
+    format!("… {rest}")
+}
+
 /// Sanitizes the chapter again from the kept upload and keeps its first `blocks` blocks.
 fn cut(
     version_dir: &Path,
@@ -107,6 +190,27 @@ fn cut(
     chapter: usize,
     blocks: usize,
 ) -> Result<Cut, IngestError> {
+    let sanitized = sanitize_again(version_dir, publication, chapter)?;
+    let text = sanitized.render_until(blocks.saturating_sub(1));
+    let name = format!("cut-{chapter}-{blocks}-{:08x}.pack", rand::random::<u32>());
+    let mut pack = PackWriter::create(&version_dir.join(&name)).map_err(store)?;
+    let content = pack.append_text(text.as_bytes()).map_err(store)?;
+    pack.finish().map_err(store)?;
+    Ok(Cut {
+        chapter,
+        blocks,
+        file: name,
+        content,
+        bytes: text.len() as u64,
+    })
+}
+
+/// Sanitizes a chapter again from the upload kept beside the version.
+fn sanitize_again(
+    version_dir: &Path,
+    publication: &Publication,
+    chapter: usize,
+) -> Result<sanitize::SanitizedChapter, IngestError> {
     let file = File::open(version_dir.join(SOURCE_EPUB)).map_err(store)?;
     let mut archive = Archive::open(file, ArchiveLimits::default())?;
     let package = package::read(&mut archive)?;
@@ -127,22 +231,11 @@ fn cut(
     } else {
         bytes
     };
-    let sanitized = sanitize::sanitize_chapter(&bytes, &|raw| refs.resolve(source, raw, &usable))
-        .map_err(|e| IngestError::Chapter {
-        href: source.clone(),
-        source: e,
-    })?;
-    let text = sanitized.render_until(blocks.saturating_sub(1));
-    let name = format!("cut-{chapter}-{blocks}-{:08x}.pack", rand::random::<u32>());
-    let mut pack = PackWriter::create(&version_dir.join(&name)).map_err(store)?;
-    let content = pack.append_text(text.as_bytes()).map_err(store)?;
-    pack.finish().map_err(store)?;
-    Ok(Cut {
-        chapter,
-        blocks,
-        file: name,
-        content,
-        bytes: text.len() as u64,
+    sanitize::sanitize_chapter(&bytes, &|raw| refs.resolve(source, raw, &usable)).map_err(|e| {
+        IngestError::Chapter {
+            href: source.clone(),
+            source: e,
+        }
     })
 }
 
@@ -175,4 +268,21 @@ fn positions(record: &ExcerptRecord, publication: &Publication) -> Vec<Position>
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn a_long_last_paragraph_is_shown_by_its_end_from_a_word_start() {
+        assert_eq!(tail("short text", 300), "short text");
+        let long = format!("{} the end of the cut.", "word ".repeat(100));
+        let shown = tail(&long, 30);
+        assert!(shown.starts_with("… "), "{shown}");
+        assert!(shown.ends_with("the end of the cut."));
+        assert!(shown.chars().count() <= 32);
+        // Multibyte text is cut on character boundaries.
+        assert!(tail(&"é".repeat(400), 10).ends_with('é'));
+    }
 }

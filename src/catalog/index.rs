@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime};
 
 use super::error::IngestError;
+use super::excerpt_plan::Preview;
 use super::store::Store;
 use super::title::{Settings, TitleId, TitleRecord};
 use crate::data_dir::DataDir;
+use crate::excerpts::ExcerptPolicy;
 
 /// Title records by id, shared by readers.
 pub type Titles = Arc<BTreeMap<TitleId, Arc<TitleRecord>>>;
@@ -140,6 +142,15 @@ impl Catalog {
         let _write = self.write.lock().unwrap_or_else(|e| e.into_inner());
         let record = self.store.update(existing, settings)?;
         Ok(self.put(record))
+    }
+
+    /// What `policy` would give passengers of a title, nothing stored.
+    pub fn preview(
+        &self,
+        record: &TitleRecord,
+        policy: ExcerptPolicy,
+    ) -> Result<Preview, IngestError> {
+        self.store.preview(record, policy)
     }
 
     /// Deletes a title and its files.

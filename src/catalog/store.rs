@@ -24,6 +24,7 @@ use super::prepare::prepare;
 use super::publication::Publication;
 use super::title::{Settings, Summary, TitleId, TitleRecord, now};
 use crate::data_dir::{DataDir, publish_dir, sync_dir, write_atomic};
+use crate::excerpts::ExcerptPolicy;
 
 /// The publication document of a version folder.
 pub const PUBLICATION_JSON: &str = "publication.json";
@@ -149,6 +150,17 @@ impl Store {
             let _ = fs::remove_file(self.version_dir(&record.id, &record.version).join(old.file));
         }
         Ok(updated)
+    }
+
+    /// What `policy` would give passengers of this title, nothing stored.
+    pub fn preview(
+        &self,
+        record: &TitleRecord,
+        policy: ExcerptPolicy,
+    ) -> Result<excerpt_plan::Preview, IngestError> {
+        let dir = self.version_dir(&record.id, &record.version);
+        let publication = self.publication(&record.id, &record.version)?;
+        excerpt_plan::preview(&dir, &publication, policy)
     }
 
     /// Withdraws a title and deletes its files.

@@ -40,9 +40,7 @@ async fn scan(
     let result = open_session(&state, &token, &parts).await;
     let outcome = match &result {
         Ok(_) => "opened",
-        Err(AppError::Problem(p)) => p.code,
-        Err(AppError::Store(_)) => "session-store-unavailable",
-        Err(AppError::Internal(_)) => "internal-error",
+        Err(e) => e.code(),
     };
     Metrics::count(&state.metrics.scans, outcome);
     match result {
@@ -116,6 +114,7 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
         .await?
     {
         Opened::Opened => {
+            state.metrics.sessions_opened.inc();
             state
                 .usage
                 .record(trip_usage_key(&trip), Event::SessionOpened);

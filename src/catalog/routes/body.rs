@@ -2,9 +2,10 @@
 
 use serde_json::{Value, json};
 
+use crate::catalog::excerpt_plan::Preview;
 use crate::catalog::title::{Settings, TitleRecord};
 use crate::error::AppError;
-use crate::excerpts::ExcerptPolicy;
+use crate::excerpts::{Excerpt, ExcerptPolicy};
 
 /// Longest offer link accepted.
 const MAX_URL: usize = 2_000;
@@ -25,19 +26,46 @@ pub fn title_json(record: &TitleRecord) -> Value {
         "layout": s.layout,
         "direction": s.direction,
         "chapters": s.chapters,
-        "excerpt": {
-            "policy": record.settings.policy,
-            "chapters": excerpt.chapters(),
-            "words": excerpt.words(),
-            "reading_minutes": excerpt.reading_minutes(),
-            "complete": excerpt.is_complete(),
-        },
+        "excerpt": excerpt_json(record.settings.policy, excerpt),
         "offer_url": record.settings.offer_url,
         "collections": record.settings.collections,
         "live": record.settings.live,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
     })
+}
+
+/// What an excerpt gives passengers, as titles and previews show it.
+pub fn excerpt_json(policy: ExcerptPolicy, excerpt: &Excerpt) -> Value {
+    json!({
+        "policy": policy,
+        "chapters": excerpt.chapters(),
+        "words": excerpt.words(),
+        "reading_minutes": excerpt.reading_minutes(),
+        "complete": excerpt.is_complete(),
+    })
+}
+
+/// A policy preview (`POST …/excerpt/preview`).
+pub fn preview_json(policy: ExcerptPolicy, preview: &Preview) -> Value {
+    json!({
+        "excerpt": excerpt_json(policy, &preview.excerpt),
+        "cut": preview.cut,
+        "last_chapter_title": preview.last_chapter_title,
+        "last_paragraph": preview.last_paragraph,
+    })
+}
+
+/// The policy of a preview request: `{"excerpt": {"chapters": 3}}` and nothing else.
+pub fn preview_policy(body: &Value) -> Result<ExcerptPolicy, AppError> {
+    let object = body
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.get("excerpt"))
+        .ok_or_else(|| {
+            invalid("send {\"excerpt\": {…}} with one of chapters, percent, words or characters")
+        })?;
+    ExcerptPolicy::parse_json(object).map_err(|e| AppError::unprocessable(e.code(), e.to_string()))
 }
 
 /// Applies one setting given as a form field or query parameter; false when the name is not a setting.

@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::catalog::IngestError;
 use crate::catalog::title::{Settings, TitleRecord};
 use crate::error::AppError;
+use crate::metrics::Metrics;
 
 /// Ingestions running at once, whatever the number of uploads waiting: each
 /// takes a core for up to a second or two, and the machine has two.
@@ -33,8 +34,23 @@ pub enum Job {
     Replace(Arc<TitleRecord>),
 }
 
-/// Ingests an upload; the upload file is removed when done.
+/// Ingests an upload; the upload file is removed when done. Every outcome is
+/// counted in `/metrics` (`live`, or the problem code of the refusal).
 pub async fn run(
+    state: &AppState,
+    upload: TempUpload,
+    job: Job,
+) -> Result<Arc<TitleRecord>, AppError> {
+    let result = ingest(state, upload, job).await;
+    let outcome = match &result {
+        Ok(_) => "live",
+        Err(e) => e.code(),
+    };
+    Metrics::count(&state.metrics.ingestions, outcome);
+    result
+}
+
+async fn ingest(
     state: &AppState,
     upload: TempUpload,
     job: Job,
@@ -82,8 +98,12 @@ pub async fn run(
         Ok(Ok(Ok(result))) => result,
     };
     match &result {
-        Ok(record) => tracing::info!(title = %record.id, "EPUB ingested"),
-        Err(e) => tracing::info!(code = e.code(), detail = %e, "EPUB refused"),
+        Ok(record) => {
+            tracing::info!(title = %record.id, "EPUB ingested");
+        }
+        Err(e) => {
+            tracing::info!(code = e.code(), detail = %e, "EPUB refused");
+        }
     }
     result.map_err(problem)
 }

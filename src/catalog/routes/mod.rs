@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 use self::ingest::Job;
@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
             get(read).patch(change).delete(remove),
         )
         .route("/api/v1/publisher/titles/{id}/epub", put(replace))
+        .route(
+            "/api/v1/publisher/titles/{id}/excerpt/preview",
+            post(preview),
+        )
 }
 
 fn own(state: &AppState, publisher: &Publisher, id: &str) -> Result<Arc<TitleRecord>, AppError> {
@@ -80,6 +84,24 @@ async fn change(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("title update task failed: {e}")))?
         .map_err(ingest::problem)?;
     Ok(axum::Json(body::title_json(&updated)))
+}
+
+/// What a policy would give passengers, before the publisher saves it.
+async fn preview(
+    State(state): State<AppState>,
+    publisher: Publisher,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<axum::Json<Value>, AppError> {
+    let existing = own(&state, &publisher, &id)?;
+    let policy = body::preview_policy(&body)?;
+    let app = state.0.clone();
+    // Reads the stored version and sanitizes the last chapter: off the async workers.
+    let preview = tokio::task::spawn_blocking(move || app.catalog.preview(&existing, policy))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("excerpt preview task failed: {e}")))?
+        .map_err(ingest::problem)?;
+    Ok(axum::Json(body::preview_json(policy, &preview)))
 }
 
 async fn remove(

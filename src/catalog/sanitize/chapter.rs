@@ -99,6 +99,25 @@ impl SanitizedChapter {
         render(&self.doc, None)
     }
 
+    /// The plain text of block `index`, white space collapsed (for a run of
+    /// loose inline content, the text of its last node).
+    pub fn block_text(&self, index: usize) -> Option<String> {
+        let (last, inner) = self.layout.cuts.get(index)?.split_last()?;
+        let mut parent = &self.doc.body;
+        for &child in inner {
+            match parent.children.get(child)? {
+                Node::Element(e) => parent = e,
+                Node::Text(_) => return None,
+            }
+        }
+        let mut text = String::new();
+        match parent.children.get(*last)? {
+            Node::Text(t) => text.push_str(t),
+            Node::Element(e) => e.text_into(&mut text),
+        }
+        Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
     /// The chapter cut after block `last` (0-based), every open element closed;
     /// the full chapter when `last` is past the end.
     pub fn render_until(&self, last: usize) -> String {
