@@ -140,8 +140,8 @@ async fn check_config(
     explained: Vec<crate::config::Explained>,
 ) -> anyhow::Result<()> {
     println!(
-        "{:<30} {:<36} {:<12} {}",
-        "setting (file key)", "value", "from", "meaning (environment variable)"
+        "{:<30} {:<36} {:<12} meaning (environment variable)",
+        "setting (file key)", "value", "from"
     );
     for e in &explained {
         println!(

@@ -3,7 +3,7 @@
 //! `Retry-After` by the caller.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -46,9 +46,7 @@ impl RateLimiter {
 
     /// Takes one token for `key`; when none is left, how long until one is.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
-        let mut h = self.hasher.build_hasher();
-        key.hash(&mut h);
-        let shard = &self.shards[(h.finish() as usize) % SHARDS];
+        let shard = &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS];
         let now = Instant::now();
         let mut buckets = shard.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() > 10_000 {

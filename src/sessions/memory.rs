@@ -123,7 +123,7 @@ impl MemoryStore {
         Ok(Opened::Opened)
     }
 
-    fn live<'a>(state: &'a mut State, id: SessionId) -> Option<&'a mut Entry> {
+    fn live(state: &mut State, id: SessionId) -> Option<&mut Entry> {
         state
             .sessions
             .get_mut(&id)

@@ -174,7 +174,7 @@ fn isbn13_ok(digits: &str) -> bool {
         .enumerate()
         .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn isbn10_ok(digits: &str) -> bool {

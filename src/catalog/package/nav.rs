@@ -149,12 +149,12 @@ fn entry(
         // Remote or empty targets are not followed; the label (and its children) stay.
         _ => (None, None),
     };
-    if let Some(path) = &path {
-        if !exists(path) {
-            return Err(package(format!(
-                "{from}: the table of contents entry {title:?} points to {path:?}, which is not in the archive"
-            )));
-        }
+    if let Some(path) = &path
+        && !exists(path)
+    {
+        return Err(package(format!(
+            "{from}: the table of contents entry {title:?} points to {path:?}, which is not in the archive"
+        )));
     }
     if title.is_empty() && path.is_none() && children.is_empty() {
         return Ok(None);

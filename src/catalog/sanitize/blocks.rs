@@ -155,10 +155,10 @@ pub fn collect_resources(attrs: &[(String, String)], resources: &mut Vec<usize>)
                 continue;
             };
             let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            if let Ok(id) = digits.parse() {
-                if !resources.contains(&id) {
-                    resources.push(id);
-                }
+            if let Ok(id) = digits.parse()
+                && !resources.contains(&id)
+            {
+                resources.push(id);
             }
         }
     }

@@ -60,11 +60,11 @@ pub(super) fn apply_best(canvas: &Canvas, version: usize, width: usize) -> Vec<u
 fn data_lines(canvas: &Canvas, width: usize) -> (Lines, Lines) {
     let mut rows = vec![0u64; width];
     let mut cols = vec![0u64; width];
-    for y in 0..width {
-        for x in 0..width {
+    for (y, row) in rows.iter_mut().enumerate() {
+        for (x, col) in cols.iter_mut().enumerate() {
             if canvas.get(x as i16, y as i16) == Module::Unmasked(Color::Dark) {
-                rows[y] |= 1 << x;
-                cols[x] |= 1 << y;
+                *row |= 1 << x;
+                *col |= 1 << y;
             }
         }
     }

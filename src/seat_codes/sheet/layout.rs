@@ -88,6 +88,14 @@ impl std::fmt::Display for Layout {
 }
 
 #[cfg(test)]
+impl Layout {
+    /// A label's rectangle, for tests that look at rasterized pages.
+    pub(crate) fn cell_for_tests(self, index: usize) -> Cell {
+        self.cell(index)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -119,13 +127,5 @@ mod tests {
         assert!((first.y + first.height - (PAGE_HEIGHT - PAGE_MARGIN)).abs() < 1e-3);
         assert!((last.x + last.width - (PAGE_WIDTH - PAGE_MARGIN)).abs() < 1e-3);
         assert!((last.y - PAGE_MARGIN).abs() < 1e-3);
-    }
-}
-
-#[cfg(test)]
-impl Layout {
-    /// A label's rectangle, for tests that look at rasterized pages.
-    pub(crate) fn cell_for_tests(self, index: usize) -> Cell {
-        self.cell(index)
     }
 }
