@@ -98,6 +98,7 @@ impl App {
         let seat_keys = KeyStore::open(&data, crate::seat_codes::unix_now())?;
         let trips = TripStore::open(&data)?;
         let catalog = Catalog::open(&data)?;
+        sweep_leftovers(&catalog);
         let library = Library::new(config.chapter_cache_bytes);
         let limits = RateLimits::new(&config);
         let lines = LineCollections::open(&data)?;
@@ -180,6 +181,20 @@ impl App {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "writing usage counters failed; will retry"),
             Err(e) => tracing::error!(error = %e, "the usage flush task panicked"),
+        }
+    }
+}
+
+/// What an interrupted upload or policy change left on disk (a crash between
+/// two renames) goes at start; entries younger than an hour may belong to
+/// another instance's running ingestion and stay.
+fn sweep_leftovers(catalog: &Catalog) {
+    let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    match catalog.store().sweep(cutoff) {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "removed leftovers of interrupted changes"),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "could not sweep the catalog's leftovers")
         }
     }
 }

@@ -13,7 +13,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
 
@@ -212,6 +212,77 @@ impl Store {
         Ok(records)
     }
 
+    /// Removes what an interrupted ingestion or change left behind, when it was
+    /// last modified before `cutoff`: staging folders and uploads in `tmp/`,
+    /// title folders without a record, versions other than a record's live one,
+    /// and cut chapters the live excerpt no longer uses. The cutoff keeps what
+    /// another instance sharing the data directory is writing right now.
+    /// Answers how many entries were removed.
+    pub fn sweep(&self, cutoff: SystemTime) -> anyhow::Result<usize> {
+        let stale = |path: &Path| {
+            fs::symlink_metadata(path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified < cutoff)
+        };
+        let mut removed = 0;
+        let mut remove = |path: &Path| {
+            let result = if path.is_dir() {
+                fs::remove_dir_all(path)
+            } else {
+                fs::remove_file(path)
+            };
+            match result {
+                Ok(()) => {
+                    tracing::info!(path = %path.display(), "removed what an interrupted change left behind");
+                    removed += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "could not remove a leftover")
+                }
+            }
+        };
+        for entry in read_dir_or_empty(&self.data.tmp())? {
+            if stale(&entry) {
+                remove(&entry);
+            }
+        }
+        for title_dir in read_dir_or_empty(&self.titles_dir())? {
+            if !title_dir.is_dir() {
+                continue;
+            }
+            let record: Option<TitleRecord> = match fs::read(title_dir.join(TITLE_JSON)) {
+                Ok(bytes) => Some(serde_json::from_slice(&bytes).with_context(|| {
+                    format!("decoding {}", title_dir.join(TITLE_JSON).display())
+                })?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e).context("reading a title record"),
+            };
+            let Some(record) = record else {
+                if stale(&title_dir) {
+                    remove(&title_dir);
+                }
+                continue;
+            };
+            for version_dir in read_dir_or_empty(&title_dir)? {
+                if !version_dir.is_dir() || !stale(&version_dir) {
+                    continue;
+                }
+                if !version_dir.ends_with(&record.version) {
+                    remove(&version_dir);
+                    continue;
+                }
+                let live_cut = record.excerpt.cut.as_ref().map(|c| c.file.as_str());
+                for file in read_dir_or_empty(&version_dir)? {
+                    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    if name.starts_with("cut-") && Some(name) != live_cut && stale(&file) {
+                        remove(&file);
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     fn write_record(&self, record: &TitleRecord) -> anyhow::Result<()> {
         let json = serde_json::to_vec_pretty(record).context("encoding the title record")?;
         let path = self.titles_dir().join(record.id.as_str()).join(TITLE_JSON);
@@ -223,6 +294,15 @@ impl Store {
         let stamp = format!("{:016x}\n", rand::random::<u64>());
         write_atomic(&self.generation_file(), stamp.as_bytes())
             .context("bumping the catalog generation")
+    }
+}
+
+/// The entries of a folder; none when it does not exist.
+fn read_dir_or_empty(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    match fs::read_dir(dir) {
+        Ok(entries) => Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| format!("listing {}", dir.display())),
     }
 }
 

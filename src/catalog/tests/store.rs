@@ -193,3 +193,46 @@ fn obfuscated_fonts_are_stored_readable() {
         );
     }
 }
+
+#[test]
+fn leftovers_of_interrupted_changes_are_swept_and_the_live_title_is_kept() {
+    let (dir, data, catalog) = setup();
+    let words_50 = Settings {
+        policy: ExcerptPolicy::new(Limit::Words(50)).unwrap(),
+        ..Settings::default()
+    };
+    let record = catalog
+        .ingest(&upload(&dir, &book(40)), "pub-a", words_50)
+        .unwrap();
+    let store = catalog.store();
+    let live = store.version_dir(&record.id, &record.version);
+    let live_cut = live.join(&record.excerpt.cut.as_ref().unwrap().file);
+    // What a crash between two renames leaves: a staged version in tmp, a
+    // published version whose record was never written, a title folder without
+    // a record, an old cut whose removal did not happen.
+    let staged = data.tmp().join("ingest-00000000deadbeef");
+    std::fs::create_dir_all(&staged).unwrap();
+    std::fs::write(staged.join("content.pack"), b"half").unwrap();
+    let orphan_version = store.version_dir(&record.id, "v00000000000000ff");
+    std::fs::create_dir_all(&orphan_version).unwrap();
+    let orphan_title = store.titles_dir().join("00000000000000aa");
+    std::fs::create_dir_all(orphan_title.join("v1")).unwrap();
+    let old_cut = live.join("cut-0-3-00000000.pack");
+    std::fs::write(&old_cut, b"old").unwrap();
+
+    // Young leftovers may be another instance's running ingestion: kept.
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    assert_eq!(store.sweep(an_hour_ago).unwrap(), 0);
+    assert!(staged.exists() && orphan_version.exists() && old_cut.exists());
+
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(1);
+    assert_eq!(store.sweep(later).unwrap(), 4);
+    for gone in [&staged, &orphan_version, &orphan_title, &old_cut] {
+        assert!(!gone.exists(), "{} should be swept", gone.display());
+    }
+    assert!(live.join(crate::catalog::store::PUBLICATION_JSON).exists());
+    assert!(live_cut.exists(), "the live cut stays");
+    // The title still serves after a reload from disk.
+    let reopened = Catalog::open(&data).unwrap();
+    assert_eq!(reopened.title(&record.id).unwrap().version, record.version);
+}
