@@ -236,3 +236,26 @@ fn leftovers_of_interrupted_changes_are_swept_and_the_live_title_is_kept() {
     let reopened = Catalog::open(&data).unwrap();
     assert_eq!(reopened.title(&record.id).unwrap().version, record.version);
 }
+
+#[test]
+fn an_ingestion_past_its_deadline_publishes_nothing() {
+    let (dir, data, catalog) = setup();
+    let past = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let refused = catalog.ingest_until(
+        &upload(&dir, &book(40)),
+        "pub-a",
+        Settings::default(),
+        Some(past),
+    );
+    let error = refused.expect_err("past its deadline");
+    assert_eq!(error.code(), "epub-ingestion-timeout", "{error}");
+    assert!(catalog.titles().is_empty());
+    assert_eq!(
+        std::fs::read_dir(data.tmp()).unwrap().count(),
+        0,
+        "staging removed"
+    );
+    let titles = catalog.store().titles_dir();
+    assert!(!titles.exists() || std::fs::read_dir(&titles).unwrap().count() == 0);
+}
