@@ -28,6 +28,7 @@ pub fn title_json(record: &TitleRecord) -> Value {
         "chapters": s.chapters,
         "excerpt": excerpt_json(record.settings.policy, excerpt),
         "offer_url": record.settings.offer_url,
+        "cover": s.thumbnail.then(|| format!("/api/v1/publisher/titles/{}/cover?v={}", record.id, record.version)),
         "collections": record.settings.collections,
         "live": record.settings.live,
         "created_at": record.created_at,

@@ -3,6 +3,7 @@
 //! publisher never sees another's titles: they answer `404`.
 
 mod body;
+mod cover;
 mod ingest;
 mod upload;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/publisher/titles/{id}/excerpt/preview",
             post(preview),
         )
+        .route("/api/v1/publisher/titles/{id}/cover", get(cover::cover))
 }
 
 fn own(state: &AppState, publisher: &Publisher, id: &str) -> Result<Arc<TitleRecord>, AppError> {
