@@ -100,6 +100,8 @@ pub struct Config {
     pub window_before: Duration,
     /// A trip's window closes this long after arrival.
     pub window_after: Duration,
+    /// Time zone of trips created without one (GTFS imports take the agency's).
+    pub default_timezone: chrono_tz::Tz,
     /// How many sessions one seat code may open over its window.
     pub sessions_per_seat_code: u32,
     /// Scans allowed per client address and minute (half of it at once).
@@ -306,6 +308,12 @@ impl Config {
             15,
             "a trip's window closes this many minutes after arrival",
         )?;
+        let default_timezone: chrono_tz::Tz = l.get(
+            "default_timezone",
+            "TRAJET_DEFAULT_TIMEZONE",
+            chrono_tz::UTC,
+            "IANA time zone of trips created without one, e.g. Europe/Paris",
+        )?;
         let sessions_per_seat_code: u32 = l.get(
             "sessions_per_seat_code",
             "TRAJET_SESSIONS_PER_SEAT_CODE",
@@ -389,6 +397,7 @@ impl Config {
             static_dir: static_dir.into(),
             window_before: Duration::from_secs(before * 60),
             window_after: Duration::from_secs(after * 60),
+            default_timezone,
             sessions_per_seat_code,
             scans_per_minute_per_client: scans_per_client.max(1),
             scans_per_minute_per_seat_code: scans_per_seat_code.max(1),
@@ -479,6 +488,13 @@ mod tests {
         let (config, _) = load(&[("TRAJET_SCANS_PER_MINUTE_PER_CLIENT", "50000")]).unwrap();
         assert_eq!(config.scans_per_minute_per_client, 50_000);
         assert_eq!(config.scans_per_minute_per_seat_code, 12);
+        assert_eq!(config.default_timezone, chrono_tz::UTC);
+        let (config, _) = load(&[("TRAJET_DEFAULT_TIMEZONE", "Europe/Paris")]).unwrap();
+        assert_eq!(config.default_timezone, chrono_tz::Europe::Paris);
+        let error = load(&[("TRAJET_DEFAULT_TIMEZONE", "Europe/Atlantis")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("default_timezone"), "{error}");
         let k = explained
             .iter()
             .find(|e| e.key == "sessions_per_seat_code")

@@ -432,3 +432,26 @@ async fn cli_import_reaches_the_running_service_within_a_second() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_trip_without_a_time_zone_takes_the_configured_default() {
+    let app = TestApp::with_config(None, |config| {
+        config.default_timezone = chrono_tz::Europe::Paris;
+    })
+    .await;
+    let key = operator(&app).await;
+    let mut request = new_trip();
+    request.as_object_mut().unwrap().remove("timezone");
+    // Departing 23:30 UTC is already the next day in Paris: the service date follows the zone.
+    request["departs_at"] = json!("2026-11-28T23:30:00Z");
+    request["arrives_at"] = json!("2026-11-29T00:40:00Z");
+    let response = send(
+        &app.router,
+        call("POST", "/api/v1/operator/trips", &key, Some(request)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let trip = body_json(response).await;
+    assert_eq!(trip["timezone"], "Europe/Paris");
+    assert_eq!(trip["service_date"], "2026-11-29", "{trip}");
+}

@@ -29,15 +29,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/trips/{id}/cancel", post(cancel))
 }
 
-/// Time zone of a trip created without one.
-const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::UTC;
-
 async fn create(
     State(state): State<AppState>,
     _: Operator,
     ApiJson(request): ApiJson<NewTripRequest>,
 ) -> Result<Response, AppError> {
-    let draft = request.parse(DEFAULT_TIMEZONE)?;
+    let draft = request.parse(state.config.default_timezone)?;
     let trip = blocking(&state, move |store| store.create(draft)).await?;
     tracing::info!(trip = %trip.id, "trip created");
     Ok((StatusCode::CREATED, axum::Json(trip)).into_response())
