@@ -267,6 +267,44 @@ async fn cancelling_ends_sessions_at_once_and_freezes_the_trip() {
     assert_eq!(body_json(response).await["code"], "trip-cancelled");
 }
 
+#[tokio::test]
+async fn a_trips_sessions_say_how_many_are_open_and_when_they_end() {
+    use chrono::Duration as D;
+    let app = TestApp::new(None).await;
+    let key = operator(&app).await;
+    let (trip_id, arrives) = future_trip(&app, &key).await;
+    let end = (arrives + D::minutes(15)).timestamp();
+    for _ in 0..2 {
+        open_session(&app, trip_id, end).await;
+    }
+    let uri = format!("/api/v1/operator/trips/{trip_id}/sessions");
+    let response = send(&app.router, call("GET", &uri, &key, None)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let sessions = body_json(response).await;
+    assert_eq!(sessions["live_sessions"], 2);
+    assert_eq!(sessions["status"], "upcoming", "it departs in an hour");
+    let closes: chrono::DateTime<chrono::Utc> = sessions["window"]["closes_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(closes.timestamp(), end, "15 minutes after arrival");
+
+    let cancel = format!("/api/v1/operator/trips/{trip_id}/cancel");
+    send(&app.router, call("POST", &cancel, &key, None)).await;
+    let after = body_json(send(&app.router, call("GET", &uri, &key, None)).await).await;
+    assert_eq!(
+        (after["live_sessions"].as_u64(), after["status"].as_str()),
+        (Some(0), Some("cancelled"))
+    );
+    let missing = send(
+        &app.router,
+        call("GET", "/api/v1/operator/trips/999999/sessions", &key, None),
+    )
+    .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
 fn corpus_feed(name: &str) -> Option<PathBuf> {
     let root = std::env::var_os("TRAJET_CORPUS")
         .map(PathBuf::from)

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/trips/import", post(import_feed))
         .route("/api/v1/operator/trips/{id}", get(read).patch(change))
         .route("/api/v1/operator/trips/{id}/cancel", post(cancel))
+        .route("/api/v1/operator/trips/{id}/sessions", get(sessions))
 }
 
 async fn create(
@@ -105,11 +106,42 @@ async fn cancel(
     Ok(axum::Json(trip).into_response())
 }
 
-/// The Unix second at which the trip's sessions expire.
-pub fn window_end(state: &AppState, trip: &Trip) -> i64 {
+/// How many sessions of the trip are open and the window they live in: what
+/// the console states before an extension ("sessions will last until …") or
+/// a cancellation ("42 open sessions will end").
+async fn sessions(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiPath(id): ApiPath<u32>,
+) -> Result<Response, AppError> {
+    let id = TripId::new(id);
+    let trip = state.trips.get(id).ok_or(super::TripError::NotFound(id))?;
+    let window = trip_window(&state, &trip);
+    let live = if trip.is_cancelled() {
+        0
+    } else {
+        state.sessions.live_sessions(id.get()).await?
+    };
+    let status = crate::reports::dashboard::status(&trip, &window, Utc::now());
+    Ok(axum::Json(json!({
+        "trip": id,
+        "status": status,
+        "live_sessions": live,
+        "window": {"opens_at": window.opens_at, "closes_at": window.closes_at},
+    }))
+    .into_response())
+}
+
+/// The trip's window under the configured margins.
+fn trip_window(state: &AppState, trip: &Trip) -> super::Window {
     let before = chrono::Duration::from_std(state.config.window_before).unwrap_or_default();
     let after = chrono::Duration::from_std(state.config.window_after).unwrap_or_default();
-    trip.window(before, after).closes_at.timestamp()
+    trip.window(before, after)
+}
+
+/// The Unix second at which the trip's sessions expire.
+pub fn window_end(state: &AppState, trip: &Trip) -> i64 {
+    trip_window(state, trip).closes_at.timestamp()
 }
 
 /// Runs a store operation (file writes and fsyncs) off the async workers.
