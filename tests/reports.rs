@@ -319,3 +319,63 @@ async fn operators_choose_collections_per_line_and_the_choice_decides_the_offer(
         "back to every live title"
     );
 }
+
+/// Ingests the sample book for `publisher` in the `polar` collection; returns its id.
+fn sample_title(app: &TestApp, publisher: &str) -> String {
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog/the-night-conductor");
+    let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
+    std::fs::write(
+        file.path(),
+        trajet::catalog_sample::pack_book(&dir).unwrap(),
+    )
+    .unwrap();
+    let settings = trajet::catalog::title::Settings {
+        collections: vec!["polar".into(), "nuit".into()],
+        ..Default::default()
+    };
+    app.state
+        .catalog
+        .ingest(file.path(), publisher, settings)
+        .unwrap()
+        .id
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_dashboard_names_top_titles_and_lines_list_each_publishers_collections() {
+    let app = TestApp::new(None).await;
+    let (_, operator) = account(&app, Role::Operator, "TER").await;
+    let (pub_a, _) = account(&app, Role::Publisher, "Éditions du Quai").await;
+    let title = sample_title(&app, &pub_a);
+    let trip = app.create_trip("TER 17", -10, 60);
+    let today = trip.service_date.to_string();
+    events(
+        &app,
+        &key(&today, "TER 17", &title, &pub_a),
+        Event::TitleOpened,
+        6,
+    );
+
+    let dash = body_json(
+        send(
+            &app.router,
+            get(
+                &format!("/api/v1/operator/dashboard?date={today}"),
+                &operator,
+            ),
+        )
+        .await,
+    )
+    .await;
+    let top = &dash["top_titles"][0];
+    assert_eq!(top["title"], title.as_str());
+    assert_eq!(top["name"], "The Night Conductor");
+    assert_eq!(top["publisher_name"], "Éditions du Quai");
+
+    let lines = body_json(send(&app.router, get("/api/v1/operator/lines", &operator)).await).await;
+    assert_eq!(
+        lines["publishers"][0]["collections"],
+        serde_json::json!(["nuit", "polar"])
+    );
+}

@@ -34,7 +34,8 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Known lines (of trips around today and of choices), each with its choice, and the publishers.
+/// Known lines (of trips around today and of choices), each with its choice, and the
+/// publishers with their collections.
 async fn list(State(state): State<AppState>, Operator(_): Operator) -> Json<Value> {
     let choices = state.lines.all();
     let today = Utc::now().date_naive();
@@ -48,12 +49,21 @@ async fn list(State(state): State<AppState>, Operator(_): Operator) -> Json<Valu
         .into_iter()
         .map(|line| json!({"line": line, "collections": choices.get(&line)}))
         .collect();
+    // Each publisher with the collections its titles are in, for the console's choices.
+    let titles = state.catalog.titles();
     let publishers: Vec<Value> = state
         .accounts
         .all()
         .into_iter()
         .filter(|a| a.role == Role::Publisher)
-        .map(|a| json!({"id": a.id, "name": a.name}))
+        .map(|a| {
+            let collections: BTreeSet<&String> = titles
+                .values()
+                .filter(|t| t.publisher == a.id)
+                .flat_map(|t| &t.settings.collections)
+                .collect();
+            json!({"id": a.id, "name": a.name, "collections": collections})
+        })
         .collect();
     Json(json!({"lines": lines, "publishers": publishers}))
 }

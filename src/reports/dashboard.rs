@@ -102,6 +102,12 @@ pub struct TopTitle {
     pub title: String,
     /// Its publisher's account id.
     pub publisher: String,
+    /// The title as its book names it (filled by [`name_titles`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The publisher's name (filled by [`name_titles`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher_name: Option<String>,
     /// Sessions that opened it.
     pub sessions: Count,
     /// Minutes read.
@@ -129,10 +135,25 @@ pub fn top_titles(rows: &BTreeMap<UsageKey, Counters>, limit: usize) -> Vec<TopT
         .map(|((title, publisher), c)| TopTitle {
             title,
             publisher,
+            name: None,
+            publisher_name: None,
             sessions: Count::of(c.opened),
             reading_minutes: Count::of((c.reading_seconds + 30) / 60),
         })
         .collect()
+}
+
+/// Gives each title the names people read: the book's title and the
+/// publisher's name, when they are still known (a deleted title keeps its id).
+pub fn name_titles(
+    titles: &mut [TopTitle],
+    title_name: impl Fn(&str) -> Option<String>,
+    publisher_name: impl Fn(&str) -> Option<String>,
+) {
+    for t in titles {
+        t.name = title_name(&t.title);
+        t.publisher_name = publisher_name(&t.publisher);
+    }
 }
 
 /// The service date before `date`.

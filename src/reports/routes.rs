@@ -165,12 +165,22 @@ async fn dashboard_json(
             .await
             .map_err(anyhow::Error::from)?
             .map_err(anyhow::Error::from)?;
+    let mut top = dashboard::top_titles(&rows, 10);
+    let (catalog, accounts) = (state.catalog.titles(), state.accounts.all());
+    dashboard::name_titles(
+        &mut top,
+        |id| {
+            crate::catalog::title::TitleId::parse(id)
+                .and_then(|id| catalog.get(&id).map(|t| t.summary.title.clone()))
+        },
+        |id| accounts.iter().find(|a| a.id == id).map(|a| a.name.clone()),
+    );
     Ok(Json(json!({
         "now": now.to_rfc3339(),
         "date": date,
         "trips": entries,
         "scans_per_hour": dashboard::hour_bars(&hours, first),
-        "top_titles": dashboard::top_titles(&rows, 10),
+        "top_titles": top,
         "suppressed_below": SUPPRESS_BELOW,
     })))
 }
