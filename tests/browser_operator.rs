@@ -1,0 +1,941 @@
+//! The operator console in a real browser (Debian's headless Chromium driven
+//! through chromedriver): sign in with an operator key, import a GTFS feed
+//! and read its report, create a trip, mint seat codes, preview a label,
+//! download the PDF sheet, extend and cancel trips with confirmation, watch
+//! the dashboard follow a scan, choose collections per line, refuse
+//! cross-site changes, speak French, and pass an accessibility audit.
+//! Screenshots go to `target/screenshots/operator-*.png` for a person to look at.
+
+#[path = "browser/proxy.rs"]
+#[allow(dead_code, reason = "the reader's tests use the rest of the relay")]
+mod proxy;
+mod support;
+#[path = "browser/webdriver.rs"]
+#[allow(dead_code, reason = "the reader's tests use the rest of the client")]
+mod webdriver;
+#[path = "browser/world.rs"]
+#[allow(dead_code, reason = "the reader's tests use the rest of the world")]
+mod world;
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Duration as D, Utc};
+use serde_json::{Value, json};
+use trajet::accounts::{Role, create_account_with_key};
+use trajet::trips::{Trip, TripId, TripState};
+
+use webdriver::Browser;
+use world::World;
+
+/// One browser at a time: Chromium is heavy on a 2-core machine.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// An account of `role` with its API key, known to the running app.
+fn account_key(world: &World, role: Role, name: &str) -> (String, String) {
+    let (account, key) = create_account_with_key(&world.app.data_path(), role, name).unwrap();
+    world.app.state.accounts.reload_if_changed().unwrap();
+    (account.id, key)
+}
+
+/// Opens the console and signs in through its form with an operator key.
+async fn signed_in(world: &World, lang: &str) -> (Browser, String) {
+    let (_, key) = account_key(world, Role::Operator, "TER Auvergne-Rhône-Alpes");
+    let browser = Browser::start_desktop(lang).await;
+    browser.goto(&world.tunnel.url("/operator")).await;
+    browser
+        .wait_for(
+            "the sign-in form",
+            "return document.getElementById('signin-key') !== null",
+        )
+        .await;
+    browser.type_into("#signin-key", &key).await;
+    browser.click("#signin button[type=submit]").await;
+    browser
+        .wait_for(
+            "the console after sign-in",
+            "return !document.getElementById('app').hidden && !document.getElementById('view-dashboard').hidden",
+        )
+        .await;
+    (browser, key)
+}
+
+async fn text_of(browser: &Browser, selector: &str) -> String {
+    let value = browser
+        .js(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''",
+            json!([selector]),
+        )
+        .await;
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Sets an input's value as a person would (the page hears `input` and `change`).
+async fn set_value(browser: &Browser, selector: &str, value: &str) {
+    browser
+        .js(
+            "const e = document.querySelector(arguments[0]);
+             e.value = arguments[1];
+             e.dispatchEvent(new Event('input', {bubbles: true}));
+             e.dispatchEvent(new Event('change', {bubbles: true}));",
+            json!([selector, value]),
+        )
+        .await;
+}
+
+/// Goes to a view of the console by its address, as a link would.
+async fn open(browser: &Browser, hash: &str, ready: &str) {
+    browser
+        .js("location.hash = arguments[0];", json!([hash]))
+        .await;
+    browser.wait_for(hash, ready).await;
+}
+
+/// Waits for the confirmation dialog; returns its text.
+async fn dialog_text(browser: &Browser) -> String {
+    browser
+        .wait_for(
+            "the confirmation dialog",
+            "const d = document.querySelector('dialog.confirm[open]'); return d && d.innerText",
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Fetches a URL from the page (with the console's cookie); returns status,
+/// content type and the first bytes as text.
+async fn fetch_head(browser: &Browser, url: &str) -> Value {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         fetch({}, {{credentials: 'same-origin'}})
+           .then(async r => {{
+             const bytes = new Uint8Array(await r.arrayBuffer());
+             done({{status: r.status, type: r.headers.get('content-type'), size: bytes.length,
+                    head: String.fromCharCode(...bytes.slice(0, 8))}});
+           }})
+           .catch(e => done({{status: 0, error: String(e)}}));",
+        json!(url)
+    );
+    browser.js_async(&script).await
+}
+
+/// Runs axe-core in the page; returns the serious or critical violations.
+async fn serious_violations(browser: &Browser) -> Vec<Value> {
+    let axe = include_str!("browser/axe.min.js");
+    browser
+        .js(&format!("{axe}\n;return true;"), json!([]))
+        .await;
+    let result = browser
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']})
+               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
+               .catch(e => done([{id: 'axe-error', message: String(e)}]));",
+        )
+        .await;
+    result.as_array().cloned().unwrap_or_default()
+}
+
+async fn assert_accessible(browser: &Browser, what: &str) {
+    let violations = serious_violations(browser).await;
+    assert!(
+        violations.is_empty(),
+        "axe found serious or critical problems on the {what}: {violations:#?}"
+    );
+}
+
+/// Fails on any uncaught script error or CSP refusal the console logged.
+async fn assert_no_script_errors(browser: &Browser) {
+    let errors: Vec<String> = browser
+        .console()
+        .await
+        .into_iter()
+        .filter(|line| line.contains("Uncaught") || line.contains("Content Security Policy"))
+        .collect();
+    assert!(errors.is_empty(), "the console threw: {errors:#?}");
+}
+
+/// A corpus file by its canonical path (the browser refuses `..` in file paths).
+fn corpus_file(name: &str) -> String {
+    let path = world::corpus_dir().join(name);
+    std::fs::canonicalize(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .display()
+        .to_string()
+}
+
+fn trip(world: &World, id: TripId) -> Trip {
+    world.app.state.trips.get(id).expect("the trip exists")
+}
+
+/// "HH:MM" of an instant in the trip's own time zone.
+fn clock(trip: &Trip, at: DateTime<Utc>) -> String {
+    at.with_timezone(&trip.timezone).format("%H:%M").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_their_zone() {
+    if !webdriver::browser_available() || !world::corpus_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let (browser, _) = signed_in(&world, "en-US").await;
+    assert!(
+        text_of(&browser, "#who")
+            .await
+            .contains("TER Auvergne-Rhône-Alpes")
+    );
+
+    // Caltrain, Saturday 29 July 2017: 28 rail trips, the buses left out.
+    open(
+        &browser,
+        "#import",
+        "return !document.getElementById('view-import').hidden",
+    )
+    .await;
+    let feed = corpus_file("gtfs/caltrain-2017-rail-extra-files.zip");
+    browser.type_into("#import-file", &feed).await;
+    set_value(&browser, "#import-from", "2017-07-29").await;
+    set_value(&browser, "#import-to", "2017-07-29").await;
+    browser.click("#import-submit").await;
+    browser
+        .wait_for(
+            "the import report",
+            "return !document.getElementById('import-report').hidden",
+        )
+        .await;
+    let created = text_of(&browser, "#import-report [data-count=created] dd").await;
+    assert_eq!(
+        created,
+        "28",
+        "{}",
+        text_of(&browser, "#import-report").await
+    );
+    assert_eq!(
+        text_of(&browser, "#import-report [data-count=skipped] dd").await,
+        "0"
+    );
+    assert!(
+        text_of(&browser, "#import-no-skips")
+            .await
+            .contains("Every row"),
+        "a clean feed says so"
+    );
+    browser.screenshot("operator-import-report").await;
+    assert_accessible(&browser, "import report").await;
+
+    // The report leads to the trips of the day, times in Pacific time.
+    browser.click("#import-see-trips").await;
+    browser
+        .wait_for(
+            "the imported trips",
+            "return document.querySelectorAll('#trips-table tbody tr').length === 28",
+        )
+        .await;
+    let mut stored = world.app.state.trips.list("2017-07-29".parse().unwrap());
+    stored.sort_by_key(|t| (t.departs_at, t.id));
+    let first = &stored[0];
+    let row = text_of(&browser, "#trips-table tbody tr").await;
+    assert!(
+        row.contains(&first.train_number)
+            && row.contains(&clock(first, first.departs_at))
+            && row.contains(&clock(first, first.arrives_at)),
+        "first row {row:?} shows train {} leaving at {} Pacific time",
+        first.train_number,
+        clock(first, first.departs_at)
+    );
+    assert!(row.contains("Ended"), "a 2017 trip has ended: {row}");
+    browser.screenshot("operator-trips").await;
+    assert_accessible(&browser, "trips of a day").await;
+
+    // A feed with unusable rows: the report groups them by reason.
+    open(
+        &browser,
+        "#import",
+        "return !document.getElementById('view-import').hidden",
+    )
+    .await;
+    let metra = corpus_file("gtfs/metra-rail-in-subfolder.zip");
+    browser.type_into("#import-file", &metra).await;
+    set_value(&browser, "#import-from", "2023-12-11").await;
+    set_value(&browser, "#import-to", "2023-12-17").await;
+    browser.click("#import-submit").await;
+    browser
+        .wait_for(
+            "the second report",
+            "return !document.getElementById('import-report').hidden && document.getElementById('import-reasons')",
+        )
+        .await;
+    let reasons = text_of(&browser, "#import-reasons").await;
+    assert!(
+        reasons.contains("the trip has no stop times") && reasons.contains("trips.txt"),
+        "{reasons}"
+    );
+    assert_eq!(
+        text_of(&browser, "#import-report [data-count=skipped] dd").await,
+        "947"
+    );
+
+    // A refused feed says why, with the file.
+    let broken = corpus_file("gtfs/contains-null-bytes.zip");
+    browser.type_into("#import-file", &broken).await;
+    set_value(&browser, "#import-from", "2007-06-01").await;
+    set_value(&browser, "#import-to", "2007-06-30").await;
+    browser.click("#import-all").await;
+    browser.click("#import-submit").await;
+    let refusal = browser
+        .wait_for(
+            "the refusal",
+            "const e = document.getElementById('import-error'); return !e.hidden && e.textContent",
+        )
+        .await;
+    let refusal = refusal.as_str().unwrap_or_default();
+    assert!(
+        refusal.contains("stops.txt, line 9") && refusal.contains("NUL"),
+        "{refusal}"
+    );
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let (browser, _) = signed_in(&world, "en-US").await;
+    open(
+        &browser,
+        "#new-trip",
+        "return !document.getElementById('view-new-trip').hidden",
+    )
+    .await;
+    for (selector, value) in [
+        ("#f-line", "TER Clermont – Lyon"),
+        ("#f-train", "17423"),
+        ("#f-origin", "Clermont-Ferrand"),
+        ("#f-destination", "Lyon Part-Dieu"),
+        ("#f-date", "2026-11-28"),
+        ("#f-timezone", "Europe/Paris"),
+        ("#f-departs", "23:20"),
+        ("#f-arrives", "01:05"),
+    ] {
+        set_value(&browser, selector, value).await;
+    }
+    browser.click("#trip-form button[type=submit]").await;
+    let message = browser
+        .wait_for(
+            "the seats message",
+            "const e = document.getElementById('f-seats-error'); return e && e.textContent",
+        )
+        .await;
+    assert_eq!(message, json!("this field is required."));
+    let state = browser
+        .js(
+            "const i = document.getElementById('f-seats');
+             return [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby'), document.activeElement.id]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(state, json!(["true", "f-seats-error", "f-seats"]));
+    browser.screenshot("operator-new-trip-error").await;
+    assert_accessible(&browser, "trip form with an error").await;
+
+    set_value(&browser, "#f-seats", "80").await;
+    browser.click("#trip-form button[type=submit]").await;
+    let id = browser
+        .wait_for(
+            "the new trip's page",
+            "const m = location.hash.match(/^#trip\\/(\\d+)$/); return m && document.getElementById('trip-facts') && Number(m[1])",
+        )
+        .await;
+    let created = trip(&world, TripId::new(id.as_u64().unwrap() as u32));
+    // 23:20 in Paris in November is 22:20 UTC; the arrival after midnight is the next day.
+    assert_eq!(created.departs_at.to_rfc3339(), "2026-11-28T22:20:00+00:00");
+    assert_eq!(created.arrives_at.to_rfc3339(), "2026-11-29T00:05:00+00:00");
+    assert_eq!(created.seats.get(), 80);
+    let facts = text_of(&browser, "#trip-facts").await;
+    assert!(
+        facts.contains("23:20") && facts.contains("01:05"),
+        "{facts}"
+    );
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_images() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let running = world.app.create_trip("TER Clermont – Lyon", 10, 90);
+    let (browser, _) = signed_in(&world, "en-US").await;
+    open(
+        &browser,
+        &format!("#trip/{}", running.id),
+        "return document.getElementById('codes-form')",
+    )
+    .await;
+    assert_eq!(
+        text_of(&browser, "#trip-title").await,
+        "Train 17423 · TER Clermont – Lyon"
+    );
+
+    set_value(&browser, "#codes-seats", "1-12, 40").await;
+    browser.click("#codes-submit").await;
+    browser
+        .wait_for(
+            "the minted codes",
+            "return document.querySelectorAll('#codes-table tbody tr').length === 13",
+        )
+        .await;
+    assert_eq!(text_of(&browser, "#codes-count").await, "13 codes minted.");
+    let url = text_of(&browser, "#codes-table tbody tr:last-child code").await;
+    // Printed codes are upper case (the compact QR alphabet).
+    let (_, token) = url
+        .rsplit_once("/T/")
+        .unwrap_or_else(|| panic!("a code is a passenger link: {url}"));
+    let scanned = world.app.scan(token, None).await;
+    assert_eq!(scanned.status(), 303, "the minted code scans");
+
+    // Preview the label of seat 40, as PNG and then as SVG.
+    browser
+        .click("#codes-table tbody tr:last-child button")
+        .await;
+    browser
+        .wait_for(
+            "the PNG label",
+            "const p = document.getElementById('label-preview'); return p.dataset.loaded === '40::png' && document.getElementById('label-img').naturalWidth > 100",
+        )
+        .await;
+    assert!(
+        text_of(&browser, "#label-preview")
+            .await
+            .contains("Seat 40")
+    );
+    browser.screenshot("operator-label-preview").await;
+    browser.click("#preview-form input[value=svg]").await;
+    browser.click("#preview-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the SVG label",
+            "return document.getElementById('label-preview').dataset.loaded === '40::svg'",
+        )
+        .await;
+    let svg_src = browser
+        .js(
+            "return document.getElementById('label-img').getAttribute('src')",
+            json!([]),
+        )
+        .await;
+    let svg = fetch_head(&browser, svg_src.as_str().unwrap()).await;
+    assert_eq!(svg["type"], "image/svg+xml", "{svg}");
+
+    // The PNG of one code and the PDF sheet come back as files.
+    let png_href = browser
+        .js(
+            "return document.querySelector('#codes-table tbody tr a.file-link').getAttribute('href')",
+            json!([]),
+        )
+        .await;
+    let png = fetch_head(&browser, png_href.as_str().unwrap()).await;
+    assert_eq!(png["type"], "image/png", "{png}");
+    assert!(
+        png["head"].as_str().unwrap().starts_with("\u{89}PNG"),
+        "{png}"
+    );
+
+    set_value(&browser, "#sheet-seats", "1-30").await;
+    set_value(&browser, "#sheet-layout", "2x5").await;
+    let sheet_href = browser
+        .js(
+            "return document.getElementById('sheet-download').getAttribute('href')",
+            json!([]),
+        )
+        .await;
+    let sheet_href = sheet_href.as_str().unwrap().to_owned();
+    assert!(
+        sheet_href.contains("seats=1-30") && sheet_href.contains("layout=2x5"),
+        "{sheet_href}"
+    );
+    let pdf = fetch_head(&browser, &sheet_href).await;
+    assert_eq!(pdf["status"], 200, "{pdf}");
+    assert_eq!(pdf["type"], "application/pdf");
+    assert!(pdf["head"].as_str().unwrap().starts_with("%PDF"), "{pdf}");
+    browser.click("#sheet-download").await;
+    browser
+        .wait_for(
+            "the sheet downloaded",
+            "return document.getElementById('sheet-status').textContent === 'The sheet was downloaded.'",
+        )
+        .await;
+    // Every layout offered draws a sheet.
+    let layouts = browser
+        .js(
+            "return [...document.querySelectorAll('#sheet-layout option')].map(o => o.value)",
+            json!([]),
+        )
+        .await;
+    for layout in layouts.as_array().unwrap() {
+        let href = format!(
+            "/api/v1/operator/trips/{}/sheet.pdf?seats=1-2&layout={}",
+            running.id,
+            layout.as_str().unwrap()
+        );
+        let pdf = fetch_head(&browser, &href).await;
+        assert_eq!(pdf["status"], 200, "layout {layout}: {pdf}");
+    }
+    browser.screenshot("operator-trip-codes").await;
+    assert_accessible(&browser, "trip page with codes").await;
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating_the_effect() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
+    for seat in [3, 4] {
+        world.app.passenger(&running, seat).await;
+    }
+    let (browser, key) = signed_in(&world, "en-US").await;
+    open(
+        &browser,
+        &format!("#trip/{}", running.id),
+        "return document.getElementById('delay-form')",
+    )
+    .await;
+    assert_eq!(text_of(&browser, "#trip-sessions").await, "2");
+    assert!(text_of(&browser, "#fact-status").await.contains("Running"));
+
+    // 25 minutes late: the dialog says until when sessions last, and how many.
+    set_value(&browser, "#delay-minutes", "25").await;
+    let new_arrival = running.scheduled_arrives_at + D::minutes(25);
+    let window_after = D::from_std(world.app.state.config.window_after).unwrap();
+    assert!(
+        text_of(&browser, "#delay-preview")
+            .await
+            .contains(&clock(&running, new_arrival))
+    );
+    browser.click("#delay-submit").await;
+    let text = dialog_text(&browser).await;
+    let until = clock(&running, new_arrival + window_after);
+    assert!(
+        text.contains(&format!("Sessions of this trip will last until {until}"))
+            && text.contains("2 open sessions are extended."),
+        "{text}"
+    );
+    browser.screenshot("operator-extend-confirm").await;
+    browser.click("dialog.confirm[open] button.danger").await;
+    let shown = clock(&running, new_arrival);
+    browser
+        .wait_for(
+            "the new arrival",
+            &format!(
+                "return document.getElementById('trip-arrival').textContent.includes({})",
+                json!(shown)
+            ),
+        )
+        .await;
+    let moved = trip(&world, running.id).arrives_at - new_arrival;
+    assert!(
+        moved.num_milliseconds() == 0,
+        "the arrival moved by 25 minutes ({moved} off)"
+    );
+    assert!(text_of(&browser, "#fact-arrives").await.contains("planned"));
+
+    // Cancel: going back changes nothing; confirming ends both sessions.
+    browser.click("#cancel-trip").await;
+    let text = dialog_text(&browser).await;
+    assert!(text.contains("2 open sessions will end at once."), "{text}");
+    browser.screenshot("operator-cancel-confirm").await;
+    browser
+        .click("dialog.confirm[open] button:not(.danger)")
+        .await;
+    browser
+        .wait_for(
+            "the dialog to close",
+            "return !document.querySelector('dialog.confirm')",
+        )
+        .await;
+    assert_eq!(trip(&world, running.id).state, TripState::Scheduled);
+
+    browser.click("#cancel-trip").await;
+    dialog_text(&browser).await;
+    browser.click("dialog.confirm[open] button.danger").await;
+    browser
+        .wait_for(
+            "the cancelled trip",
+            "return document.getElementById('trip-cancelled') && document.getElementById('fact-status').innerText.includes('Cancelled')",
+        )
+        .await;
+    assert_eq!(text_of(&browser, "#trip-sessions").await, "0");
+    assert_eq!(trip(&world, running.id).state, TripState::Cancelled);
+    assert_eq!(
+        world
+            .app
+            .state
+            .sessions
+            .live_sessions(running.id.get())
+            .await
+            .unwrap(),
+        0
+    );
+    // And through the API, as a script would see it.
+    let client = reqwest::Client::new();
+    let read: Value = client
+        .get(
+            world
+                .tunnel
+                .url(&format!("/api/v1/operator/trips/{}", running.id)),
+        )
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["state"], "cancelled");
+    browser.screenshot("operator-trip-cancelled").await;
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
+    world.app.create_trip("TER Lyon – Genève", 240, 60);
+    let (browser, _) = signed_in(&world, "en-US").await;
+    browser
+        .wait_for(
+            "the running trip",
+            "return document.querySelector('#dash-running-table [data-sessions]')",
+        )
+        .await;
+    assert_eq!(text_of(&browser, "#fig-sessions dd").await, "0");
+
+    // A passenger scans; the dashboard refreshes by itself within 30 seconds.
+    world.app.passenger(&running, 7).await;
+    let deadline = Instant::now() + Duration::from_secs(45);
+    loop {
+        let sessions = browser
+            .js(
+                "return document.querySelector('#dash-running-table [data-sessions]').dataset.sessions",
+                json!([]),
+            )
+            .await;
+        if sessions == json!("1") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the dashboard did not refresh by itself"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(text_of(&browser, "#fig-sessions dd").await, "1");
+    assert_eq!(text_of(&browser, "#fig-running dd").await, "1");
+    assert_eq!(text_of(&browser, "#fig-scans dd").await, "1");
+    let bars = browser
+        .js(
+            "return [...document.querySelectorAll('#dash-chart svg .bar rect')].map(r => Number(r.getAttribute('height')))",
+            json!([]),
+        )
+        .await;
+    let bars: Vec<f64> = serde_json::from_value(bars).unwrap();
+    assert_eq!(bars.len(), 24);
+    assert!(
+        bars[23] > 0.0 && bars[..23].iter().all(|h| *h == 0.0),
+        "the scan is in this hour's bar: {bars:?}"
+    );
+    browser.screenshot("operator-dashboard").await;
+    assert_accessible(&browser, "dashboard").await;
+
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_chooses_collections_per_line_and_offers_everything_again() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let line = "TER Clermont – Lyon";
+    world.app.create_trip(line, 60, 90);
+    let (publisher, _) = account_key(&world, Role::Publisher, "Éditions du Quai");
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog/the-night-conductor");
+    let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
+    std::fs::write(
+        file.path(),
+        trajet::catalog_sample::pack_book(&dir).unwrap(),
+    )
+    .unwrap();
+    let settings = trajet::catalog::title::Settings {
+        collections: vec!["polar".into()],
+        ..Default::default()
+    };
+    tokio::task::block_in_place(|| {
+        world
+            .app
+            .state
+            .catalog
+            .ingest(file.path(), &publisher, settings)
+            .unwrap()
+    });
+
+    let (browser, _) = signed_in(&world, "en-US").await;
+    open(
+        &browser,
+        "#lines",
+        "return document.querySelector('#lines li')",
+    )
+    .await;
+    let card = text_of(&browser, "#lines li").await;
+    assert!(
+        card.contains(line) && card.contains("Every live title is offered"),
+        "{card}"
+    );
+    assert!(
+        text_of(&browser, "#view-lines .notice")
+            .await
+            .contains("Until you choose, every live title is offered on every line.")
+    );
+    browser.click("#lines li button").await;
+    browser
+        .wait_for(
+            "the editor",
+            "return document.querySelector('#lines li form input[type=checkbox]')",
+        )
+        .await;
+    browser
+        .click("#lines li form input[type=checkbox][value*=polar]")
+        .await;
+    browser.click("#lines li form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the saved choice",
+            "return document.querySelector('#lines li .offer-list')",
+        )
+        .await;
+    assert!(
+        text_of(&browser, "#lines li .offer-list")
+            .await
+            .contains("Éditions du Quai: collection “polar”")
+    );
+    let choice = world.app.state.lines.choice(line).expect("a choice");
+    assert_eq!(choice.len(), 1);
+    assert_eq!(
+        (
+            choice[0].publisher.as_str(),
+            choice[0].collection.as_deref()
+        ),
+        (publisher.as_str(), Some("polar"))
+    );
+    browser.screenshot("operator-lines").await;
+    assert_accessible(&browser, "collections per line").await;
+
+    browser.click("#lines li button").await;
+    browser
+        .wait_for(
+            "the editor again",
+            "return document.querySelector('#lines li form button.danger')",
+        )
+        .await;
+    browser.click("#lines li form button.danger").await;
+    let text = dialog_text(&browser).await;
+    assert!(text.contains("every live title again"), "{text}");
+    browser.click("dialog.confirm[open] button.danger").await;
+    browser
+        .wait_for(
+            "every title offered again",
+            "return document.querySelector('#lines li .offer-all')",
+        )
+        .await;
+    assert!(world.app.state.lines.choice(line).is_none());
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_state_changes_are_refused_and_change_nothing() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
+    let (browser, _) = signed_in(&world, "en-US").await;
+    let cancel = format!("/api/v1/operator/trips/{}/cancel", running.id);
+
+    // From the page itself but without the console's header: a plain form post would look so.
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         fetch({}, {{method: 'POST', credentials: 'same-origin'}})
+           .then(async r => done({{status: r.status, body: await r.json()}}))
+           .catch(e => done({{status: 0, error: String(e)}}));",
+        json!(cancel)
+    );
+    let answer = browser.js_async(&script).await;
+    assert_eq!(answer["status"], 403, "{answer}");
+    assert_eq!(answer["body"]["code"], "csrf-rejected");
+
+    // With the console's cookie and header but from another site.
+    let cookie = browser.cookie_header().await;
+    assert!(cookie.contains("trajet_console="), "{cookie}");
+    let client = reqwest::Client::new();
+    for origin in ["https://evil.example", "null"] {
+        let response = client
+            .post(world.tunnel.url(&cancel))
+            .header("cookie", &cookie)
+            .header("x-trajet-console", "1")
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "origin {origin}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], "csrf-rejected");
+    }
+    assert_eq!(trip(&world, running.id).state, TripState::Scheduled);
+
+    // The console itself may: same cookie, its header, its origin.
+    let same = client
+        .post(world.tunnel.url(&cancel))
+        .header("cookie", &cookie)
+        .header("x-trajet-console", "1")
+        .header("origin", world.tunnel.url(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 200);
+    assert_eq!(trip(&world, running.id).state, TripState::Cancelled);
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_speaks_french_after_the_switch_and_signs_out() {
+    if !webdriver::browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
+    world.app.passenger(&running, 1).await;
+    let (browser, _) = signed_in(&world, "en-US").await;
+    browser
+        .wait_for(
+            "the dashboard",
+            "return document.querySelector('#dash-running-table')",
+        )
+        .await;
+    assert_eq!(text_of(&browser, "#dashboard-title").await, "Dashboard");
+
+    browser.click("#lang").await;
+    let french = browser
+        .js(
+            "return [document.documentElement.lang,
+                     document.getElementById('dashboard-title').textContent,
+                     document.querySelector('nav.sections').innerText,
+                     document.querySelector('#dash-running-table thead').innerText,
+                     document.getElementById('lang').textContent]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(french[0], "fr");
+    assert_eq!(french[1], "Tableau de bord");
+    assert!(
+        french[2]
+            .as_str()
+            .unwrap()
+            .contains("Collections par ligne"),
+        "{french}"
+    );
+    assert!(
+        french[3].as_str().unwrap().contains("Sessions ouvertes"),
+        "{french}"
+    );
+    assert_eq!(french[4], "English");
+    browser.screenshot("operator-dashboard-fr").await;
+    assert_accessible(&browser, "French dashboard").await;
+
+    open(
+        &browser,
+        &format!("#trip/{}", running.id),
+        "return document.getElementById('delay-form')",
+    )
+    .await;
+    let page = text_of(&browser, "#view-trip").await;
+    for words in [
+        "Codes de siège",
+        "Minutes de retard",
+        "Supprimer ce trajet…",
+        "Télécharger la planche PDF",
+    ] {
+        assert!(page.contains(words), "{words:?} in {page}");
+    }
+    browser.click("#cancel-trip").await;
+    let text = dialog_text(&browser).await;
+    assert!(
+        text.contains("1 session ouverte prendra fin aussitôt."),
+        "{text}"
+    );
+    browser
+        .click("dialog.confirm[open] button:not(.danger)")
+        .await;
+    browser.screenshot("operator-trip-fr").await;
+    assert_accessible(&browser, "French trip page").await;
+
+    // The choice is remembered; signing out shows the sign-in form, in French.
+    browser.reload().await;
+    browser
+        .wait_for(
+            "the console again",
+            "return !document.getElementById('app').hidden",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js("return document.documentElement.lang", json!([]))
+            .await,
+        "fr"
+    );
+    browser.click("#signout").await;
+    browser
+        .wait_for(
+            "the sign-in form",
+            "return document.getElementById('signin-key') && !document.getElementById('signin').hidden",
+        )
+        .await;
+    assert!(
+        text_of(&browser, "#signin h1")
+            .await
+            .contains("Console opérateur")
+    );
+    let after = browser
+        .js_async(
+            "const done = arguments[0];
+             fetch('/api/v1/operator/dashboard').then(r => done(r.status));",
+        )
+        .await;
+    assert_eq!(after, 401, "signed out for real");
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
+}
