@@ -16,28 +16,35 @@ mod webdriver;
 #[allow(dead_code, reason = "the reader's tests use the rest of the world")]
 mod world;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use trajet::accounts::{Role, create_account_with_key};
+use trajet::usage::{Event, UsageKey};
 
 use webdriver::Browser;
-use world::World;
+use world::{World, corpus_available, corpus_dir};
 
 /// One browser at a time: Chromium is heavy on a 2-core machine.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A publisher account with its API key, known to the running app.
-fn publisher_key(world: &World, name: &str) -> String {
-    let (_, key) = create_account_with_key(&world.app.data_path(), Role::Publisher, name).unwrap();
+/// A valid corpus book with a cover and several chapters.
+const GOOD_BOOK: &str = "epub/valid/alice-in-wonderland-gutenberg-epub3.epub";
+/// A truncated zip (no end-of-central-directory record).
+const BROKEN_BOOK: &str = "epub/invalid/zip-no-end-header.epub";
+
+/// A publisher account known to the running app: (account id, API key).
+fn publisher(world: &World, name: &str) -> (String, String) {
+    let (account, key) =
+        create_account_with_key(&world.app.data_path(), Role::Publisher, name).unwrap();
     world.app.state.accounts.reload_if_changed().unwrap();
-    key
+    (account.id, key)
 }
 
-/// Signs in through the console's form and waits for the app to show.
+/// Signs in through the console's form and waits for the titles to load.
 async fn sign_in(browser: &Browser, key: &str) {
     browser
         .wait_for(
             "the sign-in form",
-            "return document.getElementById('signin-key') !== null",
+            "return document.getElementById('signin-key') !== null && !document.getElementById('signin').hidden",
         )
         .await;
     browser.type_into("#signin-key", key).await;
@@ -45,11 +52,12 @@ async fn sign_in(browser: &Browser, key: &str) {
     browser
         .wait_for(
             "the console after sign-in",
-            "return !document.getElementById('app').hidden",
+            "return !document.getElementById('app').hidden && document.body.dataset.ready",
         )
         .await;
 }
 
+/// The visible text of the first element matching a selector ("" when none).
 async fn text_of(browser: &Browser, selector: &str) -> String {
     let value = browser
         .js(
@@ -60,18 +68,544 @@ async fn text_of(browser: &Browser, selector: &str) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
+/// Waits until the element matching `selector` exists and returns its text.
+async fn wait_text(browser: &Browser, what: &str, selector: &str) -> String {
+    let script = format!(
+        "const e = document.querySelector({}); return e ? e.innerText : ''",
+        json!(selector)
+    );
+    browser
+        .wait_for(what, &script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A title through the publisher API, with the key (not the browser).
+async fn api_title(world: &World, key: &str, id: &str) -> Value {
+    reqwest::Client::new()
+        .get(world.tunnel.url(&format!("/api/v1/publisher/titles/{id}")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Runs axe-core in the page; returns the serious or critical violations.
+async fn serious_violations(browser: &Browser) -> Vec<Value> {
+    let axe = include_str!("browser/axe.min.js");
+    browser
+        .js(&format!("{axe}\n;return true;"), json!([]))
+        .await;
+    let result = browser
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']})
+               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
+               .catch(e => done([{id: 'axe-error', message: String(e)}]));",
+        )
+        .await;
+    result.as_array().cloned().unwrap_or_default()
+}
+
+async fn assert_accessible(browser: &Browser, what: &str) {
+    let violations = serious_violations(browser).await;
+    assert!(
+        violations.is_empty(),
+        "axe found serious or critical problems on the {what}: {violations:#?}"
+    );
+}
+
+/// Fails on any uncaught script error the console logged.
+async fn assert_no_script_errors(browser: &Browser) {
+    let errors: Vec<String> = browser
+        .console()
+        .await
+        .into_iter()
+        .filter(|line| line.contains("Uncaught"))
+        .collect();
+    assert!(errors.is_empty(), "the console threw: {errors:#?}");
+}
+
+/// Uploads a corpus file through the console's file picker.
+async fn choose_file(browser: &Browser, selector: &str, corpus_path: &str) {
+    // chromedriver wants a canonical path (no `..`).
+    let path = corpus_dir()
+        .join(corpus_path)
+        .canonicalize()
+        .unwrap_or_else(|e| panic!("{corpus_path}: {e}"));
+    browser
+        .type_into(selector, &path.display().to_string())
+        .await;
+}
+
+/// Scrolls an element to the top of the window, for a screenshot of it.
+async fn scroll_to(browser: &Browser, selector: &str) {
+    browser
+        .js(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'start'}); return true;",
+            json!([selector]),
+        )
+        .await;
+}
+
+/// Sets the excerpt policy editor to `n` chapters; returns the previewed (chapters, words) text.
+async fn preview_chapters(browser: &Browser, n: u32) -> (String, String) {
+    browser.click("#policy-kind-chapters").await;
+    browser.clear("#policy-value").await;
+    browser.type_into("#policy-value", &n.to_string()).await;
+    let script = format!(
+        "const box = document.getElementById('policy-preview');
+         const c = box.querySelector('[data-preview=chapters]');
+         return box.dataset.state === 'ready' && box.dataset.policy === '{{\"chapters\":{n}}}' && c && c.textContent"
+    );
+    let chapters = browser
+        .wait_for(&format!("the preview of {n} chapters"), &script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let words = text_of(browser, "#policy-preview [data-preview=words]").await;
+    (chapters, words)
+}
+
+/// The first number in a text ("1,234 words" → 1234).
+fn number(text: &str) -> u64 {
+    text.chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("no number in {text:?}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn publisher_signs_in_and_out() {
+async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_reads_reports() {
+    if !webdriver::browser_available() || !corpus_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let (account, key) = publisher(&world, "Éditions du Quai");
+    let browser = Browser::start_desktop("en-US").await;
+    browser.goto(&world.tunnel.url("/publisher")).await;
+    sign_in(&browser, &key).await;
+    assert!(text_of(&browser, "#who").await.contains("Éditions du Quai"));
+    assert!(
+        text_of(&browser, "#titles-empty")
+            .await
+            .contains("no titles yet")
+    );
+
+    // A valid corpus book: a progress line, then live, and a row in the table.
+    choose_file(&browser, "#upload-files", GOOD_BOOK).await;
+    let outcome = wait_text(
+        &browser,
+        "the valid upload to go live",
+        ".upload-item[data-state=live] .outcome",
+    )
+    .await;
+    assert!(outcome.contains("is live"), "{outcome}");
+    let row = wait_text(&browser, "the new title's row", "#titles-body tr").await;
+    assert!(row.contains("Alice"), "{row}");
+    assert!(row.contains("Live"), "{row}");
+    let id = browser
+        .js(
+            "return document.querySelector('#titles-body tr').dataset.id",
+            json!([]),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(api_title(&world, &key, &id).await["live"], true);
+    browser
+        .wait_for(
+            "the cover to load",
+            "const img = document.querySelector('#titles-body img.cover'); return img && img.complete && img.naturalWidth > 0",
+        )
+        .await;
+
+    // A broken corpus book: refused in words, the code in the technical details.
+    choose_file(&browser, "#upload-files", BROKEN_BOOK).await;
+    let refused = wait_text(
+        &browser,
+        "the broken upload to be refused",
+        ".upload-item[data-state=refused]",
+    )
+    .await;
+    assert!(refused.contains("zip-no-end-header.epub"), "{refused}");
+    assert!(
+        refused.contains("not a readable EPUB archive"),
+        "a sentence a publisher understands: {refused}"
+    );
+    let code = browser
+        .js(
+            "return document.querySelector('.upload-item[data-state=refused] details code').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(code, "epub-invalid-archive");
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelectorAll('#titles-body tr').length",
+                json!([])
+            )
+            .await,
+        1,
+        "the refused file added no title"
+    );
+    scroll_to(&browser, "#upload").await;
+    browser.screenshot("publisher-uploads").await;
+
+    // The title's panel: the preview changes with the policy, before saving.
+    browser
+        .click(&format!("#titles-body tr[data-id='{id}'] button.manage"))
+        .await;
+    browser
+        .wait_for(
+            "the panel to open with focus on its heading",
+            "return !document.getElementById('panel').hidden && document.activeElement.id === 'panel-title'",
+        )
+        .await;
+    let (one, words_one) = preview_chapters(&browser, 1).await;
+    let (three, words_three) = preview_chapters(&browser, 3).await;
+    assert!(
+        number(&three) > number(&one),
+        "3 chapters reach further into the book than 1: {one} vs {three}"
+    );
+    assert!(
+        number(&words_three) > number(&words_one),
+        "3 chapters give more words than 1: {words_one} vs {words_three}"
+    );
+    let preview = text_of(&browser, "#policy-preview").await;
+    assert!(preview.contains("min"), "reading minutes: {preview}");
+    assert!(
+        preview.contains("The excerpt ends at the end of") || preview.contains("The cut falls"),
+        "where the cut falls: {preview}"
+    );
+    assert!(
+        !text_of(&browser, "#policy-preview [data-preview=paragraph]")
+            .await
+            .trim()
+            .is_empty(),
+        "the last paragraph passengers get: {preview}"
+    );
+    assert!(preview.contains("Not saved yet"), "{preview}");
+    assert_ne!(
+        api_title(&world, &key, &id).await["excerpt"]["policy"],
+        json!({"chapters": 3}),
+        "previewing saves nothing"
+    );
+    scroll_to(&browser, "#policy-form").await;
+    browser.screenshot("publisher-policy-preview").await;
+    assert_accessible(&browser, "title panel").await;
+
+    browser.click("#policy-save").await;
+    wait_text(
+        &browser,
+        "the policy to be saved",
+        "#status[data-kind=success]",
+    )
+    .await;
+    let saved = api_title(&world, &key, &id).await;
+    assert_eq!(saved["excerpt"]["policy"], json!({"chapters": 3}));
+    let excerpt_cell = text_of(
+        &browser,
+        &format!("#titles-body tr[data-id='{id}'] td.excerpt"),
+    )
+    .await;
+    assert!(
+        excerpt_cell.contains(&format!("{} words", words_three.trim())),
+        "the table follows the saved policy: {excerpt_cell} / {words_three}"
+    );
+
+    // Withdraw: a confirmation dialog first; cancelling changes nothing.
+    browser.click("#toggle-live").await;
+    let dialog = wait_text(&browser, "the confirmation", "dialog.confirm[open]").await;
+    assert!(dialog.contains("Withdraw"), "{dialog}");
+    browser.screenshot("publisher-withdraw-confirm").await;
+    browser.click("dialog.confirm .button:not(.danger)").await;
+    browser
+        .wait_for(
+            "the dialog to close and focus to return",
+            "return !document.querySelector('dialog.confirm') && document.activeElement.id === 'toggle-live'",
+        )
+        .await;
+    assert_eq!(api_title(&world, &key, &id).await["live"], true);
+    browser.click("#toggle-live").await;
+    wait_text(&browser, "the confirmation", "dialog.confirm[open]").await;
+    browser.click("dialog.confirm .button.danger").await;
+    let status = browser
+        .wait_for(
+            "the row to show the title withdrawn",
+            &format!(
+                "const s = document.querySelector(\"#titles-body tr[data-id='{id}'] td.status\"); return s && s.innerText.includes('Withdrawn') && s.innerText"
+            ),
+        )
+        .await;
+    assert_eq!(status, "Withdrawn");
+    assert_eq!(
+        api_title(&world, &key, &id).await["live"],
+        false,
+        "withdrawn on the server"
+    );
+
+    // Reports: usage of this title, small counts shown as given, a chart, a CSV link.
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+    let usage = |day: chrono::NaiveDate| UsageKey {
+        day: day.to_string(),
+        trip: 7,
+        line: "TER Clermont – Lyon".into(),
+        title: id.clone(),
+        publisher: account.clone(),
+    };
+    for _ in 0..12 {
+        world
+            .app
+            .state
+            .usage
+            .record(usage(today), Event::TitleOpened);
+    }
+    for _ in 0..3 {
+        world
+            .app
+            .state
+            .usage
+            .record(usage(yesterday), Event::TitleOpened);
+    }
+    world
+        .app
+        .state
+        .usage
+        .record(usage(today), Event::ExcerptFinished);
+    browser.click("#reports-form button[type=submit]").await;
+    let report = wait_text(
+        &browser,
+        "the report table",
+        "#reports-table:not([hidden]) tbody",
+    )
+    .await;
+    assert!(report.contains("Alice"), "rows name titles: {report}");
+    assert!(report.contains("15"), "sessions summed: {report}");
+    assert!(report.contains("< 5"), "small counts as given: {report}");
+    let bars = browser
+        .js(
+            "return [...document.querySelectorAll('#reports-chart rect.bar')].map(r => r.dataset.day + '=' + r.dataset.value)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        bars,
+        json!([format!("{yesterday}=< 5"), format!("{today}=12")]),
+        "one bar per day with readings"
+    );
+    let summary = text_of(&browser, "#chart-caption-summary").await;
+    assert!(
+        summary.contains("15"),
+        "the chart states the exact total: {summary}"
+    );
+    let csv_href = browser
+        .js(
+            "return document.getElementById('reports-csv').href",
+            json!([]),
+        )
+        .await;
+    let csv_href = csv_href.as_str().unwrap().to_owned();
+    assert!(
+        csv_href.contains("/api/v1/publisher/reports.csv?from="),
+        "{csv_href}"
+    );
+    let csv = browser
+        .js_async(
+            "const done = arguments[0];
+             fetch(document.getElementById('reports-csv').href).then(r => r.text()).then(done, e => done(String(e)));",
+        )
+        .await;
+    let csv = csv.as_str().unwrap_or_default();
+    assert!(csv.contains("< 5") && csv.contains("15"), "{csv}");
+    scroll_to(&browser, "#reports").await;
+    browser.screenshot("publisher-reports").await;
+    assert_accessible(&browser, "console with reports").await;
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_speaks_french_refuses_cross_site_changes_and_passes_axe() {
     if !webdriver::browser_available() {
         return;
     }
     let _one = ONE_BROWSER.lock().await;
     let world = World::start().await;
-    let key = publisher_key(&world, "Éditions du Quai");
-    let browser = Browser::start_desktop("en-US").await;
+    let (_, key) = publisher(&world, "Éditions du Quai");
+    let book_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/the-night-conductor");
+    let epub = trajet::catalog_sample::pack_book(&book_dir).unwrap();
+    let created: Value = reqwest::Client::new()
+        .post(world.tunnel.url("/api/v1/publisher/titles"))
+        .bearer_auth(&key)
+        .header("content-type", "application/epub+zip")
+        .body(epub)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // A French browser gets the French sign-in form.
+    let browser = Browser::start_desktop("fr-FR").await;
     browser.goto(&world.tunnel.url("/publisher")).await;
+    browser
+        .wait_for(
+            "the sign-in form",
+            "return document.getElementById('signin-key') !== null",
+        )
+        .await;
+    assert_eq!(
+        text_of(&browser, "label[for=signin-key]").await,
+        "Clé d’API"
+    );
+    assert_eq!(
+        browser
+            .js("return document.documentElement.lang", json!([]))
+            .await,
+        "fr"
+    );
+    assert_accessible(&browser, "sign-in form").await;
+    browser.screenshot("publisher-signin-fr").await;
+
+    // A wrong key is refused in words, and the form stays.
+    browser.type_into("#signin-key", "pub_nope.nope").await;
+    browser.click("#signin button[type=submit]").await;
+    let error = wait_text(&browser, "the sign-in error", "#signin-error:not([hidden])").await;
+    assert!(error.contains("pas valide"), "{error}");
+    browser.clear("#signin-key").await;
     sign_in(&browser, &key).await;
-    assert!(text_of(&browser, "#who").await.contains("Éditions du Quai"));
-    browser.screenshot("publisher-signed-in").await;
+    assert_eq!(text_of(&browser, "#app-title").await, "Vos titres");
+    let header = text_of(&browser, "#titles-head").await;
+    assert!(
+        header.contains("Couverture") && header.contains("Extrait"),
+        "{header}"
+    );
+    let row = wait_text(&browser, "the title row", "#titles-body tr").await;
+    assert!(row.contains("En ligne"), "{row}");
+
+    // The switch: English at once, everywhere, then French again.
+    browser.click("#lang").await;
+    browser
+        .wait_for(
+            "English labels",
+            "return document.getElementById('app-title').textContent === 'Your titles'",
+        )
+        .await;
+    assert!(text_of(&browser, "#titles-body tr").await.contains("Live"));
+    assert_eq!(text_of(&browser, "#lang").await, "Français");
+    browser.click("#lang").await;
+    browser
+        .wait_for(
+            "French labels",
+            "return document.getElementById('app-title').textContent === 'Vos titres'",
+        )
+        .await;
+    browser
+        .click(&format!("#titles-body tr[data-id='{id}'] button.manage"))
+        .await;
+    let panel = wait_text(&browser, "the panel", "#policy-preview[data-state=ready]").await;
+    assert!(
+        panel.contains("Ce que les voyageurs obtiendront"),
+        "{panel}"
+    );
+    browser.screenshot("publisher-panel-fr").await;
+    assert_accessible(&browser, "French title panel").await;
+
+    // Same page, same cookie, but no console header: a plain fetch is refused.
+    let plain = browser
+        .js_async(&format!(
+            "const done = arguments[0];
+             fetch('/api/v1/publisher/titles/{id}', {{method: 'PATCH', credentials: 'same-origin',
+               headers: {{'content-type': 'application/json'}}, body: JSON.stringify({{live: false}})}})
+               .then(async r => done([r.status, (await r.json()).code]), e => done(String(e)));"
+        ))
+        .await;
+    assert_eq!(plain, json!([403, "csrf-rejected"]));
+
+    // A classic form post carries the cookie but cannot add a header.
+    browser
+        .js(
+            "const f = document.createElement('form');
+             f.method = 'post'; f.action = '/api/v1/publisher/titles'; f.enctype = 'multipart/form-data';
+             const i = document.createElement('input'); i.name = 'live'; i.value = 'false'; f.append(i);
+             document.body.append(f); f.submit(); return true;",
+            json!([]),
+        )
+        .await;
+    let answer = browser
+        .wait_for(
+            "the form post's answer",
+            "return location.pathname === '/api/v1/publisher/titles' && document.body && document.body.innerText",
+        )
+        .await;
+    assert!(
+        answer
+            .as_str()
+            .unwrap_or_default()
+            .contains("csrf-rejected"),
+        "{answer}"
+    );
+
+    // Another origin with the console's cookie and even the header: refused.
+    browser.goto(&world.tunnel.url("/publisher")).await;
+    let cookie = browser.cookie_header().await;
+    assert!(cookie.contains("trajet_console="), "{cookie}");
+    let response = reqwest::Client::new()
+        .patch(world.tunnel.url(&format!("/api/v1/publisher/titles/{id}")))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .header("x-trajet-console", "1")
+        .json(&json!({"live": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "csrf-rejected");
+    assert_eq!(
+        api_title(&world, &key, &id).await["live"],
+        true,
+        "nothing changed"
+    );
+
+    // Signing out ends the console session.
+    sign_in_wait_ready(&browser).await;
+    browser.click("#signout").await;
+    browser
+        .wait_for(
+            "the sign-in form after signing out",
+            "return !document.getElementById('signin').hidden && document.getElementById('app').hidden",
+        )
+        .await;
+    assert!(!browser.cookie_header().await.contains("trajet_console="));
+    assert_no_script_errors(&browser).await;
     browser.quit().await;
+}
+
+/// Waits for the signed-in console after a reload.
+async fn sign_in_wait_ready(browser: &Browser) {
+    browser
+        .wait_for(
+            "the console to be ready",
+            "return !document.getElementById('app').hidden && document.body.dataset.ready === 'all'",
+        )
+        .await;
 }

@@ -267,12 +267,17 @@ export function describeError(error) {
   return t("error.generic", { detail: error?.detail || error?.code || String(error) });
 }
 
+let clearTimer = null;
+
 /** Writes a message into the page's live status line (kind: info, success, error). */
 export function announce(message, kind = "info") {
   const status = document.getElementById("status");
   if (!status) return;
   status.dataset.kind = kind;
   status.textContent = message;
+  // Good news fades after a while; an error stays until the next message.
+  clearTimeout(clearTimer);
+  if (kind !== "error") clearTimer = setTimeout(() => (status.textContent = ""), 12000);
 }
 
 /**

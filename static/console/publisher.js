@@ -1,27 +1,28 @@
-// The publisher console: upload EPUBs, manage titles and their excerpts, read reports.
-import { api, announce, describeError, el, startConsole, t, onLanguageChange } from "./console.js";
+// The publisher console (/publisher): upload EPUBs, manage titles and their
+// excerpts, read reports. The pieces live in ./publisher/.
+import { announce, api, describeError, startConsole } from "./console.js";
 import en from "./i18n/publisher.en.js";
 import fr from "./i18n/publisher.fr.js";
-
-const state = { titles: [] };
-
-function renderTitles() {
-  const body = document.getElementById("titles-body");
-  body.replaceChildren(
-    ...state.titles.map((title) => el("tr", {}, el("th", { scope: "row" }, title.title), el("td", {}, title.authors.join(", ")))),
-  );
-  document.getElementById("titles-empty").hidden = state.titles.length > 0;
-}
+import { openPanel, setupPanel } from "./publisher/panel.js";
+import { setupReports } from "./publisher/reports.js";
+import { setTitles } from "./publisher/store.js";
+import { setupTitles } from "./publisher/titles.js";
+import { setupUpload } from "./publisher/upload.js";
 
 async function loadTitles() {
   try {
-    state.titles = (await api("/api/v1/publisher/titles")).titles;
-    renderTitles();
+    const { titles } = await api("/api/v1/publisher/titles");
+    setTitles(titles);
   } catch (error) {
     announce(describeError(error), "error");
   }
 }
 
 await startConsole({ role: "publisher", tables: { en, fr } });
-onLanguageChange(renderTitles);
+setupTitles({ onOpen: openPanel });
+setupUpload({ onOpen: openPanel });
+setupPanel();
 await loadTitles();
+document.body.dataset.ready = "titles";
+await setupReports();
+document.body.dataset.ready = "all";

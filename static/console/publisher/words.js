@@ -1,0 +1,76 @@
+// Sentences the publisher console builds from API answers: why an upload was
+// refused (by problem code), what an excerpt gives, what a policy says.
+import { el, formatNumber, t } from "../console.js";
+
+/** Problem codes with their own sentence; anything else gets a general one. */
+const EXPLAINED = new Set([
+  "epub-invalid-archive",
+  "epub-too-large",
+  "epub-invalid-package",
+  "epub-drm-unsupported",
+  "epub-chapter-too-large",
+  "epub-chapter-too-deep",
+  "epub-chapter-too-complex",
+  "epub-xml-dtd-refused",
+  "epub-svg-invalid",
+  "epub-ingestion-timeout",
+  "epub-missing",
+  "upload-too-large",
+  "unsupported-media-type",
+  "invalid-multipart",
+  "rate-limited",
+  "csrf-rejected",
+  "unauthorized",
+  "internal-error",
+  "network",
+  "excerpt-policy-invalid",
+  "title-settings-invalid",
+]);
+
+/** A sentence a publisher understands for a refused request. */
+export function problemSentence(problem, status) {
+  const code = problem?.code || (status === 0 ? "network" : "");
+  if (EXPLAINED.has(code)) return t(`problem.${code}`);
+  if (status === 429) return t("problem.rate-limited");
+  if (status >= 500) return t("problem.internal-error");
+  return t("problem.other");
+}
+
+/** The technical detail of a problem, folded away in a <details>. */
+export function problemDetails(problem, status) {
+  const lines = [];
+  if (problem?.code) lines.push(el("dt", {}, t("problem.code")), el("dd", {}, el("code", {}, problem.code)));
+  if (status) lines.push(el("dt", {}, t("problem.status")), el("dd", {}, String(status)));
+  if (problem?.detail) lines.push(el("dt", {}, t("problem.detail")), el("dd", {}, problem.detail));
+  if (!lines.length) return null;
+  return el("details", { class: "technical" }, el("summary", {}, t("details")), el("dl", {}, lines));
+}
+
+/** The kind and value of a policy object such as {"percent": 10}. */
+export function policyParts(policy) {
+  const [kind, value] = Object.entries(policy || { percent: 10 })[0];
+  return { kind, value };
+}
+
+/** "first 3 chapters", "first 10 % of the text"… */
+export function policyText(policy) {
+  const { kind, value } = policyParts(policy);
+  return t(`policy.text.${kind}`, { n: formatNumber(value) });
+}
+
+/** "3 chapters · 4,200 words · 17 min" for an excerpt summary. */
+export function excerptText(excerpt) {
+  return t("excerpt.summary", {
+    chapters: formatNumber(excerpt.chapters.length),
+    words: formatNumber(excerpt.words),
+    minutes: formatNumber(excerpt.reading_minutes),
+  });
+}
+
+/** Text for search: lower case, without accents. */
+export function folded(text) {
+  return String(text || "")
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .toLowerCase();
+}
