@@ -48,6 +48,8 @@ pub struct App {
     pub library: Library,
     /// Which collections each line offers.
     pub lines: LineCollections,
+    /// The web pages as served: the static folder's compressed mirror.
+    pub static_root: std::path::PathBuf,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -102,6 +104,7 @@ impl App {
         let library = Library::new(config.chapter_cache_bytes);
         let limits = RateLimits::new(&config);
         let lines = LineCollections::open(&data)?;
+        let static_root = crate::static_files::serving_dir(&config.static_dir, &data.path("cache"));
         let app = App {
             config,
             data,
@@ -116,6 +119,7 @@ impl App {
             catalog,
             library,
             lines,
+            static_root,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));

@@ -25,6 +25,7 @@ pub mod seat_codes;
 pub mod server;
 pub mod service;
 pub mod sessions;
+pub mod static_files;
 pub mod telemetry;
 pub mod trips;
 pub mod usage;

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -13,30 +14,36 @@ use crate::error::AppError;
 /// `/healthz`, `/readyz`, `/metrics`, the pages (`/`, `/read`, `/publisher`,
 /// `/operator`), the service worker and `/static/…`.
 pub fn router(state: &AppState) -> Router<AppState> {
-    let static_dir = &state.config.static_dir;
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .route("/api/v1/openapi.json", get(openapi))
-        .route_service("/", ServeFile::new(static_dir.join("index.html")))
-        .route_service("/read", ServeFile::new(static_dir.join("read.html")))
-        .route_service(
-            "/publisher",
-            ServeFile::new(static_dir.join("publisher.html")),
-        )
-        .route_service(
-            "/operator",
-            ServeFile::new(static_dir.join("operator.html")),
-        )
+    let static_dir = &state.static_root;
+    let pages = Router::new()
+        .route_service("/", page(static_dir.join("index.html")))
+        .route_service("/read", page(static_dir.join("read.html")))
+        .route_service("/publisher", page(static_dir.join("publisher.html")))
+        .route_service("/operator", page(static_dir.join("operator.html")))
         // The reader's service worker must sit at the root to control /read and the API.
-        .route_service("/sw.js", ServeFile::new(static_dir.join("sw.js")))
+        .route_service("/sw.js", page(static_dir.join("sw.js")))
         .nest_service(
             "/static",
             ServeDir::new(static_dir)
                 .precompressed_br()
                 .precompressed_gzip(),
         )
+        // The same URL answers in several encodings: caches must keep them apart.
+        .layer(SetResponseHeaderLayer::appending(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(openapi))
+        .merge(pages)
+}
+
+/// A page or the service worker, compressed as the browser accepts.
+fn page(path: std::path::PathBuf) -> ServeFile {
+    ServeFile::new(path).precompressed_br().precompressed_gzip()
 }
 
 /// The process is alive.

@@ -1,0 +1,210 @@
+//! The web pages and their assets, compressed once at start: a mirror of the
+//! static folder with a `.br` and a `.gz` beside each text file, which the
+//! file services pick by `Accept-Encoding`. A passenger's first visit on a
+//! weak connection downloads a fraction of the bytes, and no request
+//! compresses anything.
+//!
+//! The mirror lives in the data directory under `cache/static-{digest}`, named
+//! by a digest of the static folder's content: instances sharing the data
+//! directory reuse it, and a change of the pages makes a new one.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use crate::catalog::pack;
+use crate::data_dir::publish_dir;
+
+/// Files smaller than this are served as they are.
+const MIN_COMPRESSED: usize = 256;
+/// Older mirrors (of previous pages) are removed after this long.
+const STALE_MIRROR: Duration = Duration::from_secs(24 * 3600);
+
+/// The folder to serve the pages from: the compressed mirror of `static_dir`,
+/// made under `cache_dir` if needed; `static_dir` itself when the mirror
+/// cannot be made (the pages are then served uncompressed, and we say why).
+pub fn serving_dir(static_dir: &Path, cache_dir: &Path) -> PathBuf {
+    match compressed_mirror(static_dir, cache_dir) {
+        Ok(mirror) => mirror,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "serving the web pages uncompressed");
+            static_dir.to_path_buf()
+        }
+    }
+}
+
+/// Makes (or finds) the compressed mirror of `static_dir` under `cache_dir`.
+pub fn compressed_mirror(static_dir: &Path, cache_dir: &Path) -> anyhow::Result<PathBuf> {
+    let files = list(static_dir)?;
+    let mut digest = Sha256::new();
+    for (relative, bytes) in &files {
+        digest.update(relative.to_string_lossy().as_bytes());
+        digest.update([0]);
+        digest.update((bytes.len() as u64).to_le_bytes());
+        digest.update(bytes);
+    }
+    let digest = digest.finalize();
+    let name = format!("static-{}", hex(&digest[..8]));
+    let target = cache_dir.join(&name);
+    if target.is_dir() {
+        return Ok(target);
+    }
+    let staging = cache_dir.join(format!(".{name}-{:016x}", rand::random::<u64>()));
+    let written = write_mirror(&staging, &files);
+    let published = written.and_then(|()| {
+        publish_dir(&staging, &target).with_context(|| format!("publishing {}", target.display()))
+    });
+    if let Err(e) = published {
+        let _ = fs::remove_dir_all(&staging);
+        // Another instance may have published the same mirror first.
+        if !target.is_dir() {
+            return Err(e);
+        }
+    }
+    remove_stale_mirrors(cache_dir, &name);
+    Ok(target)
+}
+
+fn write_mirror(staging: &Path, files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
+    for (relative, bytes) in files {
+        let path = staging.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        if is_text(relative) && bytes.len() >= MIN_COMPRESSED {
+            let mut gz = path.clone().into_os_string();
+            gz.push(".gz");
+            fs::write(&gz, pack::gzip(bytes)?)?;
+            let mut br = path.into_os_string();
+            br.push(".br");
+            fs::write(&br, pack::brotli(bytes)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every regular file below `root` (links are not followed), with its bytes.
+fn list(root: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
+    let mut files = Vec::new();
+    let mut folders = vec![PathBuf::new()];
+    while let Some(folder) = folders.pop() {
+        let entries = fs::read_dir(root.join(&folder))
+            .with_context(|| format!("listing {}", root.join(&folder).display()))?;
+        for entry in entries {
+            let entry = entry?;
+            let relative = folder.join(entry.file_name());
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                folders.push(relative);
+            } else if kind.is_file() && !is_precompressed(&relative) {
+                let bytes = fs::read(entry.path())
+                    .with_context(|| format!("reading {}", entry.path().display()))?;
+                files.push((relative, bytes));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn extension(path: &Path) -> &str {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("")
+}
+
+fn is_text(path: &Path) -> bool {
+    matches!(
+        extension(path),
+        "html" | "js" | "mjs" | "css" | "svg" | "json" | "txt" | "webmanifest" | "xml"
+    )
+}
+
+fn is_precompressed(path: &Path) -> bool {
+    matches!(extension(path), "gz" | "br")
+}
+
+fn remove_stale_mirrors(cache_dir: &Path, current: &str) {
+    let Ok(entries) = fs::read_dir(cache_dir) else {
+        return;
+    };
+    let cutoff = SystemTime::now() - STALE_MIRROR;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified < cutoff);
+        if name.starts_with("static-") && name != current && old {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(dir: &Path) {
+        fs::create_dir_all(dir.join("reader")).unwrap();
+        fs::write(dir.join("index.html"), "<p>trajet</p>".repeat(100)).unwrap();
+        fs::write(
+            dir.join("reader/app.js"),
+            "export const a = 1;\n".repeat(100),
+        )
+        .unwrap();
+        fs::write(dir.join("tiny.css"), "p{}").unwrap();
+        fs::write(dir.join("icon.png"), [0x89, b'P', b'N', b'G']).unwrap();
+    }
+
+    #[test]
+    fn text_files_get_gzip_and_brotli_siblings_and_the_mirror_is_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pages_dir, cache) = (dir.path().join("static"), dir.path().join("cache"));
+        pages(&pages_dir);
+        let mirror = compressed_mirror(&pages_dir, &cache).unwrap();
+        let js = fs::read(pages_dir.join("reader/app.js")).unwrap();
+        assert_eq!(fs::read(mirror.join("reader/app.js")).unwrap(), js);
+        let gz = fs::read(mirror.join("reader/app.js.gz")).unwrap();
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, js);
+        let br = fs::read(mirror.join("reader/app.js.br")).unwrap();
+        let mut unbrotlied = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut unbrotlied).unwrap();
+        assert_eq!(unbrotlied, js);
+        assert!(br.len() < js.len() / 4);
+        assert!(mirror.join("index.html.br").exists());
+        assert!(!mirror.join("tiny.css.gz").exists(), "too small to gain");
+        assert!(!mirror.join("icon.png.gz").exists(), "not text");
+        assert!(mirror.join("icon.png").exists());
+
+        // The same pages reuse the mirror; changed pages make a new one.
+        assert_eq!(compressed_mirror(&pages_dir, &cache).unwrap(), mirror);
+        fs::write(pages_dir.join("tiny.css"), "p{margin:0}").unwrap();
+        let changed = compressed_mirror(&pages_dir, &cache).unwrap();
+        assert_ne!(changed, mirror);
+        assert_eq!(
+            fs::read_to_string(changed.join("tiny.css")).unwrap(),
+            "p{margin:0}"
+        );
+    }
+
+    #[test]
+    fn without_a_writable_cache_the_pages_are_served_from_their_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages_dir = dir.path().join("static");
+        pages(&pages_dir);
+        let blocked = dir.path().join("file-not-folder");
+        fs::write(&blocked, b"").unwrap();
+        assert_eq!(serving_dir(&pages_dir, &blocked.join("cache")), pages_dir);
+    }
+}

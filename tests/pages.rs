@@ -1,0 +1,128 @@
+//! The web pages and their assets are served compressed as the browser
+//! accepts (prepared once at start, never per request), byte for byte the
+//! files of `static/`, and a passenger's first visit stays under the weight
+//! SPEC §1 allows (150 KB of HTML, CSS and JS, compressed).
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use support::{TestApp, body_bytes, send};
+
+fn static_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
+}
+
+/// Answers the body as sent and its `Content-Encoding`.
+async fn fetch(app: &TestApp, path: &str, accept: Option<&str>) -> (Vec<u8>, String, String) {
+    let mut request = Request::get(path);
+    if let Some(accept) = accept {
+        request = request.header("accept-encoding", accept);
+    }
+    let response = send(&app.router, request.body(Body::empty()).unwrap()).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (encoding, vary) = (header("content-encoding"), header("vary"));
+    (body_bytes(response).await, encoding, vary)
+}
+
+fn decode(bytes: &[u8], encoding: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    match encoding {
+        "br" => brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap(),
+        "gzip" => {
+            flate2::read::GzDecoder::new(bytes)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        "" => out = bytes.to_vec(),
+        other => panic!("unexpected encoding {other}"),
+    }
+    out
+}
+
+#[tokio::test]
+async fn pages_and_assets_come_compressed_as_the_browser_accepts_and_unchanged() {
+    let app = TestApp::new(None).await;
+    for (path, file) in [
+        ("/", "index.html"),
+        ("/read", "read.html"),
+        ("/publisher", "publisher.html"),
+        ("/sw.js", "sw.js"),
+        ("/static/reader/app.js", "reader/app.js"),
+        ("/static/reader/reader.css", "reader/reader.css"),
+    ] {
+        let original = std::fs::read(static_dir().join(file)).unwrap();
+        for (accept, expected) in [
+            (Some("gzip, deflate, br"), "br"),
+            (Some("gzip"), "gzip"),
+            (None, ""),
+        ] {
+            let (body, encoding, vary) = fetch(&app, path, accept).await;
+            assert_eq!(encoding, expected, "{path} with {accept:?}");
+            assert_eq!(decode(&body, &encoding), original, "{path} in {encoding:?}");
+            if !expected.is_empty() {
+                assert!(
+                    body.len() < original.len(),
+                    "{path} is smaller in {encoding}"
+                );
+                assert!(
+                    vary.to_ascii_lowercase().contains("accept-encoding"),
+                    "{path}: caches must keep the encodings apart: {vary:?}"
+                );
+            }
+        }
+    }
+}
+
+/// The modules `app.js` imports, transitively (`import … from "./x.js"`).
+fn reader_modules() -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut work = vec!["reader/app.js".to_string()];
+    while let Some(module) = work.pop() {
+        if !seen.insert(module.clone()) {
+            continue;
+        }
+        let source = std::fs::read_to_string(static_dir().join(&module)).unwrap();
+        let folder = Path::new(&module).parent().unwrap();
+        for line in source.lines().filter(|l| l.starts_with("import ")) {
+            let Some(target) = line.split('"').nth(1) else {
+                continue;
+            };
+            let joined = folder.join(target.trim_start_matches("./"));
+            work.push(joined.to_string_lossy().into_owned());
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_passengers_first_visit_weighs_under_150_kb_compressed() {
+    let app = TestApp::new(None).await;
+    let mut paths = vec!["/read".to_string(), "/static/reader/reader.css".to_string()];
+    paths.extend(reader_modules().iter().map(|m| format!("/static/{m}")));
+    assert!(
+        paths.len() > 8,
+        "the module walk found the reader: {paths:?}"
+    );
+    let mut total = 0;
+    for path in &paths {
+        let (body, _, _) = fetch(&app, path, Some("gzip, br")).await;
+        total += body.len();
+    }
+    assert!(
+        total < 150_000,
+        "first visit: {total} bytes compressed over {} files",
+        paths.len()
+    );
+}
