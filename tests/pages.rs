@@ -58,6 +58,8 @@ async fn pages_and_assets_come_compressed_as_the_browser_accepts_and_unchanged()
         ("/", "index.html"),
         ("/read", "read.html"),
         ("/publisher", "publisher.html"),
+        ("/operator", "operator.html"),
+        ("/static/console/console.js", "console/console.js"),
         ("/sw.js", "sw.js"),
         ("/static/reader/app.js", "reader/app.js"),
         ("/static/reader/reader.css", "reader/reader.css"),
