@@ -324,6 +324,7 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
         ("#f-timezone", "Europe/Paris"),
         ("#f-departs", "23:20"),
         ("#f-arrives", "01:05"),
+        ("#f-cars", "1, 2"),
     ] {
         set_value(&browser, selector, value).await;
     }
@@ -359,10 +360,35 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
     assert_eq!(created.departs_at.to_rfc3339(), "2026-11-28T22:20:00+00:00");
     assert_eq!(created.arrives_at.to_rfc3339(), "2026-11-29T00:05:00+00:00");
     assert_eq!(created.seats.get(), 80);
+    assert_eq!(created.cars, Some(vec!["1".to_owned(), "2".to_owned()]));
     let facts = text_of(&browser, "#trip-facts").await;
     assert!(
         facts.contains("23:20") && facts.contains("01:05"),
         "{facts}"
+    );
+
+    // Seats are numbered per car: codes for both cars, labels naming the car.
+    set_value(&browser, "#codes-seats", "1-3").await;
+    browser.click("#codes-submit").await;
+    browser
+        .wait_for(
+            "codes of two cars",
+            "return document.querySelectorAll('#codes-table tbody tr').length === 6",
+        )
+        .await;
+    browser
+        .click("#codes-table tbody tr:last-child button")
+        .await;
+    browser
+        .wait_for(
+            "the label of car 2",
+            "return document.getElementById('label-preview').dataset.loaded === '3:2:png'",
+        )
+        .await;
+    assert!(
+        text_of(&browser, "#label-preview")
+            .await
+            .contains("Car 2 · seat 3")
     );
     browser.quit().await;
 }
@@ -679,7 +705,7 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
     let _one = ONE_BROWSER.lock().await;
     let world = World::start().await;
     let line = "TER Clermont – Lyon";
-    world.app.create_trip(line, 60, 90);
+    let later = world.app.create_trip(line, 60, 90);
     let (publisher, _) = account_key(&world, Role::Publisher, "Éditions du Quai");
     let dir =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog/the-night-conductor");
@@ -771,6 +797,39 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         )
         .await;
     assert!(world.app.state.lines.choice(line).is_none());
+
+    // One trip may have collections of its own, which win over its line's.
+    open(
+        &browser,
+        &format!("#trip/{}", later.id),
+        "return document.getElementById('trip-collections-form')",
+    )
+    .await;
+    assert!(
+        text_of(&browser, "#trip-collections-now")
+            .await
+            .contains("what its line offers")
+    );
+    set_value(&browser, "#trip-collections", "polar, nuit").await;
+    browser.click("#trip-collections-save").await;
+    browser
+        .wait_for(
+            "the trip's own collections",
+            "return document.getElementById('trip-collections-now').textContent.includes('polar, nuit')",
+        )
+        .await;
+    assert_eq!(
+        trip(&world, later.id).collections,
+        Some(vec!["polar".to_owned(), "nuit".to_owned()])
+    );
+    browser.click("#trip-collections-follow").await;
+    browser
+        .wait_for(
+            "the line's choice again",
+            "return document.getElementById('trip-collections-now').textContent.includes('what its line offers')",
+        )
+        .await;
+    assert_eq!(trip(&world, later.id).collections, None);
     browser.quit().await;
 }
 

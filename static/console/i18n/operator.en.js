@@ -226,6 +226,15 @@ export default {
   "cancel.confirm.ok": "Cancel the trip",
   "cancel.done": "Train {number} is cancelled.",
 
+  "tripCollections.title": "Collections of this trip",
+  "tripCollections.line": "This trip has no collections of its own: passengers are offered what its line offers (see Collections per line).",
+  "tripCollections.own": "Passengers on this trip are offered only these collections, whatever its line offers: {list}.",
+  "tripCollections.label": "Collections offered on this trip",
+  "tripCollections.help": "Collection names separated by commas, as publishers set them on their titles. Leave empty to follow the line’s choice.",
+  "tripCollections.follow": "Follow the line’s choice",
+  "tripCollections.saved": "Collections of this trip saved.",
+  "tripCollections.followed": "This trip now follows its line’s choice.",
+
   "lines.title": "Collections per line",
   "lines.rule": "Until you choose, every live title is offered on every line.",
   "lines.rule2": "Once you choose for a line, passengers on that line see only the collections you ticked. A trip given its own collections shows those instead.",

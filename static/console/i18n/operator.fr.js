@@ -226,6 +226,15 @@ export default {
   "cancel.confirm.ok": "Supprimer le trajet",
   "cancel.done": "Le train {number} est supprimé.",
 
+  "tripCollections.title": "Collections de ce trajet",
+  "tripCollections.line": "Ce trajet n’a pas de collections propres : ses voyageurs se voient proposer ce que propose sa ligne (voir Collections par ligne).",
+  "tripCollections.own": "Les voyageurs de ce trajet ne se voient proposer que ces collections, quoi que propose sa ligne : {list}.",
+  "tripCollections.label": "Collections proposées sur ce trajet",
+  "tripCollections.help": "Noms de collections séparés par des virgules, tels que les éditeurs les donnent à leurs titres. Laissez vide pour suivre le choix de la ligne.",
+  "tripCollections.follow": "Suivre le choix de la ligne",
+  "tripCollections.saved": "Collections de ce trajet enregistrées.",
+  "tripCollections.followed": "Ce trajet suit désormais le choix de sa ligne.",
+
   "lines.title": "Collections par ligne",
   "lines.rule": "Tant que vous n’avez rien choisi, tous les titres en ligne sont proposés sur toutes les lignes.",
   "lines.rule2": "Dès que vous choisissez pour une ligne, ses voyageurs ne voient que les collections cochées. Un trajet doté de ses propres collections montre celles-ci à la place.",

@@ -5,6 +5,7 @@
 import { api, el, t, announce, confirmAction, describeError, formatDate, formatNumber } from "../console.js";
 import { statusPill, sessionsText, errorBox, tripName, route, plural } from "./common.js";
 import { codesSection } from "./codes.js";
+import { collectionsSection } from "./trip-collections.js";
 import { clockZoned, dateTimeZoned, minutesBetween } from "./time.js";
 
 const $ = (id) => document.getElementById(id);
@@ -59,6 +60,12 @@ export function render() {
     cancelled ? el("p", { class: "notice", id: "trip-cancelled" }, t("trip.cancelledNotice")) : "",
     cancelled ? "" : codesSection(trip),
     cancelled ? "" : delaySection(),
+    cancelled
+      ? ""
+      : collectionsSection(trip, (saved) => {
+          trip = saved;
+          render();
+        }),
     cancelled ? "" : cancelSection(),
   );
 }
