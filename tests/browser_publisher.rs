@@ -203,7 +203,17 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
             .contains("no titles yet")
     );
 
-    // A valid corpus book: a progress line, then live, and a row in the table.
+    // A valid corpus book: a progress bar for the file, then live, and a row in the table.
+    browser
+        .js(
+            "window.progressSeen = false;
+             new MutationObserver(() => {
+               if (document.querySelector('.upload-item progress')) window.progressSeen = true;
+             }).observe(document.getElementById('upload-results'), {childList: true, subtree: true});
+             return true;",
+            json!([]),
+        )
+        .await;
     choose_file(&browser, "#upload-files", GOOD_BOOK).await;
     let outcome = wait_text(
         &browser,
@@ -212,6 +222,11 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
     )
     .await;
     assert!(outcome.contains("is live"), "{outcome}");
+    assert_eq!(
+        browser.js("return window.progressSeen", json!([])).await,
+        true,
+        "the file had a progress bar while it was sent"
+    );
     let row = wait_text(&browser, "the new title's row", "#titles-body tr").await;
     assert!(row.contains("Alice"), "{row}");
     assert!(row.contains("Live"), "{row}");
@@ -608,4 +623,301 @@ async fn sign_in_wait_ready(browser: &Browser) {
             "return !document.getElementById('app').hidden && document.body.dataset.ready === 'all'",
         )
         .await;
+}
+
+/// Uploads a sample book by API; returns the title.
+async fn api_upload(world: &World, key: &str, epub: Vec<u8>) -> Value {
+    reqwest::Client::new()
+        .post(world.tunnel.url("/api/v1/publisher/titles"))
+        .bearer_auth(key)
+        .header("content-type", "application/epub+zip")
+        .body(epub)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn sample(folder: &str) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("catalog")
+        .join(folder);
+    trajet::catalog_sample::pack_book(&dir).unwrap()
+}
+
+/// The titles of the table's rows, top to bottom.
+async fn row_titles(browser: &Browser) -> Vec<String> {
+    let value = browser
+        .js(
+            "return [...document.querySelectorAll('#titles-body tr th')].map(th => th.textContent)",
+            json!([]),
+        )
+        .await;
+    serde_json::from_value(value).unwrap()
+}
+
+/// Drops files on the drop zone as a person dragging them from a file manager would.
+async fn drop_files(browser: &Browser, files: &[(&str, Vec<u8>)]) {
+    use data_encoding::BASE64;
+    let files: Vec<Value> = files
+        .iter()
+        .map(|(name, bytes)| json!({"name": name, "data": BASE64.encode(bytes)}))
+        .collect();
+    browser
+        .js(
+            "const transfer = new DataTransfer();
+             for (const f of arguments[0]) {
+               const bytes = Uint8Array.from(atob(f.data), c => c.charCodeAt(0));
+               transfer.items.add(new File([bytes], f.name, {type: 'application/epub+zip'}));
+             }
+             const zone = document.getElementById('dropzone');
+             for (const type of ['dragenter', 'dragover', 'drop']) {
+               zone.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer}));
+             }
+             return true;",
+            json!([files]),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a_title() {
+    if !webdriver::browser_available() || !corpus_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = World::start().await;
+    let (_, key) = publisher(&world, "Éditions du Quai");
+    let night = api_upload(&world, &key, sample("the-night-conductor")).await;
+    let lost = api_upload(&world, &key, sample("lost-property")).await;
+    let night_id = night["id"].as_str().unwrap().to_owned();
+    let browser = Browser::start_desktop("en-GB").await;
+
+    // An operator key on the publisher console: told which key is needed.
+    let (_, operator_key) = create_account_with_key(
+        &world.app.data_path(),
+        Role::Operator,
+        "TER Auvergne-Rhône-Alpes",
+    )
+    .unwrap();
+    world.app.state.accounts.reload_if_changed().unwrap();
+    browser.goto(&world.tunnel.url("/publisher")).await;
+    browser
+        .wait_for(
+            "the sign-in form",
+            "return document.getElementById('signin-key') !== null",
+        )
+        .await;
+    browser.type_into("#signin-key", &operator_key).await;
+    browser.click("#signin button[type=submit]").await;
+    let error = wait_text(&browser, "the role error", "#signin-error:not([hidden])").await;
+    assert!(error.contains("publisher key"), "{error}");
+    browser.clear("#signin-key").await;
+    sign_in(&browser, &key).await;
+    sign_in_wait_ready(&browser).await;
+
+    // Sort by title both ways, then search.
+    assert_eq!(
+        row_titles(&browser).await,
+        ["Lost Property", "The Night Conductor"]
+    );
+    browser
+        .click("#titles-head th[data-key=title] button")
+        .await;
+    assert_eq!(
+        row_titles(&browser).await,
+        ["The Night Conductor", "Lost Property"]
+    );
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#titles-head th[data-key=title]').getAttribute('aria-sort')",
+                json!([])
+            )
+            .await,
+        "descending"
+    );
+    browser.type_into("#title-search", "NIGHT").await;
+    assert_eq!(row_titles(&browser).await, ["The Night Conductor"]);
+    assert_eq!(text_of(&browser, "#titles-count").await, "1 of 2 titles");
+    // WebDriver's clear fires no input event; a space does (and matches everything).
+    browser.clear("#title-search").await;
+    browser.type_into("#title-search", " ").await;
+    assert_eq!(row_titles(&browser).await.len(), 2);
+
+    // Two files dropped at once: each gets its own answer.
+    let read = |p: &str| std::fs::read(corpus_dir().join(p)).unwrap();
+    drop_files(
+        &browser,
+        &[
+            ("minimal.epub", read("epub/valid/minimal-epub3.epub")),
+            (
+                "no-mimetype.epub",
+                read("epub/invalid/mimetype-missing.epub"),
+            ),
+        ],
+    )
+    .await;
+    browser
+        .wait_for(
+            "both dropped files to be answered",
+            "return document.querySelectorAll('.upload-item[data-state=live], .upload-item[data-state=refused]').length === 2",
+        )
+        .await;
+    assert!(
+        text_of(&browser, ".upload-item[data-state=live]")
+            .await
+            .contains("minimal.epub")
+    );
+    assert!(
+        text_of(&browser, ".upload-item[data-state=refused]")
+            .await
+            .contains("no-mimetype.epub")
+    );
+    assert_eq!(row_titles(&browser).await.len(), 3);
+
+    // Offer link and collections; a bad link is refused in words and changes nothing.
+    browser
+        .click(&format!(
+            "#titles-body tr[data-id='{night_id}'] button.manage"
+        ))
+        .await;
+    wait_text(&browser, "the panel", "#policy-preview[data-state=ready]").await;
+    browser.clear("#offer-url").await;
+    browser
+        .type_into("#offer-url", "https://books.example/night")
+        .await;
+    browser.clear("#collections").await;
+    browser
+        .type_into("#collections", "Polar, Night trains, Polar")
+        .await;
+    browser.click("#settings-save").await;
+    wait_text(
+        &browser,
+        "the settings to be saved",
+        "#status[data-kind=success]",
+    )
+    .await;
+    let saved = api_title(&world, &key, &night_id).await;
+    assert_eq!(saved["offer_url"], "https://books.example/night");
+    assert_eq!(saved["collections"], json!(["Polar", "Night trains"]));
+    browser.clear("#offer-url").await;
+    browser.type_into("#offer-url", "javascript:alert(1)").await;
+    browser.click("#settings-save").await;
+    let refusal = wait_text(&browser, "the refusal", "#status[data-kind=error]").await;
+    assert!(refusal.contains("https://"), "{refusal}");
+    assert_eq!(
+        api_title(&world, &key, &night_id).await["offer_url"],
+        "https://books.example/night"
+    );
+
+    // An impossible policy is explained before anything is sent.
+    browser.click("#policy-kind-percent").await;
+    browser.clear("#policy-value").await;
+    browser.type_into("#policy-value", "0").await;
+    let problem = wait_text(
+        &browser,
+        "the policy error",
+        "#policy-preview[data-state=error]",
+    )
+    .await;
+    assert!(problem.contains("whole number"), "{problem}");
+
+    // A new version of the EPUB keeps the id; a broken one leaves the title as it was.
+    choose_file(
+        &browser,
+        "#replace-file",
+        "epub/invalid/mimetype-missing.epub",
+    )
+    .await;
+    let refused = wait_text(
+        &browser,
+        "the refused new version",
+        "#replace-result .error",
+    )
+    .await;
+    assert!(refused.contains("current one stays live"), "{refused}");
+    assert_eq!(
+        api_title(&world, &key, &night_id).await["title"],
+        "The Night Conductor"
+    );
+    choose_file(&browser, "#replace-file", "epub/valid/minimal-epub2.epub").await;
+    browser
+        .wait_for(
+            "the new version to go live",
+            "return document.getElementById('panel-title').textContent === 'Minimal EPUB 2.0'",
+        )
+        .await;
+    let replaced = api_title(&world, &key, &night_id).await;
+    assert_eq!(replaced["id"], night_id.as_str());
+    assert_eq!(replaced["title"], "Minimal EPUB 2.0");
+    assert_eq!(
+        replaced["offer_url"], "https://books.example/night",
+        "settings kept"
+    );
+
+    // The console reflows at 200 % zoom (half the width) without sideways scrolling.
+    browser.set_window_size(640, 900).await;
+    browser
+        .wait_for("the narrow layout", "return window.innerWidth <= 640")
+        .await;
+    let overflow = browser
+        .js(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            json!([]),
+        )
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "the page scrolls sideways by {overflow} px"
+    );
+    scroll_to(&browser, "#panel").await;
+    browser.screenshot("publisher-narrow").await;
+    browser.set_window_size(1280, 900).await;
+
+    // Delete: Escape cancels and focus comes back; confirming removes it everywhere.
+    browser.click("#delete-button").await;
+    wait_text(&browser, "the confirmation", "dialog.confirm[open]").await;
+    browser.press(&["\u{E00C}"]).await;
+    browser
+        .wait_for(
+            "Escape to cancel",
+            "return !document.querySelector('dialog.confirm') && document.activeElement.id === 'delete-button'",
+        )
+        .await;
+    assert_eq!(
+        api_title(&world, &key, &night_id).await["id"],
+        night_id.as_str()
+    );
+    browser.click("#delete-button").await;
+    wait_text(&browser, "the confirmation", "dialog.confirm[open]").await;
+    browser.click("dialog.confirm .button.danger").await;
+    browser
+        .wait_for(
+            "the row to go and focus to land on the titles",
+            "return document.getElementById('panel').hidden && document.activeElement.id === 'titles-title'",
+        )
+        .await;
+    assert_eq!(row_titles(&browser).await.len(), 2);
+    let gone = reqwest::Client::new()
+        .get(
+            world
+                .tunnel
+                .url(&format!("/api/v1/publisher/titles/{night_id}")),
+        )
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    assert_eq!(
+        row_titles(&browser).await,
+        ["Minimal EPUB 3.0", lost["title"].as_str().unwrap()],
+        "the other titles stay, still sorted by title descending"
+    );
+    assert_accessible(&browser, "titles after a deletion").await;
+    assert_no_script_errors(&browser).await;
+    browser.quit().await;
 }

@@ -268,6 +268,17 @@ impl Browser {
             .await;
     }
 
+    /// Resizes the browser window (for reflow checks such as 200 % zoom).
+    #[allow(dead_code, reason = "used by the console tests only")]
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
     /// Presses keys (WebDriver key codes such as `\u{E014}` for the right arrow).
     pub async fn press(&self, keys: &[&str]) {
         let actions: Vec<Value> = keys

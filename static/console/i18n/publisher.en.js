@@ -67,7 +67,11 @@ export default {
   "titles.noCover": "No cover",
   "titles.manage": "Manage",
   "titles.manage.label": "Manage “{title}”",
-  "excerpt.summary": "{chapters} chapters · {words} words · {minutes} min",
+  "excerpt.summary": "{chapters} · {words} · {minutes} min",
+  "unit.chapters.one": "{n} chapter",
+  "unit.chapters.other": "{n} chapters",
+  "unit.words.one": "{n} word",
+  "unit.words.other": "{n} words",
 
   "panel.authors": "Authors",
   "panel.language": "Language",

@@ -67,7 +67,11 @@ export default {
   "titles.noCover": "Pas de couverture",
   "titles.manage": "Gérer",
   "titles.manage.label": "Gérer « {title} »",
-  "excerpt.summary": "{chapters} chapitres · {words} mots · {minutes} min",
+  "excerpt.summary": "{chapters} · {words} · {minutes} min",
+  "unit.chapters.one": "{n} chapitre",
+  "unit.chapters.other": "{n} chapitres",
+  "unit.words.one": "{n} mot",
+  "unit.words.other": "{n} mots",
 
   "panel.authors": "Auteurs",
   "panel.language": "Langue",

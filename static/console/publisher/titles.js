@@ -108,8 +108,11 @@ export function renderTitles() {
   const shown = titles
     .filter((x) => !view.query || folded(`${x.title} ${x.authors.join(" ")}`).includes(view.query))
     .sort(compare);
+  // Redrawing must not drop the keyboard focus of someone working in the table.
+  const focusedRow = document.activeElement?.closest?.("#titles-body tr")?.dataset.id;
   document.getElementById("titles-head").replaceChildren(...header());
   document.getElementById("titles-body").replaceChildren(...shown.map(row));
+  if (focusedRow) document.querySelector(`#titles-body tr[data-id="${focusedRow}"] button.manage`)?.focus();
   document.getElementById("titles-empty").hidden = titles.length > 0;
   document.getElementById("titles-table").hidden = titles.length === 0;
   document.getElementById("titles-count").textContent = titles.length
