@@ -608,6 +608,16 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
     assert_eq!(text_of(&browser, "#trip-sessions").await, "0");
     assert_eq!(trip(&world, running.id).state, TripState::Cancelled);
     assert_eq!(
+        browser
+            .js(
+                "return document.getElementById('trip-back').getAttribute('href')",
+                json!([])
+            )
+            .await,
+        json!(format!("#trips/{}", running.service_date)),
+        "back to the trip's own day"
+    );
+    assert_eq!(
         world
             .app
             .state

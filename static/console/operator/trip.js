@@ -53,6 +53,7 @@ export function render() {
   }
   if (!trip) return;
   $("trip-title").textContent = tripName(trip);
+  $("trip-back").setAttribute("href", `#trips/${trip.service_date}`);
   document.title = `${tripName(trip)} · trajet`;
   const cancelled = trip.state === "cancelled";
   $("trip-body").replaceChildren(
