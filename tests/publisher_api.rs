@@ -414,3 +414,46 @@ async fn a_policy_preview_shows_what_passengers_would_get_and_stores_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_misspelt_setting_is_refused_not_silently_ignored() {
+    let app = TestApp::new(None).await;
+    let key = publisher(&app, "Éditions A").await;
+    let book = std::fs::read(write_marker_book(app.dir.path(), 3)).unwrap();
+    let (content_type, body) = multipart(&[("good.epub", &book)], &[("excerpt_chapters", "3")]);
+    let form = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles",
+            &key,
+            &content_type,
+            body,
+        ),
+    )
+    .await;
+    let query = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles?excerpt_chapters=3",
+            &key,
+            "application/epub+zip",
+            book,
+        ),
+    )
+    .await;
+    for response in [form, query] {
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem = body_json(response).await;
+        assert_eq!(problem["code"], "title-settings-invalid");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("excerpt_chapters"),
+            "{problem}"
+        );
+    }
+    assert!(app.state.catalog.titles().is_empty(), "nothing stored");
+}

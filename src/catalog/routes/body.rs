@@ -69,8 +69,20 @@ pub fn preview_policy(body: &Value) -> Result<ExcerptPolicy, AppError> {
     ExcerptPolicy::parse_json(object).map_err(|e| AppError::unprocessable(e.code(), e.to_string()))
 }
 
+/// Applies one setting given as a form field or query parameter; any other
+/// name is refused, so a misspelt setting is never silently ignored.
+pub fn apply_known_field(settings: &mut Settings, name: &str, value: &str) -> Result<(), AppError> {
+    if apply_field(settings, name, value)? {
+        Ok(())
+    } else {
+        Err(invalid(&format!(
+            "unknown field {name:?}: use chapters, percent, words or characters (the excerpt), offer_url, collections or live"
+        )))
+    }
+}
+
 /// Applies one setting given as a form field or query parameter; false when the name is not a setting.
-pub fn apply_field(settings: &mut Settings, name: &str, value: &str) -> Result<bool, AppError> {
+fn apply_field(settings: &mut Settings, name: &str, value: &str) -> Result<bool, AppError> {
     match name {
         "chapters" | "percent" | "words" | "characters" => {
             settings.policy = ExcerptPolicy::parse_field(name, value)

@@ -145,7 +145,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let mut settings = Settings::default();
     for (name, value) in &query {
-        body::apply_field(&mut settings, name, value)?;
+        body::apply_known_field(&mut settings, name, value)?;
     }
     let multipart = is_multipart(&request);
     let (files, settings) = uploads(&state, request, settings).await?;
@@ -230,7 +230,7 @@ async fn uploads(
                     files.push((file_name, field_to_file(&tmp, field).await?));
                 } else {
                     let value = field.text().await.map_err(multipart_problem)?;
-                    body::apply_field(&mut settings, &name, &value)?;
+                    body::apply_known_field(&mut settings, &name, &value)?;
                 }
             }
             Ok((files, settings))
