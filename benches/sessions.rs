@@ -74,8 +74,7 @@ fn session(expires_at: i64) -> Session {
     }
 }
 
-fn bench_store(c: &mut Criterion, name: &str, store: SessionStore) {
-    let rt = Runtime::new().expect("a runtime");
+fn bench_store(c: &mut Criterion, rt: &Runtime, name: &str, store: SessionStore) {
     let expires_at = chrono::Utc::now().timestamp() + 3_600;
     let id = SessionId::random();
     let opened = rt.block_on(store.open(id, &session(expires_at), u32::MAX, None));
@@ -110,7 +109,10 @@ fn bench_store(c: &mut Criterion, name: &str, store: SessionStore) {
 }
 
 fn sessions(c: &mut Criterion) {
-    bench_store(c, "memory", SessionStore::Memory(MemoryStore::new()));
+    let rt = Runtime::new().expect("a runtime");
+    // The memory store starts its purge task on the runtime it is made in.
+    let memory = rt.block_on(async { MemoryStore::new() });
+    bench_store(c, &rt, "memory", SessionStore::Memory(memory));
     let Some(redis) = RedisServer::start() else {
         return;
     };
@@ -120,7 +122,7 @@ fn sessions(c: &mut Criterion) {
         timeout: Duration::from_secs(2),
     })
     .expect("a Redis URL");
-    bench_store(c, "redis", SessionStore::Redis(store));
+    bench_store(c, &rt, "redis", SessionStore::Redis(store));
     drop(redis);
 }
 
