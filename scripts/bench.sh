@@ -4,6 +4,8 @@
 #
 #   scripts/bench.sh                 # 5 rounds x 10 s per server
 #   ROUNDS=1 RUN_SECONDS=3 scripts/bench.sh   # smoke run
+#   BENCH_SERVERS="trajet-chapter reference" ROUNDS=3 RUN_SECONDS=5 scripts/bench.sh
+#                                    # only these servers, no ingestion or idle-RSS runs
 #
 # Servers, each pinned to core BENCH_SERVER_CPU (0); wrk -t1 -c64 and the
 # private redis-server on core BENCH_LOAD_CPU (1); loopback only:
@@ -19,6 +21,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/bench/lib.sh"
 
 ROUNDS="${ROUNDS:-5}"
+SERVERS="${BENCH_SERVERS:-}" # empty: every server, and the ingestion and idle-RSS measurements
+wanted() { [ -z "$SERVERS" ] || [[ " $SERVERS " == *" $1 "* ]]; }
 RUN_SECONDS="${RUN_SECONDS:-10}"
 CONNECTIONS="${CONNECTIONS:-64}"
 R2_VERSION="1.0.51"
@@ -63,18 +67,21 @@ fi
 
 # --- ingestion: the three largest corpus books, each in its own process (CPU, peak RSS) ---
 : >"$RUN/ingest.jsonl"
-for book in vertically-scrollable-manga-large guide-vins-french-reflowable haruko-manga-fixed-layout-rtl moby-dick-epub3; do
+idle_rss_kb=0
+[ -z "$SERVERS" ] && for book in vertically-scrollable-manga-large guide-vins-french-reflowable haruko-manga-fixed-layout-rtl moby-dick-epub3; do
     mkdir -p "$RUN/ingest-$book"
     "$BIN/examples/bench_setup" ingest "$RUN/ingest-$book" bench 1 "$CORPUS/epub/valid/$book.epub" >>"$RUN/ingest.jsonl"
 done
 # --- idle memory of a server with 1,000 titles (a 160 KB book ingested 1,000 times) ---
-"$BIN/examples/bench_setup" ingest "$RUN/many/data" bench 1000 \
-    "$CORPUS/epub/valid/childrens-literature-readium.epub" >/dev/null
-start_trajet "$BIN/trajet" 18070 "$RUN/many/data" "$RUN/many/trajet.log"
-sleep 3
-idle_rss_kb="$(mem_kb "$LAST_PID" VmRSS)"
-kill "$LAST_PID"
-log "idle RSS with 1,000 titles: $((idle_rss_kb / 1024)) MiB"
+if [ -z "$SERVERS" ]; then
+    "$BIN/examples/bench_setup" ingest "$RUN/many/data" bench 1000 \
+        "$CORPUS/epub/valid/childrens-literature-readium.epub" >/dev/null
+    start_trajet "$BIN/trajet" 18070 "$RUN/many/data" "$RUN/many/trajet.log"
+    sleep 3
+    idle_rss_kb="$(mem_kb "$LAST_PID" VmRSS)"
+    kill "$LAST_PID"
+    log "idle RSS with 1,000 titles: $((idle_rss_kb / 1024)) MiB"
+fi
 
 start_trajet "$BIN/trajet" 18080 "$RUN/data" "$RUN/trajet.log"; TRAJET_PID=$LAST_PID
 start_trajet "$BIN/examples/trajet_current_thread" 18081 "$RUN/data" "$RUN/trajet-ct.log"; TRAJET_CT_PID=$LAST_PID
@@ -94,6 +101,7 @@ log "chapter: $(stat -c %s "$RUN/www/chapter.xhtml") bytes served by trajet/refe
 
 # --- the reference server, both runtimes ---
 for rt in multi current; do
+    wanted "$([ "$rt" = multi ] && echo reference || echo reference-ct)" || continue
     port=$([ "$rt" = multi ] && echo 18090 || echo 18091)
     REDIS_URL="$REDIS_URL" taskset -c "$SERVER_CPU" "$BIN/examples/reference_server" \
         "127.0.0.1:$port" "$RUN/www/chapter.xhtml" "$rt" >"$RUN/reference-$rt.log" 2>&1 &
@@ -103,13 +111,16 @@ for rt in multi current; do
 done
 
 # --- nginx: one process, sendfile, no access log (trajet logs no line per request either) ---
+if wanted nginx; then
 sed -e "s#@RUN@#$RUN#g" "$SCRIPTS/nginx.conf" >"$RUN/nginx/nginx.conf"
 taskset -c "$SERVER_CPU" nginx -c "$RUN/nginx/nginx.conf" -p "$RUN/nginx" &
 NGINX_PID=$!
 STARTED+=("$NGINX_PID")
 wait_port 18092
+fi
 
 # --- r2-streamer-js, bound to loopback ---
+if wanted r2-streamer; then
 PORT=18093 STREAMER_DISABLE_EXPIRY=1 taskset -c "$SERVER_CPU" node -r "$SCRIPTS/loopback.js" \
     "$WORK/r2/node_modules/r2-streamer-js/dist/es8-es2017/src/http/server-cli.js" \
     "$RUN/pubs" >"$RUN/r2.log" 2>&1 &
@@ -117,6 +128,7 @@ R2_PID=$!
 STARTED+=("$R2_PID")
 wait_port 18093 60
 r2_path="/pub/$(printf %s "$(realpath "$RUN/pubs/book.epub")" | base64 -w0 | sed 's/=/%3D/g')/$CHAPTER_ENTRY"
+fi
 
 # --- what each run loads: name|pid|url|extra wrk arguments ---
 TARGETS=()
@@ -125,13 +137,20 @@ if [ -n "$chapter_path" ]; then
     TARGETS+=("trajet-chapter-ct|$TRAJET_CT_PID|http://127.0.0.1:18081$chapter_path|cookie")
 fi
 TARGETS+=(
-    "reference|$REF_PID|http://127.0.0.1:18090/chapter|"
-    "reference-ct|$REF_CT_PID|http://127.0.0.1:18091/chapter|"
-    "nginx|$NGINX_PID|http://127.0.0.1:18092/chapter.xhtml|"
-    "r2-streamer|$R2_PID|http://127.0.0.1:18093$r2_path|"
+    "reference|${REF_PID:-}|http://127.0.0.1:18090/chapter|"
+    "reference-ct|${REF_CT_PID:-}|http://127.0.0.1:18091/chapter|"
+    "nginx|${NGINX_PID:-}|http://127.0.0.1:18092/chapter.xhtml|"
+    "r2-streamer|${R2_PID:-}|http://127.0.0.1:18093${r2_path:-}|"
     "trajet-scan|$TRAJET_PID|http://127.0.0.1:18080/|scan"
     "trajet-scan-ct|$TRAJET_CT_PID|http://127.0.0.1:18081/|scan"
 )
+if [ -n "$SERVERS" ]; then
+    chosen=()
+    for t in "${TARGETS[@]}"; do
+        wanted "${t%%|*}" && chosen+=("$t")
+    done
+    TARGETS=("${chosen[@]}")
+fi
 
 # Every server answers 200 before measuring (and warms up: r2 parses the EPUB on first use).
 for t in "${TARGETS[@]}"; do

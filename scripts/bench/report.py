@@ -82,7 +82,8 @@ def main():
         limit = 3 * i["bytes"] / 2**20 + 64
         print(f"  {i['book']:<44} {i['bytes'] / 2**20:5.2f} MiB  {i['cpu_seconds']:.2f} s CPU  "
               f"peak RSS {i['peak_rss_mib']} MiB (limit {limit:.0f})")
-    print(f"idle RSS of trajet with 1,000 titles: {int(idle_kb) / 1024:.1f} MiB (target < 150)")
+    if int(idle_kb):
+        print(f"idle RSS of trajet with 1,000 titles: {int(idle_kb) / 1024:.1f} MiB (target < 150)")
     with open(out, "w") as f:
         json.dump(
             {"machine": machine(), "chapter_bytes": int(chapter_bytes), "runs": runs,
