@@ -34,24 +34,44 @@ impl SessionId {
 
     /// Parses the 32-hex-digit form; anything else is not a session id.
     pub fn parse(text: &str) -> Option<Self> {
+        let text = text.as_bytes();
         if text.len() != 32 {
             return None;
         }
         let mut bytes = [0u8; 16];
-        for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
-            let hex = std::str::from_utf8(chunk).ok()?;
-            bytes[i] = u8::from_str_radix(hex, 16).ok()?;
+        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
+            *byte = (hex_value(pair[0])? << 4) | hex_value(pair[1])?;
         }
         Some(Self(bytes))
+    }
+
+    /// The 32 lowercase hex digits, without allocating (every request builds a key from it).
+    pub fn hex(&self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (pair, byte) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        out
+    }
+}
+
+/// The value of one hex digit (either case, as `u8::from_str_radix` accepts).
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
     }
 }
 
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        let hex = self.hex();
+        // Only ASCII hex digits were written.
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -210,6 +230,12 @@ mod tests {
         assert_eq!(SessionId::parse(&id.to_string()), Some(id));
         assert_eq!(SessionId::parse("zz"), None);
         assert_eq!(SessionId::parse(&"g".repeat(32)), None);
+        assert_eq!(SessionId::parse(&"+1".repeat(16)), None);
+        let upper = id.to_string().to_ascii_uppercase();
+        assert_eq!(SessionId::parse(&upper), Some(id));
+        let known = SessionId::parse("00ff10a9b8c7d6e5f4031221304f5e6d").unwrap();
+        assert_eq!(known.to_string(), "00ff10a9b8c7d6e5f4031221304f5e6d");
+        assert_eq!(known.0[1], 0xff);
         assert_ne!(SessionId::random(), SessionId::random());
         assert!(!format!("{id:?}").contains(&id.to_string()));
     }

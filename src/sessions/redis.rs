@@ -191,7 +191,11 @@ impl RedisStore {
     }
 
     fn session_key(&self, id: SessionId) -> String {
-        format!("{}s:{id}", self.prefix)
+        let mut key = String::with_capacity(self.prefix.len() + 34);
+        key.push_str(&self.prefix);
+        key.push_str("s:");
+        key.push_str(std::str::from_utf8(&id.hex()).unwrap_or_default());
+        key
     }
 
     pub(super) async fn open(
@@ -230,31 +234,31 @@ impl RedisStore {
 
     pub(super) async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
         let key = self.session_key(id);
-        let fields: Vec<(String, String)> = self
-            .call(|mut c| async move { redis::cmd("HGETALL").arg(key).query_async(&mut c).await })
-            .await?;
-        if fields.is_empty() {
-            return Ok(None);
-        }
-        let field = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("")
-        };
-        let parsed = (|| {
-            Some(Session {
-                id: Some(id),
-                trip_id: field("trip").parse().ok()?,
-                seat_code: field("seat").to_owned(),
-                opened_at: field("opened").parse().ok()?,
-                expires_at: field("expires").parse().ok()?,
+        // Named fields only: a reply of four values parses in half the time of
+        // HGETALL's eight, and this runs on every passenger request.
+        type Fields = (Option<u32>, Option<String>, Option<i64>, Option<i64>);
+        let fields: Fields = self
+            .call(|mut c| async move {
+                redis::cmd("HMGET")
+                    .arg(key)
+                    .arg(&["trip", "seat", "opened", "expires"])
+                    .query_async(&mut c)
+                    .await
             })
-        })();
-        parsed
-            .map(Some)
-            .ok_or_else(|| StoreError("a session record in Redis is malformed".into()))
+            .await?;
+        match fields {
+            (None, None, None, None) => Ok(None),
+            (Some(trip_id), Some(seat_code), Some(opened_at), Some(expires_at)) => {
+                Ok(Some(Session {
+                    id: Some(id),
+                    trip_id,
+                    seat_code,
+                    opened_at,
+                    expires_at,
+                }))
+            }
+            _ => Err(StoreError("a session record in Redis is malformed".into())),
+        }
     }
 
     async fn trip_script(
