@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::sessions::scan::SESSION_COOKIE;
 use crate::sessions::{Session, SessionId};
-use crate::trips::{Trip, TripId};
+use crate::trips::{SharedTrip, TripId};
 
 /// An authenticated operator (rail company staff).
 #[derive(Debug, Clone)]
@@ -83,8 +83,8 @@ pub struct Passenger {
     pub id: SessionId,
     /// The session record.
     pub session: Session,
-    /// The trip the session reads on.
-    pub trip: Trip,
+    /// The trip the session reads on (as of this request).
+    pub trip: SharedTrip,
 }
 
 impl FromRequestParts<AppState> for Passenger {
@@ -105,7 +105,7 @@ impl FromRequestParts<AppState> for Passenger {
         }
         let trip = state
             .trips
-            .get(TripId::new(session.trip_id))
+            .shared(TripId::new(session.trip_id))
             .ok_or_else(ended)?;
         if trip.is_cancelled() {
             return Err(AppError::gone(

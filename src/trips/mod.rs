@@ -21,7 +21,7 @@ pub use fields::{parse_timezone, text};
 pub use import_cli::import_gtfs;
 pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};
-pub use store::{ArrivalChange, ImportCounts, TripStore};
+pub use store::{ArrivalChange, ImportCounts, SharedTrip, TripStore};
 
 #[cfg(test)]
 mod tests;

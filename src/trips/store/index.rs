@@ -36,6 +36,22 @@ impl Day {
     }
 }
 
+/// A committed trip as of one lookup, shared with the index instead of copied
+/// (the passenger routes look one up on every request). Later changes to the
+/// trip are not seen through it: look it up again.
+#[derive(Debug, Clone)]
+pub struct SharedTrip {
+    day: Arc<Day>,
+    at: usize,
+}
+
+impl std::ops::Deref for SharedTrip {
+    type Target = Trip;
+    fn deref(&self) -> &Trip {
+        &self.day.trips[self.at]
+    }
+}
+
 /// Everything committed, as of one manifest generation.
 #[derive(Debug, Default)]
 pub(super) struct Index {
@@ -75,6 +91,16 @@ impl Index {
     pub fn get(&self, id: TripId) -> Option<&Trip> {
         let date = self.by_id.get(&id)?;
         self.days.get(date)?.get(id)
+    }
+
+    /// The trip with this id, sharing its day with the index (no copy).
+    pub fn shared(&self, id: TripId) -> Option<SharedTrip> {
+        let day = self.days.get(self.by_id.get(&id)?)?;
+        let at = *day.positions.get(&id)?;
+        Some(SharedTrip {
+            day: day.clone(),
+            at,
+        })
     }
 
     /// The service date a trip runs on.

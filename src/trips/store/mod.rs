@@ -22,6 +22,7 @@ use crate::data_dir::DataDir;
 use crate::trips::error::TripError;
 use crate::trips::model::{Trip, TripId};
 use disk::Disk;
+pub use index::SharedTrip;
 use index::{Day, Index};
 use txn::Txn;
 
@@ -57,6 +58,11 @@ impl TripStore {
     /// The trip with this id.
     pub fn get(&self, id: TripId) -> Option<Trip> {
         self.read().get(id).cloned()
+    }
+
+    /// The trip with this id, without copying it (for the hot paths).
+    pub fn shared(&self, id: TripId) -> Option<SharedTrip> {
+        self.read().shared(id)
     }
 
     /// The trips of one service date, by departure.
