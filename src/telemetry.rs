@@ -1,6 +1,8 @@
 //! Structured logs: readable lines by default, JSON with `TRAJET_LOG_FORMAT=json`.
 //! The level comes from `RUST_LOG` (default `info`).
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -8,8 +10,11 @@ use crate::config::LogFormat;
 /// Installs the global log subscriber (once per process).
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only for a person at a terminal: log files and collectors get
+    // plain text, and each request's span fields are not wrapped in escape codes.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder.try_init(),
