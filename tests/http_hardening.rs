@@ -106,3 +106,86 @@ async fn silent_connections_are_closed_after_the_idle_timeout() {
         .unwrap_or(0);
     assert_eq!(n, 0);
 }
+
+async fn operator_key(app: &TestApp) -> String {
+    let (_, key) = trajet::accounts::create_account_with_key(
+        &app.data_path(),
+        trajet::accounts::Role::Operator,
+        "TER Auvergne",
+    )
+    .unwrap();
+    app.state.accounts.reload_if_changed().unwrap();
+    key
+}
+
+/// Reads what the server answers within five seconds (the head is enough).
+async fn answer(s: &mut TcpStream) -> String {
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("the server answered in time")
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_cut_off_while_it_arrives() {
+    let app = TestApp::with_config(None, |c| c.http.json_body_limit = 1024).await;
+    let key = operator_key(&app).await;
+    let addr = app.spawn_server().await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    // No Content-Length: only counting the bytes as they arrive can stop it.
+    let head = format!(
+        "POST /api/v1/operator/trips HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("800\r\n{}\r\n", " ".repeat(0x800));
+    s.write_all(chunk.as_bytes()).await.unwrap();
+    let head = answer(&mut s).await;
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("body-too-large"), "{head}");
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_answered_after_the_body_timeout() {
+    let app = TestApp::with_config(None, |c| {
+        c.http.body_timeout = Duration::from_secs(1);
+        c.http.idle_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let key = operator_key(&app).await;
+    let addr = app.spawn_server().await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/operator/trips HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"line\":"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let head = answer(&mut s).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "answered before the timeout: {head}"
+    );
+    assert!(head.starts_with("HTTP/1.1 4"), "{head}");
+    assert!(head.contains("application/problem+json"), "{head}");
+}
+
+#[tokio::test]
+async fn the_configured_body_limit_replaces_axums_default_of_2_mib() {
+    let app = TestApp::with_config(None, |c| c.http.json_body_limit = 4 << 20).await;
+    let key = operator_key(&app).await;
+    let trip = r#"{"line": "TER 17", "train_number": "17423", "origin": "Clermont-Ferrand",
+        "destination": "Lyon Part-Dieu", "departs_at": "2026-11-28T11:29:00+01:00",
+        "arrives_at": "2026-11-28T12:41:00+01:00", "seats": 80, "timezone": "Europe/Paris"}"#;
+    // 3 MiB of JSON whitespace: over axum's default limit, under the configured one.
+    let body = format!("{}{trip}", " ".repeat(3 << 20));
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/operator/trips")
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let response = support::send(&app.router, request).await;
+    assert_eq!(response.status(), axum::http::StatusCode::CREATED);
+}

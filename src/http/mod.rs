@@ -6,15 +6,20 @@ pub mod extract;
 pub mod pages;
 pub mod rate_limit;
 
-use std::time::Instant;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tower_http::timeout::RequestBodyTimeoutLayer;
+use http_body_util::Limited;
+use tower::{Layer, Service, ServiceExt};
+use tower_http::timeout::TimeoutBody;
 use tracing::Instrument;
 
 use crate::app::AppState;
@@ -36,14 +41,63 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::reports::routes::router())
         .merge(crate::lines::routes::router())
         .fallback(|| async { AppError::not_found("There is nothing at this address.") })
-        // Body size is enforced by `around_request` (by route, before reading).
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyTimeoutLayer::new(body_timeout))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            around_request,
-        ))
+        // One layer, not three: axum wraps every route in each layer and clones
+        // the whole chain of boxed services on every request.
+        .layer(AroundLayer {
+            state: state.clone(),
+            body_timeout,
+        })
         .with_state(state)
+}
+
+/// The middleware of every route: `around_request`, then axum's body limit
+/// turned off (body size is enforced by `around_request`, by route, before reading).
+#[derive(Clone)]
+struct AroundLayer {
+    state: AppState,
+    body_timeout: Duration,
+}
+
+impl<S> Layer<S> for AroundLayer {
+    type Service = Around<DefaultBodyLimitService<S>>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Around {
+            state: self.state.clone(),
+            body_timeout: self.body_timeout,
+            inner: DefaultBodyLimit::disable().layer(inner),
+        }
+    }
+}
+
+type DefaultBodyLimitService<S> = <DefaultBodyLimit as Layer<S>>::Service;
+
+#[derive(Clone)]
+struct Around<S> {
+    state: AppState,
+    body_timeout: Duration,
+    inner: S,
+}
+
+impl<S> Service<Request> for Around<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The service that was made ready serves this request; a clone stays for the next.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let (state, timeout) = (self.state.clone(), self.body_timeout);
+        Box::pin(async move { Ok(around_request(state, timeout, request, inner).await) })
+    }
 }
 
 /// A request's id: from a trusted proxy's `x-request-id` when well formed, else new.
@@ -51,7 +105,7 @@ pub fn router(state: AppState) -> Router {
 pub struct RequestId(pub String);
 
 fn request_id(headers: &HeaderMap) -> String {
-    let incoming = headers.get("x-request-id").and_then(|v| v.to_str().ok());
+    let incoming = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok());
     match incoming {
         Some(id)
             if !id.is_empty()
@@ -62,7 +116,14 @@ fn request_id(headers: &HeaderMap) -> String {
         {
             id.to_owned()
         }
-        _ => format!("{:016x}", rand::random::<u64>()),
+        _ => {
+            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+            let n = rand::random::<u64>();
+            (0..16)
+                .rev()
+                .map(|i| char::from(DIGITS[((n >> (i * 4)) & 0xf) as usize]))
+                .collect()
+        }
     }
 }
 
@@ -84,7 +145,15 @@ fn body_limit(state: &AppState, path: &str) -> usize {
     }
 }
 
-async fn around_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn around_request<S>(
+    state: AppState,
+    body_timeout: Duration,
+    request: Request,
+    inner: S,
+) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let started = Instant::now();
     let id = request_id(request.headers());
     let route = request
@@ -93,8 +162,8 @@ async fn around_request(State(state): State<AppState>, request: Request, next: N
         .map_or("unmatched", |m| m.as_str())
         .to_owned();
     let method = request.method().as_str().to_owned();
-    let path = request.uri().path().to_owned();
-    let api = is_api_path(&path);
+    let path = request.uri().path();
+    let api = is_api_path(path);
     let lang = if api {
         Lang::En
     } else {
@@ -102,16 +171,19 @@ async fn around_request(State(state): State<AppState>, request: Request, next: N
     };
     let span = tracing::info_span!("request", request_id = %id, %method, %route);
 
-    let limit = body_limit(&state, &path);
+    let limit = body_limit(&state, path);
     let mut response = match declared_length(request.headers()) {
-        Some(length) if length > limit as u64 => too_large(&path, limit),
+        Some(length) if length > limit as u64 => too_large(path, limit),
         _ => {
             let (mut parts, body) = request.into_parts();
             parts.extensions.insert(RequestId(id.clone()));
-            let body = Body::new(http_body_util::Limited::new(body, limit));
-            next.run(Request::from_parts(parts, body))
-                .instrument(span.clone())
-                .await
+            let body = Limited::new(body, limit);
+            let body = Body::new(TimeoutBody::new(body_timeout, body));
+            let response = inner.oneshot(Request::from_parts(parts, body));
+            match response.instrument(span.clone()).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
         }
     };
 
@@ -247,24 +319,42 @@ fn generic_problem(status: StatusCode) -> Problem {
     AppError::new(status, code, detail).problem()
 }
 
-fn set_default_headers(headers: &mut HeaderMap, id: &str) {
-    let defaults: [(&str, &str); 5] = [
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
-        ("x-frame-options", "SAMEORIGIN"),
-        ("cross-origin-opener-policy", "same-origin"),
-        (
-            "content-security-policy",
+/// Security headers every response carries unless its route set its own
+/// (names and values built once: this runs on every request).
+const DEFAULT_HEADERS: [(HeaderName, HeaderValue); 5] = [
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ),
+    (
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    ),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
             "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'",
         ),
-    ];
-    for (name, value) in defaults {
-        if !headers.contains_key(name) {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
+    ),
+];
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+fn set_default_headers(headers: &mut HeaderMap, id: &str) {
+    headers.reserve(DEFAULT_HEADERS.len() + 1);
+    for (name, value) in DEFAULT_HEADERS {
+        headers.entry(name).or_insert(value);
     }
     if let Ok(v) = HeaderValue::from_str(id) {
-        headers.insert("x-request-id", v);
+        headers.insert(X_REQUEST_ID, v);
     }
 }
 

@@ -260,7 +260,7 @@ async fn chapter(
     state.metrics.chapters_served.inc();
     Ok(content_response(
         body,
-        "application/xhtml+xml; charset=utf-8",
+        HeaderValue::from_static("application/xhtml+xml; charset=utf-8"),
         &etag,
         &passenger,
     ))
@@ -285,14 +285,14 @@ async fn resource(
     }
     let media_type = s
         .resource_type(r)
-        .unwrap_or("application/octet-stream")
-        .to_owned();
+        .and_then(|t| HeaderValue::from_str(t).ok())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let etag = format!("\"r{r}-{}-{}\"", s.tag, encoding_of(&headers).tag());
     if not_modified(&headers, &etag) {
         return Ok(not_modified_response(&etag, &passenger));
     }
     let body = load(&state, &s, &headers, Part::Resource(r)).await?;
-    Ok(content_response(body, &media_type, &etag, &passenger))
+    Ok(content_response(body, media_type, &etag, &passenger))
 }
 
 async fn cover(
@@ -320,12 +320,8 @@ async fn cover(
         bytes: Bytes::from(bytes),
         encoding: Encoding::Identity,
     };
-    Ok(content_response(
-        body,
-        manifest::cover_type(&s),
-        &etag,
-        &passenger,
-    ))
+    let media_type = HeaderValue::from_static(manifest::cover_type(&s));
+    Ok(content_response(body, media_type, &etag, &passenger))
 }
 
 async fn locked(
@@ -540,7 +536,8 @@ fn not_modified_response(etag: &str, passenger: &Passenger) -> Response {
 /// Private cache, never longer than the session lives.
 fn set_private_cache(headers: &mut HeaderMap, etag: &str, passenger: &Passenger) {
     let max_age = seconds_left(passenger).min(3600);
-    if let Ok(v) = HeaderValue::from_str(&format!("private, max-age={max_age}")) {
+    // `try_from(String)` keeps the string's buffer (no second copy).
+    if let Ok(v) = HeaderValue::try_from(format!("private, max-age={max_age}")) {
         headers.insert(header::CACHE_CONTROL, v);
     }
     if let Ok(v) = HeaderValue::from_str(etag) {
@@ -554,15 +551,15 @@ fn set_private_cache(headers: &mut HeaderMap, etag: &str, passenger: &Passenger)
 
 fn content_response(
     body: Prepared,
-    media_type: &str,
+    media_type: HeaderValue,
     etag: &str,
     passenger: &Passenger,
 ) -> Response {
     let mut response = Response::new(Body::from(body.bytes));
     let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(media_type) {
-        headers.insert(header::CONTENT_TYPE, v);
-    }
+    // Room for these headers and the middleware's, so the map is allocated once.
+    *headers = HeaderMap::with_capacity(16);
+    headers.insert(header::CONTENT_TYPE, media_type);
     match body.encoding {
         Encoding::Brotli => {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
