@@ -690,7 +690,7 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
     assert_eq!(text_of(&browser, "#fig-scans dd").await, "1");
     let bars = browser
         .js(
-            "return [...document.querySelectorAll('#dash-chart svg .bar rect')].map(r => Number(r.getAttribute('height')))",
+            "return [...document.querySelectorAll('#dash-chart svg rect.bar')].map(r => Number(r.getAttribute('height')))",
             json!([]),
         )
         .await;
@@ -700,6 +700,26 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
         bars[23] > 0.0 && bars[..23].iter().all(|h| *h == 0.0),
         "the scan is in this hour's bar: {bars:?}"
     );
+    let ticks = browser
+        .js(
+            "return [...document.querySelectorAll('#dash-chart svg .grid text')].map(t => t.textContent)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        ticks,
+        json!(["0", "1"]),
+        "counts of scans get whole-number ticks"
+    );
+    let rows = browser
+        .js(
+            "return [...document.querySelectorAll('#dash-chart details table tbody td')].map(td => td.textContent)",
+            json!([]),
+        )
+        .await;
+    let rows: Vec<String> = serde_json::from_value(rows).unwrap();
+    assert_eq!(rows.len(), 24, "the chart's figures are in a table too");
+    assert_eq!(rows[23], "1");
     browser.screenshot("operator-dashboard").await;
     assert_accessible(&browser, "dashboard").await;
 

@@ -414,7 +414,7 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
     assert!(report.contains("< 5"), "small counts as given: {report}");
     let bars = browser
         .js(
-            "return [...document.querySelectorAll('#reports-chart rect.bar')].map(r => r.dataset.day + '=' + r.dataset.value)",
+            "return [...document.querySelectorAll('#reports-chart rect.bar:not([data-value=\"0\"])')].map(r => r.dataset.key + '=' + r.dataset.value)",
             json!([]),
         )
         .await;
@@ -423,10 +423,41 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         json!([format!("{yesterday}=< 5"), format!("{today}=12")]),
         "one bar per day with readings"
     );
-    let summary = text_of(&browser, "#chart-caption-summary").await;
+    let hatched = browser
+        .js(
+            "const r = document.querySelector('#reports-chart rect.bar.suppressed');
+             return r && [r.dataset.key, r.getAttribute('fill'), getComputedStyle(r).fill]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(hatched[0], json!(yesterday.to_string()), "{hatched}");
     assert!(
-        summary.contains("15"),
-        "the chart states the exact total: {summary}"
+        hatched[1].as_str().unwrap().starts_with("url(#")
+            && hatched[2].as_str().unwrap().starts_with("url("),
+        "the day with fewer than 5 is drawn hatched: {hatched}"
+    );
+    let ticks = browser
+        .js(
+            "return [...document.querySelectorAll('#reports-chart .grid text')].map(t => t.textContent)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(ticks, json!(["0", "5", "10", "15"]), "whole-number ticks");
+    let summary = text_of(&browser, "#reports-chart-figure-summary").await;
+    assert!(
+        summary.contains("15") && summary.contains("Hatched bars"),
+        "the chart states the exact total and explains the hatching: {summary}"
+    );
+    let figures = browser
+        .js(
+            "return [...document.querySelectorAll('#reports-chart table tbody tr')].slice(-2).map(r => r.querySelector('td').textContent)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        figures,
+        json!(["< 5", "12"]),
+        "the chart's table gives the same figures"
     );
     let csv_href = browser
         .js(

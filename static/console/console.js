@@ -36,18 +36,13 @@ async function parseBody(response) {
 }
 
 /**
- * Calls the API with the console's header and cookie. Resolves to the parsed
- * JSON, the text of a non-JSON answer, or null for 204; throws ApiError.
+ * Sends a request with the console's header and cookie; resolves to the
+ * Response when it is a success, else throws ApiError with the problem.
  */
-export async function api(path, { method = "GET", json, body, headers } = {}) {
-  const sent = { Accept: "application/json", [HEADER]: "1", ...headers };
-  if (json !== undefined) {
-    sent["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
-  }
+async function request(path, { method = "GET", body, headers } = {}) {
   let response;
   try {
-    response = await fetch(path, { method, body, headers: sent, credentials: "same-origin" });
+    response = await fetch(path, { method, body, headers: { [HEADER]: "1", ...headers }, credentials: "same-origin" });
   } catch {
     throw new ApiError(0, null);
   }
@@ -58,11 +53,37 @@ export async function api(path, { method = "GET", json, body, headers } = {}) {
     } catch {
       // Not problem+json (a proxy's page): keep the status only.
     }
-    const error = new ApiError(response.status, problem);
     if (response.status === 401 && !path.startsWith(SESSION) && onExpired) onExpired();
-    throw error;
+    throw new ApiError(response.status, problem);
   }
-  return parseBody(response);
+  return response;
+}
+
+/**
+ * Calls the API with the console's header and cookie. Resolves to the parsed
+ * JSON, the text of a non-JSON answer, or null for 204; throws ApiError.
+ */
+export async function api(path, { method = "GET", json, body, headers } = {}) {
+  const sent = { Accept: "application/json", ...headers };
+  if (json !== undefined) {
+    sent["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  }
+  return parseBody(await request(path, { method, body, headers: sent }));
+}
+
+/**
+ * Downloads a file the API makes (a PDF sheet, a PNG or SVG code) under
+ * `filename`; a refusal throws ApiError instead of being saved as the file.
+ */
+export async function download(path, filename) {
+  const blob = await (await request(path)).blob();
+  const url = URL.createObjectURL(blob);
+  const link = el("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 /**
@@ -134,6 +155,11 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : ""));
 }
 
+/** Whether the strings have `key` (in the current language or in English). */
+function has(key) {
+  return key in tables[current] || key in tables.en;
+}
+
 /** Calls `callback(lang)` after every language change (to redraw built content). */
 export function onLanguageChange(callback) {
   languageListeners.push(callback);
@@ -197,6 +223,18 @@ export function formatDateTime(value) {
 /** A number in the current language. */
 export function formatNumber(n, options) {
   return new Intl.NumberFormat(current, options).format(n);
+}
+
+/**
+ * A counted phrase: `key.zero` for 0 when the strings have one, else
+ * `key.one` or `key.other` as the language's plural rules say, with {n}
+ * (and `vars`) filled.
+ */
+export function plural(key, n, vars = {}) {
+  const all = { n: formatNumber(n), ...vars };
+  if (n === 0 && has(`${key}.zero`)) return t(`${key}.zero`, all);
+  const rule = new Intl.PluralRules(current).select(n) === "one" ? "one" : "other";
+  return t(`${key}.${rule}`, all);
 }
 
 /** A report count: numbers formatted, suppressed small counts ("< 5") shown as given. */
@@ -265,6 +303,11 @@ export function describeError(error) {
   if (error?.status === 403) return t("error.forbidden");
   if (error?.status === 404) return t("error.notFound");
   return t("error.generic", { detail: error?.detail || error?.code || String(error) });
+}
+
+/** An error paragraph for a failed call, read out at once. */
+export function errorBox(error) {
+  return el("p", { class: "error", role: "alert" }, describeError(error));
 }
 
 let clearTimer = null;

@@ -32,4 +32,6 @@ export default {
   "save": "Save",
   "cancel": "Cancel",
   "details": "Technical details",
+  "chart.table": "Show the figures as a table",
+  "chart.legend": "Hatched bars stand for counts below 5, shown as “< 5”; the table has every figure.",
 };

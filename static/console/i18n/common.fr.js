@@ -32,4 +32,6 @@ export default {
   "save": "Enregistrer",
   "cancel": "Annuler",
   "details": "Détails techniques",
+  "chart.table": "Afficher les chiffres en tableau",
+  "chart.legend": "Les barres hachurées représentent les nombres inférieurs à 5, affichés « < 5 » ; le tableau donne tous les chiffres.",
 };

@@ -59,7 +59,6 @@ export default {
   "dashboard.top": "Top titles today",
   "dashboard.privacy": "Counts below 5 are shown as “< 5” so that no single passenger can be singled out.",
   "dashboard.noTitles": "No title has been opened today yet.",
-  "chart.table": "Show the figures as a table",
   "chart.hour": "Hour",
   "chart.scans": "Scans",
   "chart.scans.summary": "{total} scans opened a session over the last 24 hours; the busiest hour was {hour} with {peak}. Hours in {zone} time.",

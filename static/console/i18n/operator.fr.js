@@ -59,7 +59,6 @@ export default {
   "dashboard.top": "Titres les plus lus aujourd’hui",
   "dashboard.privacy": "Les nombres inférieurs à 5 sont affichés « < 5 » pour qu’aucun voyageur ne puisse être reconnu.",
   "dashboard.noTitles": "Aucun titre n’a encore été ouvert aujourd’hui.",
-  "chart.table": "Afficher les chiffres en tableau",
   "chart.hour": "Heure",
   "chart.scans": "Scans",
   "chart.scans.summary": "{total} scans ont ouvert une session ces dernières 24 heures ; l’heure la plus chargée : {hour}, avec {peak}. Heures du fuseau {zone}.",

@@ -182,6 +182,4 @@ export default {
   "chart.metric": "Chart of",
   "chart.caption": "{metric} per day, {from} to {to}",
   "chart.summary": "{metric}: {total} in the period; busiest day {best}.",
-  "chart.legend": "Hatched bars are days with fewer than 5, shown as “< 5”. The table below has every figure.",
-  "chart.bar": "{day}: {value}",
 };

@@ -182,6 +182,4 @@ export default {
   "chart.metric": "Graphique",
   "chart.caption": "{metric} par jour, du {from} au {to}",
   "chart.summary": "{metric} : {total} sur la période ; jour le plus actif : {best}.",
-  "chart.legend": "Les barres hachurées sont les jours à moins de 5, affichés « < 5 ». Le tableau ci-dessous donne tous les chiffres.",
-  "chart.bar": "{day} : {value}",
 };

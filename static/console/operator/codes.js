@@ -1,8 +1,8 @@
 // A trip's seat codes: mint them for seats and cars and list them with
 // their PNG and SVG files; the label preview and the PDF sheet follow.
 
-import { api, el, t, announce, describeError, formatNumber } from "../console.js";
-import { table, download, plural } from "./common.js";
+import { api, el, t, announce, describeError, download, formatNumber, plural } from "../console.js";
+import { table } from "./common.js";
 import { base, seatLabel, imageHref, imageName, carChoice, checkedCars, guarded } from "./codes-common.js";
 import { previewPart, preview } from "./label.js";
 import { sheetPart } from "./sheet.js";

@@ -2,9 +2,9 @@
 // over the last 24 hours, the titles most opened today. The page refreshes
 // it every 30 seconds while the tab is visible (see operator.js).
 
-import { api, el, t, count, formatNumber, lang } from "../console.js";
-import { barChart } from "./chart.js";
-import { table, sessionsText, errorBox, tripName, route } from "./common.js";
+import { api, el, t, count, errorBox, formatNumber, lang } from "../console.js";
+import { barChart } from "../chart.js";
+import { table, sessionsText, tripName, route } from "./common.js";
 import { clockZoned, localDay, browserZone } from "./time.js";
 
 let data = null;
@@ -86,19 +86,20 @@ function runningTable(running) {
 function scansChart(hours) {
   const zone = browserZone();
   const hourOf = (iso) => new Intl.DateTimeFormat(lang(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone }).format(new Date(iso));
-  const bars = hours.map((h) => ({ label: hourOf(h.hour), long: hourOf(h.hour), value: h.scans }));
+  const bars = hours.map((h) => ({ key: h.hour, label: hourOf(h.hour), long: hourOf(h.hour), value: h.scans }));
   const total = hours.reduce((a, b) => a + b.scans, 0);
   const peak = hours.reduce((best, h) => (h.scans > best.scans ? h : best), hours[0] || { scans: 0 });
   const summary = total
     ? t("chart.scans.summary", { total: formatNumber(total), peak: formatNumber(peak.scans), hour: hourOf(peak.hour), zone })
     : t("chart.scans.none", { zone });
   return barChart({
+    id: "dash-scans",
     bars,
     title: t("dashboard.scans"),
+    captionHidden: true,
     summary,
     labelHeader: t("chart.hour"),
     valueHeader: t("chart.scans"),
-    every: 3,
   });
 }
 

@@ -1,8 +1,7 @@
 // The preview of one seat's label as it will be printed, with its code
 // image (PNG or SVG) and the two files to download.
 
-import { el, t, announce, describeError, formatDate } from "../console.js";
-import { download } from "./common.js";
+import { el, t, announce, describeError, download, formatDate } from "../console.js";
 import { seatLabel, imageHref, imageName } from "./codes-common.js";
 
 export function previewPart(trip) {

@@ -2,8 +2,7 @@
 // offered on each line. Until an operator chooses, every live title is
 // offered on every line; choosing narrows one line; resetting widens it again.
 
-import { api, el, t, announce, confirmAction, describeError } from "../console.js";
-import { errorBox } from "./common.js";
+import { api, el, t, announce, confirmAction, describeError, errorBox } from "../console.js";
 
 const $ = (id) => document.getElementById(id);
 

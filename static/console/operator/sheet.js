@@ -1,7 +1,6 @@
 // The PDF sheet of labels: seats, cars and a layout, downloaded from the API.
 
-import { el, t, describeError } from "../console.js";
-import { download } from "./common.js";
+import { el, t, describeError, download } from "../console.js";
 import { base, carChoice, checkedCars } from "./codes-common.js";
 
 /** Sheet layouts offered: columns × rows of labels on an A4 page. */

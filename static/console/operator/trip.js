@@ -2,8 +2,8 @@
 // codes, and the two changes an operator makes on the day: a delay that
 // extends the trip, and a cancellation. Both say what they will do first.
 
-import { api, el, t, announce, confirmAction, describeError, formatDate, formatNumber } from "../console.js";
-import { statusPill, sessionsText, errorBox, tripName, route, plural } from "./common.js";
+import { api, el, t, announce, confirmAction, describeError, errorBox, formatDate, formatNumber, plural } from "../console.js";
+import { statusPill, sessionsText, tripName, route } from "./common.js";
 import { codesSection } from "./codes.js";
 import { collectionsSection } from "./trip-collections.js";
 import { clockZoned, dateTimeZoned, minutesBetween } from "./time.js";

@@ -1,7 +1,7 @@
 // Trips of a day: state, status and open sessions, times in each trip's zone.
 
-import { api, el, t, formatDate, formatNumber } from "../console.js";
-import { table, statusPill, sessionsText, errorBox, route } from "./common.js";
+import { api, el, t, errorBox, formatDate, formatNumber } from "../console.js";
+import { table, statusPill, sessionsText, route } from "./common.js";
 import { clockZoned, localDay, addDays, minutesBetween } from "./time.js";
 
 let day = null;

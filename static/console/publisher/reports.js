@@ -1,14 +1,31 @@
 // Reports: a date range and a grouping, the table (with totals), a chart of
 // one measure per day, and the CSV link for the same range.
-import { api, count, describeError, el, formatDate, onLanguageChange, t } from "../console.js";
+import { api, count, describeError, el, formatDate, lang, onLanguageChange, t } from "../console.js";
+import { barChart } from "../chart.js";
 import { getTitle, onTitlesChange } from "./store.js";
-import { dayChart, daysBetween } from "./chart.js";
 
 const METRICS = ["sessions", "chapters_read", "reading_minutes", "excerpts_finished", "offer_clicks"];
 let last = null;
 
 function isoDay(date) {
   return date.toISOString().slice(0, 10);
+}
+
+/** Every day from `from` to `to` (YYYY-MM-DD, UTC calendar days). */
+function daysBetween(from, to) {
+  const days = [];
+  const day = new Date(`${from}T00:00:00Z`);
+  const end = new Date(`${to}T00:00:00Z`);
+  while (day <= end && days.length < 400) {
+    days.push(isoDay(day));
+    day.setUTCDate(day.getUTCDate() + 1);
+  }
+  return days;
+}
+
+/** "14 Mar" or "Mar 14": a calendar day without its year, for the chart's axis. */
+function shortDay(day) {
+  return new Intl.DateTimeFormat(lang(), { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(`${day}T00:00:00Z`));
 }
 
 /** Wires the form with the last 30 days and loads the first report. */
@@ -118,14 +135,22 @@ function renderTable() {
 function renderChart() {
   if (!last) return;
   const metric = document.getElementById("chart-metric").value;
-  const figure = document.getElementById("reports-chart");
+  const holder = document.getElementById("reports-chart");
   const values = new Map(last.byDay.rows.map((row) => [row.day, row[metric]]));
-  figure.hidden = last.byDay.rows.length === 0;
-  figure.replaceChildren(...dayChart({
-      days: daysBetween(last.from, last.to),
-      values,
-      total: last.byDay.totals[metric],
-      metric,
-      captionId: "chart-caption",
-    }),);
+  const days = daysBetween(last.from, last.to);
+  const bars = days.map((day) => ({ key: day, label: shortDay(day), long: formatDate(day), value: values.get(day) ?? 0 }));
+  const busiest = bars.reduce((best, b) => (typeof b.value === "number" && b.value > (best?.value ?? 0) ? b : best), null);
+  const name = t(`metric.${metric}`);
+  holder.hidden = last.byDay.rows.length === 0;
+  holder.replaceChildren(
+    barChart({
+      id: "reports-chart-figure",
+      bars,
+      title: t("chart.caption", { metric: name, from: formatDate(last.from), to: formatDate(last.to) }),
+      summary: t("chart.summary", { metric: name, total: count(last.byDay.totals[metric]), best: busiest ? busiest.long : "—" }),
+      labelHeader: t("reports.group.day"),
+      valueHeader: name,
+      maxLabels: 6,
+    }),
+  );
 }

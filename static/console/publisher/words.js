@@ -1,6 +1,6 @@
 // Sentences the publisher console builds from API answers: why an upload was
 // refused (by problem code), what an excerpt gives, what a policy says.
-import { el, formatNumber, lang, t } from "../console.js";
+import { el, formatNumber, plural, t } from "../console.js";
 
 /** Problem codes with their own sentence; anything else gets a general one. */
 const EXPLAINED = new Set([
@@ -56,12 +56,6 @@ export function policyParts(policy) {
 export function policyText(policy) {
   const { kind, value } = policyParts(policy);
   return t(`policy.text.${kind}`, { n: formatNumber(value) });
-}
-
-/** "1 chapter", "3 chapters": `key.one` or `key.other` with {n}, by the language's plural rules. */
-export function plural(key, n) {
-  const form = new Intl.PluralRules(lang()).select(n) === "one" ? "one" : "other";
-  return t(`${key}.${form}`, { n: formatNumber(n) });
 }
 
 /** "3 chapters · 4,200 words · 17 min" for an excerpt summary. */
