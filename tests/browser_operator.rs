@@ -6,80 +6,33 @@
 //! cross-site changes, speak French, and pass an accessibility audit.
 //! Screenshots go to `target/screenshots/operator-*.png` for a person to look at.
 
+#[path = "browser/console.rs"]
+mod console;
 #[path = "browser/proxy.rs"]
-#[allow(dead_code, reason = "the reader's tests use the rest of the relay")]
+#[allow(dead_code, reason = "the console needs no tunnel cuts")]
 mod proxy;
 mod support;
 #[path = "browser/webdriver.rs"]
-#[allow(dead_code, reason = "the reader's tests use the rest of the client")]
 mod webdriver;
 #[path = "browser/world.rs"]
-#[allow(dead_code, reason = "the reader's tests use the rest of the world")]
 mod world;
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Duration as D, Utc};
 use serde_json::{Value, json};
-use trajet::accounts::{Role, create_account_with_key};
+use trajet::accounts::Role;
 use trajet::trips::{Trip, TripId, TripState};
 
+use console::dialog_text;
 use webdriver::Browser;
-use world::World;
+use world::{World, corpus_file};
 
-/// One browser at a time: Chromium is heavy on a 2-core machine.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// An account of `role` with its API key, known to the running app.
-fn account_key(world: &World, role: Role, name: &str) -> (String, String) {
-    let (account, key) = create_account_with_key(&world.app.data_path(), role, name).unwrap();
-    world.app.state.accounts.reload_if_changed().unwrap();
-    (account.id, key)
-}
-
-/// Opens the console and signs in through its form with an operator key.
+/// Opens the console signed in with a new operator key; returns the browser and the key.
 async fn signed_in(world: &World, lang: &str) -> (Browser, String) {
-    let (_, key) = account_key(world, Role::Operator, "TER Auvergne-Rhône-Alpes");
-    let browser = Browser::start_desktop(lang).await;
-    browser.goto(&world.tunnel.url("/operator")).await;
-    browser
-        .wait_for(
-            "the sign-in form",
-            "return document.getElementById('signin-key') !== null",
-        )
-        .await;
-    browser.type_into("#signin-key", &key).await;
-    browser.click("#signin button[type=submit]").await;
-    browser
-        .wait_for(
-            "the console after sign-in",
-            "return !document.getElementById('app').hidden && !document.getElementById('view-dashboard').hidden",
-        )
-        .await;
+    let (_, key) = world.account(Role::Operator, "TER Auvergne-Rhône-Alpes");
+    let browser = console::open_signed_in(world, "/operator", &key, lang).await;
     (browser, key)
-}
-
-async fn text_of(browser: &Browser, selector: &str) -> String {
-    let value = browser
-        .js(
-            "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''",
-            json!([selector]),
-        )
-        .await;
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-/// Sets an input's value as a person would (the page hears `input` and `change`).
-async fn set_value(browser: &Browser, selector: &str, value: &str) {
-    browser
-        .js(
-            "const e = document.querySelector(arguments[0]);
-             e.value = arguments[1];
-             e.dispatchEvent(new Event('input', {bubbles: true}));
-             e.dispatchEvent(new Event('change', {bubbles: true}));",
-            json!([selector, value]),
-        )
-        .await;
 }
 
 /// Goes to a view of the console by its address, as a link would.
@@ -88,19 +41,6 @@ async fn open(browser: &Browser, hash: &str, ready: &str) {
         .js("location.hash = arguments[0];", json!([hash]))
         .await;
     browser.wait_for(hash, ready).await;
-}
-
-/// Waits for the confirmation dialog; returns its text.
-async fn dialog_text(browser: &Browser) -> String {
-    browser
-        .wait_for(
-            "the confirmation dialog",
-            "const d = document.querySelector('dialog.confirm[open]'); return d && d.innerText",
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// Fetches a URL from the page (with the console's cookie); returns status,
@@ -120,52 +60,6 @@ async fn fetch_head(browser: &Browser, url: &str) -> Value {
     browser.js_async(&script).await
 }
 
-/// Runs axe-core in the page; returns the serious or critical violations.
-async fn serious_violations(browser: &Browser) -> Vec<Value> {
-    let axe = include_str!("browser/axe.min.js");
-    browser
-        .js(&format!("{axe}\n;return true;"), json!([]))
-        .await;
-    let result = browser
-        .js_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, {resultTypes: ['violations']})
-               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
-               .catch(e => done([{id: 'axe-error', message: String(e)}]));",
-        )
-        .await;
-    result.as_array().cloned().unwrap_or_default()
-}
-
-async fn assert_accessible(browser: &Browser, what: &str) {
-    let violations = serious_violations(browser).await;
-    assert!(
-        violations.is_empty(),
-        "axe found serious or critical problems on the {what}: {violations:#?}"
-    );
-}
-
-/// Fails on any uncaught script error or CSP refusal the console logged.
-async fn assert_no_script_errors(browser: &Browser) {
-    let errors: Vec<String> = browser
-        .console()
-        .await
-        .into_iter()
-        .filter(|line| line.contains("Uncaught") || line.contains("Content Security Policy"))
-        .collect();
-    assert!(errors.is_empty(), "the console threw: {errors:#?}");
-}
-
-/// A corpus file by its canonical path (the browser refuses `..` in file paths).
-fn corpus_file(name: &str) -> String {
-    let path = world::corpus_dir().join(name);
-    std::fs::canonicalize(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .display()
-        .to_string()
-}
-
 fn trip(world: &World, id: TripId) -> Trip {
     world.app.state.trips.get(id).expect("the trip exists")
 }
@@ -177,14 +71,13 @@ fn clock(trip: &Trip, at: DateTime<Utc>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_their_zone() {
-    if !webdriver::browser_available() || !world::corpus_available() {
+    let Some((_turn, world)) = world::begin(true).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let (browser, _) = signed_in(&world, "en-US").await;
     assert!(
-        text_of(&browser, "#who")
+        browser
+            .text_of("#who")
             .await
             .contains("TER Auvergne-Rhône-Alpes")
     );
@@ -198,8 +91,8 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
     .await;
     let feed = corpus_file("gtfs/caltrain-2017-rail-extra-files.zip");
     browser.type_into("#import-file", &feed).await;
-    set_value(&browser, "#import-from", "2017-07-29").await;
-    set_value(&browser, "#import-to", "2017-07-29").await;
+    browser.set_value("#import-from", "2017-07-29").await;
+    browser.set_value("#import-to", "2017-07-29").await;
     browser.click("#import-submit").await;
     browser
         .wait_for(
@@ -207,25 +100,25 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
             "return !document.getElementById('import-report').hidden",
         )
         .await;
-    let created = text_of(&browser, "#import-report [data-count=created] dd").await;
+    let created = browser
+        .text_of("#import-report [data-count=created] dd")
+        .await;
+    assert_eq!(created, "28", "{}", browser.text_of("#import-report").await);
     assert_eq!(
-        created,
-        "28",
-        "{}",
-        text_of(&browser, "#import-report").await
-    );
-    assert_eq!(
-        text_of(&browser, "#import-report [data-count=skipped] dd").await,
+        browser
+            .text_of("#import-report [data-count=skipped] dd")
+            .await,
         "0"
     );
     assert!(
-        text_of(&browser, "#import-no-skips")
+        browser
+            .text_of("#import-no-skips")
             .await
             .contains("Every row"),
         "a clean feed says so"
     );
     browser.screenshot("operator-import-report").await;
-    assert_accessible(&browser, "import report").await;
+    browser.assert_accessible("import report").await;
 
     // The report leads to the trips of the day, times in Pacific time.
     browser.click("#import-see-trips").await;
@@ -238,7 +131,7 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
     let mut stored = world.app.state.trips.list("2017-07-29".parse().unwrap());
     stored.sort_by_key(|t| (t.departs_at, t.id));
     let first = &stored[0];
-    let row = text_of(&browser, "#trips-table tbody tr").await;
+    let row = browser.text_of("#trips-table tbody tr").await;
     assert!(
         row.contains(&first.train_number)
             && row.contains(&clock(first, first.departs_at))
@@ -249,7 +142,7 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
     );
     assert!(row.contains("Ended"), "a 2017 trip has ended: {row}");
     browser.screenshot("operator-trips").await;
-    assert_accessible(&browser, "trips of a day").await;
+    browser.assert_accessible("trips of a day").await;
 
     // A feed with unusable rows: the report groups them by reason.
     open(
@@ -260,8 +153,8 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
     .await;
     let metra = corpus_file("gtfs/metra-rail-in-subfolder.zip");
     browser.type_into("#import-file", &metra).await;
-    set_value(&browser, "#import-from", "2023-12-11").await;
-    set_value(&browser, "#import-to", "2023-12-17").await;
+    browser.set_value("#import-from", "2023-12-11").await;
+    browser.set_value("#import-to", "2023-12-17").await;
     browser.click("#import-submit").await;
     browser
         .wait_for(
@@ -269,21 +162,23 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
             "return !document.getElementById('import-report').hidden && document.getElementById('import-reasons')",
         )
         .await;
-    let reasons = text_of(&browser, "#import-reasons").await;
+    let reasons = browser.text_of("#import-reasons").await;
     assert!(
         reasons.contains("the trip has no stop times") && reasons.contains("trips.txt"),
         "{reasons}"
     );
     assert_eq!(
-        text_of(&browser, "#import-report [data-count=skipped] dd").await,
+        browser
+            .text_of("#import-report [data-count=skipped] dd")
+            .await,
         "947"
     );
 
     // A refused feed says why, with the file.
     let broken = corpus_file("gtfs/contains-null-bytes.zip");
     browser.type_into("#import-file", &broken).await;
-    set_value(&browser, "#import-from", "2007-06-01").await;
-    set_value(&browser, "#import-to", "2007-06-30").await;
+    browser.set_value("#import-from", "2007-06-01").await;
+    browser.set_value("#import-to", "2007-06-30").await;
     browser.click("#import-all").await;
     browser.click("#import-submit").await;
     let refusal = browser
@@ -297,17 +192,15 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
         refusal.contains("stops.txt, line 9") && refusal.contains("NUL"),
         "{refusal}"
     );
-    assert_no_script_errors(&browser).await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let (browser, _) = signed_in(&world, "en-US").await;
     open(
         &browser,
@@ -326,7 +219,7 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
         ("#f-arrives", "01:05"),
         ("#f-cars", "1, 2"),
     ] {
-        set_value(&browser, selector, value).await;
+        browser.set_value(selector, value).await;
     }
     browser.click("#trip-form button[type=submit]").await;
     let message = browser
@@ -345,9 +238,9 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
         .await;
     assert_eq!(state, json!(["true", "f-seats-error", "f-seats"]));
     browser.screenshot("operator-new-trip-error").await;
-    assert_accessible(&browser, "trip form with an error").await;
+    browser.assert_accessible("trip form with an error").await;
 
-    set_value(&browser, "#f-seats", "80").await;
+    browser.set_value("#f-seats", "80").await;
     browser.click("#trip-form button[type=submit]").await;
     let id = browser
         .wait_for(
@@ -361,14 +254,14 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
     assert_eq!(created.arrives_at.to_rfc3339(), "2026-11-29T00:05:00+00:00");
     assert_eq!(created.seats.get(), 80);
     assert_eq!(created.cars, Some(vec!["1".to_owned(), "2".to_owned()]));
-    let facts = text_of(&browser, "#trip-facts").await;
+    let facts = browser.text_of("#trip-facts").await;
     assert!(
         facts.contains("23:20") && facts.contains("01:05"),
         "{facts}"
     );
 
     // Seats are numbered per car: codes for both cars, labels naming the car.
-    set_value(&browser, "#codes-seats", "1-3").await;
+    browser.set_value("#codes-seats", "1-3").await;
     browser.click("#codes-submit").await;
     browser
         .wait_for(
@@ -386,7 +279,8 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
         )
         .await;
     assert!(
-        text_of(&browser, "#label-preview")
+        browser
+            .text_of("#label-preview")
             .await
             .contains("Car 2 · seat 3")
     );
@@ -395,11 +289,9 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_images() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let running = world.app.create_trip("TER Clermont – Lyon", 10, 90);
     let (browser, _) = signed_in(&world, "en-US").await;
     open(
@@ -409,11 +301,11 @@ async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_image
     )
     .await;
     assert_eq!(
-        text_of(&browser, "#trip-title").await,
+        browser.text_of("#trip-title").await,
         "Train 17423 · TER Clermont – Lyon"
     );
 
-    set_value(&browser, "#codes-seats", "1-12, 40").await;
+    browser.set_value("#codes-seats", "1-12, 40").await;
     browser.click("#codes-submit").await;
     browser
         .wait_for(
@@ -421,8 +313,10 @@ async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_image
             "return document.querySelectorAll('#codes-table tbody tr').length === 13",
         )
         .await;
-    assert_eq!(text_of(&browser, "#codes-count").await, "13 codes minted.");
-    let url = text_of(&browser, "#codes-table tbody tr:last-child code").await;
+    assert_eq!(browser.text_of("#codes-count").await, "13 codes minted.");
+    let url = browser
+        .text_of("#codes-table tbody tr:last-child code")
+        .await;
     // Printed codes are upper case (the compact QR alphabet).
     let (_, token) = url
         .rsplit_once("/T/")
@@ -440,11 +334,7 @@ async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_image
             "const p = document.getElementById('label-preview'); return p.dataset.loaded === '40::png' && document.getElementById('label-img').naturalWidth > 100",
         )
         .await;
-    assert!(
-        text_of(&browser, "#label-preview")
-            .await
-            .contains("Seat 40")
-    );
+    assert!(browser.text_of("#label-preview").await.contains("Seat 40"));
     browser.screenshot("operator-label-preview").await;
     browser.click("#preview-form input[value=svg]").await;
     browser.click("#preview-form button[type=submit]").await;
@@ -477,8 +367,8 @@ async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_image
         "{png}"
     );
 
-    set_value(&browser, "#sheet-seats", "1-30").await;
-    set_value(&browser, "#sheet-layout", "2x5").await;
+    browser.set_value("#sheet-seats", "1-30").await;
+    browser.set_value("#sheet-layout", "2x5").await;
     let sheet_href = browser
         .js(
             "return document.getElementById('sheet-download').getAttribute('href')",
@@ -518,18 +408,16 @@ async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_image
         assert_eq!(pdf["status"], 200, "layout {layout}: {pdf}");
     }
     browser.screenshot("operator-trip-codes").await;
-    assert_accessible(&browser, "trip page with codes").await;
-    assert_no_script_errors(&browser).await;
+    browser.assert_accessible("trip page with codes").await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating_the_effect() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
     for seat in [3, 4] {
         world.app.passenger(&running, seat).await;
@@ -541,15 +429,16 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
         "return document.getElementById('delay-form')",
     )
     .await;
-    assert_eq!(text_of(&browser, "#trip-sessions").await, "2");
-    assert!(text_of(&browser, "#fact-status").await.contains("Running"));
+    assert_eq!(browser.text_of("#trip-sessions").await, "2");
+    assert!(browser.text_of("#fact-status").await.contains("Running"));
 
     // 25 minutes late: the dialog says until when sessions last, and how many.
-    set_value(&browser, "#delay-minutes", "25").await;
+    browser.set_value("#delay-minutes", "25").await;
     let new_arrival = running.scheduled_arrives_at + D::minutes(25);
     let window_after = D::from_std(world.app.state.config.window_after).unwrap();
     assert!(
-        text_of(&browser, "#delay-preview")
+        browser
+            .text_of("#delay-preview")
             .await
             .contains(&clock(&running, new_arrival))
     );
@@ -578,7 +467,7 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
         moved.num_milliseconds() == 0,
         "the arrival moved by 25 minutes ({moved} off)"
     );
-    assert!(text_of(&browser, "#fact-arrives").await.contains("planned"));
+    assert!(browser.text_of("#fact-arrives").await.contains("planned"));
 
     // Cancel: going back changes nothing; confirming ends both sessions.
     browser.click("#cancel-trip").await;
@@ -605,7 +494,7 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
             "return document.getElementById('trip-cancelled') && document.getElementById('fact-status').innerText.includes('Cancelled')",
         )
         .await;
-    assert_eq!(text_of(&browser, "#trip-sessions").await, "0");
+    assert_eq!(browser.text_of("#trip-sessions").await, "0");
     assert_eq!(trip(&world, running.id).state, TripState::Cancelled);
     assert_eq!(
         browser
@@ -644,17 +533,15 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
         .unwrap();
     assert_eq!(read["state"], "cancelled");
     browser.screenshot("operator-trip-cancelled").await;
-    assert_no_script_errors(&browser).await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
     world.app.create_trip("TER Lyon – Genève", 240, 60);
     let (browser, _) = signed_in(&world, "en-US").await;
@@ -664,7 +551,7 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
             "return document.querySelector('#dash-running-table [data-sessions]')",
         )
         .await;
-    assert_eq!(text_of(&browser, "#fig-sessions dd").await, "0");
+    assert_eq!(browser.text_of("#fig-sessions dd").await, "0");
 
     // A passenger scans; the dashboard refreshes by itself within 30 seconds.
     world.app.passenger(&running, 7).await;
@@ -685,9 +572,9 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    assert_eq!(text_of(&browser, "#fig-sessions dd").await, "1");
-    assert_eq!(text_of(&browser, "#fig-running dd").await, "1");
-    assert_eq!(text_of(&browser, "#fig-scans dd").await, "1");
+    assert_eq!(browser.text_of("#fig-sessions dd").await, "1");
+    assert_eq!(browser.text_of("#fig-running dd").await, "1");
+    assert_eq!(browser.text_of("#fig-scans dd").await, "1");
     let bars = browser
         .js(
             "return [...document.querySelectorAll('#dash-chart svg rect.bar')].map(r => Number(r.getAttribute('height')))",
@@ -721,30 +608,22 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
     assert_eq!(rows.len(), 24, "the chart's figures are in a table too");
     assert_eq!(rows[23], "1");
     browser.screenshot("operator-dashboard").await;
-    assert_accessible(&browser, "dashboard").await;
+    browser.assert_accessible("dashboard").await;
 
-    assert_no_script_errors(&browser).await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_chooses_collections_per_line_and_offers_everything_again() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let line = "TER Clermont – Lyon";
     let later = world.app.create_trip(line, 60, 90);
-    let (publisher, _) = account_key(&world, Role::Publisher, "Éditions du Quai");
-    let dir =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog/the-night-conductor");
+    let (publisher, _) = world.account(Role::Publisher, "Éditions du Quai");
     let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
-    std::fs::write(
-        file.path(),
-        trajet::catalog_sample::pack_book(&dir).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(file.path(), world::sample_epub("the-night-conductor")).unwrap();
     let settings = trajet::catalog::title::Settings {
         collections: vec!["polar".into()],
         ..Default::default()
@@ -765,13 +644,14 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         "return document.querySelector('#lines li')",
     )
     .await;
-    let card = text_of(&browser, "#lines li").await;
+    let card = browser.text_of("#lines li").await;
     assert!(
         card.contains(line) && card.contains("Every live title is offered"),
         "{card}"
     );
     assert!(
-        text_of(&browser, "#view-lines .notice")
+        browser
+            .text_of("#view-lines .notice")
             .await
             .contains("Until you choose, every live title is offered on every line.")
     );
@@ -793,7 +673,8 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         )
         .await;
     assert!(
-        text_of(&browser, "#lines li .offer-list")
+        browser
+            .text_of("#lines li .offer-list")
             .await
             .contains("Éditions du Quai: collection “polar”")
     );
@@ -807,7 +688,7 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         (publisher.as_str(), Some("polar"))
     );
     browser.screenshot("operator-lines").await;
-    assert_accessible(&browser, "collections per line").await;
+    browser.assert_accessible("collections per line").await;
 
     browser.click("#lines li button").await;
     browser
@@ -836,11 +717,12 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
     )
     .await;
     assert!(
-        text_of(&browser, "#trip-collections-now")
+        browser
+            .text_of("#trip-collections-now")
             .await
             .contains("what its line offers")
     );
-    set_value(&browser, "#trip-collections", "polar, nuit").await;
+    browser.set_value("#trip-collections", "polar, nuit").await;
     browser.click("#trip-collections-save").await;
     browser
         .wait_for(
@@ -865,11 +747,9 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_state_changes_are_refused_and_change_nothing() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
     let (browser, _) = signed_in(&world, "en-US").await;
     let cancel = format!("/api/v1/operator/trips/{}/cancel", running.id);
@@ -921,11 +801,9 @@ async fn cross_site_state_changes_are_refused_and_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_speaks_french_after_the_switch_and_signs_out() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
     world.app.passenger(&running, 1).await;
     let (browser, _) = signed_in(&world, "en-US").await;
@@ -935,7 +813,7 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
             "return document.querySelector('#dash-running-table')",
         )
         .await;
-    assert_eq!(text_of(&browser, "#dashboard-title").await, "Dashboard");
+    assert_eq!(browser.text_of("#dashboard-title").await, "Dashboard");
 
     browser.click("#lang").await;
     let french = browser
@@ -963,7 +841,7 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
     );
     assert_eq!(french[4], "English");
     browser.screenshot("operator-dashboard-fr").await;
-    assert_accessible(&browser, "French dashboard").await;
+    browser.assert_accessible("French dashboard").await;
 
     open(
         &browser,
@@ -971,7 +849,7 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
         "return document.getElementById('delay-form')",
     )
     .await;
-    let page = text_of(&browser, "#view-trip").await;
+    let page = browser.text_of("#view-trip").await;
     for words in [
         "Codes de siège",
         "Minutes de retard",
@@ -990,16 +868,11 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
         .click("dialog.confirm[open] button:not(.danger)")
         .await;
     browser.screenshot("operator-trip-fr").await;
-    assert_accessible(&browser, "French trip page").await;
+    browser.assert_accessible("French trip page").await;
 
     // The choice is remembered; signing out shows the sign-in form, in French.
     browser.reload().await;
-    browser
-        .wait_for(
-            "the console again",
-            "return !document.getElementById('app').hidden",
-        )
-        .await;
+    console::wait_ready(&browser).await;
     assert_eq!(
         browser
             .js("return document.documentElement.lang", json!([]))
@@ -1014,7 +887,8 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
         )
         .await;
     assert!(
-        text_of(&browser, "#signin h1")
+        browser
+            .text_of("#signin h1")
             .await
             .contains("Console opérateur")
     );
@@ -1025,6 +899,6 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
         )
         .await;
     assert_eq!(after, 401, "signed out for real");
-    assert_no_script_errors(&browser).await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }

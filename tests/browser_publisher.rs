@@ -5,82 +5,28 @@
 //! pass an accessibility audit. Screenshots go to
 //! `target/screenshots/publisher-*.png` for a person to look at.
 
+#[path = "browser/console.rs"]
+mod console;
 #[path = "browser/proxy.rs"]
 #[allow(dead_code, reason = "the console needs no tunnel cuts")]
 mod proxy;
 mod support;
 #[path = "browser/webdriver.rs"]
-#[allow(dead_code, reason = "the reader's tests use the rest of the driver")]
 mod webdriver;
 #[path = "browser/world.rs"]
-#[allow(dead_code, reason = "the reader's tests use the rest of the world")]
 mod world;
 
 use serde_json::{Value, json};
-use trajet::accounts::{Role, create_account_with_key};
+use trajet::accounts::Role;
 use trajet::usage::{Event, UsageKey};
 
 use webdriver::Browser;
-use world::{World, corpus_available, corpus_dir};
-
-/// One browser at a time: Chromium is heavy on a 2-core machine.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use world::{World, corpus_dir, corpus_file, sample_epub};
 
 /// A valid corpus book with a cover and several chapters.
 const GOOD_BOOK: &str = "epub/valid/alice-in-wonderland-gutenberg-epub3.epub";
 /// A truncated zip (no end-of-central-directory record).
 const BROKEN_BOOK: &str = "epub/invalid/zip-no-end-header.epub";
-
-/// A publisher account known to the running app: (account id, API key).
-fn publisher(world: &World, name: &str) -> (String, String) {
-    let (account, key) =
-        create_account_with_key(&world.app.data_path(), Role::Publisher, name).unwrap();
-    world.app.state.accounts.reload_if_changed().unwrap();
-    (account.id, key)
-}
-
-/// Signs in through the console's form and waits for the titles to load.
-async fn sign_in(browser: &Browser, key: &str) {
-    browser
-        .wait_for(
-            "the sign-in form",
-            "return document.getElementById('signin-key') !== null && !document.getElementById('signin').hidden",
-        )
-        .await;
-    browser.type_into("#signin-key", key).await;
-    browser.click("#signin button[type=submit]").await;
-    browser
-        .wait_for(
-            "the console after sign-in",
-            "return !document.getElementById('app').hidden && document.body.dataset.ready",
-        )
-        .await;
-}
-
-/// The visible text of the first element matching a selector ("" when none).
-async fn text_of(browser: &Browser, selector: &str) -> String {
-    let value = browser
-        .js(
-            "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''",
-            json!([selector]),
-        )
-        .await;
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-/// Waits until the element matching `selector` exists and returns its text.
-async fn wait_text(browser: &Browser, what: &str, selector: &str) -> String {
-    let script = format!(
-        "const e = document.querySelector({}); return e ? e.innerText : ''",
-        json!(selector)
-    );
-    browser
-        .wait_for(what, &script)
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
 
 /// A title through the publisher API, with the key (not the browser).
 async fn api_title(world: &World, key: &str, id: &str) -> Value {
@@ -93,65 +39,6 @@ async fn api_title(world: &World, key: &str, id: &str) -> Value {
         .json()
         .await
         .unwrap()
-}
-
-/// Runs axe-core in the page; returns the serious or critical violations.
-async fn serious_violations(browser: &Browser) -> Vec<Value> {
-    let axe = include_str!("browser/axe.min.js");
-    browser
-        .js(&format!("{axe}\n;return true;"), json!([]))
-        .await;
-    let result = browser
-        .js_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, {resultTypes: ['violations']})
-               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
-               .catch(e => done([{id: 'axe-error', message: String(e)}]));",
-        )
-        .await;
-    result.as_array().cloned().unwrap_or_default()
-}
-
-async fn assert_accessible(browser: &Browser, what: &str) {
-    let violations = serious_violations(browser).await;
-    assert!(
-        violations.is_empty(),
-        "axe found serious or critical problems on the {what}: {violations:#?}"
-    );
-}
-
-/// Fails on any uncaught script error the console logged.
-async fn assert_no_script_errors(browser: &Browser) {
-    let errors: Vec<String> = browser
-        .console()
-        .await
-        .into_iter()
-        .filter(|line| line.contains("Uncaught"))
-        .collect();
-    assert!(errors.is_empty(), "the console threw: {errors:#?}");
-}
-
-/// Uploads a corpus file through the console's file picker.
-async fn choose_file(browser: &Browser, selector: &str, corpus_path: &str) {
-    // chromedriver wants a canonical path (no `..`).
-    let path = corpus_dir()
-        .join(corpus_path)
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("{corpus_path}: {e}"));
-    browser
-        .type_into(selector, &path.display().to_string())
-        .await;
-}
-
-/// Scrolls an element to the top of the window, for a screenshot of it.
-async fn scroll_to(browser: &Browser, selector: &str) {
-    browser
-        .js(
-            "document.querySelector(arguments[0]).scrollIntoView({block: 'start'}); return true;",
-            json!([selector]),
-        )
-        .await;
 }
 
 /// Sets the excerpt policy editor to `n` chapters; returns the previewed (chapters, words) text.
@@ -170,7 +57,9 @@ async fn preview_chapters(browser: &Browser, n: u32) -> (String, String) {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let words = text_of(browser, "#policy-preview [data-preview=words]").await;
+    let words = browser
+        .text_of("#policy-preview [data-preview=words]")
+        .await;
     (chapters, words)
 }
 
@@ -187,18 +76,15 @@ fn number(text: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_reads_reports() {
-    if !webdriver::browser_available() || !corpus_available() {
+    let Some((_turn, world)) = world::begin(true).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
-    let (account, key) = publisher(&world, "Éditions du Quai");
-    let browser = Browser::start_desktop("en-US").await;
-    browser.goto(&world.tunnel.url("/publisher")).await;
-    sign_in(&browser, &key).await;
-    assert!(text_of(&browser, "#who").await.contains("Éditions du Quai"));
+    };
+    let (account, key) = world.account(Role::Publisher, "Éditions du Quai");
+    let browser = console::open_signed_in(&world, "/publisher", &key, "en-US").await;
+    assert!(browser.text_of("#who").await.contains("Éditions du Quai"));
     assert!(
-        text_of(&browser, "#titles-empty")
+        browser
+            .text_of("#titles-empty")
             .await
             .contains("no titles yet")
     );
@@ -214,20 +100,24 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
             json!([]),
         )
         .await;
-    choose_file(&browser, "#upload-files", GOOD_BOOK).await;
-    let outcome = wait_text(
-        &browser,
-        "the valid upload to go live",
-        ".upload-item[data-state=live] .outcome",
-    )
-    .await;
+    browser
+        .type_into("#upload-files", &corpus_file(GOOD_BOOK))
+        .await;
+    let outcome = browser
+        .wait_text(
+            "the valid upload to go live",
+            ".upload-item[data-state=live] .outcome",
+        )
+        .await;
     assert!(outcome.contains("is live"), "{outcome}");
     assert_eq!(
         browser.js("return window.progressSeen", json!([])).await,
         true,
         "the file had a progress bar while it was sent"
     );
-    let row = wait_text(&browser, "the new title's row", "#titles-body tr").await;
+    let row = browser
+        .wait_text("the new title's row", "#titles-body tr")
+        .await;
     assert!(row.contains("Alice"), "{row}");
     assert!(row.contains("Live"), "{row}");
     let id = browser
@@ -248,13 +138,15 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         .await;
 
     // A broken corpus book: refused in words, the code in the technical details.
-    choose_file(&browser, "#upload-files", BROKEN_BOOK).await;
-    let refused = wait_text(
-        &browser,
-        "the broken upload to be refused",
-        ".upload-item[data-state=refused]",
-    )
-    .await;
+    browser
+        .type_into("#upload-files", &corpus_file(BROKEN_BOOK))
+        .await;
+    let refused = browser
+        .wait_text(
+            "the broken upload to be refused",
+            ".upload-item[data-state=refused]",
+        )
+        .await;
     assert!(refused.contains("zip-no-end-header.epub"), "{refused}");
     assert!(
         refused.contains("not a readable EPUB archive"),
@@ -277,7 +169,7 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         1,
         "the refused file added no title"
     );
-    scroll_to(&browser, "#upload").await;
+    browser.scroll_to("#upload").await;
     browser.screenshot("publisher-uploads").await;
 
     // The title's panel: the preview changes with the policy, before saving.
@@ -300,14 +192,15 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         number(&words_three) > number(&words_one),
         "3 chapters give more words than 1: {words_one} vs {words_three}"
     );
-    let preview = text_of(&browser, "#policy-preview").await;
+    let preview = browser.text_of("#policy-preview").await;
     assert!(preview.contains("min"), "reading minutes: {preview}");
     assert!(
         preview.contains("The excerpt ends at the end of") || preview.contains("The cut falls"),
         "where the cut falls: {preview}"
     );
     assert!(
-        !text_of(&browser, "#policy-preview [data-preview=paragraph]")
+        !browser
+            .text_of("#policy-preview [data-preview=paragraph]")
             .await
             .trim()
             .is_empty(),
@@ -319,24 +212,19 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         json!({"chapters": 3}),
         "previewing saves nothing"
     );
-    scroll_to(&browser, "#policy-form").await;
+    browser.scroll_to("#policy-form").await;
     browser.screenshot("publisher-policy-preview").await;
-    assert_accessible(&browser, "title panel").await;
+    browser.assert_accessible("title panel").await;
 
     browser.click("#policy-save").await;
-    wait_text(
-        &browser,
-        "the policy to be saved",
-        "#status[data-kind=success]",
-    )
-    .await;
+    browser
+        .wait_text("the policy to be saved", "#status[data-kind=success]")
+        .await;
     let saved = api_title(&world, &key, &id).await;
     assert_eq!(saved["excerpt"]["policy"], json!({"chapters": 3}));
-    let excerpt_cell = text_of(
-        &browser,
-        &format!("#titles-body tr[data-id='{id}'] td.excerpt"),
-    )
-    .await;
+    let excerpt_cell = browser
+        .text_of(&format!("#titles-body tr[data-id='{id}'] td.excerpt"))
+        .await;
     assert!(
         excerpt_cell.contains(&format!("{} words", words_three.trim())),
         "the table follows the saved policy: {excerpt_cell} / {words_three}"
@@ -344,7 +232,7 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
 
     // Withdraw: a confirmation dialog first; cancelling changes nothing.
     browser.click("#toggle-live").await;
-    let dialog = wait_text(&browser, "the confirmation", "dialog.confirm[open]").await;
+    let dialog = console::dialog_text(&browser).await;
     assert!(dialog.contains("Withdraw"), "{dialog}");
     browser.screenshot("publisher-withdraw-confirm").await;
     browser.click("dialog.confirm .button:not(.danger)").await;
@@ -356,7 +244,7 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         .await;
     assert_eq!(api_title(&world, &key, &id).await["live"], true);
     browser.click("#toggle-live").await;
-    wait_text(&browser, "the confirmation", "dialog.confirm[open]").await;
+    console::dialog_text(&browser).await;
     browser.click("dialog.confirm .button.danger").await;
     let status = browser
         .wait_for(
@@ -403,12 +291,9 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         .usage
         .record(usage(today), Event::ExcerptFinished);
     browser.click("#reports-form button[type=submit]").await;
-    let report = wait_text(
-        &browser,
-        "the report table",
-        "#reports-table:not([hidden]) tbody",
-    )
-    .await;
+    let report = browser
+        .wait_text("the report table", "#reports-table:not([hidden]) tbody")
+        .await;
     assert!(report.contains("Alice"), "rows name titles: {report}");
     assert!(report.contains("15"), "sessions summed: {report}");
     assert!(report.contains("< 5"), "small counts as given: {report}");
@@ -443,7 +328,7 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         )
         .await;
     assert_eq!(ticks, json!(["0", "5", "10", "15"]), "whole-number ticks");
-    let summary = text_of(&browser, "#reports-chart-figure-summary").await;
+    let summary = browser.text_of("#reports-chart-figure-summary").await;
     assert!(
         summary.contains("15") && summary.contains("Hatched bars"),
         "the chart states the exact total and explains the hatching: {summary}"
@@ -478,73 +363,47 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         .await;
     let csv = csv.as_str().unwrap_or_default();
     assert!(csv.contains("< 5") && csv.contains("15"), "{csv}");
-    scroll_to(&browser, "#reports").await;
+    browser.scroll_to("#reports").await;
     browser.screenshot("publisher-reports").await;
-    assert_accessible(&browser, "console with reports").await;
-    assert_no_script_errors(&browser).await;
+    browser.assert_accessible("console with reports").await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_speaks_french_refuses_cross_site_changes_and_passes_axe() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
-    let (_, key) = publisher(&world, "Éditions du Quai");
-    let book_dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/the-night-conductor");
-    let epub = trajet::catalog_sample::pack_book(&book_dir).unwrap();
-    let created: Value = reqwest::Client::new()
-        .post(world.tunnel.url("/api/v1/publisher/titles"))
-        .bearer_auth(&key)
-        .header("content-type", "application/epub+zip")
-        .body(epub)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    };
+    let (_, key) = world.account(Role::Publisher, "Éditions du Quai");
+    let created = api_upload(&world, &key, sample_epub("the-night-conductor")).await;
     let id = created["id"].as_str().unwrap().to_owned();
 
     // A French browser gets the French sign-in form.
     let browser = Browser::start_desktop("fr-FR").await;
     browser.goto(&world.tunnel.url("/publisher")).await;
-    browser
-        .wait_for(
-            "the sign-in form",
-            "return document.getElementById('signin-key') !== null",
-        )
-        .await;
-    assert_eq!(
-        text_of(&browser, "label[for=signin-key]").await,
-        "Clé d’API"
-    );
+    console::wait_sign_in_form(&browser).await;
+    assert_eq!(browser.text_of("label[for=signin-key]").await, "Clé d’API");
     assert_eq!(
         browser
             .js("return document.documentElement.lang", json!([]))
             .await,
         "fr"
     );
-    assert_accessible(&browser, "sign-in form").await;
+    browser.assert_accessible("sign-in form").await;
     browser.screenshot("publisher-signin-fr").await;
 
     // A wrong key is refused in words, and the form stays.
-    browser.type_into("#signin-key", "pub_nope.nope").await;
-    browser.click("#signin button[type=submit]").await;
-    let error = wait_text(&browser, "the sign-in error", "#signin-error:not([hidden])").await;
+    let error = console::refused_sign_in(&browser, "pub_nope.nope").await;
     assert!(error.contains("pas valide"), "{error}");
-    browser.clear("#signin-key").await;
-    sign_in(&browser, &key).await;
-    assert_eq!(text_of(&browser, "#app-title").await, "Vos titres");
-    let header = text_of(&browser, "#titles-head").await;
+    console::sign_in(&browser, &key).await;
+    assert_eq!(browser.text_of("#app-title").await, "Vos titres");
+    let header = browser.text_of("#titles-head").await;
     assert!(
         header.contains("Couverture") && header.contains("Extrait"),
         "{header}"
     );
-    let row = wait_text(&browser, "the title row", "#titles-body tr").await;
+    let row = browser.wait_text("the title row", "#titles-body tr").await;
     assert!(row.contains("En ligne"), "{row}");
 
     // The switch: English at once, everywhere, then French again.
@@ -555,8 +414,8 @@ async fn the_console_speaks_french_refuses_cross_site_changes_and_passes_axe() {
             "return document.getElementById('app-title').textContent === 'Your titles'",
         )
         .await;
-    assert!(text_of(&browser, "#titles-body tr").await.contains("Live"));
-    assert_eq!(text_of(&browser, "#lang").await, "Français");
+    assert!(browser.text_of("#titles-body tr").await.contains("Live"));
+    assert_eq!(browser.text_of("#lang").await, "Français");
     browser.click("#lang").await;
     browser
         .wait_for(
@@ -567,13 +426,15 @@ async fn the_console_speaks_french_refuses_cross_site_changes_and_passes_axe() {
     browser
         .click(&format!("#titles-body tr[data-id='{id}'] button.manage"))
         .await;
-    let panel = wait_text(&browser, "the panel", "#policy-preview[data-state=ready]").await;
+    let panel = browser
+        .wait_text("the panel", "#policy-preview[data-state=ready]")
+        .await;
     assert!(
         panel.contains("Ce que les voyageurs obtiendront"),
         "{panel}"
     );
     browser.screenshot("publisher-panel-fr").await;
-    assert_accessible(&browser, "French title panel").await;
+    browser.assert_accessible("French title panel").await;
 
     // Same page, same cookie, but no console header: a plain fetch is refused.
     let plain = browser
@@ -633,7 +494,7 @@ async fn the_console_speaks_french_refuses_cross_site_changes_and_passes_axe() {
     );
 
     // Signing out ends the console session.
-    sign_in_wait_ready(&browser).await;
+    console::wait_ready(&browser).await;
     browser.click("#signout").await;
     browser
         .wait_for(
@@ -642,18 +503,8 @@ async fn the_console_speaks_french_refuses_cross_site_changes_and_passes_axe() {
         )
         .await;
     assert!(!browser.cookie_header().await.contains("trajet_console="));
-    assert_no_script_errors(&browser).await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
-}
-
-/// Waits for the signed-in console after a reload.
-async fn sign_in_wait_ready(browser: &Browser) {
-    browser
-        .wait_for(
-            "the console to be ready",
-            "return !document.getElementById('app').hidden && document.body.dataset.ready === 'all'",
-        )
-        .await;
 }
 
 /// Uploads a sample book by API; returns the title.
@@ -669,13 +520,6 @@ async fn api_upload(world: &World, key: &str, epub: Vec<u8>) -> Value {
         .json()
         .await
         .unwrap()
-}
-
-fn sample(folder: &str) -> Vec<u8> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("catalog")
-        .join(folder);
-    trajet::catalog_sample::pack_book(&dir).unwrap()
 }
 
 /// The titles of the table's rows, top to bottom.
@@ -715,39 +559,21 @@ async fn drop_files(browser: &Browser, files: &[(&str, Vec<u8>)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a_title() {
-    if !webdriver::browser_available() || !corpus_available() {
+    let Some((_turn, world)) = world::begin(true).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
-    let (_, key) = publisher(&world, "Éditions du Quai");
-    let night = api_upload(&world, &key, sample("the-night-conductor")).await;
-    let lost = api_upload(&world, &key, sample("lost-property")).await;
+    };
+    let (_, key) = world.account(Role::Publisher, "Éditions du Quai");
+    let night = api_upload(&world, &key, sample_epub("the-night-conductor")).await;
+    let lost = api_upload(&world, &key, sample_epub("lost-property")).await;
     let night_id = night["id"].as_str().unwrap().to_owned();
     let browser = Browser::start_desktop("en-GB").await;
 
     // An operator key on the publisher console: told which key is needed.
-    let (_, operator_key) = create_account_with_key(
-        &world.app.data_path(),
-        Role::Operator,
-        "TER Auvergne-Rhône-Alpes",
-    )
-    .unwrap();
-    world.app.state.accounts.reload_if_changed().unwrap();
+    let (_, operator_key) = world.account(Role::Operator, "TER Auvergne-Rhône-Alpes");
     browser.goto(&world.tunnel.url("/publisher")).await;
-    browser
-        .wait_for(
-            "the sign-in form",
-            "return document.getElementById('signin-key') !== null",
-        )
-        .await;
-    browser.type_into("#signin-key", &operator_key).await;
-    browser.click("#signin button[type=submit]").await;
-    let error = wait_text(&browser, "the role error", "#signin-error:not([hidden])").await;
+    let error = console::refused_sign_in(&browser, &operator_key).await;
     assert!(error.contains("publisher key"), "{error}");
-    browser.clear("#signin-key").await;
-    sign_in(&browser, &key).await;
-    sign_in_wait_ready(&browser).await;
+    console::sign_in(&browser, &key).await;
 
     // Sort by title both ways, then search.
     assert_eq!(
@@ -772,7 +598,7 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
     );
     browser.type_into("#title-search", "NIGHT").await;
     assert_eq!(row_titles(&browser).await, ["The Night Conductor"]);
-    assert_eq!(text_of(&browser, "#titles-count").await, "1 of 2 titles");
+    assert_eq!(browser.text_of("#titles-count").await, "1 of 2 titles");
     // WebDriver's clear fires no input event; a space does (and matches everything).
     browser.clear("#title-search").await;
     browser.type_into("#title-search", " ").await;
@@ -798,12 +624,14 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
         )
         .await;
     assert!(
-        text_of(&browser, ".upload-item[data-state=live]")
+        browser
+            .text_of(".upload-item[data-state=live]")
             .await
             .contains("minimal.epub")
     );
     assert!(
-        text_of(&browser, ".upload-item[data-state=refused]")
+        browser
+            .text_of(".upload-item[data-state=refused]")
             .await
             .contains("no-mimetype.epub")
     );
@@ -815,7 +643,9 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
             "#titles-body tr[data-id='{night_id}'] button.manage"
         ))
         .await;
-    wait_text(&browser, "the panel", "#policy-preview[data-state=ready]").await;
+    browser
+        .wait_text("the panel", "#policy-preview[data-state=ready]")
+        .await;
     browser.clear("#offer-url").await;
     browser
         .type_into("#offer-url", "https://books.example/night")
@@ -825,19 +655,18 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
         .type_into("#collections", "Polar, Night trains, Polar")
         .await;
     browser.click("#settings-save").await;
-    wait_text(
-        &browser,
-        "the settings to be saved",
-        "#status[data-kind=success]",
-    )
-    .await;
+    browser
+        .wait_text("the settings to be saved", "#status[data-kind=success]")
+        .await;
     let saved = api_title(&world, &key, &night_id).await;
     assert_eq!(saved["offer_url"], "https://books.example/night");
     assert_eq!(saved["collections"], json!(["Polar", "Night trains"]));
     browser.clear("#offer-url").await;
     browser.type_into("#offer-url", "javascript:alert(1)").await;
     browser.click("#settings-save").await;
-    let refusal = wait_text(&browser, "the refusal", "#status[data-kind=error]").await;
+    let refusal = browser
+        .wait_text("the refusal", "#status[data-kind=error]")
+        .await;
     assert!(refusal.contains("https://"), "{refusal}");
     assert_eq!(
         api_title(&world, &key, &night_id).await["offer_url"],
@@ -848,33 +677,32 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
     browser.click("#policy-kind-percent").await;
     browser.clear("#policy-value").await;
     browser.type_into("#policy-value", "0").await;
-    let problem = wait_text(
-        &browser,
-        "the policy error",
-        "#policy-preview[data-state=error]",
-    )
-    .await;
+    let problem = browser
+        .wait_text("the policy error", "#policy-preview[data-state=error]")
+        .await;
     assert!(problem.contains("whole number"), "{problem}");
 
     // A new version of the EPUB keeps the id; a broken one leaves the title as it was.
-    choose_file(
-        &browser,
-        "#replace-file",
-        "epub/invalid/mimetype-missing.epub",
-    )
-    .await;
-    let refused = wait_text(
-        &browser,
-        "the refused new version",
-        "#replace-result .error",
-    )
-    .await;
+    browser
+        .type_into(
+            "#replace-file",
+            &corpus_file("epub/invalid/mimetype-missing.epub"),
+        )
+        .await;
+    let refused = browser
+        .wait_text("the refused new version", "#replace-result .error")
+        .await;
     assert!(refused.contains("current one stays live"), "{refused}");
     assert_eq!(
         api_title(&world, &key, &night_id).await["title"],
         "The Night Conductor"
     );
-    choose_file(&browser, "#replace-file", "epub/valid/minimal-epub2.epub").await;
+    browser
+        .type_into(
+            "#replace-file",
+            &corpus_file("epub/valid/minimal-epub2.epub"),
+        )
+        .await;
     browser
         .wait_for(
             "the new version to go live",
@@ -904,13 +732,13 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
         overflow.as_i64().unwrap() <= 0,
         "the page scrolls sideways by {overflow} px"
     );
-    scroll_to(&browser, "#panel").await;
+    browser.scroll_to("#panel").await;
     browser.screenshot("publisher-narrow").await;
     browser.set_window_size(1280, 900).await;
 
     // Delete: Escape cancels and focus comes back; confirming removes it everywhere.
     browser.click("#delete-button").await;
-    wait_text(&browser, "the confirmation", "dialog.confirm[open]").await;
+    console::dialog_text(&browser).await;
     browser.press(&["\u{E00C}"]).await;
     browser
         .wait_for(
@@ -923,7 +751,7 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
         night_id.as_str()
     );
     browser.click("#delete-button").await;
-    wait_text(&browser, "the confirmation", "dialog.confirm[open]").await;
+    console::dialog_text(&browser).await;
     browser.click("dialog.confirm .button.danger").await;
     browser
         .wait_for(
@@ -948,7 +776,7 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
         ["Minimal EPUB 3.0", lost["title"].as_str().unwrap()],
         "the other titles stay, still sorted by title descending"
     );
-    assert_accessible(&browser, "titles after a deletion").await;
-    assert_no_script_errors(&browser).await;
+    browser.assert_accessible("titles after a deletion").await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }

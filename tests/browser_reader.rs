@@ -19,9 +19,6 @@ use serde_json::{Value, json};
 use webdriver::Browser;
 use world::World;
 
-/// One browser at a time: Chromium is heavy on a 2-core machine.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 const RIGHT: &str = "\u{E014}";
 const LEFT: &str = "\u{E012}";
 
@@ -92,50 +89,11 @@ async fn turn_until_chapter(browser: &Browser, chapter: usize) -> String {
     panic!("chapter {chapter} was never reached (last place {here})");
 }
 
-/// Runs axe-core in the page; returns the serious or critical violations.
-async fn serious_violations(browser: &Browser) -> Vec<Value> {
-    let axe = include_str!("browser/axe.min.js");
-    browser
-        .js(&format!("{axe}\n;return true;"), json!([]))
-        .await;
-    let result = browser
-        .js_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, {resultTypes: ['violations']})
-               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
-               .catch(e => done([{id: 'axe-error', message: String(e)}]));",
-        )
-        .await;
-    result.as_array().cloned().unwrap_or_default()
-}
-
-/// Fails on any uncaught script error the reader logged.
-async fn assert_no_script_errors(browser: &Browser) {
-    let errors: Vec<String> = browser
-        .console()
-        .await
-        .into_iter()
-        .filter(|line| line.contains("Uncaught"))
-        .collect();
-    assert!(errors.is_empty(), "the reader threw: {errors:#?}");
-}
-
-async fn assert_accessible(browser: &Browser, what: &str) {
-    let violations = serious_violations(browser).await;
-    assert!(
-        violations.is_empty(),
-        "axe found serious or critical problems on the {what}: {violations:#?}"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offer_at_the_end() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let title = world.ingest_sample("the-night-conductor", json!({"chapters": 4}));
     let trip = world.trip(90).await;
     let browser = Browser::start("en-US").await;
@@ -173,7 +131,7 @@ async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offe
         "catalog: {book}"
     );
     browser.screenshot("catalog").await;
-    assert_accessible(&browser, "catalog").await;
+    browser.assert_accessible("catalog").await;
 
     // Open the title, turn pages forward and back (button, keys, swipe, tap).
     browser.click("#titles li a").await;
@@ -214,7 +172,7 @@ async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offe
         announced.as_str().unwrap_or_default().contains("Page"),
         "page turns are announced: {announced}"
     );
-    assert_accessible(&browser, "reader").await;
+    browser.assert_accessible("reader").await;
 
     // The table of contents: locked entries shown as locked, a jump lands there.
     browser.click("#toc-open").await;
@@ -271,7 +229,9 @@ async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offe
         };
         assert_eq!(bg, json!(expected), "the {theme} theme colours the page");
         browser.screenshot(&format!("page-{theme}")).await;
-        assert_accessible(&browser, &format!("reader in the {theme} theme")).await;
+        browser
+            .assert_accessible(&format!("reader in the {theme} theme"))
+            .await;
         browser.click("#settings-open").await;
     }
     let size = browser
@@ -352,7 +312,7 @@ async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offe
         "the end page offers the book"
     );
     browser.screenshot("end-of-trip").await;
-    assert_accessible(&browser, "end page").await;
+    browser.assert_accessible("end page").await;
     let caches = browser
         .js_async("const done = arguments[0]; caches.keys().then(done);")
         .await;
@@ -360,7 +320,7 @@ async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offe
         !caches.to_string().contains("trajet-content"),
         "the session's content is deleted from the phone: {caches}"
     );
-    assert_no_script_errors(&browser).await;
+    browser.assert_no_script_errors().await;
     browser.quit().await;
 }
 
@@ -385,11 +345,9 @@ async fn open_corpus_title(world: &World, file: &str, excerpt: Value, lang: &str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_book_runs_no_script_and_reaches_no_other_host() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let title = world.ingest_bytes(&hostile::hostile_epub(), json!({"chapters": 2}));
     let trip = world.trip(60).await;
     let browser = Browser::start("en-US").await;
@@ -472,18 +430,16 @@ async fn hostile_book_runs_no_script_and_reaches_no_other_host() {
         outside.is_empty(),
         "requests left the test server: {outside:?}"
     );
-    assert_no_script_errors(&browser).await;
+    browser.assert_no_script_errors().await;
     browser.screenshot("hostile-book").await;
     browser.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn right_to_left_book_turns_its_pages_leftwards() {
-    if !webdriver::browser_available() || !world::corpus_available() {
+    let Some((_turn, world)) = world::begin(true).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let browser = open_corpus_title(
         &world,
         "israelsailing-hebrew-rtl.epub",
@@ -531,11 +487,9 @@ async fn right_to_left_book_turns_its_pages_leftwards() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixed_layout_page_fits_the_screen_and_vertical_japanese_scrolls() {
-    if !webdriver::browser_available() || !world::corpus_available() {
+    let Some((_turn, world)) = world::begin(true).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let browser = open_corpus_title(
         &world,
         "haruko-manga-fixed-layout-rtl.epub",
@@ -605,11 +559,9 @@ async fn fixed_layout_page_fits_the_screen_and_vertical_japanese_scrolls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn french_browser_reads_in_french_to_the_end_of_the_excerpt_and_its_offer() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let title = world.ingest_sample("la-passagere-de-17h42", json!({"chapters": 1}));
     let trip = world.trip(45).await;
     let browser = Browser::start("fr-FR").await;
@@ -681,11 +633,9 @@ async fn french_browser_reads_in_french_to_the_end_of_the_excerpt_and_its_offer(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_code_the_landing_error_and_reader_pages_say_to_scan() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let browser = Browser::start("en-US").await;
 
     browser.goto(&world.tunnel.url("/")).await;
@@ -700,7 +650,7 @@ async fn without_a_code_the_landing_error_and_reader_pages_say_to_scan() {
         "{landing}"
     );
     browser.screenshot("landing").await;
-    assert_accessible(&browser, "landing page").await;
+    browser.assert_accessible("landing page").await;
 
     browser.goto(&world.tunnel.url("/t/NOT0A0VALID0CODE")).await;
     let error = browser
@@ -717,7 +667,7 @@ async fn without_a_code_the_landing_error_and_reader_pages_say_to_scan() {
         "the error page wears the reader's bar"
     );
     browser.screenshot("scan-error").await;
-    assert_accessible(&browser, "scan error page").await;
+    browser.assert_accessible("scan error page").await;
 
     browser.goto(&world.tunnel.url("/read")).await;
     browser
@@ -738,18 +688,16 @@ async fn without_a_code_the_landing_error_and_reader_pages_say_to_scan() {
             .contains("Scan the QR code"),
         "{text}"
     );
-    assert_accessible(&browser, "reader without a session").await;
-    assert_no_script_errors(&browser).await;
+    browser.assert_accessible("reader without a session").await;
+    browser.assert_no_script_errors().await;
     browser.quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reader_modules_number_pages_sort_titles_and_bound_settings() {
-    if !webdriver::browser_available() {
+    let Some((_turn, world)) = world::begin(false).await else {
         return;
-    }
-    let _one = ONE_BROWSER.lock().await;
-    let world = World::start().await;
+    };
     let browser = Browser::start("en-US").await;
     browser.goto(&world.tunnel.url("/")).await;
     let results = browser

@@ -88,6 +88,8 @@ async function main() {
     if (!document.hidden && Date.now() - lastRefresh >= REFRESH_MS) refreshLive();
   });
   await showView({ focus: true });
+  // The first view is drawn: what waits for the console (tests) may start.
+  document.body.dataset.ready = "all";
 }
 
 main();

@@ -1,5 +1,8 @@
 //! A small WebDriver client for Debian's `chromedriver` driving headless
-//! Chromium: just the commands the reader's tests need, over `reqwest`.
+//! Chromium, over `reqwest`: the commands the browser tests need, and the
+//! checks they share (text of an element, waits, axe, script errors).
+//! Each test file uses part of it.
+#![allow(dead_code, reason = "each browser test file uses part of the client")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,6 +16,8 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// The phone viewport the reader is designed for.
 pub const PHONE: (u32, u32) = (390, 844);
+/// The desktop window the consoles are used in.
+pub const DESKTOP: (u32, u32) = (1280, 900);
 
 /// Is the browser installed? When not: fail under CI, else say so loudly.
 pub fn browser_available() -> bool {
@@ -34,35 +39,28 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// The window a test browses in.
+#[derive(Debug, Clone, Copy)]
+pub enum Screen {
+    /// A phone (390 × 844, touch, pixel ratio 2): the passenger's reader.
+    Phone,
+    /// A desktop window (1280 × 900, no emulation): the consoles.
+    Desktop,
+}
+
 impl Browser {
     /// Starts chromedriver and a fresh Chromium with a phone viewport and `lang` preferred.
     pub async fn start(lang: &str) -> Browser {
-        let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let profile = tempfile::tempdir().unwrap();
-        let mut browser = Browser {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap(),
-            base: format!("http://127.0.0.1:{port}"),
-            driver,
-            _profile: profile,
-        };
-        browser.wait_driver().await;
-        browser.new_session(lang).await;
-        browser
+        Self::launch(lang, Screen::Phone).await
     }
 
-    /// Starts chromedriver and a fresh Chromium with a desktop window
-    /// (1280 × 900, no phone emulation) and `lang` preferred: for the consoles.
-    #[allow(dead_code, reason = "used by the console tests only")]
+    /// Starts chromedriver and a fresh Chromium with a desktop window and `lang` preferred.
     pub async fn start_desktop(lang: &str) -> Browser {
+        Self::launch(lang, Screen::Desktop).await
+    }
+
+    /// Starts chromedriver and one headless Chromium session on `screen`.
+    pub async fn launch(lang: &str, screen: Screen) -> Browser {
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -70,7 +68,6 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let profile = tempfile::tempdir().unwrap();
         let mut browser = Browser {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
@@ -78,37 +75,10 @@ impl Browser {
                 .unwrap(),
             base: format!("http://127.0.0.1:{port}"),
             driver,
-            _profile: profile,
+            _profile: tempfile::tempdir().unwrap(),
         };
         browser.wait_driver().await;
-        let args = vec![
-            "--headless".to_owned(),
-            "--no-sandbox".to_owned(),
-            "--disable-gpu".to_owned(),
-            "--disable-background-networking".to_owned(),
-            "--disable-component-update".to_owned(),
-            "--disable-sync".to_owned(),
-            "--no-first-run".to_owned(),
-            "--disable-dev-shm-usage".to_owned(),
-            format!("--user-data-dir={}", browser._profile.path().display()),
-            "--window-size=1280,900".to_owned(),
-            format!("--lang={lang}"),
-        ];
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": args,
-                "prefs": {"intl.accept_languages": lang},
-            },
-            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
-        }}});
-        let value = browser.call("POST", "/session", Some(caps)).await;
-        let id = value["sessionId"]
-            .as_str()
-            .expect("a session id")
-            .to_owned();
-        browser.base = format!("{}/session/{id}", browser.base);
+        browser.new_session(lang, screen).await;
         browser
     }
 
@@ -125,8 +95,11 @@ impl Browser {
         panic!("chromedriver did not answer on {}", self.base);
     }
 
-    async fn new_session(&mut self, lang: &str) {
-        let (width, height) = PHONE;
+    async fn new_session(&mut self, lang: &str, screen: Screen) {
+        let (width, height) = match screen {
+            Screen::Phone => PHONE,
+            Screen::Desktop => DESKTOP,
+        };
         let args = vec![
             "--headless".to_owned(),
             "--no-sandbox".to_owned(),
@@ -140,14 +113,18 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--lang={lang}"),
         ];
+        let mut options = json!({
+            "binary": CHROMIUM,
+            "args": args,
+            "prefs": {"intl.accept_languages": lang},
+        });
+        if let Screen::Phone = screen {
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}});
+        }
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": args,
-                "prefs": {"intl.accept_languages": lang},
-                "mobileEmulation": {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}},
-            },
+            "goog:chromeOptions": options,
             "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
         }}});
         let value = self.call("POST", "/session", Some(caps)).await;
@@ -229,6 +206,93 @@ impl Browser {
         }
     }
 
+    /// The visible text of the first element matching a selector ("" when none).
+    pub async fn text_of(&self, selector: &str) -> String {
+        let value = self
+            .js(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''",
+                json!([selector]),
+            )
+            .await;
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Waits until the element matching `selector` exists with some text; returns it.
+    pub async fn wait_text(&self, what: &str, selector: &str) -> String {
+        let script = format!(
+            "const e = document.querySelector({}); return e ? e.innerText : ''",
+            json!(selector)
+        );
+        self.wait_for(what, &script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Sets an input's value as a person would (the page hears `input` and `change`).
+    pub async fn set_value(&self, selector: &str, value: &str) {
+        self.js(
+            "const e = document.querySelector(arguments[0]);
+             e.value = arguments[1];
+             e.dispatchEvent(new Event('input', {bubbles: true}));
+             e.dispatchEvent(new Event('change', {bubbles: true}));",
+            json!([selector, value]),
+        )
+        .await;
+    }
+
+    /// Scrolls an element to the top of the window, for a screenshot of it.
+    pub async fn scroll_to(&self, selector: &str) {
+        self.js(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'start'}); return true;",
+            json!([selector]),
+        )
+        .await;
+    }
+
+    /// Runs axe-core in the page; fails on serious or critical violations, naming `what` was audited.
+    pub async fn assert_accessible(&self, what: &str) {
+        let axe = include_str!("axe.min.js");
+        self.js(&format!("{axe}\n;return true;"), json!([])).await;
+        let result = self
+            .js_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {resultTypes: ['violations']})
+                   .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
+                   .catch(e => done([{id: 'axe-error', message: String(e)}]));",
+            )
+            .await;
+        let violations = result.as_array().cloned().unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "axe found serious or critical problems on the {what}: {violations:#?}"
+        );
+    }
+
+    /// Fails on any uncaught script error the page logged.
+    pub async fn assert_no_script_errors(&self) {
+        self.assert_console_free_of(&["Uncaught"]).await;
+    }
+
+    /// Fails on any uncaught script error or Content-Security-Policy refusal
+    /// (the consoles load nothing their policy refuses; a hostile book may).
+    pub async fn assert_no_script_errors_or_csp_refusals(&self) {
+        self.assert_console_free_of(&["Uncaught", "Content Security Policy"])
+            .await;
+    }
+
+    async fn assert_console_free_of(&self, needles: &[&str]) {
+        let errors: Vec<String> = self
+            .console()
+            .await
+            .into_iter()
+            .filter(|line| needles.iter().any(|n| line.contains(n)))
+            .collect();
+        assert!(errors.is_empty(), "the page threw: {errors:#?}");
+    }
+
     /// Clicks the element matching a CSS selector, as a user would.
     pub async fn click(&self, selector: &str) {
         let id = self.element(selector).await;
@@ -249,7 +313,6 @@ impl Browser {
 
     /// Types text into the element matching a CSS selector (for a file
     /// input: the paths of the files to choose, one per line).
-    #[allow(dead_code, reason = "used by the console tests only")]
     pub async fn type_into(&self, selector: &str, text: &str) {
         let id = self.element(selector).await;
         self.call(
@@ -261,7 +324,6 @@ impl Browser {
     }
 
     /// Clears an input or textarea matching a CSS selector.
-    #[allow(dead_code, reason = "used by the console tests only")]
     pub async fn clear(&self, selector: &str) {
         let id = self.element(selector).await;
         self.call("POST", &format!("/element/{id}/clear"), None)
@@ -269,7 +331,6 @@ impl Browser {
     }
 
     /// Resizes the browser window (for reflow checks such as 200 % zoom).
-    #[allow(dead_code, reason = "used by the console tests only")]
     pub async fn set_window_size(&self, width: u32, height: u32) {
         self.call(
             "POST",

@@ -1,14 +1,33 @@
-//! The world a passenger's browser meets: a running trajet behind a tunnel
-//! relay, titles ingested for a publisher, trips with seat codes.
+//! The world a browser test meets: a running trajet behind a tunnel relay,
+//! titles ingested for a publisher, trips with seat codes, accounts for the
+//! consoles, and the shared corpus. Each test file uses part of it.
+#![allow(dead_code, reason = "each browser test file uses part of the world")]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use tokio::sync::{Mutex, MutexGuard};
+use trajet::accounts::{Role, create_account_with_key};
 
 use crate::proxy::Tunnel;
 use crate::support::TestApp;
-use crate::webdriver::Browser;
+use crate::webdriver::{self, Browser};
+
+/// One browser at a time: Chromium is heavy on a 2-core machine.
+static ONE_BROWSER: Mutex<()> = Mutex::const_new(());
+
+/// A browser test's turn (held until the test ends) and its world, once no
+/// other browser test of the file runs. `None`, and the test returns, when
+/// Chromium is missing, or the corpus when the test `needs_corpus` (both
+/// say so, and fail under CI).
+pub async fn begin(needs_corpus: bool) -> Option<(MutexGuard<'static, ()>, World)> {
+    if !webdriver::browser_available() || (needs_corpus && !corpus_available()) {
+        return None;
+    }
+    let turn = ONE_BROWSER.lock().await;
+    Some((turn, World::start().await))
+}
 
 /// The publisher every test title belongs to.
 const PUBLISHER: &str = "pub-browser";
@@ -50,12 +69,16 @@ impl World {
         World { app, tunnel }
     }
 
+    /// An account of `role` known to the running app: (account id, API key).
+    pub fn account(&self, role: Role, name: &str) -> (String, String) {
+        let (account, key) = create_account_with_key(&self.app.data_path(), role, name).unwrap();
+        self.app.state.accounts.reload_if_changed().unwrap();
+        (account.id, key)
+    }
+
     /// Ingests a book of the repository's sample catalog; returns the title id.
     pub fn ingest_sample(&self, folder: &str, excerpt: Value) -> String {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("catalog")
-            .join(folder);
-        self.ingest_bytes(&trajet::catalog_sample::pack_book(&dir).unwrap(), excerpt)
+        self.ingest_bytes(&sample_epub(folder), excerpt)
     }
 
     /// Ingests an EPUB of the corpus; returns the title id.
@@ -144,6 +167,24 @@ impl World {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
+}
+
+/// A book of the repository's sample catalog (`catalog/{folder}`), packed as an EPUB.
+pub fn sample_epub(folder: &str) -> Vec<u8> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("catalog")
+        .join(folder);
+    trajet::catalog_sample::pack_book(&dir).unwrap()
+}
+
+/// A corpus file's canonical path, as a file input takes it (chromedriver
+/// refuses `..` in file paths).
+pub fn corpus_file(name: &str) -> String {
+    let path = corpus_dir().join(name);
+    std::fs::canonicalize(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .display()
+        .to_string()
 }
 
 /// The shared test corpus (`TRAJET_CORPUS`, else `../shared/corpus`).
