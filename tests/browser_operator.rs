@@ -468,6 +468,8 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
         "the arrival moved by 25 minutes ({moved} off)"
     );
     assert!(browser.text_of("#fact-arrives").await.contains("planned"));
+    console::status_says(&browser, "success", "sessions of this trip last until").await;
+    console::assert_status_covers_nothing(&browser).await;
 
     // Cancel: going back changes nothing; confirming ends both sessions.
     browser.click("#cancel-trip").await;
@@ -858,11 +860,61 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
     ] {
         assert!(page.contains(words), "{words:?} in {page}");
     }
+
+    // Switching language keeps what was typed and not saved, and the
+    // minted codes; only the words change.
+    browser.set_value("#codes-seats", "1-3").await;
+    browser.click("#codes-submit").await;
+    browser
+        .wait_for(
+            "three codes",
+            "return document.querySelectorAll('#codes-table tbody tr').length === 3",
+        )
+        .await;
+    browser.set_value("#codes-seats", "7-9").await;
+    browser.set_value("#delay-minutes", "15").await;
+    browser.set_value("#sheet-seats", "1-3").await;
+    browser.set_value("#trip-collections", "polar").await;
+    let typed = "return ['codes-seats', 'delay-minutes', 'sheet-seats', 'trip-collections']
+                   .map(id => document.getElementById(id).value)
+                   .concat(document.querySelectorAll('#codes-table tbody tr').length,
+                           document.getElementById('sheet-download').getAttribute('href').includes('seats=1-3'))";
+    let expected = json!(["7-9", "15", "1-3", "polar", 3, true]);
+    browser.click("#lang").await;
+    browser
+        .wait_for(
+            "the trip page in English",
+            "return document.getElementById('view-trip').innerText.includes('Minutes late')",
+        )
+        .await;
+    assert_eq!(browser.js(typed, json!([])).await, expected);
+    assert!(
+        browser
+            .text_of("#delay-preview")
+            .await
+            .starts_with("New arrival"),
+        "the delay's preview follows the language and the minutes typed"
+    );
+    browser.click("#lang").await;
+    browser
+        .wait_for(
+            "the trip page in French again",
+            "return document.getElementById('view-trip').innerText.includes('Minutes de retard')",
+        )
+        .await;
+    assert_eq!(browser.js(typed, json!([])).await, expected);
+
     browser.click("#cancel-trip").await;
     let text = dialog_text(&browser).await;
     assert!(
         text.contains("1 session ouverte prendra fin aussitôt."),
         "{text}"
+    );
+    assert_eq!(
+        browser
+            .text_of("dialog.confirm[open] button:not(.danger)")
+            .await,
+        "Revenir"
     );
     browser
         .click("dialog.confirm[open] button:not(.danger)")

@@ -217,9 +217,8 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
     browser.assert_accessible("title panel").await;
 
     browser.click("#policy-save").await;
-    browser
-        .wait_text("the policy to be saved", "#status[data-kind=success]")
-        .await;
+    console::status_says(&browser, "success", "saved").await;
+    console::assert_status_covers_nothing(&browser).await;
     let saved = api_title(&world, &key, &id).await;
     assert_eq!(saved["excerpt"]["policy"], json!({"chapters": 3}));
     let excerpt_cell = browser
@@ -230,10 +229,18 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         "the table follows the saved policy: {excerpt_cell} / {words_three}"
     );
 
-    // Withdraw: a confirmation dialog first; cancelling changes nothing.
+    // Good news clears itself after a few seconds.
+    console::wait_status_cleared(&browser).await;
+
+    // Withdraw: a confirmation dialog first; going back changes nothing.
     browser.click("#toggle-live").await;
     let dialog = console::dialog_text(&browser).await;
     assert!(dialog.contains("Withdraw"), "{dialog}");
+    assert_eq!(
+        browser.text_of("dialog.confirm .button:not(.danger)").await,
+        "Go back",
+        "the way out of a dialog does not read like the action it avoids"
+    );
     browser.screenshot("publisher-withdraw-confirm").await;
     browser.click("dialog.confirm .button:not(.danger)").await;
     browser
@@ -435,6 +442,37 @@ async fn the_console_speaks_french_refuses_cross_site_changes_and_passes_axe() {
     );
     browser.screenshot("publisher-panel-fr").await;
     browser.assert_accessible("French title panel").await;
+
+    // Switching language in the middle of an edit keeps what was typed.
+    browser.clear("#offer-url").await;
+    browser
+        .type_into("#offer-url", "https://books.example/nuit")
+        .await;
+    browser.click("#lang").await;
+    browser
+        .wait_for(
+            "the panel in English",
+            "return document.querySelector('label[for=offer-url]').textContent === 'Buy or borrow link'",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js(
+                "return document.getElementById('offer-url').value",
+                json!([])
+            )
+            .await,
+        "https://books.example/nuit",
+        "the link typed and not saved is still there"
+    );
+    browser.click("#lang").await;
+    browser
+        .wait_for(
+            "the panel in French again",
+            "return document.querySelector('label[for=offer-url]').textContent === 'Lien d’achat ou d’emprunt'
+                && document.getElementById('offer-url').value === 'https://books.example/nuit'",
+        )
+        .await;
 
     // Same page, same cookie, but no console header: a plain fetch is refused.
     let plain = browser
@@ -655,22 +693,34 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
         .type_into("#collections", "Polar, Night trains, Polar")
         .await;
     browser.click("#settings-save").await;
-    browser
-        .wait_text("the settings to be saved", "#status[data-kind=success]")
-        .await;
+    console::status_says(&browser, "success", "Link and collections").await;
     let saved = api_title(&world, &key, &night_id).await;
     assert_eq!(saved["offer_url"], "https://books.example/night");
     assert_eq!(saved["collections"], json!(["Polar", "Night trains"]));
     browser.clear("#offer-url").await;
     browser.type_into("#offer-url", "javascript:alert(1)").await;
     browser.click("#settings-save").await;
-    let refusal = browser
-        .wait_text("the refusal", "#status[data-kind=error]")
-        .await;
-    assert!(refusal.contains("https://"), "{refusal}");
+    let refusal = console::status_says(&browser, "error", "https://").await;
     assert_eq!(
         api_title(&world, &key, &night_id).await["offer_url"],
         "https://books.example/night"
+    );
+    // An error stays (longer than any news that clears itself) until closed,
+    // and never covers the page; closing it gives focus back.
+    console::assert_status_covers_nothing(&browser).await;
+    tokio::time::sleep(std::time::Duration::from_secs(16)).await;
+    assert_eq!(
+        browser.text_of("#status").await,
+        refusal,
+        "the error is still there"
+    );
+    browser.click("#status-close").await;
+    console::wait_status_cleared(&browser).await;
+    assert_eq!(
+        browser
+            .js("return document.activeElement.id", json!([]))
+            .await,
+        "settings-save"
     );
 
     // An impossible policy is explained before anything is sent.

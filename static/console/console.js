@@ -296,6 +296,31 @@ export function svg(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * Redraws part of a page (after a language switch) without losing what the
+ * person typed there: `redraw()` rebuilds what is inside `root`; the fields
+ * found again (by id, or by name and value for boxes without one) get back
+ * their values and ticks, and their listeners hear `input` and `change` so
+ * that what follows a value (a preview, a link) follows it again.
+ */
+export function redrawKeepingInput(root, redraw) {
+  const fields = () => [...root.querySelectorAll("input, select, textarea")].filter((f) => f.type !== "file");
+  const ticked = (field) => field.type === "checkbox" || field.type === "radio";
+  const key = (field) => field.id || (field.name ? `${field.name}=${field.value}` : "");
+  const typed = new Map(fields().filter(key).map((f) => [key(f), ticked(f) ? f.checked : f.value]));
+  const focused = root.contains(document.activeElement) ? document.activeElement.id : "";
+  redraw();
+  for (const field of fields()) {
+    const before = typed.get(key(field));
+    if (before === undefined || before === (ticked(field) ? field.checked : field.value)) continue;
+    if (ticked(field)) field.checked = before;
+    else field.value = before;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  if (focused && document.activeElement !== document.getElementById(focused)) document.getElementById(focused)?.focus();
+}
+
 /** A sentence for a failed API call, in the current language. */
 export function describeError(error) {
   if (error?.status === 0) return t("error.network");
@@ -310,17 +335,89 @@ export function errorBox(error) {
   return el("p", { class: "error", role: "alert" }, describeError(error));
 }
 
-let clearTimer = null;
+// ---------------------------------------------------------------- status bar
 
-/** Writes a message into the page's live status line (kind: info, success, error). */
+let statusTimer = null;
+let statusReturn = null;
+
+/** The status bar, its live text and its close button, made on first use. */
+function statusBar() {
+  const box = document.getElementById("status");
+  if (!box) return null;
+  if (!document.getElementById("status-text")) {
+    const close = el("button", { type: "button", id: "status-close", class: "button", hidden: true }, t("status.close"));
+    close.dataset.i18n = "status.close";
+    close.dataset.i18nLabel = "status.close.label";
+    close.setAttribute("aria-label", t("status.close.label"));
+    close.addEventListener("click", () => clearStatus());
+    box.replaceChildren(el("p", { id: "status-text", role: "status", "aria-live": "polite" }), close);
+    // The text may wrap to more lines (a narrower window, longer words):
+    // the room kept for the bar follows its height.
+    new ResizeObserver(reserveRoom).observe(box);
+  }
+  return box;
+}
+
+/** How long a message that clears itself stays: longer for longer sentences. */
+function statusSeconds(message) {
+  return Math.min(15, 4 + message.length / 20);
+}
+
+/**
+ * Says what just happened in the status bar (kind: info, success, error),
+ * read out by screen readers. Info and success clear themselves after a
+ * few seconds; an error stays until the person closes it (or the next
+ * message replaces it). The bar never covers the page: the page keeps
+ * room for it below its content, and what has focus stays in view.
+ */
 export function announce(message, kind = "info") {
-  const status = document.getElementById("status");
-  if (!status) return;
-  status.dataset.kind = kind;
-  status.textContent = message;
-  // Good news fades after a while; an error stays until the next message.
-  clearTimeout(clearTimer);
-  if (kind !== "error") clearTimer = setTimeout(() => (status.textContent = ""), 12000);
+  const box = statusBar();
+  if (!box) return;
+  clearTimeout(statusTimer);
+  const atEnd = window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;
+  if (!box.contains(document.activeElement)) statusReturn = document.activeElement;
+  box.dataset.kind = kind;
+  document.getElementById("status-text").textContent = message;
+  document.getElementById("status-close").hidden = kind !== "error";
+  box.classList.add("shown");
+  if (kind !== "error") statusTimer = setTimeout(clearStatus, statusSeconds(message) * 1000);
+  reserveRoom();
+  keepClear(box, atEnd);
+}
+
+/** Empties the status bar; focus in it goes back to where it was before. */
+function clearStatus() {
+  clearTimeout(statusTimer);
+  const box = document.getElementById("status");
+  if (!box?.classList.contains("shown")) return;
+  const hadFocus = box.contains(document.activeElement);
+  box.classList.remove("shown");
+  delete box.dataset.kind;
+  document.getElementById("status-text").textContent = "";
+  document.getElementById("status-close").hidden = true;
+  reserveRoom();
+  if (hadFocus) {
+    const back = statusReturn?.isConnected ? statusReturn : document.querySelector("#app h1, #signin h1");
+    back?.focus();
+  }
+}
+
+/** Keeps room below the page for the bar, so the end of the page is never under it. */
+function reserveRoom() {
+  const box = document.getElementById("status");
+  const room = box?.classList.contains("shown") ? Math.ceil(window.innerHeight - box.getBoundingClientRect().top) + 16 : 0;
+  document.documentElement.style.setProperty("--status-room", `${Math.max(0, room)}px`);
+}
+
+/** Scrolls what the new bar would cover into view: the end of the page, the focused element. */
+function keepClear(box, atEnd) {
+  if (atEnd) window.scrollTo({ top: document.documentElement.scrollHeight });
+  const focused = document.activeElement;
+  if (!focused || focused === document.body || box.contains(focused)) return;
+  const mine = focused.getBoundingClientRect();
+  const bar = box.getBoundingClientRect();
+  const overlaps = mine.bottom > bar.top && mine.top < bar.bottom && mine.right > bar.left && mine.left < bar.right;
+  if (overlaps) window.scrollBy({ top: mine.bottom - bar.top + 16 });
 }
 
 /**

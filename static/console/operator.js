@@ -4,7 +4,7 @@
 // #new-trip, #import, #lines) says which view is shown, so reload, back and
 // bookmarks work.
 
-import { startConsole, onLanguageChange, t } from "./console.js";
+import { startConsole, onLanguageChange, redrawKeepingInput, t } from "./console.js";
 import en from "./i18n/operator.en.js";
 import fr from "./i18n/operator.fr.js";
 import * as dashboard from "./operator/dashboard.js";
@@ -76,10 +76,13 @@ async function main() {
   importer.init();
   document.getElementById("dash-refresh").addEventListener("click", () => dashboard.refresh());
   window.addEventListener("hashchange", () => showView({ focus: true }));
+  // A language switch redraws the view in place: what was typed and not
+  // saved yet (a delay, seats to mint, ticked collections) stays.
   onLanguageChange(() => {
     if (!current) return;
     document.title = `${t(`view.${current.name}`)} · trajet`;
-    VIEWS[current.name].module.render?.();
+    const render = VIEWS[current.name].module.render;
+    if (render) redrawKeepingInput(document.getElementById(`view-${current.name}`), render);
   });
   // Live figures refresh by themselves, but not in a hidden tab; coming back
   // to the tab after a while refreshes at once.

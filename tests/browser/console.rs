@@ -2,6 +2,8 @@
 //! browser: the sign-in form, a console ready to use, the confirmation dialog.
 #![allow(dead_code, reason = "each console's test file uses part of it")]
 
+use serde_json::json;
+
 use crate::webdriver::Browser;
 use crate::world::World;
 
@@ -64,4 +66,52 @@ pub async fn dialog_text(browser: &Browser) -> String {
     browser
         .wait_text("the confirmation dialog", "dialog.confirm[open]")
         .await
+}
+
+/// Waits for the status bar to say something of `kind` containing `words`; returns all it says.
+pub async fn status_says(browser: &Browser, kind: &str, words: &str) -> String {
+    let script = format!(
+        "const s = document.getElementById('status');
+         return s.classList.contains('shown') && s.dataset.kind === {} && s.innerText.includes({}) && s.innerText",
+        json!(kind),
+        json!(words)
+    );
+    browser
+        .wait_for(&format!("the status bar to say {words:?}"), &script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Waits for the status bar to clear itself (it does, a few seconds after news that is not an error).
+pub async fn wait_status_cleared(browser: &Browser) {
+    browser
+        .wait_for(
+            "the status bar to clear itself",
+            "const s = document.getElementById('status');
+             return !s.classList.contains('shown') && s.innerText.trim() === ''",
+        )
+        .await;
+}
+
+/// Fails when the status bar covers the focused element, or, scrolled to
+/// the end of the page, anything of the console.
+pub async fn assert_status_covers_nothing(browser: &Browser) {
+    let covered = browser
+        .js(
+            "const over = (e) => {
+               const r = e.getBoundingClientRect(), b = document.getElementById('status').getBoundingClientRect();
+               return r.width > 0 && r.height > 0 && r.bottom > b.top && r.top < b.bottom && r.right > b.left && r.left < b.right;
+             };
+             const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '');
+             const focus = document.activeElement;
+             const found = focus && focus !== document.body && over(focus) ? ['focus: ' + name(focus)] : [];
+             window.scrollTo(0, document.documentElement.scrollHeight);
+             const shown = document.querySelector('main:not([hidden])');
+             return found.concat([...shown.querySelectorAll('*')].filter(over).map(name));",
+            json!([]),
+        )
+        .await;
+    assert_eq!(covered, json!([]), "the status bar covers part of the page");
 }

@@ -2,7 +2,6 @@
 // Same keys as operator.fr.js; {name} placeholders are filled by t().
 export default {
   "console.name": "operator console",
-  "confirm.cancel": "Go back",
   "colon": ": ",
   "nav.label": "Console sections",
   "nav.dashboard": "Dashboard",

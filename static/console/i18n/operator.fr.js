@@ -2,7 +2,6 @@
 // Mêmes clés que operator.en.js ; t() remplace les {nom}.
 export default {
   "console.name": "console opérateur",
-  "confirm.cancel": "Revenir",
   "colon": " : ",
   "nav.label": "Parties de la console",
   "nav.dashboard": "Tableau de bord",

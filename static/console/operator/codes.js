@@ -10,6 +10,9 @@ import { sheetPart } from "./sheet.js";
 /** Codes listed on the page at most; the sheet holds them all. */
 const SHOWN = 100;
 
+/** The codes last minted, listed again when the trip page is redrawn. */
+let minted = null;
+
 /** The seat codes part of the trip page. */
 export function codesSection(trip) {
   return el(
@@ -41,6 +44,7 @@ function mintForm(trip) {
     el("p", {}, submit),
     result,
   );
+  if (minted?.trip === trip.id) result.replaceChildren(...codesList(trip, minted.codes));
   form.addEventListener(
     "submit",
     guarded(submit, async () => {
@@ -49,6 +53,7 @@ function mintForm(trip) {
       if (cars.length) body.cars = cars;
       try {
         const { codes } = await api(`${base(trip)}/codes`, { method: "POST", json: body });
+        minted = { trip: trip.id, codes };
         result.replaceChildren(...codesList(trip, codes));
         announce(plural("codes.minted", codes.length), "success");
         result.focus();

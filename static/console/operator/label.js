@@ -4,6 +4,10 @@
 import { el, t, announce, describeError, download, formatDate } from "../console.js";
 import { seatLabel, imageHref, imageName } from "./codes-common.js";
 
+/** The label last previewed ({trip, seat, car, format}), shown again when the trip page is redrawn. */
+let shown = null;
+
+/** The label preview part of the trip page: a seat, its car, a format. */
 export function previewPart(trip) {
   const seat = el("input", { type: "number", id: "preview-seat", min: 1, max: trip.seats, value: 1, step: 1 });
   const car = trip.cars?.length
@@ -36,25 +40,28 @@ export function previewPart(trip) {
     const chosen = form.querySelector('input[name="preview-format"]:checked')?.value || "png";
     preview(trip, Number(seat.value), document.getElementById("preview-car")?.value, chosen, false);
   });
-  return el(
-    "div",
-    { class: "part" },
-    el("h3", { "data-i18n": "codes.previewTitle" }, t("codes.previewTitle")),
-    form,
-    el("div", { id: "label-preview", "aria-live": "polite" }),
-  );
+  const holder = el("div", { id: "label-preview", "aria-live": "polite" });
+  if (shown?.trip === trip.id) drawLabel(holder, trip, shown);
+  return el("div", { class: "part" }, el("h3", { "data-i18n": "codes.previewTitle" }, t("codes.previewTitle")), form, holder);
 }
 
 /** Shows the label of one seat as it will be printed, with its code image. */
 export function preview(trip, seat, car, format, scroll) {
   const holder = document.getElementById("label-preview");
-  const problem = (text) => holder.replaceChildren(el("p", { class: "error", role: "alert" }, text));
   if (!Number.isInteger(seat) || seat < 1 || seat > trip.seats) {
-    problem(t("codes.seatRange", { max: trip.seats }));
+    holder.replaceChildren(el("p", { class: "error", role: "alert" }, t("codes.seatRange", { max: trip.seats })));
     return;
   }
   document.getElementById("preview-seat").value = seat;
   if (car && document.getElementById("preview-car")) document.getElementById("preview-car").value = car;
+  shown = { trip: trip.id, seat, car, format };
+  drawLabel(holder, trip, shown);
+  if (scroll) holder.scrollIntoView({ block: "nearest" });
+  announce(t("codes.previewShown", { seat: seatLabel(seat, car) }));
+}
+
+/** Draws one seat's label into `holder`: the code image, the printed words, the two files. */
+function drawLabel(holder, trip, { seat, car, format }) {
   const href = imageHref(trip, seat, car, format);
   const img = el("img", {
     id: "label-img",
@@ -63,7 +70,7 @@ export function preview(trip, seat, car, format, scroll) {
     height: 180,
     alt: t("codes.img.alt", { seat: seatLabel(seat, car), train: trip.train_number }),
   });
-  img.addEventListener("error", () => problem(t("codes.previewFailed")));
+  img.addEventListener("error", () => holder.replaceChildren(el("p", { class: "error", role: "alert" }, t("codes.previewFailed"))));
   img.addEventListener("load", () => holder.setAttribute("data-loaded", `${seat}:${car || ""}:${format}`));
   holder.removeAttribute("data-loaded");
   holder.replaceChildren(
@@ -101,6 +108,4 @@ export function preview(trip, seat, car, format, scroll) {
       ),
     ),
   );
-  if (scroll) holder.scrollIntoView({ block: "nearest" });
-  announce(t("codes.previewShown", { seat: seatLabel(seat, car) }));
 }

@@ -10,6 +10,7 @@ import {
   formatDateTime,
   formatNumber,
   onLanguageChange,
+  redrawKeepingInput,
   t,
   upload,
 } from "../console.js";
@@ -31,9 +32,9 @@ function base(id) {
   return `/api/v1/publisher/titles/${encodeURIComponent(id)}`;
 }
 
-/** Wires redrawing on language change. */
+/** Wires redrawing on language change, keeping what was typed and not saved. */
 export function setupPanel() {
-  onLanguageChange(() => open && render());
+  onLanguageChange(() => open && redrawKeepingInput(document.getElementById("panel"), render));
 }
 
 /** Opens the panel of a title; focus goes to its heading and returns to `returnTo` on close. */
