@@ -55,6 +55,9 @@ fn write_pdf(dir: &Path, pdf: &[u8]) -> String {
     path.to_str().unwrap().to_owned()
 }
 
+/// Rendering resolution of sheets read back (a label printer's).
+const DPI: u32 = 300;
+
 #[test]
 fn every_label_of_a_two_page_sheet_decodes_to_its_url() {
     let labels = labels(30);
@@ -66,7 +69,7 @@ fn every_label_of_a_two_page_sheet_decodes_to_its_url() {
         "pdftoppm",
         &[
             "-r",
-            "150",
+            &DPI.to_string(),
             "-gray",
             "-png",
             &pdf_path,
@@ -93,10 +96,10 @@ fn every_label_of_a_two_page_sheet_decodes_to_its_url() {
     }
 }
 
-/// The pixels of one label at 150 dpi (cells are in points from the bottom).
+/// The pixels of one label at `DPI` (cells are in points from the bottom).
 fn crop_cell(page: &image::GrayImage, layout: Layout, index: usize) -> image::GrayImage {
     let cell = layout.cell_for_tests(index);
-    let px = |pt: f32| (pt * 150.0 / 72.0).round() as u32;
+    let px = |pt: f32| (pt * DPI as f32 / 72.0).round() as u32;
     let top = page.height() - px(cell.y + cell.height);
     image::imageops::crop_imm(page, px(cell.x), top, px(cell.width), px(cell.height)).to_image()
 }
