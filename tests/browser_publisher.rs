@@ -185,6 +185,10 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
     let (one, words_one) = preview_chapters(&browser, 1).await;
     let (three, words_three) = preview_chapters(&browser, 3).await;
     assert!(
+        one.starts_with("1 of ") && three.starts_with("3 of "),
+        "the preview counts chapters as the policy does: {one} / {three}"
+    );
+    assert!(
         number(&three) > number(&one),
         "3 chapters reach further into the book than 1: {one} vs {three}"
     );
@@ -676,6 +680,16 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
     assert_eq!(row_titles(&browser).await.len(), 3);
 
     // Offer link and collections; a bad link is refused in words and changes nothing.
+    // Chapters are counted as policies count them: the cover and the title
+    // page of The Night Conductor are not chapters, but they are said.
+    assert_eq!(
+        browser
+            .text_of(&format!(
+                "#titles-body tr[data-id='{night_id}'] td.chapters"
+            ))
+            .await,
+        "6"
+    );
     browser
         .click(&format!(
             "#titles-body tr[data-id='{night_id}'] button.manage"
@@ -684,6 +698,8 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
     browser
         .wait_text("the panel", "#policy-preview[data-state=ready]")
         .await;
+    let (three, _) = preview_chapters(&browser, 3).await;
+    assert_eq!(three, "3 of 6, plus the front matter");
     browser.clear("#offer-url").await;
     browser
         .type_into("#offer-url", "https://books.example/night")

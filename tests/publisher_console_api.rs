@@ -157,3 +157,104 @@ async fn the_console_cookie_reads_covers_without_the_csrf_header() {
         .unwrap();
     assert_eq!(send(&app.router, image).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_title_lists_its_contents_so_the_console_counts_chapters_as_the_policy_does() {
+    let app = TestApp::new(None).await;
+    let key = publisher(&app, "Éditions du Quai").await;
+    // The Night Conductor: a cover page, a title page, then six chapters.
+    let response = send(
+        &app.router,
+        with_key(
+            "POST",
+            "/api/v1/publisher/titles?chapters=3",
+            &key,
+            "application/epub+zip",
+            sample_book("the-night-conductor"),
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let title = body_json(response).await;
+    let contents = title["contents"].as_array().unwrap();
+    assert_eq!(
+        contents.len() as u64,
+        title["chapters"].as_u64().unwrap(),
+        "one entry per spine item"
+    );
+    let roles: Vec<&str> = contents
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "cover", "front", "body", "body", "body", "body", "body", "body"
+        ]
+    );
+    for (i, item) in contents.iter().enumerate() {
+        assert_eq!(item["index"], i);
+    }
+    assert!(contents[2]["words"].as_u64().unwrap() > 0);
+    assert!(
+        !contents[2]["title"].as_str().unwrap().is_empty(),
+        "{contents:?}"
+    );
+
+    // What the excerpt serves, by role: the title page and exactly the 3
+    // chapters of the policy (the cover is never served).
+    let served = |title: &Value| -> Vec<String> {
+        title["excerpt"]["chapters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let index = c["index"].as_u64().unwrap() as usize;
+                title["contents"][index]["role"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(served(&title), ["front", "body", "body", "body"]);
+
+    // The same list in every answer about the title, as the API document describes it.
+    let id = title["id"].as_str().unwrap();
+    let one = body_json(
+        send(
+            &app.router,
+            with_key(
+                "GET",
+                &format!("/api/v1/publisher/titles/{id}"),
+                &key,
+                "application/json",
+                Vec::new(),
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(one["contents"], title["contents"]);
+    let doc = body_json(
+        send(
+            &app.router,
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
+    )
+    .await;
+    let mut schema = doc.clone();
+    schema["$ref"] = json!("#/components/schemas/PublisherTitle");
+    let validator = jsonschema::validator_for(&schema).expect("the API document's schemas compile");
+    let errors: Vec<String> = validator.iter_errors(&one).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut without = one.clone();
+    without.as_object_mut().unwrap().remove("contents");
+    assert!(
+        !validator.is_valid(&without),
+        "the schema requires contents"
+    );
+}

@@ -201,15 +201,32 @@ impl Store {
         for entry in entries {
             let path = entry?.path().join(TITLE_JSON);
             match fs::read(&path) {
-                Ok(bytes) => records.push(
-                    serde_json::from_slice(&bytes)
-                        .with_context(|| format!("decoding {}", path.display()))?,
-                ),
+                Ok(bytes) => {
+                    let record = serde_json::from_slice(&bytes)
+                        .with_context(|| format!("decoding {}", path.display()))?;
+                    records.push(self.with_contents(record));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
             }
         }
         Ok(records)
+    }
+
+    /// A record written before records listed their contents, completed from
+    /// its publication (in memory only: rewriting `title.json` here could undo
+    /// a change another instance is making).
+    fn with_contents(&self, mut record: TitleRecord) -> TitleRecord {
+        if record.summary.contents.len() == record.summary.chapters {
+            return record;
+        }
+        match self.publication(&record.id, &record.version) {
+            Ok(publication) => record.summary.contents = Summary::contents_of(&publication),
+            Err(e) => {
+                tracing::warn!(title = %record.id, error = %e, "cannot list the contents of a title")
+            }
+        }
+        record
     }
 
     /// Removes what an interrupted ingestion or change left behind, when it was

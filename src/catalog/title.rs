@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::excerpt_plan::ExcerptRecord;
 use super::package::{Direction, Layout};
 use super::publication::Publication;
-use crate::excerpts::ExcerptPolicy;
+use crate::excerpts::{ChapterKind, ExcerptPolicy};
 
 /// A title id: 16 lower-case hex digits, random.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -74,6 +74,47 @@ pub struct Summary {
     pub cover: Option<usize>,
     /// Whether a thumbnail exists.
     pub thumbnail: bool,
+    /// The spine items, in order: what each is, so that the publisher
+    /// console can count chapters as a policy does. Records written before
+    /// it existed get it from their publication when loaded.
+    #[serde(default)]
+    pub contents: Vec<ContentsItem>,
+}
+
+/// One spine item as a publisher sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentsItem {
+    /// Its title: the table of contents label, else the document title.
+    pub title: String,
+    /// What it is to an excerpt.
+    pub role: ContentsRole,
+    /// Its words: a body item with words is a chapter a `chapters` policy counts.
+    pub words: usize,
+}
+
+/// What a spine item is to an excerpt (the excerpt computation's kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentsRole {
+    /// The cover page: never in an excerpt.
+    Cover,
+    /// Title page, contents, copyright: shown without counting.
+    Front,
+    /// The text itself: what policies count.
+    Body,
+    /// Notes, index, and items outside the reading order: shown only when the whole body is.
+    Back,
+}
+
+impl From<ChapterKind> for ContentsRole {
+    fn from(kind: ChapterKind) -> ContentsRole {
+        match kind {
+            ChapterKind::Cover => ContentsRole::Cover,
+            ChapterKind::FrontMatter => ContentsRole::Front,
+            ChapterKind::Body => ContentsRole::Body,
+            ChapterKind::BackMatter => ContentsRole::Back,
+        }
+    }
 }
 
 impl Summary {
@@ -90,7 +131,21 @@ impl Summary {
             chapters: publication.chapters.len(),
             cover: publication.cover,
             thumbnail: publication.thumbnail.is_some(),
+            contents: Self::contents_of(publication),
         }
+    }
+
+    /// The spine items of a publication with the kind the excerpt computation gives them.
+    pub fn contents_of(publication: &Publication) -> Vec<ContentsItem> {
+        publication
+            .chapters
+            .iter()
+            .map(|chapter| ContentsItem {
+                title: chapter.title.clone(),
+                role: chapter.text().kind.into(),
+                words: chapter.words(),
+            })
+            .collect()
     }
 }
 

@@ -26,6 +26,12 @@ pub fn title_json(record: &TitleRecord) -> Value {
         "layout": s.layout,
         "direction": s.direction,
         "chapters": s.chapters,
+        "contents": s.contents.iter().enumerate().map(|(index, item)| json!({
+            "index": index,
+            "title": item.title,
+            "role": item.role,
+            "words": item.words,
+        })).collect::<Vec<_>>(),
         "excerpt": excerpt_json(record.settings.policy, excerpt),
         "offer_url": record.settings.offer_url,
         "cover": s.thumbnail.then(|| format!("/api/v1/publisher/titles/{}/cover?v={}", record.id, record.version)),

@@ -3,7 +3,7 @@
 //! are picked up, and a failure or panic leaves nothing behind.
 
 use super::support::{epubs, minimal_epub, png_claiming, snapshot};
-use crate::catalog::title::Settings;
+use crate::catalog::title::{ContentsRole, Settings};
 use crate::catalog::{Catalog, pack, prepare};
 use crate::data_dir::DataDir;
 use crate::excerpts::{ExcerptPolicy, Extent, Limit};
@@ -258,4 +258,30 @@ fn an_ingestion_past_its_deadline_publishes_nothing() {
     );
     let titles = catalog.store().titles_dir();
     assert!(!titles.exists() || std::fs::read_dir(&titles).unwrap().count() == 0);
+}
+
+#[test]
+fn a_record_written_before_contents_were_listed_gets_them_from_its_publication() {
+    let (dir, data, catalog) = setup();
+    let record = catalog
+        .ingest(&upload(&dir, &book(5)), "pub-a", Settings::default())
+        .unwrap();
+    let listed = record.summary.contents.clone();
+    assert_eq!(listed.len(), record.summary.chapters);
+    assert_eq!(listed[0].role, ContentsRole::Body);
+    assert!(listed[0].words > 0);
+
+    // title.json as an older trajet wrote it: no contents.
+    let path = catalog
+        .store()
+        .titles_dir()
+        .join(record.id.as_str())
+        .join("title.json");
+    let mut old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    old["summary"].as_object_mut().unwrap().remove("contents");
+    std::fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+
+    let reopened = Catalog::open(&data).unwrap();
+    assert_eq!(reopened.title(&record.id).unwrap().summary.contents, listed);
 }

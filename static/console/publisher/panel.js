@@ -15,7 +15,17 @@ import {
   upload,
 } from "../console.js";
 import { getTitle, putTitle, removeTitle } from "./store.js";
-import { excerptText, policyParts, policyText, problemDetails, problemSentence } from "./words.js";
+import {
+  bookChapters,
+  chapterNumber,
+  excerptParts,
+  excerptText,
+  policyParts,
+  policyText,
+  problemDetails,
+  problemSentence,
+  withExtras,
+} from "./words.js";
 
 const KINDS = [
   { kind: "chapters", max: 100000 },
@@ -91,8 +101,8 @@ function facts(title) {
     { class: "facts" },
     item("panel.authors", title.authors.join(", ") || "—"),
     item("panel.language", title.language || "—"),
-    item("panel.chapters", formatNumber(title.chapters)),
-    item("panel.excerpt", `${policyText(title.excerpt.policy)} · ${excerptText(title.excerpt)}`),
+    item("panel.chapters", formatNumber(bookChapters(title))),
+    item("panel.excerpt", `${policyText(title.excerpt.policy)} · ${excerptText(title.excerpt, title.contents)}`),
     item("panel.updated", formatDateTime(title.updated_at)),
     item("panel.id", el("code", {}, title.id)),
   );
@@ -222,10 +232,12 @@ function renderPreview() {
   box.dataset.state = open.pending ? "pending" : "ready";
   box.dataset.policy = JSON.stringify(preview.policy);
   const { excerpt, cut } = preview;
+  const served = excerptParts(excerpt, title.contents);
+  const number = cut ? chapterNumber(title.contents, cut.chapter) : null;
   const stat = (key, label, value) => [el("dt", {}, t(label)), el("dd", { dataset: { preview: key } }, value)];
   const where = cut
     ? t("policy.preview.cut", {
-        chapter: cut.chapter_title || t("policy.preview.untitled", { n: formatNumber(cut.chapter + 1) }),
+        chapter: cut.chapter_title || t("policy.preview.untitled", { n: formatNumber(number ?? cut.chapter + 1) }),
         kept: formatNumber(cut.blocks_kept),
         total: formatNumber(cut.blocks_total),
       })
@@ -236,10 +248,10 @@ function renderPreview() {
     el(
       "dl",
       { class: "stats" },
-      stat("chapters", "policy.preview.chapters", t("policy.preview.chaptersOf", {
-        n: formatNumber(excerpt.chapters.length),
-        total: formatNumber(title.chapters),
-      })),
+      stat("chapters", "policy.preview.chapters", withExtras(
+        t("policy.preview.chaptersOf", { n: formatNumber(served.chapters), total: formatNumber(bookChapters(title)) }),
+        served.extras,
+      )),
       stat("words", "policy.preview.words", formatNumber(excerpt.words)),
       stat("minutes", "policy.preview.minutes", t("policy.preview.minutesValue", { n: formatNumber(excerpt.reading_minutes) })),
     ),
@@ -266,7 +278,7 @@ async function savePolicy(event) {
     document.getElementById("policy-value").focus();
     return;
   }
-  await change({ excerpt: policy }, (title) => t("policy.saved", { title: title.title, excerpt: excerptText(title.excerpt) }));
+  await change({ excerpt: policy }, (title) => t("policy.saved", { title: title.title, excerpt: excerptText(title.excerpt, title.contents) }));
 }
 
 /** PATCHes the open title; announces `message(title)` or the reason it failed. */
@@ -395,7 +407,7 @@ function replaceSection(title) {
       progress.hidden = true;
       if (answer.status === 200 && answer.body?.id) {
         putTitle(answer.body);
-        announce(t("replace.done", { title: answer.body.title, excerpt: excerptText(answer.body.excerpt) }), "success");
+        announce(t("replace.done", { title: answer.body.title, excerpt: excerptText(answer.body.excerpt, answer.body.contents) }), "success");
         if (open?.id === id) {
           open.draft = policyParts(answer.body.excerpt.policy);
           render();

@@ -2,14 +2,14 @@
 // status, with search and sortable columns (aria-sort on the sorted header).
 import { el, formatNumber, onLanguageChange, t } from "../console.js";
 import { allTitles, onTitlesChange } from "./store.js";
-import { excerptText, folded } from "./words.js";
+import { bookChapters, excerptText, folded } from "./words.js";
 
 const COLUMNS = [
   { key: "cover", label: "titles.col.cover" },
   { key: "title", label: "titles.col.title", value: (x) => folded(x.title) },
   { key: "authors", label: "titles.col.authors", value: (x) => folded(x.authors.join(", ")) },
   { key: "language", label: "titles.col.language", value: (x) => x.language },
-  { key: "chapters", label: "titles.col.chapters", value: (x) => x.chapters, num: true },
+  { key: "chapters", label: "titles.col.chapters", value: bookChapters, num: true },
   { key: "excerpt", label: "titles.col.excerpt", value: (x) => x.excerpt.reading_minutes, num: true },
   { key: "status", label: "titles.col.status", value: (x) => (x.live ? 0 : 1) },
   { key: "actions", label: "titles.col.actions" },
@@ -88,8 +88,8 @@ function row(title) {
     el("th", { scope: "row", dir: "auto", lang: title.language || null }, title.title),
     el("td", { dir: "auto" }, title.authors.join(", ")),
     el("td", {}, title.language),
-    el("td", { class: "num" }, formatNumber(title.chapters)),
-    el("td", { class: "excerpt" }, excerptText(title.excerpt)),
+    el("td", { class: "num chapters" }, formatNumber(bookChapters(title))),
+    el("td", { class: "excerpt" }, excerptText(title.excerpt, title.contents)),
     el("td", { class: "status" }, status),
     el("td", {}, manage),
   );

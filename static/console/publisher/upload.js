@@ -135,7 +135,7 @@ class UploadItem {
           { class: "outcome ok" },
           el("span", { class: "pill ok" }, t("status.live")),
           " ",
-          t("upload.live", { title: title.title, excerpt: excerptText(title.excerpt) }),
+          t("upload.live", { title: title.title, excerpt: excerptText(title.excerpt, title.contents) }),
         ),
         el("p", {}, manage),
       );

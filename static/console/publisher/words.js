@@ -1,6 +1,6 @@
 // Sentences the publisher console builds from API answers: why an upload was
 // refused (by problem code), what an excerpt gives, what a policy says.
-import { el, formatNumber, plural, t } from "../console.js";
+import { el, formatNumber, lang, plural, t } from "../console.js";
 
 /** Problem codes with their own sentence; anything else gets a general one. */
 const EXPLAINED = new Set([
@@ -58,10 +58,47 @@ export function policyText(policy) {
   return t(`policy.text.${kind}`, { n: formatNumber(value) });
 }
 
-/** "3 chapters · 4,200 words · 17 min" for an excerpt summary. */
-export function excerptText(excerpt) {
+/** A chapter as policies count it: a body item with words (the API's `contents`). */
+const counted = (item) => item.role === "body" && item.words > 0;
+
+/** How many chapters a book has, counted as policies count them. */
+export function bookChapters(title) {
+  return title.contents?.length ? title.contents.filter(counted).length : title.chapters;
+}
+
+/** The chapter number of spine item `index` among the counted chapters (1-based), or null. */
+export function chapterNumber(contents, index) {
+  if (!contents?.[index] || !counted(contents[index])) return null;
+  return contents.slice(0, index + 1).filter(counted).length;
+}
+
+/**
+ * What an excerpt serves, as policies count it: `chapters` counted, and
+ * `extras`, the other parts it shows ("cover", "front", "back").
+ */
+export function excerptParts(excerpt, contents) {
+  if (!contents?.length) return { chapters: excerpt.chapters.length, extras: [] };
+  let chapters = 0;
+  const roles = new Set();
+  for (const { index } of excerpt.chapters) {
+    const item = contents[index];
+    if (item && counted(item)) chapters += 1;
+    else if (item && item.role !== "body") roles.add(item.role);
+  }
+  return { chapters, extras: ["cover", "front", "back"].filter((role) => roles.has(role)) };
+}
+
+/** `counted`, then what else is served: "3 chapters, plus the cover and the front matter". */
+export function withExtras(counted, extras) {
+  if (!extras.length) return counted;
+  const list = new Intl.ListFormat(lang(), { type: "conjunction" }).format(extras.map((role) => t(`excerpt.extra.${role}`)));
+  return t("excerpt.plus", { chapters: counted, extras: list });
+}
+
+/** "3 chapters · 4,200 words · 17 min" for an excerpt summary (`contents`: the title's). */
+export function excerptText(excerpt, contents) {
   return t("excerpt.summary", {
-    chapters: plural("unit.chapters", excerpt.chapters.length),
+    chapters: plural("unit.chapters", excerptParts(excerpt, contents).chapters),
     words: plural("unit.words", excerpt.words),
     minutes: formatNumber(excerpt.reading_minutes),
   });
