@@ -14,6 +14,7 @@
 #   trajet      the trajet binary (multi-threaded runtime)
 #   trajet-ct   trajet on tokio's current_thread runtime
 #   reference   the reference server (multi-threaded runtime)
+#   reference-ct  the reference server on tokio's current_thread runtime
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -31,7 +32,8 @@ trap 'exit 130' INT TERM
 
 need_tools valgrind:valgrind python3:python3
 build_release
-rm -rf "$RUN" && mkdir -p "$RUN/data" "$RUN/redis" "$RUN/pubs"
+# Earlier reports of servers not profiled this time stay, for comparisons.
+rm -rf "$RUN/data" "$RUN/redis" "$RUN/pubs" && mkdir -p "$RUN/data" "$RUN/redis" "$RUN/pubs"
 cp "$BOOK" "$RUN/pubs/book.epub"
 start_redis "$RUN/redis"
 rcli SET bench:session open >/dev/null
@@ -83,6 +85,7 @@ port=18281
 for server in $SERVERS; do
     port=$((port + 1))
     out="$RUN/$server.callgrind"
+    rm -f "$out" "$out".*
     case "$server" in
         trajet | trajet-ct)
             bin="$BIN/trajet"
@@ -94,10 +97,12 @@ for server in $SERVERS; do
                 "$bin" serve >"$RUN/$server.log" 2>&1 &
             url="http://127.0.0.1:$port$chapter_path"
             ;;
-        reference)
+        reference | reference-ct)
+            rt=multi
+            [ "$server" = reference-ct ] && rt=current
             REDIS_URL="$REDIS_URL" taskset -c "$SERVER_CPU" \
                 env ${PRELOAD:+LD_PRELOAD=$PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out" --dump-instr=no \
-                "$BIN/examples/reference_server" "127.0.0.1:$port" "$RUN/chapter.xhtml" multi \
+                "$BIN/examples/reference_server" "127.0.0.1:$port" "$RUN/chapter.xhtml" "$rt" \
                 >"$RUN/$server.log" 2>&1 &
             url="http://127.0.0.1:$port/chapter"
             ;;
