@@ -1,6 +1,9 @@
 //! Prometheus metrics (`GET /metrics`).
 
-use std::sync::Mutex;
+use std::collections::BTreeSet;
+use std::sync::{Mutex, RwLock};
+
+use axum::http::Method;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -8,13 +11,13 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-/// Labels of a served request.
+/// Labels of a served request. Static strings: counting a request allocates nothing.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    /// The route pattern, e.g. `/api/v1/titles/{id}/chapters/{n}`.
-    pub route: String,
-    /// HTTP method.
-    pub method: String,
+    /// The route pattern, e.g. `/api/v1/titles/{id}/chapters/{n}` (see [`route_label`]).
+    pub route: &'static str,
+    /// HTTP method (see [`method_label`]).
+    pub method: &'static str,
     /// Response status code.
     pub status: u16,
 }
@@ -23,7 +26,41 @@ pub struct RequestLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
     /// The route pattern.
-    pub route: String,
+    pub route: &'static str,
+}
+
+/// The route pattern as a label: each distinct pattern is kept once for the
+/// life of the process. Patterns come from the router (never from the
+/// request path), so there are as many as there are routes.
+pub fn route_label(pattern: &str) -> &'static str {
+    static SEEN: RwLock<BTreeSet<&'static str>> = RwLock::new(BTreeSet::new());
+    if let Some(known) = SEEN.read().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+        return known;
+    }
+    let mut seen = SEEN.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = seen.get(pattern) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(pattern.to_owned().into_boxed_str());
+    seen.insert(leaked);
+    leaked
+}
+
+/// The method as a label; methods outside the standard set count as `other`
+/// (a client cannot make up label values).
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
 }
 
 /// Labels of a session store failure.
@@ -139,5 +176,20 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_labels_are_kept_once_and_methods_are_a_closed_set() {
+        let a = route_label("/api/v1/titles/{id}/chapters/{n}");
+        let b = route_label(&String::from("/api/v1/titles/{id}/chapters/{n}"));
+        assert_eq!(a, b);
+        assert!(std::ptr::eq(a, b), "the same pattern is not stored twice");
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
     }
 }
