@@ -58,9 +58,17 @@ impl Catalog {
             .clone()
     }
 
-    /// One title by id.
-    pub fn title(&self, id: &TitleId) -> Option<Arc<TitleRecord>> {
-        self.titles().get(id).cloned()
+    /// One title by id (a `TitleId`, or its text).
+    pub fn title<Q>(&self, id: &Q) -> Option<Arc<TitleRecord>>
+    where
+        TitleId: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.titles
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
     }
 
     /// A publisher's title by id: `None` when it belongs to someone else.

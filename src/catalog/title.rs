@@ -24,12 +24,24 @@ impl TitleId {
 
     /// Parses an id from a URL or a file; anything else is not a title.
     pub fn parse(text: &str) -> Option<TitleId> {
-        let ok = text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        ok.then(|| TitleId(text.to_string()))
+        Self::is_valid(text).then(|| TitleId(text.to_string()))
+    }
+
+    /// Whether `text` is a title id (look-ups by `&str` need no `TitleId`).
+    pub fn is_valid(text: &str) -> bool {
+        text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
     }
 
     /// The id as text.
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// Ordered, hashed and compared as its string, so maps keyed by `TitleId`
+// can be searched with a `&str`.
+impl std::borrow::Borrow<str> for TitleId {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }

@@ -44,6 +44,8 @@ pub struct Servable {
     pub publication: Publication,
     /// A tag that changes whenever what is served changes (version or excerpt).
     pub tag: Arc<str>,
+    /// The title id, shared by the keys of its cached bodies.
+    title: Arc<str>,
     chapters: Vec<Option<Piece>>,
     resources: HashMap<usize, (Piece, String)>,
 }
@@ -98,6 +100,7 @@ impl Servable {
             excerpt.excerpt.chapters().len()
         ));
         Ok(Servable {
+            title: Arc::from(record.id.as_str()),
             record,
             publication,
             tag,
@@ -148,7 +151,8 @@ pub enum Part {
     Resource(usize),
 }
 
-type BodyKey = (TitleId, Arc<str>, Part, u8);
+/// Title id, servable tag, part, encoding: built from shared strings, no allocation.
+type BodyKey = (Arc<str>, Arc<str>, Part, u8);
 
 /// Servable titles and hot bodies.
 pub struct Library {
@@ -189,7 +193,8 @@ impl Library {
         }
         servables.insert(id.clone(), built.clone());
         drop(servables);
-        self.bodies.remove_where(|k| k.0 == id && k.1 != built.tag);
+        self.bodies
+            .remove_where(|k| *k.0 == *id.as_str() && k.1 != built.tag);
         Ok(built)
     }
 
@@ -209,7 +214,7 @@ impl Library {
         };
         let Some(piece) = piece else { return Ok(None) };
         let (encoding, span) = accepted.choose(&piece.variants);
-        let key: BodyKey = (s.record.id.clone(), s.tag.clone(), part, encoding as u8);
+        let key: BodyKey = (s.title.clone(), s.tag.clone(), part, encoding as u8);
         if let Some(bytes) = self.bodies.get(&key) {
             return Ok(Some(Body { bytes, encoding }));
         }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -20,7 +21,7 @@ use crate::auth::Passenger;
 use crate::catalog::pack::Encoding;
 use crate::catalog::title::{TitleId, TitleRecord};
 use crate::error::AppError;
-use crate::http::extract::ApiPath;
+use crate::http::extract::{ApiPath, ApiRawPath};
 use crate::sessions::Saved;
 use crate::trips::Trip;
 use crate::usage::{Event, UsageKey};
@@ -138,8 +139,10 @@ async fn title_for(
     id: &str,
 ) -> Result<Arc<Servable>, AppError> {
     let not_found = || AppError::not_found("This title is not offered on your trip.");
-    let id = TitleId::parse(id).ok_or_else(not_found)?;
-    let record = state.catalog.title(&id).ok_or_else(not_found)?;
+    if !TitleId::is_valid(id) {
+        return Err(not_found());
+    }
+    let record = state.catalog.title(id).ok_or_else(not_found)?;
     if !record.settings.live {
         let gone = AppError::gone("title-withdrawn", "This title is no longer available.");
         return Err(with_offer(gone, &record));
@@ -216,7 +219,7 @@ async fn manifest_route(
     )
     .await;
     let etag = format!("\"m-{}\"", s.tag);
-    if not_modified(&headers, &etag) {
+    if not_modified(headers.get(header::IF_NONE_MATCH), &etag) {
         return Ok(not_modified_response(&etag, &passenger));
     }
     let mut response = json_with_type(&manifest::manifest(&s), WEBPUB);
@@ -239,11 +242,12 @@ async fn positions(
 async fn chapter(
     State(state): State<AppState>,
     passenger: Passenger,
-    ApiPath((id, n)): ApiPath<(String, String)>,
-    headers: HeaderMap,
+    path: ApiRawPath,
+    request: ContentRequest,
 ) -> Result<Response, AppError> {
-    let s = title_for(&state, &passenger, &id).await?;
-    let n: usize = n
+    let s = title_for(&state, &passenger, path.get("id")).await?;
+    let n: usize = path
+        .get("n")
         .parse()
         .map_err(|_| AppError::not_found("No such chapter."))?;
     if n >= s.publication.chapters.len() {
@@ -252,11 +256,15 @@ async fn chapter(
     if !s.allows_chapter(n) {
         return Err(excerpt_limit(&s.record));
     }
-    let etag = format!("\"c{n}-{}-{}\"", s.tag, encoding_of(&headers).tag());
-    if not_modified(&headers, &etag) {
+    let etag = ShortText::format(format_args!(
+        "\"c{n}-{}-{}\"",
+        s.tag,
+        request.accepted.tag()
+    ));
+    if not_modified(request.if_none_match.as_ref(), &etag) {
         return Ok(not_modified_response(&etag, &passenger));
     }
-    let body = load(&state, &s, &headers, Part::Chapter(n)).await?;
+    let body = load(&state, &s, request.accepted, Part::Chapter(n)).await?;
     state.metrics.chapters_served.inc();
     Ok(content_response(
         body,
@@ -269,11 +277,12 @@ async fn chapter(
 async fn resource(
     State(state): State<AppState>,
     passenger: Passenger,
-    ApiPath((id, resource)): ApiPath<(String, String)>,
-    headers: HeaderMap,
+    path: ApiRawPath,
+    request: ContentRequest,
 ) -> Result<Response, AppError> {
-    let s = title_for(&state, &passenger, &id).await?;
-    let r: usize = resource
+    let s = title_for(&state, &passenger, path.get("id")).await?;
+    let r: usize = path
+        .get("resource")
         .strip_prefix('r')
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| AppError::not_found("No such resource."))?;
@@ -287,11 +296,15 @@ async fn resource(
         .resource_type(r)
         .and_then(|t| HeaderValue::from_str(t).ok())
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let etag = format!("\"r{r}-{}-{}\"", s.tag, encoding_of(&headers).tag());
-    if not_modified(&headers, &etag) {
+    let etag = ShortText::format(format_args!(
+        "\"r{r}-{}-{}\"",
+        s.tag,
+        request.accepted.tag()
+    ));
+    if not_modified(request.if_none_match.as_ref(), &etag) {
         return Ok(not_modified_response(&etag, &passenger));
     }
-    let body = load(&state, &s, &headers, Part::Resource(r)).await?;
+    let body = load(&state, &s, request.accepted, Part::Resource(r)).await?;
     Ok(content_response(body, media_type, &etag, &passenger))
 }
 
@@ -472,10 +485,9 @@ async fn offer(
 async fn load(
     state: &AppState,
     s: &Arc<Servable>,
-    headers: &HeaderMap,
+    accepted: Accepted,
     part: Part,
 ) -> Result<Prepared, AppError> {
-    let accepted = encoding_of(headers);
     // Hot bodies come from memory on the async worker; a miss reads a span of
     // the pack file off the async workers.
     let body = match state
@@ -495,12 +507,28 @@ async fn load(
     body.ok_or_else(|| AppError::not_found("No such content."))
 }
 
-fn encoding_of(headers: &HeaderMap) -> Accepted {
-    Accepted::from_header(
-        headers
-            .get(header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok()),
-    )
+/// What the content routes read of the request headers: the encodings the
+/// client accepts and its `If-None-Match` (taking the `HeaderMap` would copy
+/// every header of every request).
+struct ContentRequest {
+    accepted: Accepted,
+    if_none_match: Option<HeaderValue>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ContentRequest {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let accepted = Accepted::from_header(
+            parts
+                .headers
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok()),
+        );
+        Ok(ContentRequest {
+            accepted,
+            if_none_match: parts.headers.get(header::IF_NONE_MATCH).cloned(),
+        })
+    }
 }
 
 trait EncodingTag {
@@ -520,9 +548,8 @@ impl EncodingTag for Accepted {
     }
 }
 
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
+fn not_modified(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
+    if_none_match
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
 }
@@ -536,8 +563,8 @@ fn not_modified_response(etag: &str, passenger: &Passenger) -> Response {
 /// Private cache, never longer than the session lives.
 fn set_private_cache(headers: &mut HeaderMap, etag: &str, passenger: &Passenger) {
     let max_age = seconds_left(passenger).min(3600);
-    // `try_from(String)` keeps the string's buffer (no second copy).
-    if let Ok(v) = HeaderValue::try_from(format!("private, max-age={max_age}")) {
+    let cache = ShortText::format(format_args!("private, max-age={max_age}"));
+    if let Ok(v) = HeaderValue::from_str(&cache) {
         headers.insert(header::CACHE_CONTROL, v);
     }
     if let Ok(v) = HeaderValue::from_str(etag) {
@@ -557,8 +584,8 @@ fn content_response(
 ) -> Response {
     let mut response = Response::new(Body::from(body.bytes));
     let headers = response.headers_mut();
-    // Room for these headers and the middleware's, so the map is allocated once.
-    *headers = HeaderMap::with_capacity(16);
+    // Room for these headers and the middleware's (ten in all), so the map is allocated once.
+    *headers = HeaderMap::with_capacity(12);
     headers.insert(header::CONTENT_TYPE, media_type);
     match body.encoding {
         Encoding::Brotli => {
@@ -591,4 +618,55 @@ fn json_with_type(value: &Value, media_type: &'static str) -> Response {
         HeaderValue::from_static("private, no-cache"),
     );
     response
+}
+
+/// Text formatted on the stack when it is short (ETags, Cache-Control values
+/// of the content routes), so building a header value copies it once.
+enum ShortText {
+    Stack { bytes: [u8; 120], len: usize },
+    Heap(String),
+}
+
+impl ShortText {
+    fn format(args: std::fmt::Arguments<'_>) -> ShortText {
+        let mut text = ShortText::Stack {
+            bytes: [0; 120],
+            len: 0,
+        };
+        if std::fmt::Write::write_fmt(&mut text, args).is_err() {
+            return ShortText::Heap(args.to_string());
+        }
+        text
+    }
+}
+
+impl std::fmt::Write for ShortText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        match self {
+            ShortText::Stack { bytes, len } => {
+                let end = *len + s.len();
+                bytes
+                    .get_mut(*len..end)
+                    .ok_or(std::fmt::Error)?
+                    .copy_from_slice(s.as_bytes());
+                *len = end;
+                Ok(())
+            }
+            ShortText::Heap(text) => {
+                text.push_str(s);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for ShortText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            // Only whole `&str`s were copied in, so the bytes are UTF-8.
+            ShortText::Stack { bytes, len } => std::str::from_utf8(&bytes[..*len]).unwrap_or(""),
+            ShortText::Heap(text) => text,
+        }
+    }
 }

@@ -239,11 +239,12 @@ impl RedisStore {
         type Fields = (Option<u32>, Option<String>, Option<i64>, Option<i64>);
         let fields: Fields = self
             .call(|mut c| async move {
-                redis::cmd("HMGET")
+                // Sized for the command at once (no buffer growth per argument).
+                let mut cmd = redis::Cmd::with_capacity(6, 64 + key.len());
+                cmd.arg("HMGET")
                     .arg(key)
-                    .arg(&["trip", "seat", "opened", "expires"])
-                    .query_async(&mut c)
-                    .await
+                    .arg(&["trip", "seat", "opened", "expires"]);
+                cmd.query_async(&mut c).await
             })
             .await?;
         match fields {
