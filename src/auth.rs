@@ -15,7 +15,7 @@ use crate::accounts::{Account, Role};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::sessions::scan::SESSION_COOKIE;
-use crate::sessions::{Session, SessionId};
+use crate::sessions::{LiveSession, SessionId};
 use crate::trips::{SharedTrip, TripId};
 
 /// An authenticated operator (rail company staff).
@@ -81,8 +81,8 @@ impl FromRequestParts<AppState> for Publisher {
 pub struct Passenger {
     /// The session id (from the cookie).
     pub id: SessionId,
-    /// The session record.
-    pub session: Session,
+    /// The session's trip and times.
+    pub session: LiveSession,
     /// The trip the session reads on (as of this request).
     pub trip: SharedTrip,
 }
@@ -99,7 +99,7 @@ impl FromRequestParts<AppState> for Passenger {
         let id = crate::http::cookie(&parts.headers, SESSION_COOKIE)
             .and_then(SessionId::parse)
             .ok_or_else(ended)?;
-        let session = state.sessions.get(id).await?.ok_or_else(ended)?;
+        let session = state.sessions.live(id).await?.ok_or_else(ended)?;
         if session.expires_at <= chrono::Utc::now().timestamp() {
             return Err(ended());
         }

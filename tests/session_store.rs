@@ -85,6 +85,7 @@ macro_rules! on_both_stores {
 
 on_both_stores!(
     an_opened_session_can_be_read_back,
+    the_live_lookup_reads_the_trip_and_times_and_follows_extend_and_end,
     an_unknown_session_id_reads_nothing,
     extending_a_trip_moves_expiry_forward_never_backward,
     ending_a_trip_ends_its_sessions_only,
@@ -105,6 +106,23 @@ async fn an_opened_session_can_be_read_back(f: Fixture) {
     );
     assert_eq!(read.id, Some(id));
     assert_eq!(f.store.live_sessions(7).await.unwrap(), 1);
+}
+
+async fn the_live_lookup_reads_the_trip_and_times_and_follows_extend_and_end(f: Fixture) {
+    let id = SessionId::random();
+    let s = session(8, "8/0/3", 600);
+    f.store.open(id, &s, 3, None).await.unwrap();
+    let live = f.store.live(id).await.unwrap().expect("session is live");
+    assert_eq!(
+        (live.trip_id, live.opened_at, live.expires_at),
+        (8, s.opened_at, s.expires_at)
+    );
+    f.store.extend_trip(8, s.expires_at + 60).await.unwrap();
+    let live = f.store.live(id).await.unwrap().unwrap();
+    assert_eq!(live.expires_at, s.expires_at + 60);
+    assert_eq!(f.store.live(SessionId::random()).await.unwrap(), None);
+    f.store.end_trip(8).await.unwrap();
+    assert_eq!(f.store.live(id).await.unwrap(), None);
 }
 
 async fn an_unknown_session_id_reads_nothing(f: Fixture) {

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::{Opened, Saved, Session, SessionId, StoreError};
+use super::{LiveSession, Opened, Saved, Session, SessionId, StoreError};
 
 /// In-process session store.
 #[derive(Clone)]
@@ -132,6 +132,10 @@ impl MemoryStore {
 
     pub(super) fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
         Ok(Self::live(&mut self.state(), id).map(|e| e.session.clone()))
+    }
+
+    pub(super) fn lookup_live(&self, id: SessionId) -> Result<Option<LiveSession>, StoreError> {
+        Ok(Self::live(&mut self.state(), id).map(|e| LiveSession::from(&e.session)))
     }
 
     pub(super) fn extend_trip(&self, trip_id: u32, expires_at: i64) -> Result<u64, StoreError> {

@@ -98,6 +98,28 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+/// What the reading routes need of a live session on every request: its
+/// trip and its times (not the seat code), so the lookup reads three fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveSession {
+    /// The trip this session reads on.
+    pub trip_id: u32,
+    /// When it was opened, Unix seconds.
+    pub opened_at: i64,
+    /// When it ends, Unix seconds (end of the trip's window).
+    pub expires_at: i64,
+}
+
+impl From<&Session> for LiveSession {
+    fn from(s: &Session) -> LiveSession {
+        LiveSession {
+            trip_id: s.trip_id,
+            opened_at: s.opened_at,
+            expires_at: s.expires_at,
+        }
+    }
+}
+
 /// Result of trying to open a session with a seat code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Opened {
@@ -168,6 +190,12 @@ impl SessionStore {
     /// The live session with this id, if any.
     pub async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
         dispatch!(self, s => s.get(id))
+    }
+
+    /// The trip and times of the live session with this id, if any (the
+    /// passenger routes' lookup: fewer fields than `get`).
+    pub async fn live(&self, id: SessionId) -> Result<Option<LiveSession>, StoreError> {
+        dispatch!(self, s => s.lookup_live(id))
     }
 
     /// Moves the expiry of every session of a trip (and their data) to
