@@ -9,12 +9,14 @@
 #
 # Servers, each pinned to core BENCH_SERVER_CPU (0); wrk -t1 -c64 and the
 # private redis-server on core BENCH_LOAD_CPU (1); loopback only:
-#   trajet-chapter[-ct]  trajet's chapter route, Redis-backed session (when the route exists)
-#   reference[-ct]       axum, the same bytes from memory after one Redis GET (the limit)
+#   trajet-chapter[-mt]  trajet's chapter route, Redis-backed session
+#   reference[-mt]       axum, the same bytes from memory after one Redis GET (the limit)
 #   nginx                the same bytes as a static file (sendfile)
 #   r2-streamer          Readium's r2-streamer-js, the same chapter out of the EPUB
-#   trajet-scan[-ct]     trajet's scan route (verify, open a session, set the cookie)
-# "-ct": tokio current_thread runtime instead of the multi-threaded one.
+#   trajet-scan[-mt]     trajet's scan route (verify, open a session, set the cookie)
+# trajet and the reference run with the same runtime settings: by default
+# \`runtime = auto\`, which is tokio's current_thread on the one core they are
+# pinned to; "-mt": the multi-threaded runtime (one worker) forced on both.
 # Prints medians (min-max) and per-round ratios; raw results in
 # $CARGO_TARGET_DIR/bench/results.json (default target/bench/).
 
@@ -84,7 +86,7 @@ if [ -z "$SERVERS" ]; then
 fi
 
 start_trajet "$BIN/trajet" 18080 "$RUN/data" "$RUN/trajet.log"; TRAJET_PID=$LAST_PID
-start_trajet "$BIN/examples/trajet_current_thread" 18081 "$RUN/data" "$RUN/trajet-ct.log"; TRAJET_CT_PID=$LAST_PID
+start_trajet "$BIN/trajet" 18081 "$RUN/data" "$RUN/trajet-mt.log" TRAJET_RUNTIME=multi_thread; TRAJET_MT_PID=$LAST_PID
 cookie="$(scan_cookie 18080 "$read_token")"
 [ -n "$cookie" ] || die "the scan gave no session cookie"
 
@@ -100,13 +102,13 @@ fi
 log "chapter: $(stat -c %s "$RUN/www/chapter.xhtml") bytes served by trajet/reference/nginx"
 
 # --- the reference server, both runtimes ---
-for rt in multi current; do
-    wanted "$([ "$rt" = multi ] && echo reference || echo reference-ct)" || continue
-    port=$([ "$rt" = multi ] && echo 18090 || echo 18091)
+for rt in auto multi; do
+    wanted "$([ "$rt" = auto ] && echo reference || echo reference-mt)" || continue
+    port=$([ "$rt" = auto ] && echo 18090 || echo 18091)
     REDIS_URL="$REDIS_URL" taskset -c "$SERVER_CPU" "$BIN/examples/reference_server" \
         "127.0.0.1:$port" "$RUN/www/chapter.xhtml" "$rt" >"$RUN/reference-$rt.log" 2>&1 &
     STARTED+=("$!")
-    [ "$rt" = multi ] && REF_PID=$! || REF_CT_PID=$!
+    [ "$rt" = auto ] && REF_PID=$! || REF_MT_PID=$!
     wait_port "$port"
 done
 
@@ -134,15 +136,15 @@ fi
 TARGETS=()
 if [ -n "$chapter_path" ]; then
     TARGETS+=("trajet-chapter|$TRAJET_PID|http://127.0.0.1:18080$chapter_path|cookie")
-    TARGETS+=("trajet-chapter-ct|$TRAJET_CT_PID|http://127.0.0.1:18081$chapter_path|cookie")
+    TARGETS+=("trajet-chapter-mt|$TRAJET_MT_PID|http://127.0.0.1:18081$chapter_path|cookie")
 fi
 TARGETS+=(
     "reference|${REF_PID:-}|http://127.0.0.1:18090/chapter|"
-    "reference-ct|${REF_CT_PID:-}|http://127.0.0.1:18091/chapter|"
+    "reference-mt|${REF_MT_PID:-}|http://127.0.0.1:18091/chapter|"
     "nginx|${NGINX_PID:-}|http://127.0.0.1:18092/chapter.xhtml|"
     "r2-streamer|${R2_PID:-}|http://127.0.0.1:18093${r2_path:-}|"
     "trajet-scan|$TRAJET_PID|http://127.0.0.1:18080/|scan"
-    "trajet-scan-ct|$TRAJET_CT_PID|http://127.0.0.1:18081/|scan"
+    "trajet-scan-mt|$TRAJET_MT_PID|http://127.0.0.1:18081/|scan"
 )
 if [ -n "$SERVERS" ]; then
     chosen=()

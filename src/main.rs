@@ -4,8 +4,7 @@ use clap::Parser;
 use trajet::cli::Cli;
 use trajet::config::Config;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let (config, explained) = match Config::load() {
         Ok(loaded) => loaded,
@@ -15,7 +14,15 @@ async fn main() -> std::process::ExitCode {
         }
     };
     trajet::telemetry::init(config.log_format);
-    match trajet::cli::run(cli, config, explained).await {
+    // Built from the configuration (`runtime`, `worker_threads`), so it is read first.
+    let runtime = match config.runtime.build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("trajet: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(trajet::cli::run(cli, config, explained)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("trajet: {e:#}");

@@ -3,9 +3,11 @@
 //! after one Redis `GET` through one shared `ConnectionManager`: what trajet's
 //! chapter route would cost if it did nothing else.
 //!
-//! `reference_server ADDR CHAPTER_FILE [multi|current]` with `REDIS_URL` set;
-//! the session key is `bench:session`. `multi` (the default, like trajet's
-//! `#[tokio::main]`) or `current` picks the tokio runtime.
+//! `reference_server ADDR CHAPTER_FILE [auto|multi|current]` with `REDIS_URL`
+//! set; the session key is `bench:session`. The runtime follows trajet's
+//! rule: `auto` (the default, like trajet's `runtime = "auto"`) is
+//! `current_thread` when the process may use one CPU only, else
+//! multi-threaded; `multi` and `current` force one.
 
 use std::net::SocketAddr;
 
@@ -16,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
 use redis::aio::ConnectionManager;
+use trajet::config::{RuntimeKind, RuntimeSettings};
 
 #[derive(Clone)]
 struct Reference {
@@ -62,11 +65,17 @@ fn main() -> anyhow::Result<()> {
         anyhow::bail!("usage: reference_server ADDR CHAPTER_FILE [multi|current]");
     };
     let addr: SocketAddr = addr.parse()?;
-    let mut runtime = match rest.first().map(String::as_str) {
-        None | Some("multi") => tokio::runtime::Builder::new_multi_thread(),
-        Some("current") => tokio::runtime::Builder::new_current_thread(),
-        Some(other) => anyhow::bail!("runtime {other:?}: expected multi or current"),
+    let kind = match rest.first().map(String::as_str) {
+        None | Some("auto") => RuntimeKind::Auto,
+        Some("multi") => RuntimeKind::MultiThread,
+        Some("current") => RuntimeKind::CurrentThread,
+        Some(other) => anyhow::bail!("runtime {other:?}: expected auto, multi or current"),
     };
-    let runtime = runtime.enable_all().build()?;
+    // The same runtime settings as trajet, built by the same code.
+    let runtime = RuntimeSettings {
+        kind,
+        worker_threads: 0,
+    }
+    .build()?;
     runtime.block_on(serve(addr, chapter_file.clone()))
 }

@@ -72,15 +72,17 @@ start_redis() { # dir
 
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 
-# Starts trajet pinned to the server core: start_trajet BINARY PORT DATA_DIR LOG; sets LAST_PID.
+# Starts trajet pinned to the server core: start_trajet BINARY PORT DATA_DIR LOG [VAR=VALUE...];
+# sets LAST_PID.
 start_trajet() {
     local bin="$1" port="$2" data="$3" logfile="$4"
+    shift 4
     port_free "$port" || die "port $port is taken"
     env TRAJET_LISTEN="127.0.0.1:$port" TRAJET_PUBLIC_URL="http://127.0.0.1:$port" \
         TRAJET_DATA_DIR="$data" REDIS_URL="$REDIS_URL" TRAJET_SAMPLE_CATALOG="" \
         TRAJET_WINDOW_AFTER_MINUTES=0 TRAJET_SESSIONS_PER_SEAT_CODE=100000000 \
         TRAJET_SCANS_PER_MINUTE_PER_CLIENT=1000000000 TRAJET_SCANS_PER_MINUTE_PER_SEAT_CODE=1000000000 \
-        taskset -c "$SERVER_CPU" "$bin" serve >"$logfile" 2>&1 &
+        "$@" taskset -c "$SERVER_CPU" "$bin" serve >"$logfile" 2>&1 &
     LAST_PID=$!
     STARTED+=("$LAST_PID")
     wait_port "$port"

@@ -11,15 +11,17 @@
 # keep-alive connections (curl --parallel), and a dump. Prints instructions per
 # request and the Redis commands per request (INFO commandstats), and writes
 # callgrind_annotate reports to target/bench/profile/. Servers:
-#   trajet      the trajet binary (multi-threaded runtime)
-#   trajet-ct   trajet on tokio's current_thread runtime
-#   reference   the reference server (multi-threaded runtime)
-#   reference-ct  the reference server on tokio's current_thread runtime
+#   trajet      the trajet binary (runtime = auto: current_thread, as it is pinned to one core)
+#   trajet-mt   trajet with TRAJET_RUNTIME=multi_thread
+#   trajet-ct   the trajet_current_thread example
+#   reference     the reference server (auto, like trajet)
+#   reference-mt  the reference server on the multi-threaded runtime
+#   reference-ct  the reference server on current_thread
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 REQUESTS="${PROFILE_REQUESTS:-5000}"
-SERVERS="${PROFILE_SERVERS:-trajet trajet-ct reference}"
+SERVERS="${PROFILE_SERVERS:-trajet reference}"
 CONNECTIONS="${CONNECTIONS:-64}"
 PRELOAD="${PROFILE_PRELOAD:-}" # e.g. an allocator to try: /usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 WORK="$TARGET/bench"
@@ -87,19 +89,22 @@ for server in $SERVERS; do
     out="$RUN/$server.callgrind"
     rm -f "$out" "$out".*
     case "$server" in
-        trajet | trajet-ct)
+        trajet | trajet-ct | trajet-mt)
             bin="$BIN/trajet"
             [ "$server" = trajet-ct ] && bin="$BIN/examples/trajet_current_thread"
-            env TRAJET_LISTEN="127.0.0.1:$port" TRAJET_PUBLIC_URL="http://127.0.0.1:$port" \
+            runtime=auto
+            [ "$server" = trajet-mt ] && runtime=multi_thread
+            env TRAJET_RUNTIME="$runtime" TRAJET_LISTEN="127.0.0.1:$port" TRAJET_PUBLIC_URL="http://127.0.0.1:$port" \
                 TRAJET_DATA_DIR="$RUN/data" REDIS_URL="$REDIS_URL" TRAJET_SAMPLE_CATALOG="" \
                 TRAJET_WINDOW_AFTER_MINUTES=0 taskset -c "$SERVER_CPU" \
                 env ${PRELOAD:+LD_PRELOAD=$PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out" --dump-instr=no \
                 "$bin" serve >"$RUN/$server.log" 2>&1 &
             url="http://127.0.0.1:$port$chapter_path"
             ;;
-        reference | reference-ct)
-            rt=multi
+        reference | reference-ct | reference-mt)
+            rt=auto
             [ "$server" = reference-ct ] && rt=current
+            [ "$server" = reference-mt ] && rt=multi
             REDIS_URL="$REDIS_URL" taskset -c "$SERVER_CPU" \
                 env ${PRELOAD:+LD_PRELOAD=$PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out" --dump-instr=no \
                 "$BIN/examples/reference_server" "127.0.0.1:$port" "$RUN/chapter.xhtml" "$rt" \

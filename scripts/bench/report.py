@@ -13,14 +13,14 @@ import sys
 # (label, numerator, denominator): ratios of req/s within the same round.
 RATIOS = [
     ("trajet/limit", "trajet-chapter", "reference"),
-    ("trajet/limit (current_thread)", "trajet-chapter-ct", "reference-ct"),
+    ("trajet/limit (multi-thread)", "trajet-chapter-mt", "reference-mt"),
     ("trajet/nginx", "trajet-chapter", "nginx"),
     ("trajet/r2-streamer-js", "trajet-chapter", "r2-streamer"),
     ("scans/limit", "trajet-scan", "reference"),
-    ("scans/limit (current_thread)", "trajet-scan-ct", "reference-ct"),
-    ("trajet current_thread/multi (chapter)", "trajet-chapter-ct", "trajet-chapter"),
-    ("trajet current_thread/multi (scan)", "trajet-scan-ct", "trajet-scan"),
-    ("limit current_thread/multi", "reference-ct", "reference"),
+    ("scans/limit (multi-thread)", "trajet-scan-mt", "reference-mt"),
+    ("trajet current_thread/multi (chapter)", "trajet-chapter", "trajet-chapter-mt"),
+    ("trajet current_thread/multi (scan)", "trajet-scan", "trajet-scan-mt"),
+    ("limit current_thread/multi", "reference", "reference-mt"),
     ("limit/nginx", "reference", "nginx"),
     ("limit/r2-streamer-js", "reference", "r2-streamer"),
 ]
