@@ -18,7 +18,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::Limited;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 use tower_http::timeout::TimeoutBody;
 use tracing::Instrument;
 
@@ -50,7 +50,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The middleware of every route: `around_request` (request id, body limit
+/// The middleware of every route: `Around` (request id, body limit
 /// and timeout, error rendering, security headers, metrics).
 #[derive(Clone)]
 struct AroundLayer {
@@ -92,9 +92,120 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         // The service that was made ready serves this request; a clone stays for the next.
         let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        let (state, timeout) = (self.state.clone(), self.body_timeout);
-        Box::pin(async move { Ok(around_request(state, timeout, request, inner).await) })
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let started = Instant::now();
+        let id = request_id(request.headers());
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", |m| route_label(m.as_str()));
+        let method = method_label(request.method());
+        let path = request.uri().path();
+        let api = is_api_path(path);
+        let lang = if api {
+            Lang::En
+        } else {
+            Lang::from_headers(request.headers())
+        };
+        // Requests that change state get a span: their handlers log what they
+        // changed, and the lines carry the request. Reads log nothing but
+        // errors, which `render_error` logs with the same fields; a span per
+        // read cost ~7k instructions (a sixth of the chapter route's own work).
+        let span = if matches!(method, "GET" | "HEAD") {
+            tracing::Span::none()
+        } else {
+            // Checked by `request_id`: ASCII letters, digits, '-' and '_' only.
+            let id = id.to_str().unwrap_or_default();
+            tracing::info_span!("request", request_id = %id, method, route)
+        };
+        let limit = body_limit(&self.state, path);
+        // Everything up to calling the route happens here, not in the boxed
+        // future: the future then holds only the route's future and what the
+        // response needs (a smaller allocation per request).
+        let pending = match declared_length(request.headers()) {
+            Some(length) if length > limit as u64 => Err(too_large(path, limit)),
+            _ => {
+                let timeout = self.body_timeout;
+                let request = request
+                    .map(|body| Body::new(TimeoutBody::new(timeout, Limited::new(body, limit))));
+                Ok(if limit > AXUM_DEFAULT_BODY_LIMIT {
+                    // axum's extractors stop at 2 MiB unless told otherwise (a
+                    // request extension); below that, `Limited` cuts first.
+                    DefaultBodyLimit::disable().layer(inner).call(request)
+                } else {
+                    inner.call(request)
+                })
+            }
+        };
+        let finish = Finish {
+            state: self.state.clone(),
+            started,
+            id,
+            route,
+            method,
+            api,
+            lang,
+        };
+        Box::pin(async move {
+            let response = match pending {
+                Ok(future) => match future.instrument(span.clone()).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                },
+                Err(refused) => refused,
+            };
+            Ok(finish.respond(response, &span))
+        })
+    }
+}
+
+/// What the response of a request needs once its route has answered.
+struct Finish {
+    state: AppState,
+    started: Instant,
+    id: HeaderValue,
+    route: &'static str,
+    method: &'static str,
+    api: bool,
+    lang: Lang,
+}
+
+impl Finish {
+    /// Renders errors, sets the default headers and counts the request.
+    fn respond(self, response: Response, span: &tracing::Span) -> Response {
+        let Finish {
+            state,
+            started,
+            id,
+            route,
+            method,
+            api,
+            lang,
+        } = self;
+        let request_info = RequestInfo {
+            id: id.to_str().unwrap_or_default(),
+            method,
+            route,
+        };
+        let mut response = render_error(&state, response, api, lang, &request_info, span);
+        // Moved, not cloned: cloning a header value may allocate.
+        set_default_headers(response.headers_mut(), id);
+        let status = response.status().as_u16();
+        state
+            .metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                route,
+                method,
+                status,
+            })
+            .inc();
+        state
+            .metrics
+            .latency
+            .get_or_create(&RouteLabels { route })
+            .observe(started.elapsed().as_secs_f64());
+        response
     }
 }
 
@@ -141,86 +252,6 @@ fn body_limit(state: &AppState, path: &str) -> usize {
     } else {
         state.config.http.json_body_limit
     }
-}
-
-async fn around_request<S>(
-    state: AppState,
-    body_timeout: Duration,
-    request: Request,
-    inner: S,
-) -> Response
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    let started = Instant::now();
-    let id_value = request_id(request.headers());
-    // Checked above: ASCII letters, digits, '-' and '_' only.
-    let id = id_value.to_str().unwrap_or_default();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |m| route_label(m.as_str()));
-    let method = method_label(request.method());
-    let path = request.uri().path();
-    let api = is_api_path(path);
-    let lang = if api {
-        Lang::En
-    } else {
-        Lang::from_headers(request.headers())
-    };
-    // Requests that change state get a span: their handlers log what they
-    // changed, and the lines carry the request. Reads log nothing but errors,
-    // which `render_error` logs with the same fields; a span per read cost
-    // ~7k instructions (a sixth of the chapter route's own work).
-    let span = if matches!(method, "GET" | "HEAD") {
-        tracing::Span::none()
-    } else {
-        tracing::info_span!("request", request_id = %id, method, route)
-    };
-    let request_info = RequestInfo { id, method, route };
-
-    let limit = body_limit(&state, path);
-    let mut response = match declared_length(request.headers()) {
-        Some(length) if length > limit as u64 => too_large(path, limit),
-        _ => {
-            let request = request
-                .map(|body| Body::new(TimeoutBody::new(body_timeout, Limited::new(body, limit))));
-            let response = if limit > AXUM_DEFAULT_BODY_LIMIT {
-                // axum's extractors stop at 2 MiB unless told otherwise (a
-                // request extension); below that, `Limited` cuts first.
-                DefaultBodyLimit::disable()
-                    .layer(inner)
-                    .oneshot(request)
-                    .instrument(span.clone())
-                    .await
-            } else {
-                inner.oneshot(request).instrument(span.clone()).await
-            };
-            match response {
-                Ok(response) => response,
-                Err(never) => match never {},
-            }
-        }
-    };
-
-    response = render_error(&state, response, api, lang, &request_info, &span);
-    set_default_headers(response.headers_mut(), id_value);
-    let status = response.status().as_u16();
-    state
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            route,
-            method,
-            status,
-        })
-        .inc();
-    state
-        .metrics
-        .latency
-        .get_or_create(&RouteLabels { route })
-        .observe(started.elapsed().as_secs_f64());
-    response
 }
 
 /// What error logs say about the request.

@@ -165,6 +165,27 @@ impl RedisStore {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        // Connected (every request after the first): the future holds no
+        // connect future, so it stays small. The outer timeout stays too: while
+        // the manager reconnects, a call waits for the reconnection, which the
+        // response timeout does not bound.
+        if let Some(manager) = self.manager.get() {
+            let call = f(manager.clone());
+            return match tokio::time::timeout(self.timeout * 2, call).await {
+                Ok(result) => result.map_err(|e| StoreError(format!("Redis: {}", redis_kind(&e)))),
+                Err(_) => Err(StoreError("Redis did not answer in time".into())),
+            };
+        }
+        Box::pin(self.call_connecting(f)).await
+    }
+
+    /// The first call (or one racing it): connects, then calls; the whole of
+    /// it bounded by an outer timeout whatever happens.
+    async fn call_connecting<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
         let work = async {
             let manager = self
                 .manager
@@ -183,7 +204,6 @@ impl RedisStore {
                 .await
                 .map_err(|e| StoreError(format!("Redis: {}", redis_kind(&e))))
         };
-        // The manager has its own timeouts; this bounds the whole call whatever happens.
         match tokio::time::timeout(self.timeout * 2, work).await {
             Ok(result) => result,
             Err(_) => Err(StoreError("Redis did not answer in time".into())),
