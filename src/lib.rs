@@ -3,6 +3,13 @@
 //! A passenger scans the seat code, gets a session that ends with the trip,
 //! and reads the excerpts that publishers allow on this line.
 
+/// Every binary linking trajet (the server, the CLI, the load-test helpers and
+/// the reference server) allocates with mimalloc: callgrind measured glibc's
+/// malloc and free at a quarter of the chapter route's instructions (14.5k of
+/// 60k per request; 3.6k with mimalloc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod accounts;
 pub mod app;
 pub mod auth;

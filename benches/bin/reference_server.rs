@@ -3,6 +3,9 @@
 //! after one Redis `GET` through one shared `ConnectionManager`: what trajet's
 //! chapter route would cost if it did nothing else.
 //!
+//! It links the trajet library for the same runtime settings, and so also
+//! allocates with trajet's allocator (mimalloc).
+//!
 //! `reference_server ADDR CHAPTER_FILE [auto|multi|current]` with `REDIS_URL`
 //! set; the session key is `bench:session`. The runtime follows trajet's
 //! rule: `auto` (the default, like trajet's `runtime = "auto"`) is
