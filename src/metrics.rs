@@ -12,7 +12,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 /// Labels of a served request. Static strings: counting a request allocates nothing.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+#[derive(Clone, Debug, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     /// The route pattern, e.g. `/api/v1/titles/{id}/chapters/{n}` (see [`route_label`]).
     pub route: &'static str,
@@ -23,10 +23,38 @@ pub struct RequestLabels {
 }
 
 /// Labels of a route's latency.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+#[derive(Clone, Debug, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
     /// The route pattern.
     pub route: &'static str,
+}
+
+// The two label sets above are looked up (SipHash, in prometheus_client's
+// map) on every request: they hash one word made of their strings' lengths
+// and last bytes instead of the whole strings. Equal labels give equal words;
+// the rare different labels with equal words are told apart by `Eq`.
+impl std::hash::Hash for RequestLabels {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(
+            label_word(self.route)
+                ^ label_word(self.method).rotate_left(17)
+                ^ u64::from(self.status) << 40,
+        );
+    }
+}
+
+impl std::hash::Hash for RouteLabels {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(label_word(self.route));
+    }
+}
+
+/// A string's length and last seven bytes, in one word.
+fn label_word(s: &str) -> u64 {
+    let bytes = s.as_bytes();
+    let tail = &bytes[bytes.len().saturating_sub(7)..];
+    let tail = tail.iter().fold(0u64, |word, &b| word << 8 | u64::from(b));
+    (bytes.len() as u64) << 56 | tail
 }
 
 /// The route pattern as a label: each distinct pattern is kept once for the
@@ -191,5 +219,35 @@ mod tests {
         assert!(std::ptr::eq(a, b), "the same pattern is not stored twice");
         assert_eq!(method_label(&Method::GET), "GET");
         assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+    }
+
+    #[test]
+    fn requests_are_counted_apart_by_route_method_and_status() {
+        let metrics = Metrics::new();
+        let count = |route: &str, method, status| {
+            metrics
+                .requests
+                .get_or_create(&RequestLabels {
+                    route: route_label(route),
+                    method,
+                    status,
+                })
+                .inc();
+        };
+        // Same length and ending: one word for the hash, still two series.
+        count("/a/{id}/chapters", "GET", 200);
+        count("/b/{id}/chapters", "GET", 200);
+        count("/a/{id}/chapters", "GET", 200);
+        count("/a/{id}/chapters", "PUT", 200);
+        count("/a/{id}/chapters", "GET", 404);
+        let text = metrics.render();
+        for line in [
+            r#"route="/a/{id}/chapters",method="GET",status="200"} 2"#,
+            r#"route="/b/{id}/chapters",method="GET",status="200"} 1"#,
+            r#"route="/a/{id}/chapters",method="PUT",status="200"} 1"#,
+            r#"route="/a/{id}/chapters",method="GET",status="404"} 1"#,
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
     }
 }

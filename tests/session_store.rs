@@ -356,6 +356,55 @@ async fn redis_sessions_expire_at_the_end_of_the_window() {
     }
 }
 
+/// Sessions opened before the packed `live` field existed (an upgrade while
+/// trains run) are still read, from their separate fields; a garbled packed
+/// field is an error, never a session with made-up times.
+#[tokio::test]
+async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
+    let f = Fixture::redis();
+    let server = f.server.as_ref().unwrap();
+    let mut c = server.connection();
+    let id = SessionId::random();
+    let s = session(4, "4/0/2", 600);
+    let key = format!("{}s:{id}", f.prefix);
+    let _: () = redis::cmd("HSET")
+        .arg(&key)
+        .arg(&["trip", "4", "seat", "4/0/2"])
+        .arg("opened")
+        .arg(s.opened_at)
+        .arg("expires")
+        .arg(s.expires_at)
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("EXPIREAT")
+        .arg(&key)
+        .arg(s.expires_at)
+        .query(&mut c)
+        .unwrap();
+    let live = f
+        .store
+        .live(id)
+        .await
+        .unwrap()
+        .expect("an older record is live");
+    assert_eq!(
+        (live.trip_id, live.opened_at, live.expires_at),
+        (4, s.opened_at, s.expires_at)
+    );
+    for garbled in ["4 12", "4 12 x", "4 12 13 14", ""] {
+        let _: () = redis::cmd("HSET")
+            .arg(&key)
+            .arg("live")
+            .arg(garbled)
+            .query(&mut c)
+            .unwrap();
+        assert!(
+            f.store.live(id).await.is_err(),
+            "{garbled:?} was read as a session"
+        );
+    }
+}
+
 on_both_stores!(
     a_rescan_from_the_same_browser_keeps_its_session,
     a_session_of_another_trip_is_never_resumed

@@ -1,24 +1,35 @@
 //! Hot chapters and resources in memory, within a byte budget (least
 //! recently used out first); the rest is read from the prepared files on disk.
+//!
+//! A hit takes a shared lock and stamps the entry with an atomic tick, so
+//! concurrent readers do not queue behind each other. Inserting over budget
+//! evicts the least recently stamped entries down to seven eighths of the
+//! budget at once, so the sort this needs is paid once per many inserts.
 
-use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
+
+use crate::FastMap;
 
 /// A byte-budgeted LRU cache of immutable bodies.
 pub struct BodyCache<K> {
     budget: usize,
-    // A std mutex: each operation is a hash lookup and a tree update, never an await.
-    state: Mutex<State<K>>,
+    tick: AtomicU64,
+    // A std lock: each operation is a hash lookup (and rarely a sort), never an await.
+    state: RwLock<State<K>>,
 }
 
 struct State<K> {
-    entries: HashMap<K, (Bytes, u64)>,
-    order: BTreeMap<u64, K>,
-    tick: u64,
+    entries: FastMap<K, Entry>,
     bytes: usize,
+}
+
+struct Entry {
+    body: Bytes,
+    used: AtomicU64,
 }
 
 impl<K: Clone + Eq + Hash> BodyCache<K> {
@@ -26,76 +37,76 @@ impl<K: Clone + Eq + Hash> BodyCache<K> {
     pub fn new(budget: usize) -> Self {
         Self {
             budget,
-            state: Mutex::new(State {
-                entries: HashMap::new(),
-                order: BTreeMap::new(),
-                tick: 0,
+            tick: AtomicU64::new(0),
+            state: RwLock::new(State {
+                entries: FastMap::default(),
                 bytes: 0,
             }),
         }
     }
 
-    /// The cached body, marked as recently used.
-    pub fn get(&self, key: &K) -> Option<Bytes> {
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let state = &mut *guard;
-        state.tick += 1;
-        let tick = state.tick;
-        let (body, used) = state.entries.get_mut(key)?;
-        let previous = std::mem::replace(used, tick);
-        let body = body.clone();
-        if let Some(k) = state.order.remove(&previous) {
-            state.order.insert(tick, k);
-        }
-        Some(body)
+    fn next_tick(&self) -> u64 {
+        self.tick.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Keeps a body, evicting the least recently used ones over budget.
+    /// The cached body, marked as recently used.
+    pub fn get(&self, key: &K) -> Option<Bytes> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let entry = state.entries.get(key)?;
+        entry.used.store(self.next_tick(), Ordering::Relaxed);
+        Some(entry.body.clone())
+    }
+
+    /// Keeps a body, evicting the least recently used ones when over budget.
     /// Bodies larger than a quarter of the budget are not kept.
     pub fn insert(&self, key: K, body: Bytes) {
         if body.len() > self.budget / 4 {
             return;
         }
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let used = AtomicU64::new(self.next_tick());
+        let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
         let state = &mut *guard;
-        state.tick += 1;
-        let tick = state.tick;
         state.bytes += body.len();
-        if let Some((old, used)) = state.entries.insert(key.clone(), (body, tick)) {
-            state.bytes -= old.len();
-            state.order.remove(&used);
+        if let Some(old) = state.entries.insert(key, Entry { body, used }) {
+            state.bytes -= old.body.len();
         }
-        state.order.insert(tick, key);
-        while state.bytes > self.budget {
-            let Some((_, oldest)) = state.order.pop_first() else {
-                break;
-            };
-            if let Some((old, _)) = state.entries.remove(&oldest) {
-                state.bytes -= old.len();
+        if state.bytes > self.budget {
+            let target = self.budget - self.budget / 8;
+            let mut by_age: Vec<(u64, K)> = state
+                .entries
+                .iter()
+                .map(|(k, e)| (e.used.load(Ordering::Relaxed), k.clone()))
+                .collect();
+            by_age.sort_unstable_by_key(|(used, _)| *used);
+            for (_, oldest) in by_age {
+                if state.bytes <= target {
+                    break;
+                }
+                if let Some(old) = state.entries.remove(&oldest) {
+                    state.bytes -= old.body.len();
+                }
             }
         }
     }
 
     /// Forgets every entry matching `pred` (e.g. a withdrawn or replaced title).
     pub fn remove_where(&self, pred: impl Fn(&K) -> bool) {
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
         let state = &mut *guard;
-        let doomed: Vec<(K, u64, usize)> = state
-            .entries
-            .iter()
-            .filter(|(k, _)| pred(k))
-            .map(|(k, (b, used))| (k.clone(), *used, b.len()))
-            .collect();
-        for (k, used, len) in doomed {
-            state.entries.remove(&k);
-            state.order.remove(&used);
-            state.bytes -= len;
-        }
+        let mut freed = 0;
+        state.entries.retain(|k, e| {
+            let keep = !pred(k);
+            if !keep {
+                freed += e.body.len();
+            }
+            keep
+        });
+        state.bytes -= freed;
     }
 
     /// Bytes held now.
     pub fn bytes(&self) -> usize {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).bytes
+        self.state.read().unwrap_or_else(|e| e.into_inner()).bytes
     }
 }
 
@@ -120,6 +131,29 @@ mod tests {
         assert!(cache.get(&"b").is_none(), "b was the least recently used");
         assert!(cache.get(&"a").is_some());
         assert!(cache.get(&"e").is_some());
+    }
+
+    #[test]
+    fn eviction_goes_below_the_budget_and_spares_what_was_read() {
+        let cache = BodyCache::new(800);
+        for i in 0..8 {
+            cache.insert(i, body(100));
+        }
+        assert_eq!(cache.bytes(), 800);
+        assert!(cache.get(&0).is_some());
+        assert!(cache.get(&1).is_some());
+        cache.insert(8, body(100));
+        // Down to 7/8 of the budget in one go: the two least recently used leave.
+        assert_eq!(cache.bytes(), 700);
+        for gone in [2, 3] {
+            assert!(cache.get(&gone).is_none(), "{gone} was among the oldest");
+        }
+        for kept in [0, 1, 4, 5, 6, 7, 8] {
+            assert!(
+                cache.get(&kept).is_some(),
+                "{kept} was read or inserted later"
+            );
+        }
     }
 
     #[test]

@@ -3,13 +3,13 @@
 //! plus the hot bodies in memory. Nothing here reads a path from a request:
 //! chapters and resources are found by index in what ingestion declared.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
 use super::cache::BodyCache;
+use crate::FastMap;
 use crate::catalog::Catalog;
 use crate::catalog::excerpt_plan::POSITION_BYTES;
 use crate::catalog::pack::{Encoding, Span, Variants};
@@ -47,7 +47,7 @@ pub struct Servable {
     /// The title id, shared by the keys of its cached bodies.
     title: Arc<str>,
     chapters: Vec<Option<Piece>>,
-    resources: HashMap<usize, (Piece, String)>,
+    resources: FastMap<usize, (Piece, String)>,
 }
 
 impl Servable {
@@ -73,7 +73,7 @@ impl Servable {
                 *slot = Some(piece);
             }
         }
-        let mut resources = HashMap::new();
+        let mut resources = FastMap::default();
         for &id in &excerpt.resources {
             if let Some(r) = publication.resources.get(id)
                 && let Some(variants) = r.content
@@ -156,7 +156,7 @@ type BodyKey = (Arc<str>, Arc<str>, Part, u8);
 
 /// Servable titles and hot bodies.
 pub struct Library {
-    servables: Mutex<HashMap<TitleId, Arc<Servable>>>,
+    servables: Mutex<FastMap<TitleId, Arc<Servable>>>,
     bodies: BodyCache<BodyKey>,
 }
 

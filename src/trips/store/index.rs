@@ -1,9 +1,11 @@
 //! The in-memory index of committed trips: by service date and by id.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+
+use crate::FastMap;
 
 use super::disk::{Disk, Manifest, Stamp};
 use crate::trips::model::{Trip, TripId};
@@ -15,7 +17,7 @@ pub(super) struct Day {
     pub file: String,
     /// Sorted by departure, then id.
     pub trips: Vec<Trip>,
-    positions: HashMap<TripId, usize>,
+    positions: FastMap<TripId, usize>,
 }
 
 impl Day {
@@ -59,7 +61,7 @@ pub(super) struct Index {
     pub next_id: u32,
     pub stamp: Option<Stamp>,
     pub days: BTreeMap<NaiveDate, Arc<Day>>,
-    by_id: HashMap<TripId, NaiveDate>,
+    by_id: FastMap<TripId, NaiveDate>,
 }
 
 impl Index {
