@@ -105,6 +105,8 @@ impl App {
         let limits = RateLimits::new(&config);
         let lines = LineCollections::open(&data)?;
         let static_root = crate::static_files::serving_dir(&config.static_dir, &data.path("cache"));
+        // Compressing the pages (first start) held tens of megabytes for a moment.
+        crate::memory::release_free_memory();
         let app = App {
             config,
             data,

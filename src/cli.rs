@@ -106,8 +106,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let limits = config.http.clone();
     let (router, state) = App::build(config).await?;
     let app = state.0.clone();
-    let loaded =
-        tokio::task::spawn_blocking(move || crate::sample::load_on_first_start(&app)).await??;
+    let loaded = crate::memory::heavy(move || crate::sample::load_on_first_start(&app)).await??;
     if loaded > 0 {
         tracing::info!(books = loaded, "sample catalog loaded (first start)");
     }

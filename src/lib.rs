@@ -31,6 +31,7 @@ pub mod excerpts;
 pub mod http;
 pub mod lang;
 pub mod lines;
+pub mod memory;
 pub mod metrics;
 pub mod reader;
 pub mod reports;

@@ -79,7 +79,7 @@ pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, filename: &st
 pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work)
+    crate::memory::heavy(work)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering task failed: {e}")))
 }

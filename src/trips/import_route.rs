@@ -39,10 +39,9 @@ pub(super) async fn import_feed(
     let options = options(&query)?;
     let bytes = feed_bytes(&state, request).await?;
     let app = state.0.clone();
-    let imported =
-        tokio::task::spawn_blocking(move || import(&app.trips, Cursor::new(bytes), &options))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("GTFS import task failed: {e}")))?;
+    let imported = crate::memory::heavy(move || import(&app.trips, Cursor::new(bytes), &options))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("GTFS import task failed: {e}")))?;
     let report = imported.map_err(|e| match e {
         ImportError::Gtfs(e) => gtfs_problem(e),
         ImportError::Store(e) => e.into(),

@@ -62,7 +62,7 @@ async fn ingest(
         .map_err(|e| AppError::Internal(e.into()))?;
     let app = state.0.clone();
     let deadline = Instant::now() + TIME_LIMIT;
-    let task = tokio::task::spawn_blocking(move || {
+    let task = crate::memory::heavy(move || {
         let _permit = permit;
         let catalog = &app.catalog;
         let result = catch_unwind(AssertUnwindSafe(|| match &job {

@@ -81,7 +81,7 @@ async fn change(
     body::apply_patch(&mut settings, &patch)?;
     let app = state.0.clone();
     // A new policy sanitizes the cut chapter again: file work, off the async workers.
-    let updated = tokio::task::spawn_blocking(move || app.catalog.update(&existing, settings))
+    let updated = crate::memory::heavy(move || app.catalog.update(&existing, settings))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("title update task failed: {e}")))?
         .map_err(ingest::problem)?;
@@ -99,7 +99,7 @@ async fn preview(
     let policy = body::preview_policy(&body)?;
     let app = state.0.clone();
     // Reads the stored version and sanitizes the last chapter: off the async workers.
-    let preview = tokio::task::spawn_blocking(move || app.catalog.preview(&existing, policy))
+    let preview = crate::memory::heavy(move || app.catalog.preview(&existing, policy))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("excerpt preview task failed: {e}")))?
         .map_err(ingest::problem)?;
