@@ -200,5 +200,5 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 python3 "$SCRIPTS/report.py" "$RUN/results.jsonl" "$WORK/results.json" \
-    "$(stat -c %s "$RUN/www/chapter.xhtml")" "$(stat -c %s "$RUN/check-r2-streamer")" \
+    "$(stat -c %s "$RUN/www/chapter.xhtml")" "$(stat -c %s "$RUN/check-r2-streamer" 2>/dev/null || true)" \
     "$RUN/ingest.jsonl" "$idle_rss_kb"

@@ -56,7 +56,8 @@ def main():
     by = {(r["round"], r["server"]): r for r in runs}
     rounds = sorted({r["round"] for r in runs})
     print(f"\nmachine: {machine()}")
-    print(f"chapter: {chapter_bytes} bytes (r2-streamer-js serves the original: {r2_bytes} bytes)")
+    r2 = f" (r2-streamer-js serves the original: {r2_bytes} bytes)" if r2_bytes else ""
+    print(f"chapter: {chapter_bytes} bytes{r2}")
     print(f"{len(rounds)} rounds; medians (min-max)\n")
     print(f"{'server':<18}" + "".join(f"{label:>26}" for _, label, _ in FIELDS) + f"{'errors':>8}")
     summary = {}
@@ -72,7 +73,8 @@ def main():
     for label, a, b in RATIOS:
         values = [by[(n, a)]["rps"] / by[(n, b)]["rps"] for n in rounds if (n, a) in by and (n, b) in by]
         if not values:
-            print(f"  {label:<40} n/a ({a} not measured)")
+            missing = " and ".join(x for x in (a, b) if x not in servers) or f"{a} with {b}"
+            print(f"  {label:<40} n/a ({missing} not measured)")
             continue
         ratios[label] = values
         each = " ".join(f"{v:.3f}" for v in values)
