@@ -609,6 +609,50 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
     let rows: Vec<String> = serde_json::from_value(rows).unwrap();
     assert_eq!(rows.len(), 24, "the chart's figures are in a table too");
     assert_eq!(rows[23], "1");
+
+    // In a hidden tab the figures stay as they are: no request when the
+    // 30-second refresh comes round. Back in view after that, they refresh at once.
+    browser
+        .js(
+            "window.operatorCalls = 0;
+             const plain = window.fetch;
+             window.fetch = (...args) => {
+               if (String(args[0]).includes('/api/v1/operator/')) window.operatorCalls++;
+               return plain(...args);
+             };
+             Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+             Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+             document.dispatchEvent(new Event('visibilitychange'));",
+            json!([]),
+        )
+        .await;
+    world.app.passenger(&running, 8).await;
+    tokio::time::sleep(Duration::from_secs(32)).await;
+    assert_eq!(
+        browser.js("return window.operatorCalls", json!([])).await,
+        json!(0),
+        "a hidden tab kept asking for figures"
+    );
+    assert_eq!(browser.text_of("#fig-sessions dd").await, "1");
+    browser
+        .js(
+            "delete document.hidden;
+             delete document.visibilityState;
+             document.dispatchEvent(new Event('visibilitychange'));",
+            json!([]),
+        )
+        .await;
+    let back = Instant::now();
+    browser
+        .wait_for(
+            "the figures to refresh when the tab is shown again",
+            "return document.querySelector('#fig-sessions dd').textContent === '2'",
+        )
+        .await;
+    assert!(
+        back.elapsed() < Duration::from_secs(5),
+        "shown again, the dashboard waited for its next turn instead of refreshing"
+    );
     browser.screenshot("operator-dashboard").await;
     browser.assert_accessible("dashboard").await;
 
