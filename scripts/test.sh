@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
-command -v chromium >/dev/null || missing+=(chromium chromium-driver)
+{ command -v chromium && command -v chromedriver; } >/dev/null || missing+=(chromium chromium-driver)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -q
