@@ -9,7 +9,7 @@
 
 /// Returns the free pages of the calling thread's heap, and of threads that
 /// ended, to the operating system. Costs a few hundred microseconds: call it
-/// after heavy work, never per request.
+/// after heavy work, not after light requests (one code image, a chapter).
 pub fn release_free_memory() {
     // SAFETY: mi_collect only walks the allocator's own free lists; it is
     // safe to call from any thread at any time.

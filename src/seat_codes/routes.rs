@@ -13,8 +13,8 @@ use tokio::sync::Semaphore;
 use super::batch::{TripCodes, mint_batch, mint_one};
 use super::qr::{render_png, render_svg};
 use super::routes_support::{
-    ImageFormat, batch_error, blocking, car_text, display, download, encode, image_file,
-    sheet_error,
+    ImageFormat, batch_error, blocking, blocking_heavy, car_text, display, download, encode,
+    image_file, sheet_error,
 };
 use super::sheet::{LabelSpec, Layout, render_sheet};
 use super::{Keyring, Seat, Window, unix_now};
@@ -135,7 +135,7 @@ async fn sheet(
         .acquire()
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let pdf = blocking(move || {
+    let pdf = blocking_heavy(move || {
         let labels = minting.batch(query.seats.as_deref(), cars.as_deref())?;
         render_sheet(&display(&minting.trip), &labels, layout).map_err(sheet_error)
     })

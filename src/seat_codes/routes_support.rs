@@ -79,9 +79,21 @@ pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, filename: &st
 pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    crate::memory::heavy(work)
+    tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering task failed: {e}")))
+        .map_err(rendering_failed)
+}
+
+/// Like [`blocking`], for work that allocates a lot for a moment (a label
+/// sheet): what it freed goes back to the system afterwards.
+pub(super) async fn blocking_heavy<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    crate::memory::heavy(work).await.map_err(rendering_failed)
+}
+
+fn rendering_failed(e: tokio::task::JoinError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("rendering task failed: {e}"))
 }
 
 /// A refused batch is the client's to fix: `422` with its code.
