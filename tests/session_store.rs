@@ -149,6 +149,11 @@ async fn extending_a_trip_moves_expiry_forward_never_backward(f: Fixture) {
         f.store.get(id).await.unwrap().unwrap().expires_at,
         s.expires_at + 100
     );
+    assert_eq!(
+        f.store.live(id).await.unwrap().unwrap().expires_at,
+        s.expires_at + 100,
+        "the passenger lookup agrees"
+    );
     if let Some(server) = &f.server {
         let mut c = server.connection();
         for key in [
@@ -391,6 +396,23 @@ async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
         (live.trip_id, live.opened_at, live.expires_at),
         (4, s.opened_at, s.expires_at)
     );
+    // Extending the trip gives the older record its packed field.
+    let _: () = redis::cmd("SADD")
+        .arg(format!("{}t:4:s", f.prefix))
+        .arg(id.to_string())
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(f.store.extend_trip(4, s.expires_at + 60).await.unwrap(), 1);
+    let packed: String = redis::cmd("HGET")
+        .arg(&key)
+        .arg("live")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(packed, format!("4 {} {}", s.opened_at, s.expires_at + 60));
+    assert_eq!(
+        f.store.live(id).await.unwrap().unwrap().expires_at,
+        s.expires_at + 60
+    );
     for garbled in ["4 12", "4 12 x", "4 12 13 14", ""] {
         let _: () = redis::cmd("HSET")
             .arg(&key)
@@ -403,6 +425,42 @@ async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
             "{garbled:?} was read as a session"
         );
     }
+}
+
+/// During a rolling upgrade an older trajet extends a trip by moving
+/// `expires` only: the packed field then says the session ended while its key
+/// lives on. The lookup trusts `expires` then, and the next extension by this
+/// trajet repairs the packed field.
+#[tokio::test]
+async fn redis_an_extension_by_an_older_trajet_is_not_lost() {
+    let f = Fixture::redis();
+    let server = f.server.as_ref().unwrap();
+    let mut c = server.connection();
+    let id = SessionId::random();
+    let s = session(5, "5/0/1", 600);
+    f.store.open(id, &s, 3, None).await.unwrap();
+    let key = format!("{}s:{id}", f.prefix);
+    let ended = now() - 1;
+    let _: () = redis::cmd("HSET")
+        .arg(&key)
+        .arg("live")
+        .arg(format!("5 {} {ended}", s.opened_at))
+        .query(&mut c)
+        .unwrap();
+    let live = f
+        .store
+        .live(id)
+        .await
+        .unwrap()
+        .expect("the extended session is live");
+    assert_eq!(live.expires_at, s.expires_at);
+    f.store.extend_trip(5, s.expires_at).await.unwrap();
+    let packed: String = redis::cmd("HGET")
+        .arg(&key)
+        .arg("live")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(packed, format!("5 {} {}", s.opened_at, s.expires_at));
 }
 
 on_both_stores!(

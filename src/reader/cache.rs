@@ -63,29 +63,37 @@ impl<K: Clone + Eq + Hash> BodyCache<K> {
         if body.len() > self.budget / 4 {
             return;
         }
-        let used = AtomicU64::new(self.next_tick());
         let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
         let state = &mut *guard;
+        // Stamped under the lock: no hit can get a newer tick while it waits.
+        let used = AtomicU64::new(self.next_tick());
         state.bytes += body.len();
         if let Some(old) = state.entries.insert(key, Entry { body, used }) {
             state.bytes -= old.body.len();
         }
         if state.bytes > self.budget {
+            // Down to 7/8 of the budget, oldest first: find the newest tick
+            // that must go, then keep only what is newer (no key copied).
             let target = self.budget - self.budget / 8;
-            let mut by_age: Vec<(u64, K)> = state
+            let mut by_age: Vec<(u64, usize)> = state
                 .entries
-                .iter()
-                .map(|(k, e)| (e.used.load(Ordering::Relaxed), k.clone()))
+                .values()
+                .map(|e| (e.used.load(Ordering::Relaxed), e.body.len()))
                 .collect();
-            by_age.sort_unstable_by_key(|(used, _)| *used);
-            for (_, oldest) in by_age {
-                if state.bytes <= target {
+            by_age.sort_unstable_by_key(|&(used, _)| used);
+            let mut left = state.bytes;
+            let mut cutoff = 0;
+            for (used, len) in by_age {
+                if left <= target {
                     break;
                 }
-                if let Some(old) = state.entries.remove(&oldest) {
-                    state.bytes -= old.body.len();
-                }
+                left -= len;
+                cutoff = used;
             }
+            state
+                .entries
+                .retain(|_, e| e.used.load(Ordering::Relaxed) > cutoff);
+            state.bytes = left;
         }
     }
 
@@ -154,6 +162,23 @@ mod tests {
                 "{kept} was read or inserted later"
             );
         }
+    }
+
+    #[test]
+    fn a_tiny_budget_evicts_one_at_a_time_and_keeps_nothing_too_large() {
+        let cache = BodyCache::new(4);
+        for key in ["a", "b", "c", "d", "e"] {
+            cache.insert(key, body(1));
+        }
+        assert_eq!(cache.bytes(), 4);
+        assert!(cache.get(&"a").is_none(), "a was the oldest");
+        assert!(cache.get(&"e").is_some());
+        cache.insert("f", body(2));
+        assert!(cache.get(&"f").is_none(), "over a quarter of the budget");
+        assert_eq!(cache.bytes(), 4);
+        let none = BodyCache::new(0);
+        none.insert("a", body(1));
+        assert_eq!(none.bytes(), 0);
     }
 
     #[test]

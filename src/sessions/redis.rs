@@ -83,9 +83,15 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local s = ARGV[1] .. 's:' .. id
   if redis.call('EXISTS', s) == 1 then
     live = live + 1
-    if tonumber(redis.call('HGET', s, 'expires')) < t then
-      local f = redis.call('HMGET', s, 'trip', 'opened')
-      redis.call('HSET', s, 'expires', ARGV[2], 'live', f[1] .. ' ' .. f[2] .. ' ' .. ARGV[2])
+    -- Never earlier; the packed field is rewritten whenever it differs (a
+    -- record of an older trajet, or one that an older trajet extended).
+    local f = redis.call('HMGET', s, 'trip', 'opened', 'expires', 'live')
+    if f[1] and f[2] and f[3] then
+      local e = math.max(tonumber(f[3]), t)
+      local packed = f[1] .. ' ' .. f[2] .. ' ' .. string.format('%d', e)
+      if tonumber(f[3]) < t or f[4] ~= packed then
+        redis.call('HSET', s, 'expires', string.format('%d', e), 'live', packed)
+      end
     end
     redis.call('EXPIREAT', s, t, 'GT')
     redis.call('EXPIREAT', s .. ':p', t, 'GT')
@@ -303,9 +309,17 @@ impl RedisStore {
             })
             .await?;
         match live {
-            Some(packed) => parse_live(&packed)
-                .map(Some)
-                .ok_or_else(|| StoreError("a session record in Redis is malformed".into())),
+            Some(packed) => {
+                let live = parse_live(&packed)
+                    .ok_or_else(|| StoreError("a session record in Redis is malformed".into()))?;
+                if live.expires_at <= chrono::Utc::now().timestamp() {
+                    // The key is there but the packed time says ended: an
+                    // older trajet (during a rolling upgrade) may have
+                    // extended the trip, moving `expires` only. That field decides.
+                    return self.lookup_live_fields(id).await;
+                }
+                Ok(Some(live))
+            }
             // No session, or one opened by a trajet before the packed field.
             None => self.lookup_live_fields(id).await,
         }
