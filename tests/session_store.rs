@@ -52,6 +52,16 @@ impl Fixture {
         }
     }
 
+    /// A connection to the fixture's Redis, to look at or write records directly.
+    fn redis_connection(&self) -> redis::Connection {
+        self.server.as_ref().expect("a Redis fixture").connection()
+    }
+
+    /// The Redis key of a session's record.
+    fn session_key(&self, id: SessionId) -> String {
+        format!("{}s:{id}", self.prefix)
+    }
+
     /// Every Redis key of this fixture has an expiry (memory: nothing to check).
     fn assert_every_key_expires(&self) {
         let Some(server) = &self.server else { return };
@@ -361,17 +371,31 @@ async fn redis_sessions_expire_at_the_end_of_the_window() {
     }
 }
 
+/// The packed `live` field of a session record.
+fn packed_live(c: &mut redis::Connection, key: &str) -> String {
+    redis::cmd("HGET").arg(key).arg("live").query(c).unwrap()
+}
+
+/// Overwrites the packed `live` field, as another writer might.
+fn set_packed_live(c: &mut redis::Connection, key: &str, packed: impl redis::ToRedisArgs) {
+    let _: () = redis::cmd("HSET")
+        .arg(key)
+        .arg("live")
+        .arg(packed)
+        .query(c)
+        .unwrap();
+}
+
 /// Sessions opened before the packed `live` field existed (an upgrade while
 /// trains run) are still read, from their separate fields; a garbled packed
 /// field is an error, never a session with made-up times.
 #[tokio::test]
 async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
     let f = Fixture::redis();
-    let server = f.server.as_ref().unwrap();
-    let mut c = server.connection();
+    let mut c = f.redis_connection();
     let id = SessionId::random();
     let s = session(4, "4/0/2", 600);
-    let key = format!("{}s:{id}", f.prefix);
+    let key = f.session_key(id);
     let _: () = redis::cmd("HSET")
         .arg(&key)
         .arg(&["trip", "4", "seat", "4/0/2"])
@@ -403,23 +427,14 @@ async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
         .query(&mut c)
         .unwrap();
     assert_eq!(f.store.extend_trip(4, s.expires_at + 60).await.unwrap(), 1);
-    let packed: String = redis::cmd("HGET")
-        .arg(&key)
-        .arg("live")
-        .query(&mut c)
-        .unwrap();
+    let packed = packed_live(&mut c, &key);
     assert_eq!(packed, format!("4 {} {}", s.opened_at, s.expires_at + 60));
     assert_eq!(
         f.store.live(id).await.unwrap().unwrap().expires_at,
         s.expires_at + 60
     );
     for garbled in ["4 12", "4 12 x", "4 12 13 14", ""] {
-        let _: () = redis::cmd("HSET")
-            .arg(&key)
-            .arg("live")
-            .arg(garbled)
-            .query(&mut c)
-            .unwrap();
+        set_packed_live(&mut c, &key, garbled);
         assert!(
             f.store.live(id).await.is_err(),
             "{garbled:?} was read as a session"
@@ -434,19 +449,13 @@ async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
 #[tokio::test]
 async fn redis_an_extension_by_an_older_trajet_is_not_lost() {
     let f = Fixture::redis();
-    let server = f.server.as_ref().unwrap();
-    let mut c = server.connection();
+    let mut c = f.redis_connection();
     let id = SessionId::random();
     let s = session(5, "5/0/1", 600);
     f.store.open(id, &s, 3, None).await.unwrap();
-    let key = format!("{}s:{id}", f.prefix);
+    let key = f.session_key(id);
     let ended = now() - 1;
-    let _: () = redis::cmd("HSET")
-        .arg(&key)
-        .arg("live")
-        .arg(format!("5 {} {ended}", s.opened_at))
-        .query(&mut c)
-        .unwrap();
+    set_packed_live(&mut c, &key, format!("5 {} {ended}", s.opened_at));
     let live = f
         .store
         .live(id)
@@ -455,11 +464,7 @@ async fn redis_an_extension_by_an_older_trajet_is_not_lost() {
         .expect("the extended session is live");
     assert_eq!(live.expires_at, s.expires_at);
     f.store.extend_trip(5, s.expires_at).await.unwrap();
-    let packed: String = redis::cmd("HGET")
-        .arg(&key)
-        .arg("live")
-        .query(&mut c)
-        .unwrap();
+    let packed = packed_live(&mut c, &key);
     assert_eq!(packed, format!("5 {} {}", s.opened_at, s.expires_at));
 }
 

@@ -173,38 +173,34 @@ struct Finish {
 impl Finish {
     /// Renders errors, sets the default headers and counts the request.
     fn respond(self, response: Response, span: &tracing::Span) -> Response {
-        let Finish {
-            state,
-            started,
-            id,
-            route,
-            method,
-            api,
-            lang,
-        } = self;
         let request_info = RequestInfo {
-            id: id.to_str().unwrap_or_default(),
-            method,
-            route,
+            id: self.id.to_str().unwrap_or_default(),
+            method: self.method,
+            route: self.route,
         };
-        let mut response = render_error(&state, response, api, lang, &request_info, span);
+        let mut response = render_error(
+            &self.state,
+            response,
+            self.api,
+            self.lang,
+            &request_info,
+            span,
+        );
         // Moved, not cloned: cloning a header value may allocate.
-        set_default_headers(response.headers_mut(), id);
-        let status = response.status().as_u16();
-        state
-            .metrics
+        set_default_headers(response.headers_mut(), self.id);
+        let metrics = &self.state.metrics;
+        metrics
             .requests
             .get_or_create(&RequestLabels {
-                route,
-                method,
-                status,
+                route: self.route,
+                method: self.method,
+                status: response.status().as_u16(),
             })
             .inc();
-        state
-            .metrics
+        metrics
             .latency
-            .get_or_create(&RouteLabels { route })
-            .observe(started.elapsed().as_secs_f64());
+            .get_or_create(&RouteLabels { route: self.route })
+            .observe(self.started.elapsed().as_secs_f64());
         response
     }
 }
