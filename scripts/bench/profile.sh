@@ -10,7 +10,7 @@
 # warmed up, its counters zeroed, then PROFILE_REQUESTS requests over 64
 # keep-alive connections (curl --parallel), and a dump. Prints instructions per
 # request and the Redis commands per request (INFO commandstats), and writes
-# callgrind_annotate reports to target/bench/profile/. Servers:
+# per-function reports (scripts/bench/callgrind_self.py) to target/bench/profile/. Servers:
 #   trajet      the trajet binary (runtime = auto: current_thread, as it is pinned to one core)
 #   trajet-mt   trajet with TRAJET_RUNTIME=multi_thread
 #   trajet-ct   the trajet_current_thread example
@@ -68,8 +68,7 @@ load() {
 summary() { # name callgrind_file url
     local name="$1" file="$2" ir
     ir="$(awk '/^summary:/ {print $2}' "$file")"
-    callgrind_annotate --inclusive=no --threshold=99 "$file" >"$RUN/$name.self.txt" 2>/dev/null || true
-    callgrind_annotate --inclusive=yes --threshold=99 "$file" >"$RUN/$name.inclusive.txt" 2>/dev/null || true
+    python3 "$SCRIPTS/callgrind_self.py" "$file" "$REQUESTS" >"$RUN/$name.self.txt"
     python3 - "$name" "$ir" "$REQUESTS" "$RUN/$name.redis.txt" <<'EOF'
 import re, sys
 name, ir, n, redis = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -127,4 +126,4 @@ for server in $SERVERS; do
     # The dump taken after the run ($out.1; the one at exit holds only the shutdown).
     summary "$server" "$out.1"
 done
-log "reports in $RUN/*.self.txt and *.inclusive.txt"
+log "reports in $RUN/*.self.txt; callers of a function: scripts/bench/callgrind_self.py $RUN/trajet.callgrind.1 $REQUESTS NAME"
