@@ -291,6 +291,26 @@ async fn an_upload_over_the_limit_is_refused_with_413_and_leaves_nothing() {
     assert_eq!(body_json(response).await["code"], "upload-too-large");
     assert_eq!(std::fs::read_dir(app.state.data.tmp()).unwrap().count(), 0);
     assert!(app.state.catalog.titles().is_empty());
+
+    // The same through a form: a small file first, then one over the limit.
+    let big = vec![0u8; 100 * 4096];
+    let (content_type, body) = multipart(&[("small.epub", b"tiny"), ("big.epub", &big)], &[]);
+    let response = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles",
+            &key,
+            &content_type,
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let problem = body_json(response).await;
+    assert_eq!(problem["code"], "upload-too-large", "{problem}");
+    assert_eq!(std::fs::read_dir(app.state.data.tmp()).unwrap().count(), 0);
+    assert!(app.state.catalog.titles().is_empty());
 }
 
 #[tokio::test]

@@ -385,6 +385,46 @@ async fn caltrain_imports_by_zip_body_and_again_by_form_without_duplicates() {
 }
 
 #[tokio::test]
+async fn a_feed_over_the_upload_limit_is_a_413_whichever_way_it_is_sent() {
+    let app = TestApp::with_config(None, |c| c.http.upload_limit = 64 * 1024).await;
+    let key = operator(&app).await;
+    let uri = "/api/v1/operator/trips/import?from=2007-06-01&to=2007-06-30";
+    let streamed = || {
+        Body::from_stream(futures_util::stream::iter(
+            (0..100).map(|_| Ok::<_, std::io::Error>(vec![0u8; 4096])),
+        ))
+    };
+    // A zip body of unknown length, cut by the limit as it arrives.
+    let raw = Request::post(uri)
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/zip")
+        .body(streamed())
+        .unwrap();
+    // The same as the file of a form.
+    let (content_type, form) = multipart(&vec![0u8; 100 * 4096]);
+    for request in [raw, upload(uri, &key, &content_type, form)] {
+        let response = send(&app.router, request).await;
+        let status = response.status();
+        let problem = body_json(response).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+        assert_eq!(problem["code"], "upload-too-large");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("The feed is larger"),
+            "{problem}"
+        );
+    }
+    let listed = send(
+        &app.router,
+        call("GET", "/api/v1/operator/trips?date=2007-06-01", &key, None),
+    )
+    .await;
+    assert_eq!(body_json(listed).await["trips"], json!([]));
+}
+
+#[tokio::test]
 async fn a_broken_feed_is_a_422_naming_file_line_and_reason() {
     let Some(path) = corpus_feed("contains-null-bytes.zip") else {
         return;

@@ -5,6 +5,7 @@
 pub mod extract;
 pub mod pages;
 pub mod rate_limit;
+pub mod upload;
 
 use std::convert::Infallible;
 use std::future::Future;

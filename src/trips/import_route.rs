@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
 use crate::http::extract::ApiQuery;
+use crate::http::upload::Upload;
 
 #[derive(Deserialize)]
 pub(super) struct ImportQuery {
@@ -93,9 +94,16 @@ async fn feed_bytes(state: &AppState, request: Request) -> Result<Bytes, AppErro
             let mut form = Multipart::from_request(request, state)
                 .await
                 .map_err(|e| AppError::bad_request("invalid-multipart", e.body_text()))?;
-            while let Some(field) = form.next_field().await.map_err(multipart_problem)? {
+            while let Some(field) = form
+                .next_field()
+                .await
+                .map_err(|e| Upload::Feed.multipart_problem(e))?
+            {
                 if field.file_name().is_some() || field.name() == Some("file") {
-                    return field.bytes().await.map_err(multipart_problem);
+                    return field
+                        .bytes()
+                        .await
+                        .map_err(|e| Upload::Feed.multipart_problem(e));
                 }
             }
             Err(AppError::unprocessable(
@@ -106,7 +114,7 @@ async fn feed_bytes(state: &AppState, request: Request) -> Result<Bytes, AppErro
         "application/zip" | "application/x-zip-compressed" | "application/octet-stream" => {
             axum::body::to_bytes(request.into_body(), usize::MAX)
                 .await
-                .map_err(|e| body_problem(&e))
+                .map_err(|e| Upload::Feed.body_problem(&e))
         }
         _ => Err(AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -114,32 +122,6 @@ async fn feed_bytes(state: &AppState, request: Request) -> Result<Bytes, AppErro
             "Send the GTFS feed as `Content-Type: application/zip`, or as a file in `multipart/form-data`.",
         )),
     }
-}
-
-fn multipart_problem(error: axum::extract::multipart::MultipartError) -> AppError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return too_large();
-    }
-    AppError::bad_request("invalid-multipart", error.body_text())
-}
-
-fn body_problem(error: &axum::Error) -> AppError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return too_large();
-        }
-        source = e.source();
-    }
-    AppError::bad_request("bad-request", "The upload was interrupted; send it again.")
-}
-
-fn too_large() -> AppError {
-    AppError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "upload-too-large",
-        "The feed is larger than the upload limit of this service.",
-    )
 }
 
 /// A refused feed as problem+json, with `file` and `line` members when known.

@@ -18,12 +18,13 @@ use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 use self::ingest::Job;
-use self::upload::{TempUpload, body_to_file, field_to_file, multipart_problem};
+use self::upload::{TempUpload, body_to_file, field_to_file};
 use crate::app::AppState;
 use crate::auth::Publisher;
 use crate::catalog::title::{Settings, TitleId, TitleRecord};
 use crate::error::AppError;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::upload::Upload;
 
 /// Publisher routes; every handler needs a publisher key.
 pub fn router() -> Router<AppState> {
@@ -224,12 +225,19 @@ async fn uploads(
                 .await
                 .map_err(|e| AppError::bad_request("invalid-multipart", e.body_text()))?;
             let mut files = Vec::new();
-            while let Some(field) = form.next_field().await.map_err(multipart_problem)? {
+            while let Some(field) = form
+                .next_field()
+                .await
+                .map_err(|e| Upload::Epub.multipart_problem(e))?
+            {
                 let name = field.name().unwrap_or_default().to_string();
                 if let Some(file_name) = field.file_name().map(str::to_string) {
                     files.push((file_name, field_to_file(&tmp, field).await?));
                 } else {
-                    let value = field.text().await.map_err(multipart_problem)?;
+                    let value = field
+                        .text()
+                        .await
+                        .map_err(|e| Upload::Epub.multipart_problem(e))?;
                     body::apply_known_field(&mut settings, &name, &value)?;
                 }
             }

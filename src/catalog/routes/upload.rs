@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 
 use axum::body::Body;
-use axum::http::StatusCode;
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
 use crate::error::AppError;
+use crate::http::upload::Upload;
 
 /// An uploaded file on disk, deleted on drop.
 pub struct TempUpload(pub PathBuf);
@@ -36,7 +36,7 @@ pub async fn body_to_file(tmp: &std::path::Path, body: Body) -> Result<TempUploa
     let (upload, mut file) = TempUpload::create(tmp).await?;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| body_problem(&e))?;
+        let chunk = chunk.map_err(|e| Upload::Epub.body_problem(&e))?;
         file.write_all(&chunk).await.map_err(write_failed)?;
     }
     file.flush().await.map_err(write_failed)?;
@@ -49,7 +49,11 @@ pub async fn field_to_file(
     mut field: axum::extract::multipart::Field<'_>,
 ) -> Result<TempUpload, AppError> {
     let (upload, mut file) = TempUpload::create(tmp).await?;
-    while let Some(chunk) = field.chunk().await.map_err(multipart_problem)? {
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| Upload::Epub.multipart_problem(e))?
+    {
         file.write_all(&chunk).await.map_err(write_failed)?;
     }
     file.flush().await.map_err(write_failed)?;
@@ -58,31 +62,4 @@ pub async fn field_to_file(
 
 fn write_failed(e: std::io::Error) -> AppError {
     AppError::Internal(anyhow::anyhow!("writing an upload: {e}"))
-}
-
-/// A multipart error as a problem: `413` past the limit, else `400`.
-pub fn multipart_problem(error: axum::extract::multipart::MultipartError) -> AppError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return too_large();
-    }
-    AppError::bad_request("invalid-multipart", error.body_text())
-}
-
-fn body_problem(error: &axum::Error) -> AppError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return too_large();
-        }
-        source = e.source();
-    }
-    AppError::bad_request("bad-request", "The upload was interrupted; send it again.")
-}
-
-fn too_large() -> AppError {
-    AppError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "upload-too-large",
-        "The EPUB is larger than the upload limit of this service.",
-    )
 }
