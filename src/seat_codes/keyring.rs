@@ -104,6 +104,15 @@ impl Keyring {
         })
     }
 
+    /// A keyring with one key of a known secret, for tests whose codes must
+    /// be the same on every run.
+    #[cfg(test)]
+    pub(crate) fn with_secret_for_tests(secret: [u8; 32], now: i64) -> Self {
+        Self {
+            keys: vec![SigningKey::new(1, secret, now, None)],
+        }
+    }
+
     /// The key that signs new codes.
     pub fn signer(&self) -> &SigningKey {
         self.keys

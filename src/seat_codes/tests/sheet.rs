@@ -1,4 +1,5 @@
-use super::{NOW, claims, decode_qr, keyring};
+use super::{NOW, claims, decode_qr};
+use crate::seat_codes::keyring::Keyring;
 use crate::seat_codes::sheet::{INSTRUCTION, LabelSpec, Layout, TripDisplay, render_sheet};
 use crate::seat_codes::{Car, Seat, mint, seat_code_url};
 use std::path::Path;
@@ -14,8 +15,11 @@ fn trip() -> TripDisplay {
     }
 }
 
+/// Labels of known codes: the same pixels on every run, so a sheet that
+/// reads back once reads back always (with random keys, rqrr missed about one
+/// code in a few thousand, failing this test now and then).
 fn labels(count: u16) -> Vec<LabelSpec> {
-    let keys = keyring();
+    let keys = Keyring::with_secret_for_tests([7; 32], NOW);
     (1..=count)
         .map(|i| {
             let (seat, car) = (i, if i <= 20 { 1 } else { 2 });
