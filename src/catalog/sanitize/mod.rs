@@ -47,6 +47,8 @@ mod urls;
 #[cfg(test)]
 mod tests;
 
+use crate::catalog::xml::decode;
+
 pub use blocks::Block;
 pub use chapter::SanitizedChapter;
 pub use css::{SanitizedCss, sanitize_css, sanitize_stylesheet};
@@ -94,20 +96,4 @@ pub fn sanitize_chapter(
     let doc = clean::clean(root, resolve);
     let layout = blocks::layout(&doc.body);
     Ok(SanitizedChapter::new(doc, layout, parsed_as_xml))
-}
-
-/// Decodes UTF-8 (BOM or not) and UTF-16 with a BOM; invalid bytes become U+FFFD.
-fn decode(bytes: &[u8]) -> String {
-    let utf16 = |bytes: &[u8], from: fn([u8; 2]) -> u16| {
-        let units = bytes.chunks_exact(2).map(|pair| from([pair[0], pair[1]]));
-        char::decode_utf16(units)
-            .map(|c| c.unwrap_or('\u{FFFD}'))
-            .collect()
-    };
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
-        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
-        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
-    }
 }

@@ -8,7 +8,8 @@ use super::limits::{MAX_CHAPTER_BYTES, check_tags};
 use super::render::render_standalone;
 use super::tree::{Element, Node, Ns};
 use super::urls::resource_url;
-use super::{RefTarget, blocks, decode, parse_xml};
+use super::{RefTarget, blocks, parse_xml};
+use crate::catalog::xml::decode;
 
 /// A sanitized SVG image and the book resources it references.
 #[derive(Debug, Clone, PartialEq, Eq)]
