@@ -9,10 +9,10 @@ usage: qr_report.py RUNS_JSONL CHECKS_JSONL URLS_FILE CPU OUT_JSON
 """
 
 import json
-import os
-import platform
 import statistics
 import sys
+
+from machine import machine
 
 # Issue 8's targets for trajet, per core.
 TARGET_CODES_PER_S = 4000
@@ -26,16 +26,6 @@ def spread(values, fmt):
 
 def stats(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
-def machine():
-    model = "unknown CPU"
-    if os.path.exists("/proc/cpuinfo"):
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}"
 
 
 def rate(run, fmt, clock):

@@ -5,10 +5,10 @@ usage: report.py RESULTS_JSONL OUT_JSON CHAPTER_BYTES R2_CHAPTER_BYTES INGEST_JS
 """
 
 import json
-import os
-import platform
 import statistics
 import sys
+
+from machine import machine
 
 # (label, numerator, denominator): ratios of req/s within the same round.
 RATIOS = [
@@ -36,16 +36,6 @@ FIELDS = [
 
 def spread(values, fmt):
     return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
-
-
-def machine():
-    model = "unknown CPU"
-    if os.path.exists("/proc/cpuinfo"):
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}"
 
 
 def main():
