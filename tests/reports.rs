@@ -379,3 +379,65 @@ async fn the_dashboard_names_top_titles_and_lines_list_each_publishers_collectio
         serde_json::json!(["nuit", "polar"])
     );
 }
+
+#[tokio::test]
+async fn time_spent_reading_reaches_the_report_and_the_dashboard_in_minutes() {
+    let app = TestApp::new(None).await;
+    let (_, operator) = account(&app, Role::Operator, "TER").await;
+    let (pub_a, publisher) = account(&app, Role::Publisher, "Éditions du Quai").await;
+    let title = sample_title(&app, &pub_a);
+    let trip = app.create_trip("TER 17", -10, 60);
+    let today = trip.service_date.to_string();
+    let cookie = app.passenger(&trip, 3).await;
+    let manifest = body_json(
+        app.get_with(&format!("/api/v1/titles/{title}/manifest"), &cookie)
+            .await,
+    )
+    .await;
+    let order = manifest["readingOrder"].as_array().unwrap();
+    // A passenger turning a page a minute for six minutes, as the reader saves
+    // (a Readium progression document per page, no extra field).
+    for minute in 0..=6u32 {
+        let chapter = &order[(minute as usize / 3).min(order.len() - 1)]["href"];
+        let doc = serde_json::json!({
+            "modified": format!("{today}T10:{:02}:00Z", 10 + minute),
+            "device": {"id": "phone", "name": "trajet web reader"},
+            "locator": {"href": chapter, "type": "application/xhtml+xml",
+                        "locations": {"progression": 0.5}},
+        });
+        let save = Request::put(format!("/api/v1/titles/{title}/progression"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/json")
+            .body(Body::from(doc.to_string()))
+            .unwrap();
+        assert_eq!(
+            send(&app.router, save).await.status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+
+    let report = body_json(
+        send(
+            &app.router,
+            get(
+                &format!("/api/v1/publisher/reports?from={today}&to={today}&group=title"),
+                &publisher,
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(report["rows"][0]["reading_minutes"], 6, "{report}");
+    let dash = body_json(
+        send(
+            &app.router,
+            get(
+                &format!("/api/v1/operator/dashboard?date={today}"),
+                &operator,
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(dash["top_titles"][0]["reading_minutes"], 6, "{dash}");
+}

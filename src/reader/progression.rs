@@ -114,12 +114,9 @@ pub fn check(
     }
     let mut doc: Progression = serde_json::from_slice(body)
         .map_err(|e| ProgressionError::Invalid(format!("not a progression document: {e}")))?;
-    let modified = time::OffsetDateTime::parse(
-        &doc.modified,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map_err(|_| ProgressionError::Invalid("`modified` must be an RFC 3339 date-time".into()))?;
-    let modified_ms = (modified.unix_timestamp_nanos() / 1_000_000) as i64;
+    let modified_ms = stamp_ms(&doc.modified).ok_or_else(|| {
+        ProgressionError::Invalid("`modified` must be an RFC 3339 date-time".into())
+    })?;
     let chapter = chapter_index(&doc.locator.href)
         .filter(|&n| allowed(n))
         .ok_or_else(|| ProgressionError::OutsideExcerpt(doc.locator.href.clone()))?;
@@ -158,6 +155,32 @@ pub fn check(
     })
 }
 
+/// `modified` (RFC 3339) in milliseconds since the epoch.
+fn stamp_ms(modified: &str) -> Option<i64> {
+    let at = time::OffsetDateTime::parse(modified, &time::format_description::well_known::Rfc3339);
+    at.ok()
+        .map(|at| (at.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// The longest time between two saves counted as reading: a reader saves
+/// at each page turn, and a longer gap is a pause (phone in a pocket, another
+/// title), of which only this much counts, so no client inflates reports.
+pub const MAX_READING_GAP_SECONDS: u64 = 120;
+
+/// Seconds spent reading between the stored document (if any) and a newer
+/// save stamped `next_ms`: the time the passenger stayed at the previous
+/// place, capped at [`MAX_READING_GAP_SECONDS`]. Measured from the documents'
+/// own `modified` stamps (one device's clock on both), so any Readium client
+/// is counted, not only trajet's reader.
+pub fn reading_seconds(stored: Option<&str>, next_ms: i64) -> u64 {
+    let previous = stored
+        .and_then(|d| serde_json::from_str::<Progression>(d).ok())
+        .and_then(|d| stamp_ms(&d.modified));
+    let Some(previous) = previous else { return 0 };
+    let gap = u64::try_from(next_ms.saturating_sub(previous)).unwrap_or(0) / 1000;
+    gap.min(MAX_READING_GAP_SECONDS)
+}
+
 /// The chapter index of `chapters/{n}` (also accepting a full path ending that way, and a fragment).
 pub fn chapter_index(href: &str) -> Option<usize> {
     let path = href.split(['#', '?']).next()?;
@@ -193,6 +216,29 @@ mod tests {
         })
         .to_string()
         .into_bytes()
+    }
+
+    #[test]
+    fn reading_time_is_the_capped_gap_since_the_stored_save() {
+        let stored = String::from_utf8(doc("chapters/1", "2026-11-28T10:00:00Z", 0.1)).unwrap();
+        let at = |s: &str| stamp_ms(s).unwrap();
+        assert_eq!(reading_seconds(None, at("2026-11-28T10:00:40Z")), 0);
+        assert_eq!(
+            reading_seconds(Some(&stored), at("2026-11-28T10:00:40Z")),
+            40
+        );
+        assert_eq!(
+            reading_seconds(Some(&stored), at("2026-11-28T10:30:00Z")),
+            120
+        );
+        assert_eq!(
+            reading_seconds(Some(&stored), at("2026-11-28T09:59:00Z")),
+            0
+        );
+        assert_eq!(
+            reading_seconds(Some("not json"), at("2026-11-28T10:01:00Z")),
+            0
+        );
     }
 
     #[test]

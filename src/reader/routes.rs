@@ -384,6 +384,11 @@ async fn put_progression(
             "excerpt-limit" => AppError::bad_request("excerpt-limit", e.to_string()),
             code => AppError::bad_request(code, e.to_string()),
         })?;
+    let stored = state
+        .sessions
+        .progress(passenger.id, s.record.id.as_str())
+        .await?;
+    let seconds = progression::reading_seconds(stored.as_deref(), checked.modified_ms);
     match state
         .sessions
         .save_progress(
@@ -408,7 +413,7 @@ async fn put_progression(
         }
         Saved::Saved => {}
     }
-    record_reading(&state, &passenger, &s, &checked, &body).await;
+    record_reading(&state, &passenger, &s, &checked, seconds).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -418,7 +423,7 @@ async fn record_reading(
     passenger: &Passenger,
     s: &Servable,
     checked: &progression::CheckedProgression,
-    body: &[u8],
+    seconds: u64,
 ) {
     let id = s.record.id.as_str();
     count_once(
@@ -429,12 +434,6 @@ async fn record_reading(
         Event::ChapterRead,
     )
     .await;
-    // The reader reports the seconds it was visible since its last save; capped so no client inflates reports.
-    let seconds = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("reading_seconds")?.as_u64())
-        .unwrap_or(0)
-        .min(120);
     if seconds > 0 {
         state
             .usage
