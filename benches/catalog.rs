@@ -16,25 +16,17 @@ use trajet::catalog::title::Settings;
 use trajet::data_dir::DataDir;
 use trajet::excerpts::{ChapterKind, ChapterText, ExcerptPolicy, Limit, excerpt};
 
-fn corpus_path(name: &str) -> PathBuf {
-    let dir = std::env::var_os("TRAJET_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    dir.join("epub/valid").join(name)
+#[path = "../tests/support/external.rs"]
+mod external;
+
+/// A valid corpus book's path, or `None` when the corpus is missing (the skip is recorded).
+fn corpus_path(name: &str) -> Option<PathBuf> {
+    Some(external::corpus()?.join("epub/valid").join(name))
 }
 
 fn corpus_book(name: &str) -> Option<zip::ZipArchive<std::fs::File>> {
-    let path = corpus_path(name);
-    match std::fs::File::open(&path) {
-        Ok(file) => Some(zip::ZipArchive::new(file).expect("a corpus EPUB is a zip")),
-        Err(e) => {
-            eprintln!(
-                "\n!!!!! CORPUS MISSING: {} ({e}); set TRAJET_CORPUS. Catalog benchmarks SKIPPED. !!!!!\n",
-                path.display()
-            );
-            None
-        }
-    }
+    let file = std::fs::File::open(corpus_path(name)?).expect("the corpus book is there");
+    Some(zip::ZipArchive::new(file).expect("a corpus EPUB is a zip"))
 }
 
 fn entry(book: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u8> {
@@ -117,14 +109,12 @@ fn ingest(c: &mut Criterion) {
         "guide-vins-french-reflowable.epub",
         "vertically-scrollable-manga-large.epub",
     ] {
-        let path = corpus_path(name);
-        let Ok(size) = std::fs::metadata(&path).map(|m| m.len()) else {
-            eprintln!(
-                "\n!!!!! CORPUS MISSING: {}; ingestion benchmark SKIPPED !!!!!\n",
-                path.display()
-            );
+        let Some(path) = corpus_path(name) else {
             return;
         };
+        let size = std::fs::metadata(&path)
+            .expect("the corpus book is there")
+            .len();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let store = Store::new(DataDir::open(dir.path()).expect("a data directory"));
         group.throughput(Throughput::Bytes(size));

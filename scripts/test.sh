@@ -2,6 +2,11 @@
 # Runs trajet's whole test suite. Installs what the tests need when it is
 # missing and we are root (Debian packages): redis-server for the Redis
 # tests, poppler-utils to rasterize label sheets, chromium for browser tests.
+#
+# Tests that need the conformance material beside the repository
+# (../shared/corpus, ../shared/schemas) skip what they cannot check when it is
+# missing, and say so: the summary at the end counts them by reason. With CI
+# set, missing material fails those tests instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +24,25 @@ if ((${#missing[@]})); then
   fi
 fi
 
-cargo test --locked "$@"
+# Every skip is appended here by tests/support/external.rs.
+target="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target"
+export TRAJET_SKIP_LOG="$(cd "$target" && pwd)/skipped-tests.txt"
+: >"$TRAJET_SKIP_LOG"
+
+# --no-fail-fast: one failing test target does not hide the others' results.
+status=0
+cargo test --locked --no-fail-fast "$@" || status=$?
+
+echo
+if [ -s "$TRAJET_SKIP_LOG" ]; then
+  # One line per test and reason (a test may ask twice), counted by reason.
+  sort -u "$TRAJET_SKIP_LOG" | cut -f2 | sort | uniq -c |
+    while read -r count reason; do
+      echo "$count tests skipped: $reason"
+    done
+  echo "(the tests: $TRAJET_SKIP_LOG)"
+else
+  echo "0 tests skipped: the conformance material and tools were all there"
+fi
+exit "$status"

@@ -28,6 +28,10 @@ pub mod console;
 pub mod data_dir;
 pub mod error;
 pub mod excerpts;
+/// What tests need from outside the repository (corpus, schemas, tools): found, or a recorded skip.
+#[cfg(test)]
+#[path = "../tests/support/external.rs"]
+mod external;
 pub mod http;
 pub mod lang;
 pub mod lines;

@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode};
 use serde_json::Value;
 use support::books::{marker, write_marker_book};
 use support::schemas::schema_errors;
-use support::{Backend, RedisServer, TestApp, body_bytes, body_json, send};
+use support::{Backend, RedisServer, TestApp, body_bytes, body_json, on_both_stores, send};
 
 struct Reading {
     app: TestApp,
@@ -61,21 +61,6 @@ impl Reading {
     }
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn memory() {
-                super::$name(super::Backend::Memory).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn redis() {
-                super::$name(super::Backend::Redis).await;
-            }
-        }
-    )*};
-}
-
 on_both_stores!(
     the_catalog_lists_the_title_with_its_reading_time,
     the_manifest_is_valid_rwpm_and_limited_to_the_excerpt,
@@ -111,10 +96,9 @@ async fn the_manifest_is_valid_rwpm_and_limited_to_the_excerpt(backend: Backend)
     );
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     let manifest = body_json(response).await;
-    assert_eq!(
-        schema_errors("rwpm/publication.schema.json", &manifest),
-        Vec::<String>::new()
-    );
+    if let Some(errors) = schema_errors("rwpm/publication.schema.json", &manifest) {
+        assert_eq!(errors, Vec::<String>::new());
+    }
     assert_eq!(
         manifest["metadata"]["conformsTo"],
         "https://readium.org/webpub-manifest/profiles/epub"
@@ -368,10 +352,9 @@ async fn the_opds_feed_is_valid_and_says_until_when(backend: Backend) {
     let response = r.get("/opds/v2/catalog").await;
     assert_eq!(response.headers()["content-type"], "application/opds+json");
     let feed = body_json(response).await;
-    assert_eq!(
-        schema_errors("opds/feed.schema.json", &feed),
-        Vec::<String>::new()
-    );
+    if let Some(errors) = schema_errors("opds/feed.schema.json", &feed) {
+        assert_eq!(errors, Vec::<String>::new());
+    }
     let publication = &feed["publications"][0];
     let links = publication["links"].as_array().unwrap();
     let buy = links

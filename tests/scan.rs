@@ -4,7 +4,7 @@
 mod support;
 
 use axum::http::StatusCode;
-use support::{Backend, RedisServer, TestApp, body_bytes, body_json, cookie_pair};
+use support::{Backend, RedisServer, TestApp, body_bytes, body_json, cookie_pair, on_both_stores};
 
 async fn app(backend: Backend, redis: &mut Option<RedisServer>) -> TestApp {
     match backend {
@@ -14,21 +14,6 @@ async fn app(backend: Backend, redis: &mut Option<RedisServer>) -> TestApp {
             TestApp::new(redis.as_ref()).await
         }
     }
-}
-
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn memory() {
-                super::$name(super::Backend::Memory).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn redis() {
-                super::$name(super::Backend::Redis).await;
-            }
-        }
-    )*};
 }
 
 on_both_stores!(

@@ -6,7 +6,7 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::{RedisServer, redis_store, unique_prefix};
+use support::{Backend, RedisServer, on_both_stores, redis_store, unique_prefix};
 use trajet::sessions::{MemoryStore, Opened, Saved, Session, SessionId, SessionStore};
 
 fn now() -> i64 {
@@ -51,7 +51,18 @@ impl Fixture {
             prefix,
         }
     }
+}
 
+impl From<Backend> for Fixture {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Memory => Fixture::memory(),
+            Backend::Redis => Fixture::redis(),
+        }
+    }
+}
+
+impl Fixture {
     /// A connection to the fixture's Redis, to look at or write records directly.
     fn redis_connection(&self) -> redis::Connection {
         self.server.as_ref().expect("a Redis fixture").connection()
@@ -76,21 +87,6 @@ impl Fixture {
             assert!(ttl > 0, "key {key} has no expiry (TTL {ttl})");
         }
     }
-}
-
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn memory() {
-                super::$name(super::Fixture::memory()).await;
-            }
-            #[tokio::test]
-            async fn redis() {
-                super::$name(super::Fixture::redis()).await;
-            }
-        }
-    )*};
 }
 
 on_both_stores!(

@@ -305,23 +305,9 @@ async fn a_trips_sessions_say_how_many_are_open_and_when_they_end() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
+/// A feed of the GTFS corpus, or `None` when the corpus is missing (the skip is recorded).
 fn corpus_feed(name: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("TRAJET_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    let path = root.join("gtfs").join(name);
-    if path.is_file() {
-        return Some(path);
-    }
-    eprintln!(
-        "!!!!! GTFS corpus not found at {}: test NOT RUN (set TRAJET_CORPUS) !!!!!",
-        root.display()
-    );
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus must be present in CI"
-    );
-    None
+    Some(support::external::corpus()?.join("gtfs").join(name))
 }
 
 fn upload(uri: &str, key: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {

@@ -11,7 +11,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use trajet::accounts::{Role, create_account_with_key};
 
 use crate::proxy::Tunnel;
-use crate::support::TestApp;
+use crate::support::{TestApp, external};
 use crate::webdriver::{self, Browser};
 
 /// One browser at a time: Chromium is heavy on a 2-core machine.
@@ -19,10 +19,10 @@ static ONE_BROWSER: Mutex<()> = Mutex::const_new(());
 
 /// A browser test's turn (held until the test ends) and its world, once no
 /// other browser test of the file runs. `None`, and the test returns, when
-/// Chromium is missing, or the corpus when the test `needs_corpus` (both
-/// say so, and fail under CI).
+/// Chromium is missing, or the corpus when the test `needs_corpus` (the
+/// skip is recorded; under CI it fails).
 pub async fn begin(needs_corpus: bool) -> Option<(MutexGuard<'static, ()>, World)> {
-    if !webdriver::browser_available() || (needs_corpus && !corpus_available()) {
+    if !webdriver::browser_available() || (needs_corpus && external::corpus().is_none()) {
         return None;
     }
     let turn = ONE_BROWSER.lock().await;
@@ -187,24 +187,7 @@ pub fn corpus_file(name: &str) -> String {
         .to_string()
 }
 
-/// The shared test corpus (`TRAJET_CORPUS`, else `../shared/corpus`).
+/// The corpus folder, for a test that `begin(true)` let run.
 pub fn corpus_dir() -> PathBuf {
-    std::env::var_os("TRAJET_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
-
-/// Is the corpus there? When not: fail under CI, else say so loudly.
-pub fn corpus_available() -> bool {
-    let dir = corpus_dir();
-    if dir.is_dir() {
-        return true;
-    }
-    let message = format!(
-        "the test corpus is missing at {} (set TRAJET_CORPUS)",
-        dir.display()
-    );
-    assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("\n!!!!!!!! SKIPPED: {message} !!!!!!!!\n");
-    false
+    external::corpus().expect("begin(true) checked the corpus is there")
 }

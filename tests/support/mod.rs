@@ -1,11 +1,28 @@
 //! Test harness: a real `redis-server` per test binary, and the app built
 //! in-process or on a real socket. Every test isolates its Redis keys by prefix.
+//!
+//! How to use it (`mod support;` at the top of a test file):
+//! - Material from outside the repository: `let Some(corpus) =
+//!   support::external::corpus() else { return };` (same for `schemas()`;
+//!   `support::schemas::schema_errors` returns `None` the same way). Missing,
+//!   the test's skip is recorded and `scripts/test.sh` counts it; with `CI` set
+//!   it fails. A missing tool: `support::external::skip("pdftoppm not
+//!   installed")`, then return. Never read `../shared` or `TRAJET_CORPUS` yourself.
+//!   A git worktree has no `../shared`: run with
+//!   `TRAJET_CORPUS=<repo>/../shared/corpus TRAJET_SCHEMAS=<repo>/../shared/schemas`.
+//! - Unit tests under `src/` have the same functions as `crate::external`.
+//! - One contract on both session stores: `use support::on_both_stores;` then
+//!   `on_both_stores!(name_a, name_b);` over `async fn name_a(backend: Backend)`
+//!   (or a fixture that is `From<Backend>`).
+//! - Tests that make their own inputs (generated books, feeds, hostile bytes)
+//!   need none of this: they run everywhere.
 #![allow(
     dead_code,
     reason = "each test binary uses a different part of the harness"
 )]
 
 pub mod books;
+pub mod external;
 pub mod schemas;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -164,6 +181,27 @@ pub enum Backend {
     Memory,
     Redis,
 }
+
+/// One contract, both session stores: each named `async fn name(arg)` of the
+/// calling file runs twice, as the tests `name::memory` and `name::redis`.
+/// `arg` is a [`Backend`] or anything made `From<Backend>` (a fixture).
+#[allow(unused_macros, reason = "only the session contract files use it")]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn memory() {
+                super::$name($crate::support::Backend::Memory.into()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                super::$name($crate::support::Backend::Redis.into()).await;
+            }
+        }
+    )*};
+}
+#[allow(unused_imports, reason = "only the session contract files use it")]
+pub(crate) use on_both_stores;
 
 /// A Redis store on `server` under a fresh key prefix.
 pub fn redis_store(server: &RedisServer, prefix: &str, timeout: Duration) -> SessionStore {

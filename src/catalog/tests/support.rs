@@ -1,4 +1,4 @@
-//! Test helpers: where the corpus is, and zips built in memory.
+//! Test helpers: the corpus books, and zips built in memory.
 
 use std::io::{Cursor, Write};
 use std::path::PathBuf;
@@ -6,27 +6,10 @@ use std::path::PathBuf;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-/// The corpus folder (`TRAJET_CORPUS`, else `../shared/corpus`), or `None`
-/// with a loud message; with `CI` set a missing corpus fails the test.
-pub fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("TRAJET_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if dir.join("epub").is_dir() {
-        return Some(dir);
-    }
-    let message = format!(
-        "\n!!!!! CORPUS MISSING: {} not found; set TRAJET_CORPUS. Ingestion corpus test SKIPPED. !!!!!\n",
-        dir.display()
-    );
-    assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("{message}");
-    None
-}
-
-/// The EPUB files of a corpus folder (`valid` or `invalid`), sorted.
+/// The EPUB files of a corpus folder (`valid` or `invalid`), sorted; none
+/// when the corpus is missing (the skip is recorded).
 pub fn epubs(kind: &str) -> Vec<PathBuf> {
-    let Some(dir) = corpus() else {
+    let Some(dir) = crate::external::corpus() else {
         return Vec::new();
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("epub").join(kind))

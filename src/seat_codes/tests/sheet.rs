@@ -33,7 +33,7 @@ fn labels(count: u16) -> Vec<LabelSpec> {
         .collect()
 }
 
-/// Runs a poppler tool, or says loudly that it is missing (and fails under CI).
+/// Runs a poppler tool; when it is missing the skip is recorded (a failure under CI).
 fn poppler(tool: &str, args: &[&str]) -> bool {
     match Command::new(tool).args(args).status() {
         Ok(status) => {
@@ -41,13 +41,9 @@ fn poppler(tool: &str, args: &[&str]) -> bool {
             true
         }
         Err(e) => {
-            eprintln!(
-                "\n*** {tool} is missing ({e}): install poppler-utils to check printed sheets ***\n"
-            );
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{tool} is required when CI is set"
-            );
+            crate::external::skip(&format!(
+                "{tool} not installed ({e}): apt-get install poppler-utils"
+            ));
             false
         }
     }

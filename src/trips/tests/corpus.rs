@@ -15,22 +15,9 @@ use crate::data_dir::DataDir;
 use crate::trips::TripStore;
 use crate::trips::gtfs::{ImportOptions, ImportReport, import};
 
+/// The corpus's GTFS folder, or `None` when the corpus is missing (the skip is recorded).
 fn corpus() -> Option<PathBuf> {
-    let root = std::env::var_os("TRAJET_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if root.join("gtfs").is_dir() {
-        return Some(root.join("gtfs"));
-    }
-    eprintln!(
-        "!!!!! GTFS corpus not found at {}: corpus tests NOT RUN (set TRAJET_CORPUS) !!!!!",
-        root.display()
-    );
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus must be present in CI"
-    );
-    None
+    Some(crate::external::corpus()?.join("gtfs"))
 }
 
 /// A feed that imports, and what it must give.

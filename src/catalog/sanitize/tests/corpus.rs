@@ -12,24 +12,6 @@ use quick_xml::reader::Reader;
 use super::super::{RefTarget, sanitize_chapter, sanitize_stylesheet, sanitize_svg};
 use super::support::{assert_safe, assert_safe_css, parse_back};
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("TRAJET_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if dir.join("epub/valid").is_dir() {
-        return Some(dir);
-    }
-    eprintln!(
-        "\n!!!!! CORPUS MISSING: {} not found; set TRAJET_CORPUS. Sanitizer corpus test SKIPPED. !!!!!\n",
-        dir.display()
-    );
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus is required in CI"
-    );
-    None
-}
-
 /// A book opened just enough for the test: zip entries, spine paths and media types.
 struct Book {
     entries: HashMap<String, Vec<u8>>,
@@ -159,7 +141,7 @@ fn resolve(book: &Book, chapter: &str, raw: &str) -> RefTarget {
 }
 
 fn valid_books() -> Vec<PathBuf> {
-    let Some(dir) = corpus_dir() else {
+    let Some(dir) = crate::external::corpus() else {
         return Vec::new();
     };
     let entries = std::fs::read_dir(dir.join("epub/valid")).unwrap().flatten();
@@ -215,7 +197,9 @@ fn every_corpus_svg_image_stays_an_inert_well_formed_svg() {
 
 #[test]
 fn every_corpus_chapter_sanitizes_into_a_well_formed_inert_document() {
-    let Some(dir) = corpus_dir() else { return };
+    let Some(dir) = crate::external::corpus() else {
+        return;
+    };
     let mut files: Vec<_> = std::fs::read_dir(dir.join("epub/valid"))
         .unwrap()
         .flatten()
