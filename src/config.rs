@@ -139,8 +139,11 @@ pub struct HttpLimits {
     pub header_timeout: Duration,
     /// A keep-alive connection with no traffic for this long is closed.
     pub idle_timeout: Duration,
-    /// A request body must arrive within this time.
+    /// A whole request body must arrive within this time (plus its size at
+    /// `body_min_bytes_per_second`); not reset by each chunk.
     pub body_timeout: Duration,
+    /// The slowest average rate a large body may arrive at.
+    pub body_min_bytes_per_second: u64,
     /// Open connections above this are refused at accept.
     pub max_connections: usize,
     /// Largest body of an ordinary JSON request.
@@ -440,7 +443,13 @@ impl Config {
             "http_body_timeout_seconds",
             "TRAJET_HTTP_BODY_TIMEOUT_SECONDS",
             60,
-            "a request body must arrive within this time",
+            "a whole request body must arrive within this many seconds of its headers, plus its size at http_body_min_rate_kib (not restarted by each chunk: a client trickling bytes is cut off)",
+        )?;
+        let body_min_rate_kib: u64 = l.get(
+            "http_body_min_rate_kib",
+            "TRAJET_HTTP_BODY_MIN_RATE_KIB",
+            32,
+            "slowest average rate, in KiB per second, at which a large body (an upload) may arrive",
         )?;
         let max_connections: usize = l.get(
             "http_max_connections",
@@ -495,6 +504,7 @@ impl Config {
                 header_timeout: Duration::from_secs(header_s.max(1)),
                 idle_timeout: Duration::from_secs(idle_s.max(1)),
                 body_timeout: Duration::from_secs(body_s.max(1)),
+                body_min_bytes_per_second: body_min_rate_kib.max(1) << 10,
                 max_connections: max_connections.max(1),
                 json_body_limit: json_kib << 10,
                 upload_limit: upload_mib << 20,

@@ -314,6 +314,47 @@ async fn an_upload_over_the_limit_is_refused_with_413_and_leaves_nothing() {
 }
 
 #[tokio::test]
+async fn a_json_change_to_a_title_gets_the_json_limit_not_the_upload_limit() {
+    let app = TestApp::with_config(None, |c| c.http.json_body_limit = 4 * 1024).await;
+    let key = publisher(&app, "Éditions A").await;
+    let book = std::fs::read(write_marker_book(app.dir.path(), 2)).unwrap();
+    let created = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles",
+            &key,
+            "application/epub+zip",
+            book,
+        ),
+    )
+    .await;
+    assert_eq!(
+        created.status(),
+        StatusCode::CREATED,
+        "the upload route takes a book over the JSON limit"
+    );
+    let id = body_json(created).await["id"].as_str().unwrap().to_owned();
+    // Valid JSON, far under the upload limit, over the JSON limit.
+    let patch = format!("{}{}", " ".repeat(64 * 1024), json!({"live": false}));
+    let response = send(
+        &app.router,
+        call(
+            "PATCH",
+            &format!("/api/v1/publisher/titles/{id}"),
+            &key,
+            "application/json",
+            patch.into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body_json(response).await["code"], "body-too-large");
+    let title = app.state.catalog.title(id.as_str()).unwrap();
+    assert!(title.settings.live, "nothing changed");
+}
+
+#[tokio::test]
 async fn a_policy_preview_shows_what_passengers_would_get_and_stores_nothing() {
     let app = TestApp::new(None).await;
     let (a, b) = (

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use super::body::BodyRefused;
 use crate::error::AppError;
 
 /// A JSON body; a bad one is `400 invalid-json` (syntax), `422 invalid-json` (shape),
@@ -23,6 +24,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 fn json_rejection(rejection: JsonRejection) -> AppError {
+    if let Some(refused) = BodyRefused::find(&rejection) {
+        return body_refused(refused);
+    }
     let status = rejection.status();
     let detail = rejection.body_text();
     match status {
@@ -38,6 +42,27 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
         ),
         _ => AppError::new(status, "invalid-json", detail),
     }
+}
+
+/// A refused JSON body: `413 body-too-large` or `408 request-timeout`.
+fn body_refused(refused: BodyRefused) -> AppError {
+    match refused {
+        BodyRefused::TooLarge { limit } => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            format!("The request body is larger than the limit of {limit} bytes for this route."),
+        ),
+        BodyRefused::TimedOut => timed_out(),
+    }
+}
+
+/// `408 request-timeout`: the body did not arrive in time.
+pub fn timed_out() -> AppError {
+    AppError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request-timeout",
+        "The request body did not arrive in time.",
+    )
 }
 
 /// Path parameters; a bad one is `400 invalid-path`.

@@ -1,9 +1,11 @@
 //! Problems of receiving an uploaded file (an EPUB, a GTFS feed), worded the
-//! same for each: `413 upload-too-large` past the route's limit, else `400`.
+//! same for each: `413 upload-too-large` past the route's limit, `408` past
+//! the body's deadline, else `400`.
 
 use axum::extract::multipart::MultipartError;
 use axum::http::StatusCode;
 
+use super::body::BodyRefused;
 use crate::error::AppError;
 
 /// What is being uploaded, for the words of its problems.
@@ -35,33 +37,27 @@ impl Upload {
         )
     }
 
-    /// A multipart error: `413` past the limit, else `400 invalid-multipart`.
+    /// A multipart error: `413` past the limit, `408` past the deadline,
+    /// else `400 invalid-multipart`.
     pub fn multipart_problem(self, error: MultipartError) -> AppError {
-        // axum looks one error deep for the limit; trajet's body wrappers
-        // (read timeout, limit) put it deeper, so the whole chain is searched.
-        if error.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(&error) {
-            return self.too_large();
-        }
-        AppError::bad_request("invalid-multipart", error.body_text())
+        self.refused(&error)
+            .unwrap_or_else(|| AppError::bad_request("invalid-multipart", error.body_text()))
     }
 
-    /// A raw body that could not be read: `413` past the limit, else `400`.
+    /// A raw body that could not be read: `413` past the limit, `408` past
+    /// the deadline, else `400`.
     pub fn body_problem(self, error: &axum::Error) -> AppError {
-        if over_limit(error) {
-            return self.too_large();
-        }
-        AppError::bad_request("bad-request", "The upload was interrupted; send it again.")
+        self.refused(error).unwrap_or_else(|| {
+            AppError::bad_request("bad-request", "The upload was interrupted; send it again.")
+        })
     }
-}
 
-/// Whether the body limit is somewhere in the error's chain of causes.
-fn over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source = Some(error);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = e.source();
+    /// The problem of a body the guard refused (the refusal lies somewhere in
+    /// the error's chain: multipart parsing wraps it).
+    fn refused(self, error: &(dyn std::error::Error + 'static)) -> Option<AppError> {
+        Some(match BodyRefused::find(error)? {
+            BodyRefused::TooLarge { .. } => self.too_large(),
+            BodyRefused::TimedOut => super::extract::timed_out(),
+        })
     }
-    false
 }

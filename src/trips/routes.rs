@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,13 +19,17 @@ use super::store::TripStore;
 use crate::app::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
+use crate::http::body::Uploads;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 
 /// Trip routes under `/api/v1/operator/trips`; every handler needs an operator key.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/operator/trips", post(create).get(list))
-        .route("/api/v1/operator/trips/import", post(import_feed))
+        .route(
+            "/api/v1/operator/trips/import",
+            post(import_feed.layer(Uploads)),
+        )
         .route("/api/v1/operator/trips/{id}", get(read).patch(change))
         .route("/api/v1/operator/trips/{id}/cancel", post(cancel))
         .route("/api/v1/operator/trips/{id}/sessions", get(sessions))

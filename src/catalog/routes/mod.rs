@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::handler::Handler;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -23,18 +24,25 @@ use crate::app::AppState;
 use crate::auth::Publisher;
 use crate::catalog::title::{Settings, TitleId, TitleRecord};
 use crate::error::AppError;
+use crate::http::body::Uploads;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::upload::Upload;
 
 /// Publisher routes; every handler needs a publisher key.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/publisher/titles", get(list).post(create))
+        .route(
+            "/api/v1/publisher/titles",
+            get(list).post(create.layer(Uploads)),
+        )
         .route(
             "/api/v1/publisher/titles/{id}",
             get(read).patch(change).delete(remove),
         )
-        .route("/api/v1/publisher/titles/{id}/epub", put(replace))
+        .route(
+            "/api/v1/publisher/titles/{id}/epub",
+            put(replace.layer(Uploads)),
+        )
         .route(
             "/api/v1/publisher/titles/{id}/excerpt/preview",
             post(preview),
