@@ -6,7 +6,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::Value;
-use support::books::{marker, write_marker_book};
+use support::books::{marker, page_marker, page_picture, write_marker_book, write_picture_book};
 use support::schemas::schema_errors;
 use support::{Backend, RedisServer, TestApp, body_bytes, body_json, on_both_stores, send};
 
@@ -19,13 +19,27 @@ struct Reading {
 }
 
 async fn reading(backend: Backend) -> Reading {
+    reading_book(
+        backend,
+        |dir| write_marker_book(dir, 10),
+        serde_json::json!({"chapters": 3}),
+    )
+    .await
+}
+
+/// A passenger of a running trip reading the book `write` makes, under `policy`.
+async fn reading_book(
+    backend: Backend,
+    write: impl FnOnce(&std::path::Path) -> std::path::PathBuf,
+    policy: Value,
+) -> Reading {
     let redis = matches!(backend, Backend::Redis).then(RedisServer::start);
     let app = TestApp::new(redis.as_ref()).await;
-    let book = write_marker_book(app.dir.path(), 10);
+    let book = write(app.dir.path());
     let title = app.ingest(
         &book,
         "pub-test",
-        serde_json::json!({"chapters": 3}),
+        policy,
         Some("https://books.example/marker"),
     );
     let trip = app.create_trip("TER 17", -5, 60);
@@ -51,6 +65,47 @@ impl Reading {
     fn path(&self, rest: &str) -> String {
         format!("/api/v1/titles/{}/{rest}", self.title)
     }
+    /// Everything the session can reach: the lists, every href they name, and
+    /// every chapter and resource index probed beyond them. Returns the text
+    /// seen and the bodies of the resources served.
+    async fn crawl(&self, probe: usize) -> (String, Vec<Vec<u8>>) {
+        let mut seen = String::new();
+        let manifest = self.json(&self.path("manifest")).await;
+        seen.push_str(&manifest.to_string());
+        seen.push_str(&self.json(&self.path("positions")).await.to_string());
+        seen.push_str(&self.json("/api/v1/catalog").await.to_string());
+        let mut paths: Vec<String> = Vec::new();
+        for key in ["readingOrder", "resources", "toc", "links"] {
+            for link in manifest[key].as_array().unwrap() {
+                let href = link["href"].as_str().unwrap();
+                paths.push(match href.starts_with('/') {
+                    true => href.to_owned(),
+                    false => self.path(href.split('#').next().unwrap()),
+                });
+            }
+        }
+        paths.extend((0..probe).map(|n| self.path(&format!("chapters/{n}"))));
+        let mut served = Vec::new();
+        for id in 0..probe {
+            let response = self.get(&self.path(&format!("resources/r{id}"))).await;
+            if response.status() == StatusCode::OK {
+                served.push(body_bytes(response).await);
+            }
+        }
+        for path in paths {
+            let response = self.get(&path).await;
+            let status = response.status();
+            assert!(
+                status.is_success()
+                    || status.is_redirection()
+                    || [403, 404].contains(&status.as_u16()),
+                "{path}: {status}"
+            );
+            seen.push_str(&String::from_utf8_lossy(&body_bytes(response).await));
+        }
+        (seen, served)
+    }
+
     async fn put_progression(&self, body: Value) -> StatusCode {
         let request = Request::put(self.path("progression"))
             .header("cookie", &self.cookie)
@@ -202,6 +257,68 @@ async fn everything_a_session_can_reach_stops_at_the_excerpt(backend: Backend) {
         !manifest["resources"].to_string().contains("image/png"),
         "the picture of chapter 5 is not listed"
     );
+}
+
+#[tokio::test]
+async fn every_policy_limits_a_book_of_pictures_to_its_pages() {
+    for fixed in [true, false] {
+        for (policy, pages) in [
+            (serde_json::json!({"pages": 3}), 3),
+            (serde_json::json!({"chapters": 2}), 2),
+            (serde_json::json!({"words": 1000}), 4),
+            (serde_json::json!({"percent": 25}), 3),
+            (serde_json::json!({"words": 50}), 0),
+        ] {
+            let r = reading_book(
+                Backend::Memory,
+                |dir| write_picture_book(dir, 12, fixed),
+                policy.clone(),
+            )
+            .await;
+            let (seen, served) = r.crawl(30).await;
+            for n in 1..=12 {
+                let allowed = n <= pages;
+                assert_eq!(
+                    seen.contains(&page_marker(n)),
+                    allowed,
+                    "{policy} fixed={fixed}: page {n}"
+                );
+                assert_eq!(
+                    served.contains(&page_picture(n)),
+                    allowed,
+                    "{policy} fixed={fixed}: picture {n}"
+                );
+            }
+            assert!(
+                !seen.contains("MARKER-ABOUT-XYZZY"),
+                "{policy}: back matter"
+            );
+            let title = r.json("/api/v1/catalog").await["titles"][0].clone();
+            assert_eq!(
+                title["reading_minutes"],
+                pages.div_ceil(3),
+                "{policy}: 20 s a page"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_percentage_cuts_a_single_chapter_book_within_its_chapter() {
+    let r = reading_book(
+        Backend::Memory,
+        |dir| write_marker_book(dir, 1),
+        serde_json::json!({"percent": 10}),
+    )
+    .await;
+    let (seen, _) = r.crawl(4).await;
+    assert!(seen.contains("Paragraph 0 of chapter 1"));
+    assert!(
+        seen.contains("Paragraph 2 of chapter 1"),
+        "about 10 % of 40 paragraphs"
+    );
+    assert!(!seen.contains("Paragraph 5 of chapter 1"), "beyond 10 %");
+    assert!(!seen.contains("Paragraph 39 of chapter 1"));
 }
 
 async fn chapters_are_precompressed_cached_privately_and_locked_down(backend: Backend) {

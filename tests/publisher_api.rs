@@ -6,7 +6,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use support::books::write_marker_book;
+use support::books::{write_marker_book, write_picture_book};
 use support::{TestApp, body_json, send};
 use trajet::accounts::{Role, create_account_with_key};
 
@@ -465,7 +465,8 @@ async fn a_policy_preview_shows_what_passengers_would_get_and_stores_nothing() {
     for bad in [
         json!({"live": false}),
         json!({"excerpt": {"chapters": 1}, "live": false}),
-        json!({"excerpt": {"pages": 3}}),
+        json!({"excerpt": {"pages": 0}}),
+        json!({"excerpt": {"paragraphs": 3}}),
     ] {
         let response = send(&app.router, preview(&a, bad.clone())).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
@@ -517,4 +518,184 @@ async fn a_misspelt_setting_is_refused_not_silently_ignored() {
         );
     }
     assert!(app.state.catalog.titles().is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn a_picture_book_takes_a_pages_policy_and_every_other_policy_counts_its_pages() {
+    let app = TestApp::new(None).await;
+    let key = publisher(&app, "Éditions A").await;
+    let book = std::fs::read(write_picture_book(app.dir.path(), 12, true)).unwrap();
+    let (content_type, body) = multipart(&[("manga.epub", &book)], &[("pages", "3")]);
+    let response = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles",
+            &key,
+            &content_type,
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let batch = body_json(response).await;
+    let title = &batch["results"][0]["title"];
+    assert_eq!(title["excerpt"]["policy"], json!({"pages": 3}));
+    assert_eq!(title["excerpt"]["pages"], 3);
+    assert_eq!(title["excerpt"]["chapters"].as_array().unwrap().len(), 3);
+    let id = title["id"].as_str().unwrap().to_string();
+
+    let json_call = |method: &str, uri: String, body: Value| {
+        call(
+            method,
+            &uri,
+            &key,
+            "application/json",
+            body.to_string().into_bytes(),
+        )
+    };
+    let preview = body_json(
+        send(
+            &app.router,
+            json_call(
+                "POST",
+                format!("/api/v1/publisher/titles/{id}/excerpt/preview"),
+                json!({"excerpt": {"percent": 50}}),
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        preview["excerpt"]["pages"], 6,
+        "half of twelve pages: {preview}"
+    );
+    assert_eq!(preview["cut"], Value::Null, "a page is never cut");
+
+    let patched = send(
+        &app.router,
+        json_call(
+            "PATCH",
+            format!("/api/v1/publisher/titles/{id}"),
+            json!({"excerpt": {"words": 50}}),
+        ),
+    )
+    .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let patched = body_json(patched).await;
+    assert_eq!(
+        patched["excerpt"]["pages"], 0,
+        "50 words are less than a page"
+    );
+    assert_eq!(patched["excerpt"]["chapters"], json!([]));
+
+    let doc = body_json(
+        send(
+            &app.router,
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
+    )
+    .await;
+    let mut schema = doc.clone();
+    schema["$ref"] = json!("#/components/schemas/PublisherTitle");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&patched)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    schema["$ref"] = json!("#/components/schemas/ExcerptPolicy");
+    let policy = jsonschema::validator_for(&schema).unwrap();
+    for valid in [
+        json!({"pages": 8}),
+        json!({"percent": 10}),
+        json!({"chapters": 2}),
+    ] {
+        assert!(policy.is_valid(&valid), "{valid}");
+    }
+    for invalid in [
+        json!({"pages": 0}),
+        json!({"percent": 101}),
+        json!({"pages": 2, "words": 3}),
+    ] {
+        assert!(!policy.is_valid(&invalid), "{invalid}");
+    }
+}
+
+#[tokio::test]
+async fn a_percentage_preview_of_a_single_chapter_book_cuts_inside_the_chapter() {
+    let app = TestApp::new(None).await;
+    let key = publisher(&app, "Éditions A").await;
+    let book = std::fs::read(write_marker_book(app.dir.path(), 1)).unwrap();
+    let response = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles?percent=1",
+            &key,
+            "application/epub+zip",
+            book,
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let title = body_json(response).await;
+    assert_eq!(
+        title["excerpt"]["complete"], false,
+        "1 % is not the whole book: {title}"
+    );
+    let id = title["id"].as_str().unwrap();
+    let preview = body_json(
+        send(
+            &app.router,
+            call(
+                "POST",
+                &format!("/api/v1/publisher/titles/{id}/excerpt/preview"),
+                &key,
+                "application/json",
+                json!({"excerpt": {"percent": 20}}).to_string().into_bytes(),
+            ),
+        )
+        .await,
+    )
+    .await;
+    let kept = preview["cut"]["blocks_kept"].as_u64().unwrap();
+    let total = preview["cut"]["blocks_total"].as_u64().unwrap();
+    assert!(
+        kept > 1 && kept * 4 < total,
+        "about a fifth of the blocks: {preview}"
+    );
+}
+
+#[tokio::test]
+async fn an_excerpt_stored_under_older_rules_is_computed_again_when_the_catalog_opens() {
+    let app = TestApp::new(None).await;
+    let book = write_picture_book(app.dir.path(), 12, true);
+    let id = app.ingest(&book, "pub-a", json!({"pages": 3}), None);
+    // What trajet stored before pages counted: every page allowed, no rules version.
+    let path = app
+        .state
+        .catalog
+        .store()
+        .titles_dir()
+        .join(&id)
+        .join("title.json");
+    let mut record: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let all: Vec<Value> = (0..13)
+        .map(|i| json!({"index": i, "extent": "full"}))
+        .collect();
+    record["excerpt"]["excerpt"]["chapters"] = Value::Array(all);
+    record["excerpt"].as_object_mut().unwrap().remove("rules");
+    std::fs::write(&path, serde_json::to_vec(&record).unwrap()).unwrap();
+
+    let data = trajet::data_dir::DataDir::open(app.data_path()).unwrap();
+    let catalog = trajet::catalog::Catalog::open(&data).unwrap();
+    let title = catalog.title(id.as_str()).unwrap();
+    assert_eq!(title.excerpt.excerpt.chapters().len(), 3);
+    assert!(!title.excerpt.excerpt.allows_chapter(3));
+    let stored: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(stored["excerpt"]["rules"], 2, "written back");
 }

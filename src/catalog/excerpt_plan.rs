@@ -23,6 +23,12 @@ use crate::excerpts::{self, Excerpt, ExcerptPolicy, Extent};
 /// One position per this many bytes of chapter (Readium's convention).
 pub const POSITION_BYTES: u64 = 1024;
 
+/// The version of the excerpt rules a record was computed with: a record
+/// from older rules is computed again when the catalog opens (rules 1 let
+/// any policy serve every page of a picture book, and a percentage the whole
+/// of a single-chapter book).
+pub const EXCERPT_RULES: u32 = 2;
+
 /// The servable excerpt of a version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExcerptRecord {
@@ -34,6 +40,13 @@ pub struct ExcerptRecord {
     pub cut: Option<Cut>,
     /// The positions list of the allowed chapters.
     pub positions: Vec<Position>,
+    /// The [`EXCERPT_RULES`] it was computed with (1 for records without).
+    #[serde(default = "first_rules")]
+    pub rules: u32,
+}
+
+fn first_rules() -> u32 {
+    1
 }
 
 /// A chapter cut after a block, packed in its own file of the version folder.
@@ -95,6 +108,7 @@ pub fn plan(
         resources,
         cut,
         positions: Vec::new(),
+        rules: EXCERPT_RULES,
     };
     record.positions = positions(&record, publication);
     Ok(record)

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime};
 
 use super::error::IngestError;
-use super::excerpt_plan::Preview;
+use super::excerpt_plan::{EXCERPT_RULES, Preview};
 use super::store::Store;
 use super::title::{Settings, TitleId, TitleRecord};
 use crate::data_dir::DataDir;
@@ -42,7 +42,21 @@ impl Catalog {
             write: Mutex::new(()),
         };
         catalog.reload()?;
+        catalog.recompute_stale_excerpts();
         Ok(catalog)
+    }
+
+    /// Computes again the excerpts stored under older rules, so that no title
+    /// keeps serving what today's rules would not (a failure is logged and
+    /// the title keeps its record: it is tried again at the next start).
+    fn recompute_stale_excerpts(&self) {
+        let titles = self.titles();
+        let stale = titles.values().filter(|t| t.excerpt.rules < EXCERPT_RULES);
+        for record in stale {
+            if let Err(e) = self.update(record, record.settings.clone()) {
+                tracing::warn!(title = %record.id, error = %e, "excerpt not recomputed");
+            }
+        }
     }
 
     /// The store below.

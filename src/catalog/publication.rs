@@ -143,6 +143,7 @@ impl Chapter {
             kind,
             blocks: blocks.collect(),
             resources: self.resources.clone(),
+            fixed: self.fixed,
         }
     }
 

@@ -130,7 +130,8 @@ impl Store {
         Ok(record)
     }
 
-    /// Replaces the settings of a title; a new policy recomputes the excerpt.
+    /// Replaces the settings of a title; a new policy (or a record computed
+    /// with older excerpt rules) recomputes the excerpt.
     pub fn update(
         &self,
         record: &TitleRecord,
@@ -138,10 +139,14 @@ impl Store {
     ) -> Result<TitleRecord, IngestError> {
         let mut updated = record.clone();
         let old_cut = record.excerpt.cut.clone();
-        if settings.policy != record.settings.policy {
+        let stale = record.excerpt.rules < excerpt_plan::EXCERPT_RULES;
+        if settings.policy != record.settings.policy || stale {
             let dir = self.version_dir(&record.id, &record.version);
             let publication = self.publication(&record.id, &record.version)?;
             updated.excerpt = excerpt_plan::plan(&dir, &publication, settings.policy)?;
+            if stale {
+                updated.summary.contents = Summary::contents_of(&publication);
+            }
         }
         updated.settings = settings;
         updated.updated_at = now();

@@ -102,6 +102,10 @@ pub struct ContentsItem {
     pub role: ContentsRole,
     /// Its words: a body item with words is a chapter a `chapters` policy counts.
     pub words: usize,
+    /// A page (fixed layout, or pictures in a picture book): never cut, and
+    /// counted as a chapter too.
+    #[serde(default)]
+    pub page: bool,
 }
 
 /// What a spine item is to an excerpt (the excerpt computation's kinds).
@@ -149,13 +153,17 @@ impl Summary {
 
     /// The spine items of a publication with the kind the excerpt computation gives them.
     pub fn contents_of(publication: &Publication) -> Vec<ContentsItem> {
+        let texts = publication.chapter_texts();
+        let pages = crate::excerpts::pages(&texts);
         publication
             .chapters
             .iter()
-            .map(|chapter| ContentsItem {
+            .zip(texts.iter().zip(pages))
+            .map(|(chapter, (text, page))| ContentsItem {
                 title: chapter.title.clone(),
-                role: chapter.text().kind.into(),
+                role: text.kind.into(),
                 words: chapter.words(),
+                page,
             })
             .collect()
     }

@@ -39,15 +39,18 @@ pub struct ChapterText {
     pub blocks: Vec<BlockText>,
     /// Resources it uses outside any block (stylesheets, their fonts).
     pub resources: Vec<usize>,
+    /// A pre-paginated (fixed-layout) page: never cut, counted as a page.
+    pub fixed: bool,
 }
 
 impl ChapterText {
-    /// The counts and resources of a sanitized chapter.
+    /// The counts and resources of a sanitized reflowable chapter.
     pub fn from_sanitized(kind: ChapterKind, chapter: &SanitizedChapter) -> Self {
         Self {
             kind,
             blocks: chapter.blocks().iter().map(BlockText::from).collect(),
             resources: chapter.resources_outside_blocks().to_vec(),
+            fixed: false,
         }
     }
 

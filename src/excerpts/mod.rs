@@ -23,7 +23,19 @@
 //! - `chapters: N` allows up to and including the N-th body chapter that has
 //!   text; text-less body chapters before it (an illustration, a part title)
 //!   come along without counting.
-//! - Reading time is estimated at [`WORDS_PER_MINUTE`] on every word shown.
+//! - Pages: a fixed-layout spine item, or a chapter of pictures without words
+//!   in a picture book (more such chapters than chapters with text), is a page. A page
+//!   is never cut. `pages: N` allows the first N body pages; in reflowable
+//!   text a page is [`WORDS_PER_PAGE`] words, cut at a block boundary. Under
+//!   words, characters and percent policies a page costs at least
+//!   [`WORDS_PER_PAGE`] words or [`CHARACTERS_PER_PAGE`] characters (its own
+//!   text when longer), and under `chapters: N` a page of a picture book
+//!   counts as a chapter: every policy limits every book.
+//! - The floor of a percentage is the first body chapter with text (or the
+//!   first page), unless that chapter is the whole body: then it is its first
+//!   paragraph, so a single-chapter book is cut within the chapter.
+//! - Reading time is estimated at [`WORDS_PER_MINUTE`] on every word shown,
+//!   and at least [`PAGE_READING_SECONDS`] a page.
 
 mod book;
 mod compute;
@@ -38,9 +50,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 pub use book::{BlockText, ChapterKind, ChapterText};
-pub use compute::excerpt;
+pub use compute::{excerpt, pages};
 pub use policy::{
-    ExcerptPolicy, ExcerptPolicyError, Limit, MAX_CHAPTERS, MAX_CHARACTERS, MAX_WORDS,
+    ExcerptPolicy, ExcerptPolicyError, Limit, MAX_CHAPTERS, MAX_CHARACTERS, MAX_PAGES, MAX_WORDS,
 };
 
 /// Reading speed for estimates: 230 words a minute, a little under the 228–250
@@ -48,6 +60,21 @@ pub use policy::{
 /// the safe side. Scripts without spaces are already converted to words by the
 /// sanitizer's counter (two CJK characters a word).
 pub const WORDS_PER_MINUTE: u64 = 230;
+
+/// What a page is worth in text: 250 words, the printed page publishers
+/// count manuscripts in. A `pages` policy on reflowable text allows this many
+/// words a page, and a page of pictures costs at least this under a words or
+/// percent policy.
+pub const WORDS_PER_PAGE: u64 = 250;
+
+/// A page in characters: 1,500, the French trade's *feuillet* (25 lines of 60
+/// signs), about [`WORDS_PER_PAGE`] words at six characters a word.
+pub const CHARACTERS_PER_PAGE: u64 = 1_500;
+
+/// The least time a page takes to read: 20 seconds, a comics or
+/// picture-book page looked at, not read word by word; a page with more text
+/// takes its words' time.
+pub const PAGE_READING_SECONDS: u64 = 20;
 
 /// Minutes to read `words`, rounded up (zero words take zero minutes).
 pub fn reading_minutes(words: u64) -> u32 {
@@ -92,6 +119,11 @@ pub struct Excerpt {
     characters: u64,
     counted_words: u64,
     counted_characters: u64,
+    // Default for records stored before pages were counted.
+    #[serde(default)]
+    pages: u64,
+    #[serde(default)]
+    counted_pages: u64,
     reading_minutes: u32,
     complete: bool,
 }
@@ -138,7 +170,16 @@ impl Excerpt {
     pub fn counted_characters(&self) -> u64 {
         self.counted_characters
     }
-    /// Estimated minutes to read everything shown, at [`WORDS_PER_MINUTE`].
+    /// Pages shown (fixed-layout or picture pages), front and back matter included.
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+    /// Body pages shown: what a `pages` policy limits in a book of pages.
+    pub fn counted_pages(&self) -> u64 {
+        self.counted_pages
+    }
+    /// Estimated minutes to read everything shown, at [`WORDS_PER_MINUTE`]
+    /// and at least [`PAGE_READING_SECONDS`] a page.
     pub fn reading_minutes(&self) -> u32 {
         self.reading_minutes
     }

@@ -1,9 +1,10 @@
 //! The excerpt policy a publisher states, parsed and bounded at the edge.
 //!
-//! It mirrors an ONIX Preview usage limit: a number of chapters, a
-//! percentage of the words, a number of words or of characters. The JSON form
-//! is the SPEC's `{"chapters": 3}`, `{"percent": 10}`, `{"words": 5000}` or
-//! `{"characters": 30000}`.
+//! It mirrors an ONIX Preview usage limit (code list 147 units: chapters,
+//! percentage, words, characters, pages). The JSON form is the SPEC's
+//! `{"chapters": 3}`, `{"percent": 10}`, `{"words": 5000}` or
+//! `{"characters": 30000}`, and `{"pages": 8}` for fixed-layout and picture
+//! books (in reflowable text a page is a printed page's worth of words).
 
 use std::fmt;
 
@@ -11,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 /// The most chapters a policy may name (no real book has more).
 pub const MAX_CHAPTERS: u32 = 100_000;
+/// The most pages a policy may name.
+pub const MAX_PAGES: u32 = 1_000_000;
 /// The most words a policy may name (ten times the longest novels).
 pub const MAX_WORDS: u64 = 100_000_000;
 /// The most characters a policy may name.
@@ -28,6 +31,8 @@ pub enum Limit {
     Words(u64),
     /// The first C characters of the body.
     Characters(u64),
+    /// The first N pages of the body (see [`super::WORDS_PER_PAGE`] for text).
+    Pages(u32),
 }
 
 /// A checked excerpt policy; only `parse`-like constructors build one.
@@ -57,6 +62,7 @@ impl ExcerptPolicy {
             Limit::Percent(p) => ("percent", u64::from(p), 100),
             Limit::Words(n) => ("words", n, MAX_WORDS),
             Limit::Characters(n) => ("characters", n, MAX_CHARACTERS),
+            Limit::Pages(n) => ("pages", u64::from(n), u64::from(MAX_PAGES)),
         };
         if value == 0 || value > max {
             return Err(ExcerptPolicyError(format!(
@@ -71,13 +77,13 @@ impl ExcerptPolicy {
         Self::deserialize(value).map_err(|e| {
             ExcerptPolicyError(format!(
                 "an excerpt policy is one of {{\"chapters\": N}}, {{\"percent\": P}}, \
-                 {{\"words\": W}} or {{\"characters\": C}}: {e}"
+                 {{\"words\": W}}, {{\"characters\": C}} or {{\"pages\": N}}: {e}"
             ))
         })
     }
 
     /// Parses a form field: its name (`chapters`, `percent`, `words`,
-    /// `characters`) and its text value (`10`, or `10%` for a percentage).
+    /// `characters`, `pages`) and its text value (`10`, or `10%` for a percentage).
     pub fn parse_field(name: &str, value: &str) -> Result<Self, ExcerptPolicyError> {
         let text = value.trim();
         let text = match name {
@@ -93,9 +99,10 @@ impl ExcerptPolicy {
             "percent" => Limit::Percent(u8::try_from(number).map_err(too_big)?),
             "words" => Limit::Words(number),
             "characters" => Limit::Characters(number),
+            "pages" => Limit::Pages(u32::try_from(number).map_err(too_big)?),
             _ => {
                 return Err(ExcerptPolicyError(format!(
-                    "unknown excerpt policy {name:?}: use chapters, percent, words or characters"
+                    "unknown excerpt policy {name:?}: use chapters, percent, words, characters or pages"
                 )));
             }
         };
@@ -140,6 +147,8 @@ impl fmt::Display for ExcerptPolicy {
             Limit::Percent(p) => write!(f, "first {p} % of the words"),
             Limit::Words(n) => write!(f, "first {n} words"),
             Limit::Characters(n) => write!(f, "first {n} characters"),
+            Limit::Pages(1) => write!(f, "first page"),
+            Limit::Pages(n) => write!(f, "first {n} pages"),
         }
     }
 }

@@ -65,9 +65,82 @@ pub fn write_marker_book(dir: &Path, chapters: usize) -> std::path::PathBuf {
     path
 }
 
+/// The alternative text of page `n`'s picture (1-based): in the served page, never counted as words.
+pub fn page_marker(n: usize) -> String {
+    format!("MARKER-PAGE-{n:02}-XYZZY")
+}
+
+/// The picture of page `n`: a PNG of its own colour, so served bytes name their page.
+pub fn page_picture(n: usize) -> Vec<u8> {
+    png([n as u8 * 10, 90, 160])
+}
+
+/// Writes a picture book of `pages` pages (one picture each, no text), fixed
+/// layout when `fixed`, else reflowable pages of pictures, with a note at the back.
+pub fn write_picture_book(dir: &Path, pages: usize, fixed: bool) -> std::path::PathBuf {
+    let src = dir.join(format!("picture-book-{fixed}"));
+    let oebps = src.join("OEBPS");
+    std::fs::create_dir_all(src.join("META-INF")).unwrap();
+    std::fs::create_dir_all(&oebps).unwrap();
+    std::fs::write(src.join("mimetype"), "application/epub+zip").unwrap();
+    std::fs::write(
+        src.join("META-INF/container.xml"),
+        r#"<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>"#,
+    )
+    .unwrap();
+    let (mut manifest, mut spine) = (String::new(), String::new());
+    let viewport = if fixed {
+        r#"<meta name="viewport" content="width=600, height=800"/>"#
+    } else {
+        ""
+    };
+    for n in 1..=pages {
+        let xhtml = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Page {n}</title>{viewport}</head><body epub:type="bodymatter"><img src="p{n}.png" alt="{}"/></body></html>"#,
+            page_marker(n)
+        );
+        std::fs::write(oebps.join(format!("p{n}.xhtml")), xhtml).unwrap();
+        std::fs::write(oebps.join(format!("p{n}.png")), page_picture(n)).unwrap();
+        manifest.push_str(&format!(
+            r#"<item id="p{n}" href="p{n}.xhtml" media-type="application/xhtml+xml"/><item id="i{n}" href="p{n}.png" media-type="image/png"/>"#
+        ));
+        spine.push_str(&format!(r#"<itemref idref="p{n}"/>"#));
+    }
+    std::fs::write(
+        oebps.join("about.xhtml"),
+        r#"<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>About</title></head><body epub:type="backmatter"><p>About this book: MARKER-ABOUT-XYZZY.</p></body></html>"#,
+    )
+    .unwrap();
+    std::fs::write(
+        oebps.join("nav.xhtml"),
+        r#"<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Contents</title></head><body><nav epub:type="toc"><ol><li><a href="p1.xhtml">The story</a></li><li><a href="about.xhtml">About</a></li></ol></nav></body></html>"#,
+    )
+    .unwrap();
+    let layout = if fixed {
+        r#"<meta property="rendition:layout">pre-paginated</meta>"#
+    } else {
+        ""
+    };
+    std::fs::write(
+        oebps.join("content.opf"),
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid" prefix="rendition: http://www.idpf.org/vocab/rendition/#"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">urn:uuid:0b5c1d3e-2222-4222-8333-944455556666</dc:identifier><dc:title>The Picture Book</dc:title><dc:creator>Test Artist</dc:creator><dc:language>en</dc:language><meta property="dcterms:modified">2026-11-28T00:00:00Z</meta>{layout}</metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>{manifest}<item id="about" href="about.xhtml" media-type="application/xhtml+xml"/></manifest><spine>{spine}<itemref idref="about"/></spine></package>"#
+        ),
+    )
+    .unwrap();
+    let bytes = trajet::catalog_sample::pack_book(&src).unwrap();
+    let path = dir.join(format!("picture-book-{fixed}.epub"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
 fn tiny_png() -> Vec<u8> {
+    png([200, 30, 30])
+}
+
+fn png(colour: [u8; 3]) -> Vec<u8> {
     let mut out = Vec::new();
-    let img = image::RgbImage::from_pixel(4, 4, image::Rgb([200, 30, 30]));
+    let img = image::RgbImage::from_pixel(4, 4, image::Rgb(colour));
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
         .unwrap();
     out

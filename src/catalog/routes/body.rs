@@ -31,6 +31,7 @@ pub fn title_json(record: &TitleRecord) -> Value {
             "title": item.title,
             "role": item.role,
             "words": item.words,
+            "page": item.page,
         })).collect::<Vec<_>>(),
         "excerpt": excerpt_json(record.settings.policy, excerpt),
         "offer_url": record.settings.offer_url,
@@ -48,6 +49,7 @@ pub fn excerpt_json(policy: ExcerptPolicy, excerpt: &Excerpt) -> Value {
         "policy": policy,
         "chapters": excerpt.chapters(),
         "words": excerpt.words(),
+        "pages": excerpt.pages(),
         "reading_minutes": excerpt.reading_minutes(),
         "complete": excerpt.is_complete(),
     })
@@ -70,7 +72,9 @@ pub fn preview_policy(body: &Value) -> Result<ExcerptPolicy, AppError> {
         .filter(|o| o.len() == 1)
         .and_then(|o| o.get("excerpt"))
         .ok_or_else(|| {
-            invalid("send {\"excerpt\": {…}} with one of chapters, percent, words or characters")
+            invalid(
+                "send {\"excerpt\": {…}} with one of chapters, percent, words, characters or pages",
+            )
         })?;
     ExcerptPolicy::parse_json(object).map_err(|e| AppError::unprocessable(e.code(), e.to_string()))
 }
@@ -82,7 +86,7 @@ pub fn apply_known_field(settings: &mut Settings, name: &str, value: &str) -> Re
         Ok(())
     } else {
         Err(invalid(&format!(
-            "unknown field {name:?}: use chapters, percent, words or characters (the excerpt), offer_url, collections or live"
+            "unknown field {name:?}: use chapters, percent, words, characters or pages (the excerpt), offer_url, collections or live"
         )))
     }
 }
@@ -90,7 +94,7 @@ pub fn apply_known_field(settings: &mut Settings, name: &str, value: &str) -> Re
 /// Applies one setting given as a form field or query parameter; false when the name is not a setting.
 fn apply_field(settings: &mut Settings, name: &str, value: &str) -> Result<bool, AppError> {
     match name {
-        "chapters" | "percent" | "words" | "characters" => {
+        "chapters" | "percent" | "words" | "characters" | "pages" => {
             settings.policy = ExcerptPolicy::parse_field(name, value)
                 .map_err(|e| AppError::unprocessable(e.code(), e.to_string()))?;
         }

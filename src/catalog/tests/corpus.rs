@@ -418,6 +418,40 @@ fn every_valid_corpus_book_ingests_with_its_title_language_chapters_layout_and_d
 }
 
 #[test]
+fn the_corpus_manga_is_limited_by_pages_under_every_policy() {
+    let Some(file) = epubs("valid")
+        .into_iter()
+        .find(|f| stem(f) == "haruko-manga-fixed-layout-rtl")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::open(&DataDir::open(dir.path()).unwrap()).unwrap();
+    // Twelve pictured pages, then a reflowable note.
+    for (policy, pages) in [
+        (serde_json::json!({"words": 50}), 0),
+        (serde_json::json!({"pages": 3}), 3),
+        (serde_json::json!({"chapters": 2}), 2),
+        (serde_json::json!({"percent": 50}), 6),
+        (serde_json::json!({"percent": 10}), 1),
+    ] {
+        let settings = Settings {
+            policy: crate::excerpts::ExcerptPolicy::parse_json(&policy).unwrap(),
+            ..Settings::default()
+        };
+        let record = catalog.ingest(&file, "pub-a", settings).unwrap();
+        let excerpt = &record.excerpt.excerpt;
+        assert_eq!(excerpt.chapters().len(), pages, "{policy}");
+        assert_eq!(excerpt.pages(), pages as u64, "{policy}");
+        assert_eq!(
+            record.excerpt.positions.len(),
+            pages,
+            "{policy}: one position a page"
+        );
+    }
+}
+
+#[test]
 fn reading_order_agrees_with_the_epub_crate() {
     for file in epubs("valid") {
         let name = stem(&file);

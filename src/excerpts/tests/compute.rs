@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::{block, body, chapter};
+use super::{block, body, chapter, page};
 use crate::excerpts::ChapterKind::{BackMatter, Body, Cover, FrontMatter};
 use crate::excerpts::{
     AllowedChapter, ChapterText, Excerpt, ExcerptPolicy, Extent, excerpt, reading_minutes,
@@ -271,4 +271,107 @@ fn a_sanitized_chapter_cut_before_its_image_does_not_allow_the_image() {
     let e = excerpt(&[text], &policy(json!({"words": 5})));
     assert_eq!(shape(&e), [(0, cut(2))]);
     assert!(e.allows_resource(0) && !e.allows_resource(1));
+}
+
+/// A manga: twelve fixed-layout pages of pictures (no words) and a reflowable note at the back.
+fn manga() -> Vec<ChapterText> {
+    let mut book: Vec<ChapterText> = (0..12).map(|i| page(0, i)).collect();
+    book.push(chapter(BackMatter, &[80]));
+    book
+}
+
+#[test]
+fn a_book_of_pictures_is_limited_by_pages_under_every_policy() {
+    let pages = |value| {
+        let e = excerpt(&manga(), &policy(value));
+        assert!(
+            e.chapters().iter().all(|c| c.extent == FULL),
+            "a page is never cut"
+        );
+        e.chapters().len()
+    };
+    assert_eq!(pages(json!({"pages": 3})), 3);
+    assert_eq!(pages(json!({"chapters": 2})), 2);
+    assert_eq!(pages(json!({"words": 50})), 0, "less than a page of words");
+    assert_eq!(
+        pages(json!({"words": 1000})),
+        4,
+        "a page counts as 250 words"
+    );
+    assert_eq!(
+        pages(json!({"characters": 4500})),
+        3,
+        "a page counts as 1,500 characters"
+    );
+    assert_eq!(pages(json!({"percent": 25})), 3);
+    assert_eq!(pages(json!({"percent": 1})), 1, "at least the first page");
+    assert_eq!(
+        pages(json!({"pages": 40})),
+        13,
+        "the whole book, back matter included"
+    );
+    let e = excerpt(&manga(), &policy(json!({"pages": 3})));
+    assert_eq!((e.pages(), e.counted_pages(), e.words()), (3, 3, 0));
+    assert_eq!(e.reading_minutes(), 1, "20 seconds a page");
+    assert!(e.allows_resource(2) && !e.allows_resource(3));
+}
+
+#[test]
+fn the_same_pictures_without_fixed_layout_are_pages_too() {
+    let mut book = manga();
+    book.iter_mut().for_each(|c| c.fixed = false);
+    assert_eq!(
+        excerpt(&book, &policy(json!({"pages": 5})))
+            .chapters()
+            .len(),
+        5
+    );
+    // In a book with text, a text-less chapter is an illustration, not a page.
+    assert_eq!(
+        shape(&excerpt(&novel(), &policy(json!({"chapters": 1})))),
+        [(1, FULL), (2, FULL)]
+    );
+}
+
+#[test]
+fn a_fixed_layout_page_with_more_than_a_page_of_text_costs_its_words() {
+    let book = [page(400, 0), page(10, 1), page(10, 2)];
+    let e = excerpt(&book, &policy(json!({"words": 650})));
+    assert_eq!(shape(&e), [(0, FULL), (1, FULL)], "400 + 250 words");
+    assert_eq!(
+        e.reading_minutes(),
+        3,
+        "400 words at 230 a minute (104 s), then 20 s"
+    );
+}
+
+#[test]
+fn pages_of_reflowable_text_are_printed_pages_of_words() {
+    // Ten chapters of 100 words: 2 pages are 500 words, five chapters.
+    let e = excerpt(&novel(), &policy(json!({"pages": 2})));
+    assert_eq!(e.counted_words(), 500);
+    let e = excerpt(&novel(), &policy(json!({"pages": 1})));
+    assert_eq!(shape(&e)[1..], [(2, FULL), (3, FULL), (4, cut(2))]);
+}
+
+#[test]
+fn a_percentage_of_a_single_chapter_book_cuts_the_chapter() {
+    let book = [
+        chapter(Cover, &[]),
+        chapter(FrontMatter, &[12]),
+        body(&[25; 40]),
+    ];
+    let e = excerpt(&book, &policy(json!({"percent": 10})));
+    assert_eq!(shape(&e), [(1, FULL), (2, cut(4))], "100 of 1,000 words");
+    let e = excerpt(&book, &policy(json!({"percent": 1})));
+    assert_eq!(
+        shape(&e),
+        [(1, FULL), (2, cut(1))],
+        "at least the first paragraph"
+    );
+    assert!(!e.is_complete());
+    // With a second chapter the floor is the whole first chapter again.
+    let two = [body(&[25; 40]), body(&[25; 40])];
+    let e = excerpt(&two, &policy(json!({"percent": 1})));
+    assert_eq!(shape(&e), [(0, FULL)]);
 }

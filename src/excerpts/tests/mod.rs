@@ -19,6 +19,22 @@ pub(super) fn chapter(kind: ChapterKind, words: &[usize]) -> ChapterText {
         kind,
         blocks: words.iter().map(|&w| block(w, &[])).collect(),
         resources: Vec::new(),
+        fixed: false,
+    }
+}
+
+/// A fixed-layout body page: one picture block with `words` words of text.
+pub(super) fn page(words: usize, picture: usize) -> ChapterText {
+    ChapterText {
+        fixed: true,
+        ..chapter(ChapterKind::Body, &[]).with_block(block(words, &[picture]))
+    }
+}
+
+impl ChapterText {
+    fn with_block(mut self, block: BlockText) -> Self {
+        self.blocks.push(block);
+        self
     }
 }
 

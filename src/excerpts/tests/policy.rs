@@ -42,7 +42,7 @@ fn out_of_range_values_are_refused_with_the_policy_code() {
 #[test]
 fn unknown_or_several_kinds_are_refused() {
     for value in [
-        json!({"pages": 3}),
+        json!({"paragraphs": 3}),
         json!({"words": 10, "percent": 10}),
         json!({}),
         json!("percent"),
@@ -72,6 +72,7 @@ fn form_fields_parse_with_or_without_a_percent_sign() {
     assert_eq!(parse("words", "5000").unwrap().limit(), Limit::Words(5000));
     let chars = parse("characters", "30000").unwrap().limit();
     assert_eq!(chars, Limit::Characters(30000));
+    assert_eq!(parse("pages", "8").unwrap().limit(), Limit::Pages(8));
 }
 
 #[test]
@@ -84,7 +85,8 @@ fn bad_form_fields_are_refused_with_the_policy_code() {
         ("chapters", "99999999999"),
         ("words", "-1"),
         ("words", ""),
-        ("pages", "3"),
+        ("paragraphs", "3"),
+        ("pages", "0"),
         ("words", "10%"),
     ] {
         let err = parse(name, value).unwrap_err();
