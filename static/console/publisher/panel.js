@@ -17,6 +17,7 @@ import {
 import { getTitle, putTitle, removeTitle } from "./store.js";
 import {
   bookChapters,
+  bookPages,
   chapterNumber,
   excerptParts,
   excerptText,
@@ -32,6 +33,7 @@ const KINDS = [
   { kind: "percent", max: 100 },
   { kind: "words", max: 100000000 },
   { kind: "characters", max: 1000000000 },
+  { kind: "pages", max: 1000000 },
 ];
 const PREVIEW_DELAY_MS = 350;
 
@@ -252,10 +254,11 @@ function renderPreview() {
         t("policy.preview.chaptersOf", { n: formatNumber(served.chapters), total: formatNumber(bookChapters(title)) }),
         served.extras,
       )),
+      excerpt.pages || bookPages(title) ? stat("pages", "policy.preview.pages", t("policy.preview.chaptersOf", { n: formatNumber(excerpt.pages || 0), total: formatNumber(bookPages(title)) })) : null,
       stat("words", "policy.preview.words", formatNumber(excerpt.words)),
       stat("minutes", "policy.preview.minutes", t("policy.preview.minutesValue", { n: formatNumber(excerpt.reading_minutes) })),
     ),
-    el("p", { dataset: { preview: "cut" } }, where),
+    el("p", { dataset: { preview: "cut" } }, excerpt.chapters.length ? where : t("policy.preview.nothing")),
     excerpt.complete ? el("p", { class: "notice" }, t("policy.preview.complete")) : null,
     preview.last_paragraph
       ? el(

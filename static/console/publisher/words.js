@@ -58,8 +58,13 @@ export function policyText(policy) {
   return t(`policy.text.${kind}`, { n: formatNumber(value) });
 }
 
-/** A chapter as policies count it: a body item with words (the API's `contents`). */
-const counted = (item) => item.role === "body" && item.words > 0;
+/** A chapter as policies count it: a body item with words, or a page (the API's `contents`). */
+const counted = (item) => item.role === "body" && (item.words > 0 || item.page);
+
+/** How many pages a book has (fixed-layout or picture pages; 0 for reflowable text). */
+export function bookPages(title) {
+  return (title.contents || []).filter((item) => item.page).length;
+}
 
 /** How many chapters a book has, counted as policies count them. */
 export function bookChapters(title) {
@@ -97,6 +102,9 @@ export function withExtras(counted, extras) {
 
 /** "3 chapters · 4,200 words · 17 min" for an excerpt summary (`contents`: the title's). */
 export function excerptText(excerpt, contents) {
+  if (excerpt.pages && !excerpt.words) {
+    return t("excerpt.summaryPages", { pages: plural("unit.pages", excerpt.pages), minutes: formatNumber(excerpt.reading_minutes) });
+  }
   return t("excerpt.summary", {
     chapters: plural("unit.chapters", excerptParts(excerpt, contents).chapters),
     words: plural("unit.words", excerpt.words),
