@@ -7,6 +7,7 @@ const CONTENT = "trajet-content";
 const EXPIRY_KEY = "/__trajet/session-expiry";
 const SHELL_FILES = [
   "/read",
+  "/static/common.js",
   "/static/reader/reader.css",
   "/static/reader/app.js",
   "/static/reader/api.js",
@@ -59,7 +60,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (url.pathname === "/read" || url.pathname.startsWith("/static/reader/")) {
+  if (url.pathname === "/read" || url.pathname === "/static/common.js" || url.pathname.startsWith("/static/reader/")) {
     event.respondWith(shell(event, request));
     return;
   }

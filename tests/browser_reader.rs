@@ -8,6 +8,8 @@
 mod hostile;
 #[path = "browser/proxy.rs"]
 mod proxy;
+#[path = "browser/reading.rs"]
+mod reading;
 mod support;
 #[path = "browser/webdriver.rs"]
 mod webdriver;
@@ -19,75 +21,9 @@ use serde_json::{Value, json};
 use webdriver::Browser;
 use world::World;
 
-const RIGHT: &str = "\u{E014}";
-const LEFT: &str = "\u{E012}";
-
-/// The reader's page label, such as "p. 12 / 40".
-async fn page_label(browser: &Browser) -> String {
-    let value = browser
-        .js(
-            "return document.getElementById('page').textContent",
-            json!([]),
-        )
-        .await;
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-/// Where the frame is exactly: "chapter:page:progression".
-async fn place(browser: &Browser) -> String {
-    let value = browser
-        .js(
-            "return document.getElementById('stage').dataset.place || ''",
-            json!([]),
-        )
-        .await;
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-/// The chapter index of a place.
-fn chapter_of(place: &str) -> usize {
-    place
-        .split(':')
-        .next()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Waits until the reader shows a page of the open title.
-async fn wait_reading(browser: &Browser) -> String {
-    browser
-        .wait_for(
-            "the reader to show a page",
-            "return document.body.dataset.view === 'reader' && document.getElementById('stage').dataset.place",
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Waits until the frame shows another place than `before`; returns the new one.
-async fn wait_moved(browser: &Browser, before: &str) -> String {
-    let script = format!(
-        "const p = document.getElementById('stage').dataset.place; return p !== {} && p",
-        json!(before)
-    );
-    let value = browser.wait_for("the page to turn", &script).await;
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-/// Turns forward with the button until the chapter index reaches `chapter`.
-async fn turn_until_chapter(browser: &Browser, chapter: usize) -> String {
-    let mut here = place(browser).await;
-    for _ in 0..400 {
-        if chapter_of(&here) >= chapter {
-            return here;
-        }
-        browser.click("#next").await;
-        here = wait_moved(browser, &here).await;
-    }
-    panic!("chapter {chapter} was never reached (last place {here})");
-}
+use reading::{
+    LEFT, RIGHT, chapter_of, page_label, place, turn_until_chapter, wait_moved, wait_reading,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offer_at_the_end() {

@@ -3,30 +3,18 @@
 // status line. Pages import it as an ES module; nothing here uses innerHTML,
 // because titles, authors and trip names come from people we do not control.
 
+import { ApiError, applyStrings, formatNumber, hasString, lang, otherLang, request as send, setLang, t, useStrings } from "../common.js";
 import commonEn from "./i18n/common.en.js";
 import commonFr from "./i18n/common.fr.js";
 
-const LANG_KEY = "trajet.console.lang";
+export { ApiError, formatNumber, lang, t };
+
 const SESSION = "/api/v1/console/session";
 const HEADER = "x-trajet-console";
 
-let tables = { en: commonEn, fr: commonFr };
-let current = pickLanguage();
+useStrings({ en: commonEn, fr: commonFr });
 const languageListeners = [];
 let onExpired = null;
-
-/** An answer that is not a success: HTTP status and the parsed problem+json. */
-export class ApiError extends Error {
-  constructor(status, problem) {
-    const detail = problem?.detail || problem?.title || (status === 0 ? "" : `HTTP ${status}`);
-    super(detail || "network error");
-    this.name = "ApiError";
-    this.status = status;
-    this.code = problem?.code || (status === 0 ? "network" : `http-${status}`);
-    this.detail = detail;
-    this.problem = problem || {};
-  }
-}
 
 async function parseBody(response) {
   if (response.status === 204) return null;
@@ -40,23 +28,12 @@ async function parseBody(response) {
  * Response when it is a success, else throws ApiError with the problem.
  */
 async function request(path, { method = "GET", body, headers } = {}) {
-  let response;
   try {
-    response = await fetch(path, { method, body, headers: { [HEADER]: "1", ...headers }, credentials: "same-origin" });
-  } catch {
-    throw new ApiError(0, null);
+    return await send(path, { method, body, headers: { [HEADER]: "1", ...headers } });
+  } catch (error) {
+    if (error.status === 401 && !path.startsWith(SESSION) && onExpired) onExpired();
+    throw error;
   }
-  if (!response.ok) {
-    let problem = null;
-    try {
-      problem = await response.json();
-    } catch {
-      // Not problem+json (a proxy's page): keep the status only.
-    }
-    if (response.status === 401 && !path.startsWith(SESSION) && onExpired) onExpired();
-    throw new ApiError(response.status, problem);
-  }
-  return response;
 }
 
 /**
@@ -129,68 +106,23 @@ export function upload(path, body, { method = "POST", onProgress } = {}) {
 
 // ---------------------------------------------------------------- language
 
-function pickLanguage() {
-  let saved = null;
-  try {
-    saved = localStorage.getItem(LANG_KEY);
-  } catch {
-    // Storage refused (private mode): fall back to the browser.
-  }
-  if (saved === "en" || saved === "fr") return saved;
-  for (const tag of navigator.languages || [navigator.language || "en"]) {
-    const base = String(tag).toLowerCase().split("-")[0];
-    if (base === "en" || base === "fr") return base;
-  }
-  return "en";
-}
-
-/** The current language code ("en" or "fr"). */
-export function lang() {
-  return current;
-}
-
-/** A string in the current language, with {name} placeholders filled. */
-export function t(key, vars = {}) {
-  const text = tables[current][key] ?? tables.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : ""));
-}
-
-/** Whether the strings have `key` (in the current language or in English). */
-function has(key) {
-  return key in tables[current] || key in tables.en;
-}
-
 /** Calls `callback(lang)` after every language change (to redraw built content). */
 export function onLanguageChange(callback) {
   languageListeners.push(callback);
 }
 
 function applyLanguage(root = document) {
-  document.documentElement.lang = current;
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of root.querySelectorAll("[data-i18n-label]")) {
-    node.setAttribute("aria-label", t(node.dataset.i18nLabel));
-  }
-  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) {
-    node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
-  }
+  applyStrings(root);
   const button = document.getElementById("lang");
   if (button) {
-    const other = current === "fr" ? "en" : "fr";
     button.textContent = t("lang.switch");
-    button.lang = other;
+    button.lang = otherLang();
     button.setAttribute("aria-label", t("lang.switch.label"));
   }
 }
 
 function setLanguage(code) {
-  if (!tables[code]) return;
-  current = code;
-  try {
-    localStorage.setItem(LANG_KEY, code);
-  } catch {
-    // Not remembered; the switch still works for this page.
-  }
+  setLang(code);
   applyLanguage();
   for (const callback of languageListeners) callback(code);
 }
@@ -209,7 +141,7 @@ export function formatDate(value) {
   const bare = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
   const date = bare ? new Date(`${value}T00:00:00Z`) : asDate(value);
   if (Number.isNaN(date.getTime())) return String(value);
-  return new Intl.DateTimeFormat(current, { dateStyle: "medium", ...(bare ? { timeZone: "UTC" } : {}) }).format(date);
+  return new Intl.DateTimeFormat(lang(), { dateStyle: "medium", ...(bare ? { timeZone: "UTC" } : {}) }).format(date);
 }
 
 /** A date and time in the current language and the browser's time zone. */
@@ -217,12 +149,7 @@ export function formatDateTime(value) {
   if (value === null || value === undefined || value === "") return "";
   const date = asDate(value);
   if (Number.isNaN(date.getTime())) return String(value);
-  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(date);
-}
-
-/** A number in the current language. */
-export function formatNumber(n, options) {
-  return new Intl.NumberFormat(current, options).format(n);
+  return new Intl.DateTimeFormat(lang(), { dateStyle: "medium", timeStyle: "short" }).format(date);
 }
 
 /**
@@ -232,8 +159,8 @@ export function formatNumber(n, options) {
  */
 export function plural(key, n, vars = {}) {
   const all = { n: formatNumber(n), ...vars };
-  if (n === 0 && has(`${key}.zero`)) return t(`${key}.zero`, all);
-  const rule = new Intl.PluralRules(current).select(n) === "one" ? "one" : "other";
+  if (n === 0 && hasString(`${key}.zero`)) return t(`${key}.zero`, all);
+  const rule = new Intl.PluralRules(lang()).select(n) === "one" ? "one" : "other";
   return t(`${key}.${rule}`, all);
 }
 
@@ -563,10 +490,9 @@ async function signedInAccount() {
  * and returns to the same page state after signing in.
  */
 export async function startConsole({ role, tables: own = {} }) {
-  tables = { en: { ...commonEn, ...own.en }, fr: { ...commonFr, ...own.fr } };
-  current = pickLanguage();
+  useStrings({ en: { ...commonEn, ...own.en }, fr: { ...commonFr, ...own.fr } });
   applyLanguage();
-  document.getElementById("lang")?.addEventListener("click", () => setLanguage(current === "fr" ? "en" : "fr"));
+  document.getElementById("lang")?.addEventListener("click", () => setLanguage(otherLang()));
   document.getElementById("signout")?.addEventListener("click", async () => {
     try {
       await api(SESSION, { method: "DELETE" });

@@ -1,49 +1,13 @@
 // The passenger API: JSON fetches that turn problem+json answers into ApiError.
+import { request } from "../common.js";
 
-/** An answer that is not a success: HTTP status and the problem's machine code. */
-export class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
-    this.status = status;
-    this.code = problem?.code || (status === 0 ? "network" : `http-${status}`);
-    this.problem = problem || {};
-  }
-
-  /** The session is over (trip ended, cancelled, or no session at all). */
-  get sessionOver() {
-    // 401 is always the session; a 410 is the session only when its code says so
-    // (a withdrawn title is also a 410, and must not end the trip); a 503
-    // session-store-unavailable is a pause, not an end.
-    const gone = this.status === 410 || this.status === 403;
-    return this.status === 401 || (gone && /^(trip|session)-/.test(this.code));
-  }
-
-  /** No answer reached us (tunnel, flight mode). */
-  get offline() {
-    return this.status === 0;
-  }
-}
-
-async function problemOf(response) {
-  try {
-    return await response.json();
-  } catch {
-    return null;
-  }
-}
-
-/** Sends a request; resolves to the Response when 2xx (or 304), throws ApiError otherwise. */
-export async function request(path, init = {}) {
-  let response;
-  try {
-    response = await fetch(path, { credentials: "same-origin", ...init });
-  } catch {
-    throw new ApiError(0, null);
-  }
-  if (!response.ok && response.status !== 304) {
-    throw new ApiError(response.status, await problemOf(response));
-  }
-  return response;
+/** The passenger's session is over (trip ended, cancelled, or no session at all). */
+export function sessionOver(error) {
+  // 401 is always the session; a 410 or 403 is the session only when its code
+  // says so (a withdrawn title is also a 410, and must not end the trip); a
+  // 503 session-store-unavailable is a pause, not an end.
+  const gone = error?.status === 410 || error?.status === 403;
+  return error?.status === 401 || (gone && /^(trip|session)-/.test(error.code));
 }
 
 /** GET a JSON document; null for 204. */

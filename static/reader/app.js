@@ -1,6 +1,7 @@
 // The passenger's reader: boot, views (catalog, reader, end), dialogs, language.
 import * as api from "./api.js";
-import { t, apply, setLang, otherLang } from "./i18n.js";
+import "./i18n.js";
+import { t, applyStrings, setLang, otherLang, storage } from "../common.js";
 import { TripBar } from "./trip.js";
 import * as catalogView from "./catalog.js";
 import { Reader } from "./reader.js";
@@ -56,14 +57,14 @@ const reader = new Reader(
     sync,
     announce,
     notice,
-    remember: (where) => localStorage.setItem(WHERE, JSON.stringify(where)),
+    remember: (where) => storage.setJson(WHERE, where),
     onSessionOver: (error) => sessionOver(error),
     onEnd: (kind, where) => showEnd(kind, where),
   },
 );
 
 async function boot() {
-  apply(document);
+  applyStrings(document);
   applyTheme(reader.settings);
   setupChrome();
   registerWorker();
@@ -82,12 +83,12 @@ async function boot() {
 function startSession(summary) {
   const trip_ = summary.trip || summary;
   const key = String(trip_.id ?? `${trip_.line}|${trip_.train_number}|${trip_.departs_at}`);
-  if (localStorage.getItem(SESSION) !== key) {
+  if (storage.get(SESSION) !== key) {
     // A new session: what the previous one left on this phone goes.
     sync.forget();
-    localStorage.removeItem(WHERE);
+    storage.remove(WHERE);
     purgeContent();
-    localStorage.setItem(SESSION, key);
+    storage.set(SESSION, key);
   }
   trip.show(summary);
   // The worker judges expiry by this phone's clock, so it gets the end in that clock.
@@ -131,7 +132,7 @@ async function route() {
 }
 
 function failed(error) {
-  if (error.sessionOver) return sessionOver(error);
+  if (api.sessionOver(error)) return sessionOver(error);
   if (error.status === 404 || error.status === 410) {
     notice(t("reader.withdrawn"));
     location.hash = "";
@@ -150,16 +151,12 @@ async function checkSession() {
   try {
     trip.show(await api.session());
   } catch (error) {
-    if (error.sessionOver) sessionOver(error);
+    if (api.sessionOver(error)) sessionOver(error);
   }
 }
 
 function stoppedAt() {
-  try {
-    return JSON.parse(localStorage.getItem(WHERE));
-  } catch {
-    return null;
-  }
+  return storage.getJson(WHERE);
 }
 
 /** The trip (or the session) is over: no more content, the offer stays. */

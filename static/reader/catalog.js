@@ -1,5 +1,5 @@
 // The catalog of this trip: covers, titles, authors, reading time, "fits your trip".
-import { t } from "./i18n.js";
+import { t } from "../common.js";
 
 const SORTS = {
   fits: (a, b) => Number(b.fits) - Number(a.fits) || a.reading_minutes - b.reading_minutes,

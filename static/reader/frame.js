@@ -1,7 +1,7 @@
 // One chapter in a sandboxed frame (no script rights): the reader styles it,
 // lays it out in columns (pages) or as a scroll, and turns its pages.
 import { FRAME_CSS } from "./frame-css.js";
-import { ApiError } from "./api.js";
+import { ApiError } from "../common.js";
 import { fitPage, naturalSize, unfit } from "./fixed.js";
 
 const SWIPE_PX = 40;

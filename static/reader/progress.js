@@ -1,6 +1,7 @@
 // Reading progress: kept locally at once, sent to the server every few seconds,
 // queued while offline and replayed; a 409 means the server already holds newer.
 import * as api from "./api.js";
+import { storage } from "../common.js";
 
 const PENDING = "trajet.pending";
 const LAST = "trajet.last";
@@ -8,22 +9,18 @@ const DEVICE = "trajet.device";
 const INTERVAL_MS = 5000;
 
 function load(key) {
-  try {
-    return JSON.parse(localStorage.getItem(key)) || {};
-  } catch {
-    return {};
-  }
+  return storage.getJson(key, {});
 }
 
 function store(key, value) {
-  localStorage.setItem(key, JSON.stringify(value));
+  storage.setJson(key, value);
 }
 
 function deviceId() {
-  let id = localStorage.getItem(DEVICE);
+  let id = storage.get(DEVICE);
   if (!id) {
     id = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
-    localStorage.setItem(DEVICE, id);
+    storage.set(DEVICE, id);
   }
   return id;
 }
@@ -94,7 +91,7 @@ export class ProgressSync {
       try {
         await api.putProgression(titleId, doc, keepalive);
       } catch (error) {
-        if (error.sessionOver) {
+        if (api.sessionOver(error)) {
           this.forget();
           this.onSessionOver(error);
           return;
@@ -110,7 +107,7 @@ export class ProgressSync {
 
   /** Forgets everything saved on this phone (the session ended). */
   forget() {
-    localStorage.removeItem(PENDING);
-    localStorage.removeItem(LAST);
+    storage.remove(PENDING);
+    storage.remove(LAST);
   }
 }

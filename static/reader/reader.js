@@ -5,7 +5,7 @@ import * as settings from "./settings.js";
 import * as toc from "./toc.js";
 import { newest } from "./progress.js";
 import { locate } from "./positions.js";
-import { t, number } from "./i18n.js";
+import { t, formatNumber } from "../common.js";
 
 const PREFETCH_AHEAD = 3;
 const PREFETCH_ALL_BELOW = 10;
@@ -68,7 +68,7 @@ export class Reader {
 
   /** Errors that must not stop reading (offline positions): null, but a session end propagates. */
   softFail(error) {
-    if (error.sessionOver) throw error;
+    if (api.sessionOver(error)) throw error;
     return null;
   }
 
@@ -106,7 +106,7 @@ export class Reader {
   }
 
   async recover(error, previous) {
-    if (error.sessionOver) return this.hooks.onSessionOver(error);
+    if (api.sessionOver(error)) return this.hooks.onSessionOver(error);
     if (error.code === "excerpt-limit") return this.hooks.onEnd("excerpt", this.where());
     if (error.status === 404 || error.status === 410) return this.hooks.notice(t("reader.withdrawn"));
     this.hooks.notice(t(error.offline || error.status === 503 ? "reader.unavailable" : "error.generic"));
@@ -231,8 +231,8 @@ export class Reader {
     const ratio = totalProgression ?? n / Math.max(1, total);
     const percent = Number.isFinite(ratio) ? Math.round(Math.min(1, Math.max(0, ratio)) * 100) : 0;
     this.dom.bar.value = percent;
-    this.dom.bar.textContent = t("reader.percent", { p: number(percent) });
-    this.dom.bar.setAttribute("aria-valuetext", t("reader.percent", { p: number(percent) }));
+    this.dom.bar.textContent = t("reader.percent", { p: formatNumber(percent) });
+    this.dom.bar.setAttribute("aria-valuetext", t("reader.percent", { p: formatNumber(percent) }));
     const chapter = this.chapterTitle();
     this.hooks.announce(
       chapterChanged && chapter ? t("reader.chapter.announce", { chapter, n, total }) : t("reader.announce", { n, total }),

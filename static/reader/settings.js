@@ -1,4 +1,5 @@
 // Display settings (Readium CSS's user settings, simplified), remembered on this phone.
+import { storage } from "../common.js";
 
 const KEY = "trajet.settings";
 
@@ -32,12 +33,7 @@ export const MARGINS = Object.freeze({ small: 12, medium: 24, large: 40 });
 
 /** Settings saved on this phone, completed with the defaults. */
 export function load() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(KEY)) || {};
-    return sanitize({ ...DEFAULTS, ...saved });
-  } catch {
-    return { ...DEFAULTS };
-  }
+  return sanitize({ ...DEFAULTS, ...storage.getJson(KEY, {}) });
 }
 
 /** Keeps every value inside what the reader offers. */
@@ -56,7 +52,7 @@ export function sanitize(s) {
 
 /** Saves settings. */
 export function save(settings) {
-  localStorage.setItem(KEY, JSON.stringify(settings));
+  storage.setJson(KEY, settings);
 }
 
 const darkQuery = matchMedia("(prefers-color-scheme: dark)");

@@ -1,5 +1,5 @@
 // Table of contents: links for the excerpt, locked entries shown but not followable.
-import { t } from "./i18n.js";
+import { t } from "../common.js";
 
 /** Is this TOC entry outside the excerpt? */
 export function isLocked(entry) {

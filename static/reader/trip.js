@@ -1,5 +1,5 @@
 // The trip bar: line, destination, arrival, and a live countdown to the session's end.
-import { t, lang } from "./i18n.js";
+import { t, lang } from "../common.js";
 
 const WARN_AT_MINUTES = [10, 5, 1];
 

@@ -153,6 +153,27 @@ impl Browser {
         self.call("POST", "/url", Some(json!({"url": url}))).await;
     }
 
+    /// Sends a Chrome DevTools Protocol command (emulation the WebDriver
+    /// standard has no command for); returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": cmd, "params": params})),
+        )
+        .await
+    }
+
+    /// Runs `script` in every document the browser opens from now on, before
+    /// the page's own scripts (to stand in for a browser's quirks).
+    pub async fn before_every_page(&self, script: &str) {
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": script}),
+        )
+        .await;
+    }
+
     /// Reloads the page, as the browser's reload button does.
     pub async fn reload(&self) {
         self.call("POST", "/refresh", None).await;
