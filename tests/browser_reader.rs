@@ -639,13 +639,14 @@ async fn reader_modules_number_pages_sort_titles_and_bound_settings() {
     let results = browser
         .js_async(
             "const done = arguments[0];
-             Promise.all([
+             // The reader's strings first, as the reader's app registers them.
+             import('/static/reader/i18n.js').then(() => Promise.all([
                import('/static/reader/positions.js'),
                import('/static/reader/catalog.js'),
                import('/static/reader/settings.js'),
                import('/static/reader/progress.js'),
                import('/static/reader/trip.js'),
-             ]).then(([positions, catalog, settings, progress, trip]) => {
+             ])).then(([positions, catalog, settings, progress, trip]) => {
                const list = [0, 1].flatMap(c => [0, 1 / 3, 2 / 3].map(p => ({href: `chapters/${c}`, locations: {progression: p}})));
                list.forEach((p, i) => { p.locations.position = i + 1; p.locations.totalProgression = i / list.length; });
                const inSecond = p => p.href === 'chapters/1';
