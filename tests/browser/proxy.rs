@@ -1,6 +1,7 @@
 //! A loopback TCP relay in front of the app that can "enter a tunnel": while
 //! offline it refuses every connection and cuts the open ones, so the browser
 //! and its service worker really lose the network.
+#![allow(dead_code, reason = "each browser test file uses part of the relay")]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
