@@ -35,6 +35,10 @@ pub enum Command {
 pub enum Import {
     /// Import the trips of a GTFS feed (zip) for a range of service dates.
     Gtfs {
+        /// The operator the trips belong to, by account name (as given to
+        /// `admin create-operator`); may be left out when there is only one.
+        #[arg(long)]
+        operator: Option<String>,
         /// The GTFS zip.
         file: std::path::PathBuf,
         /// First service date, YYYY-MM-DD.
@@ -203,6 +207,7 @@ fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
 fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
     match import {
         Import::Gtfs {
+            operator,
             file,
             from,
             to,
@@ -213,7 +218,7 @@ fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
             options.all_route_types = all_route_types;
             options.default_seats =
                 crate::trips::Seats::new(seats).map_err(|e| anyhow::anyhow!("--seats {e}"))?;
-            crate::trips::import_gtfs(&config.data_dir, &file, &options)
+            crate::trips::import_gtfs(&config.data_dir, operator.as_deref(), &file, &options)
         }
         Import::Epub { publisher, paths } => {
             crate::catalog::import::import_epubs(&config.data_dir, &publisher, &paths)

@@ -18,6 +18,9 @@ pub const SAMPLE_PUBLISHER: &str = "pub-sample";
 const LOADED_MARKER: &str = "sample-catalog.loaded";
 /// The line of the demo trip.
 pub const DEMO_LINE: &str = "Démo trajet";
+/// The owner of the demo trip: no account has this id, so no operator sees
+/// or changes the demo trip.
+pub const DEMO_OPERATOR: &str = "op-demo";
 
 /// Loads the sample catalog once per data directory (a marker file remembers it).
 pub fn load_on_first_start(app: &App) -> anyhow::Result<usize> {
@@ -62,26 +65,29 @@ pub fn load_on_first_start(app: &App) -> anyhow::Result<usize> {
 /// (seat 1), in the lower-case form a terminal turns into a link.
 pub fn demo_seat_code(app: &App) -> anyhow::Result<String> {
     let now = Utc::now();
-    let today = app.trips.list(now.date_naive());
+    let today = app.trips.trips_of(DEMO_OPERATOR, now.date_naive());
     let running = today.into_iter().find(|t| {
         t.line == DEMO_LINE && !t.is_cancelled() && t.arrives_at > now + Duration::hours(1)
     });
     let trip = match running {
         Some(trip) => trip,
-        None => app.trips.create(TripDraft {
-            service_date: now.date_naive(),
-            line: DEMO_LINE.into(),
-            train_number: "0001".into(),
-            origin: "Clermont-Ferrand".into(),
-            destination: "Lyon Part-Dieu".into(),
-            departs_at: now - Duration::minutes(5),
-            arrives_at: now + Duration::hours(12),
-            seats: Seats::new(80).map_err(anyhow::Error::msg)?,
-            cars: None,
-            collections: None,
-            timezone: chrono_tz::Europe::Paris,
-            source: None,
-        })?,
+        None => app.trips.create(
+            DEMO_OPERATOR,
+            TripDraft {
+                service_date: now.date_naive(),
+                line: DEMO_LINE.into(),
+                train_number: "0001".into(),
+                origin: "Clermont-Ferrand".into(),
+                destination: "Lyon Part-Dieu".into(),
+                departs_at: now - Duration::minutes(5),
+                arrives_at: now + Duration::hours(12),
+                seats: Seats::new(80).map_err(anyhow::Error::msg)?,
+                cars: None,
+                collections: None,
+                timezone: chrono_tz::Europe::Paris,
+                source: None,
+            },
+        )?,
     };
     let before = Duration::from_std(app.config.window_before)?;
     let after = Duration::from_std(app.config.window_after)?;

@@ -107,17 +107,21 @@ pub struct Usage {
     instance: String,
     // Cumulative counts of this process, by day; a std mutex: each event is a map update.
     counts: Mutex<BTreeMap<String, BTreeMap<UsageKey, Counters>>>,
-    // Scans by UTC hour (unix seconds of the hour's start), for the dashboard.
-    scan_hours: Mutex<BTreeMap<i64, u64>>,
+    // Scans by UTC hour (unix seconds of the hour's start) and trip, for the
+    // dashboard (by trip, so each operator sees the scans of its own trips).
+    scan_hours: Mutex<BTreeMap<(i64, u32), u64>>,
     dirty: Mutex<bool>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
 struct DayFile {
     rows: Vec<(UsageKey, Counters)>,
-    /// Scans by UTC hour start (unix seconds) falling on this file's UTC date.
+    /// Scans as `(UTC hour start in unix seconds, trip, scans)`, for the hours
+    /// falling on this file's UTC date. (Files written before scans were
+    /// counted by trip hold a `scan_hours` list instead: ignored, since those
+    /// scans belong to no known operator.)
     #[serde(default)]
-    scan_hours: Vec<(i64, u64)>,
+    trip_scan_hours: Vec<(i64, u32, u64)>,
 }
 
 const HOUR: i64 = 3600;
@@ -154,7 +158,7 @@ impl Usage {
                 .scan_hours
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .entry(hour)
+                .entry((hour, key.trip))
                 .or_default() += 1;
         }
         let delta = event.counters();
@@ -182,14 +186,14 @@ impl Usage {
             files.entry(day.clone()).or_default().rows =
                 rows.iter().map(|(k, c)| (k.clone(), *c)).collect();
         }
-        for (hour, scans) in self
+        for (&(hour, trip), &scans) in self
             .scan_hours
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
         {
-            let file = files.entry(utc_day(*hour)).or_default();
-            file.scan_hours.push((*hour, *scans));
+            let file = files.entry(utc_day(hour)).or_default();
+            file.trip_scan_hours.push((hour, trip, scans));
         }
         for (day, file) in files {
             let path = self.dir.join(&day).join(format!("{}.json", self.instance));
@@ -213,14 +217,20 @@ impl Usage {
         Ok(total)
     }
 
-    /// Scans per UTC hour for the hours starting in `[from, to)` (unix seconds),
-    /// summed over every instance's files, as `(hour start, scans)`. Call `flush` first.
-    pub fn scans_per_hour(&self, from: i64, to: i64) -> std::io::Result<BTreeMap<i64, u64>> {
+    /// Scans of the trips `counted` accepts per UTC hour, for the hours
+    /// starting in `[from, to)` (unix seconds), summed over every instance's
+    /// files, as `(hour start, scans)`. Call `flush` first.
+    pub fn scans_per_hour(
+        &self,
+        from: i64,
+        to: i64,
+        counted: impl Fn(u32) -> bool,
+    ) -> std::io::Result<BTreeMap<i64, u64>> {
         let mut total: BTreeMap<i64, u64> = BTreeMap::new();
         let (first, last) = (utc_day(from), utc_day(to));
         self.each_file(&first, &last, |file| {
-            for (hour, scans) in file.scan_hours {
-                if (from..to).contains(&hour) {
+            for (hour, trip, scans) in file.trip_scan_hours {
+                if (from..to).contains(&hour) && counted(trip) {
                     *total.entry(hour).or_default() += scans;
                 }
             }
@@ -314,9 +324,14 @@ mod tests {
         a.record_at(key("2026-11-28", "t1"), Event::TitleOpened, h00 + 400);
         a.flush().unwrap();
         b.flush().unwrap();
-        let hours = a.scans_per_hour(h23 - HOUR, h00 + HOUR).unwrap();
+        let hours = a.scans_per_hour(h23 - HOUR, h00 + HOUR, |_| true).unwrap();
         assert_eq!(hours.into_iter().collect::<Vec<_>>(), [(h23, 2), (h00, 1)]);
-        assert_eq!(a.scans_per_hour(h00, h00 + HOUR).unwrap()[&h00], 1);
+        assert_eq!(
+            a.scans_per_hour(h00, h00 + HOUR, |_| true).unwrap()[&h00],
+            1
+        );
+        let other_trips = a.scans_per_hour(h23 - HOUR, h00 + HOUR, |trip| trip != 1);
+        assert!(other_trips.unwrap().is_empty());
         assert_eq!(
             a.rows("2026-11-28", "2026-11-28").unwrap()[&key("2026-11-28", "")].sessions,
             3

@@ -28,9 +28,24 @@ use console::dialog_text;
 use webdriver::Browser;
 use world::{World, corpus_file};
 
+/// The operator of these tests, by account name.
+const OPERATOR: &str = "TER Auvergne-Rhône-Alpes";
+
+/// The operator's account id (the account is created on first use).
+fn operator_id(world: &World) -> String {
+    world.account(Role::Operator, OPERATOR).0
+}
+
+/// A trip of the operator (see `TestApp::create_trip`).
+fn operator_trip(world: &World, line: &str, departs_in: i64, minutes: i64) -> Trip {
+    world
+        .app
+        .create_trip_of(&operator_id(world), line, departs_in, minutes)
+}
+
 /// Opens the console signed in with a new operator key; returns the browser and the key.
 async fn signed_in(world: &World, lang: &str) -> (Browser, String) {
-    let (_, key) = world.account(Role::Operator, "TER Auvergne-Rhône-Alpes");
+    let (_, key) = world.account(Role::Operator, OPERATOR);
     let browser = console::open_signed_in(world, "/operator", &key, lang).await;
     (browser, key)
 }
@@ -292,7 +307,7 @@ async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_image
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = world.app.create_trip("TER Clermont – Lyon", 10, 90);
+    let running = operator_trip(&world, "TER Clermont – Lyon", 10, 90);
     let (browser, _) = signed_in(&world, "en-US").await;
     open(
         &browser,
@@ -418,7 +433,7 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
+    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60);
     for seat in [3, 4] {
         world.app.passenger(&running, seat).await;
     }
@@ -544,8 +559,8 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
-    world.app.create_trip("TER Lyon – Genève", 240, 60);
+    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60);
+    operator_trip(&world, "TER Lyon – Genève", 240, 60);
     let (browser, _) = signed_in(&world, "en-US").await;
     browser
         .wait_for(
@@ -666,7 +681,7 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         return;
     };
     let line = "TER Clermont – Lyon";
-    let later = world.app.create_trip(line, 60, 90);
+    let later = operator_trip(&world, line, 60, 90);
     let (publisher, _) = world.account(Role::Publisher, "Éditions du Quai");
     let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
     std::fs::write(file.path(), world::sample_epub("the-night-conductor")).unwrap();
@@ -724,7 +739,12 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
             .await
             .contains("Éditions du Quai: collection “polar”")
     );
-    let choice = world.app.state.lines.choice(line).expect("a choice");
+    let choice = world
+        .app
+        .state
+        .lines
+        .choice(&operator_id(&world), line)
+        .expect("a choice");
     assert_eq!(choice.len(), 1);
     assert_eq!(
         (
@@ -753,7 +773,14 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
             "return document.querySelector('#lines li .offer-all')",
         )
         .await;
-    assert!(world.app.state.lines.choice(line).is_none());
+    assert!(
+        world
+            .app
+            .state
+            .lines
+            .choice(&operator_id(&world), line)
+            .is_none()
+    );
 
     // One trip may have collections of its own, which win over its line's.
     open(
@@ -796,7 +823,7 @@ async fn cross_site_state_changes_are_refused_and_change_nothing() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
+    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60);
     let (browser, _) = signed_in(&world, "en-US").await;
     let cancel = format!("/api/v1/operator/trips/{}/cancel", running.id);
 
@@ -850,7 +877,7 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = world.app.create_trip("TER Clermont – Lyon", -10, 60);
+    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60);
     world.app.passenger(&running, 1).await;
     let (browser, _) = signed_in(&world, "en-US").await;
     browser

@@ -540,7 +540,10 @@ async fn an_operators_line_choice_decides_what_passengers_see() {
         publisher: "pub-other".into(),
         collection: None,
     };
-    app.state.lines.set("TER 19", Some(vec![other])).unwrap();
+    app.state
+        .lines
+        .set(support::TEST_OPERATOR, "TER 19", Some(vec![other]))
+        .unwrap();
     assert_eq!(
         count(body_json(app.get_with("/api/v1/catalog", &cookie).await).await),
         0
@@ -553,7 +556,10 @@ async fn an_operators_line_choice_decides_what_passengers_see() {
         publisher: "pub-test".into(),
         collection: None,
     };
-    app.state.lines.set("TER 19", Some(vec![ours])).unwrap();
+    app.state
+        .lines
+        .set(support::TEST_OPERATOR, "TER 19", Some(vec![ours]))
+        .unwrap();
     assert_eq!(
         count(body_json(app.get_with("/api/v1/catalog", &cookie).await).await),
         1

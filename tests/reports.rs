@@ -31,6 +31,14 @@ fn key(day: &str, line: &str, title: &str, publisher: &str) -> UsageKey {
     }
 }
 
+/// The key counted on `trip`.
+fn on_trip(trip: &trajet::trips::Trip, key: UsageKey) -> UsageKey {
+    UsageKey {
+        trip: trip.id.get(),
+        ..key
+    }
+}
+
 /// Records `n` times the same event.
 fn events(app: &TestApp, key: &UsageKey, event: Event, n: u32) {
     for _ in 0..n {
@@ -209,9 +217,9 @@ async fn reports_need_a_publisher_and_a_sane_range() {
 #[tokio::test]
 async fn the_dashboard_shows_running_trips_with_live_sessions_scans_and_top_titles() {
     let app = TestApp::new(None).await;
-    let (_, operator) = account(&app, Role::Operator, "TER").await;
-    let running = app.create_trip("TER 17", -10, 60);
-    let later = app.create_trip("TER 52", 300, 60);
+    let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
+    let running = app.create_trip_of(&operator_id, "TER 17", -10, 60);
+    let later = app.create_trip_of(&operator_id, "TER 52", 300, 60);
     for seat in 1..=3 {
         let r = app.scan(&app.seat_token(&running, seat), None).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -219,13 +227,13 @@ async fn the_dashboard_shows_running_trips_with_live_sessions_scans_and_top_titl
     let today = running.service_date.to_string();
     events(
         &app,
-        &key(&today, "TER 17", "t-top", "p"),
+        &on_trip(&running, key(&today, "TER 17", "t-top", "p")),
         Event::TitleOpened,
         8,
     );
     events(
         &app,
-        &key(&today, "TER 17", "t-two", "p"),
+        &on_trip(&running, key(&today, "TER 17", "t-two", "p")),
         Event::TitleOpened,
         2,
     );
@@ -273,9 +281,9 @@ fn json_request(method: &str, path: &str, key: &str, body: serde_json::Value) ->
 #[tokio::test]
 async fn operators_choose_collections_per_line_and_the_choice_decides_the_offer() {
     let app = TestApp::new(None).await;
-    let (_, operator) = account(&app, Role::Operator, "TER").await;
+    let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
     let (pub_a, publisher) = account(&app, Role::Publisher, "A").await;
-    let trip = app.create_trip("TER Clermont – Lyon", 30, 60);
+    let trip = app.create_trip_of(&operator_id, "TER Clermont – Lyon", 30, 60);
     let path = "/api/v1/operator/lines/TER%20Clermont%20%E2%80%93%20Lyon/collections";
     let polar = vec!["polar".to_owned()];
 
@@ -345,14 +353,14 @@ fn sample_title(app: &TestApp, publisher: &str) -> String {
 #[tokio::test]
 async fn the_dashboard_names_top_titles_and_lines_list_each_publishers_collections() {
     let app = TestApp::new(None).await;
-    let (_, operator) = account(&app, Role::Operator, "TER").await;
+    let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
     let (pub_a, _) = account(&app, Role::Publisher, "Éditions du Quai").await;
     let title = sample_title(&app, &pub_a);
-    let trip = app.create_trip("TER 17", -10, 60);
+    let trip = app.create_trip_of(&operator_id, "TER 17", -10, 60);
     let today = trip.service_date.to_string();
     events(
         &app,
-        &key(&today, "TER 17", &title, &pub_a),
+        &on_trip(&trip, key(&today, "TER 17", &title, &pub_a)),
         Event::TitleOpened,
         6,
     );
@@ -383,10 +391,10 @@ async fn the_dashboard_names_top_titles_and_lines_list_each_publishers_collectio
 #[tokio::test]
 async fn time_spent_reading_reaches_the_report_and_the_dashboard_in_minutes() {
     let app = TestApp::new(None).await;
-    let (_, operator) = account(&app, Role::Operator, "TER").await;
+    let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
     let (pub_a, publisher) = account(&app, Role::Publisher, "Éditions du Quai").await;
     let title = sample_title(&app, &pub_a);
-    let trip = app.create_trip("TER 17", -10, 60);
+    let trip = app.create_trip_of(&operator_id, "TER 17", -10, 60);
     let today = trip.service_date.to_string();
     let cookie = app.passenger(&trip, 3).await;
     let manifest = body_json(
@@ -440,4 +448,54 @@ async fn time_spent_reading_reaches_the_report_and_the_dashboard_in_minutes() {
     )
     .await;
     assert_eq!(dash["top_titles"][0]["reading_minutes"], 6, "{dash}");
+}
+
+#[tokio::test]
+async fn another_operators_dashboard_and_lines_show_nothing_of_yours() {
+    let app = TestApp::new(None).await;
+    let (owner_id, owner) = account(&app, Role::Operator, "TER").await;
+    let (_, other) = account(&app, Role::Operator, "Trenitalia").await;
+    let (pub_a, _) = account(&app, Role::Publisher, "Éditions du Quai").await;
+    let running = app.create_trip_of(&owner_id, "TER 17", -10, 60);
+    for seat in 1..=2 {
+        let r = app.scan(&app.seat_token(&running, seat), None).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let today = running.service_date.to_string();
+    let read = on_trip(&running, key(&today, "TER 17", "t-top", &pub_a));
+    events(&app, &read, Event::TitleOpened, 8);
+    let dashboard = format!("/api/v1/operator/dashboard?date={today}");
+    let dash_of = |key: String| {
+        let (app, path) = (&app, dashboard.clone());
+        async move { body_json(send(&app.router, get(&path, &key)).await).await }
+    };
+
+    let theirs = dash_of(other.clone()).await;
+    assert_eq!(theirs["trips"], serde_json::json!([]), "{theirs}");
+    assert_eq!(theirs["top_titles"], serde_json::json!([]), "{theirs}");
+    let scans: u64 = theirs["scans_per_hour"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bar| bar["scans"].as_u64().unwrap())
+        .sum();
+    assert_eq!(scans, 0, "{theirs}");
+    let mine = dash_of(owner.clone()).await;
+    assert_eq!(mine["trips"][0]["id"], running.id.get());
+    assert_eq!(mine["scans_per_hour"][23]["scans"], 2, "{mine}");
+    assert_eq!(mine["top_titles"][0]["title"], "t-top");
+
+    // Line choices: the owner's line is not listed to the other, and the
+    // other's choice for a line of the same name changes nothing on it.
+    let lines = body_json(send(&app.router, get("/api/v1/operator/lines", &other)).await).await;
+    assert_eq!(lines["lines"], serde_json::json!([]), "{lines}");
+    let path = "/api/v1/operator/lines/TER%2017/collections";
+    let choice = serde_json::json!({"collections": [{"publisher": pub_a, "collection": "polar"}]});
+    let r = send(&app.router, json_request("PUT", path, &other, choice)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(app.state.lines.offers(&running, &pub_a, &[]));
+    let shown = body_json(send(&app.router, get(path, &owner)).await).await;
+    assert!(shown["collections"].is_null(), "{shown}");
+    let lines = body_json(send(&app.router, get("/api/v1/operator/lines", &owner)).await).await;
+    assert!(lines["lines"][0]["collections"].is_null(), "{lines}");
 }

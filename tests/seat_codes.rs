@@ -10,15 +10,26 @@ use trajet::seat_codes::{Car, Seat, verify};
 
 struct Operator {
     app: TestApp,
+    id: String,
     key: String,
 }
 
 impl Operator {
     async fn new() -> Self {
         let app = TestApp::new(None).await;
-        let (_, key) = create_account_with_key(&app.data_path(), Role::Operator, "TER").unwrap();
+        let (account, key) =
+            create_account_with_key(&app.data_path(), Role::Operator, "TER").unwrap();
         app.state.accounts.reload_if_changed().unwrap();
-        Self { app, key }
+        Self {
+            app,
+            id: account.id,
+            key,
+        }
+    }
+
+    /// A trip of this operator (see `TestApp::create_trip`).
+    fn trip(&self, line: &str, departs_in: i64, minutes: i64) -> trajet::trips::Trip {
+        self.app.create_trip_of(&self.id, line, departs_in, minutes)
     }
 
     async fn post_codes(&self, trip: u32, body: serde_json::Value) -> axum::response::Response {
@@ -40,7 +51,7 @@ impl Operator {
 
     /// A trip with two cars, departing in an hour.
     fn trip_with_cars(&self) -> trajet::trips::Trip {
-        let trip = self.app.create_trip("TER Auvergne-Rhône-Alpes", 60, 70);
+        let trip = self.trip("TER Auvergne-Rhône-Alpes", 60, 70);
         let mut draft_cars = trip.clone();
         draft_cars.cars = Some(vec!["1".into(), "2".into()]);
         let draft = trajet::trips::TripDraft {
@@ -57,7 +68,7 @@ impl Operator {
             timezone: trip.timezone,
             source: None,
         };
-        self.app.state.trips.create(draft).unwrap()
+        self.app.state.trips.create(&self.id, draft).unwrap()
     }
 }
 
@@ -68,7 +79,7 @@ fn token_of(url: &str) -> &str {
 #[tokio::test]
 async fn minting_a_trips_80_seats_answers_their_signed_urls() {
     let op = Operator::new().await;
-    let trip = op.app.create_trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70);
     let response = op
         .post_codes(trip.id.get(), serde_json::json!({"seats": "1-80"}))
         .await;
@@ -94,7 +105,7 @@ async fn minting_a_trips_80_seats_answers_their_signed_urls() {
 #[tokio::test]
 async fn a_minted_code_opens_a_session_when_scanned() {
     let op = Operator::new().await;
-    let trip = op.app.create_trip("TER", -5, 70);
+    let trip = op.trip("TER", -5, 70);
     let body = body_json(
         op.post_codes(trip.id.get(), serde_json::json!({"seats": "7"}))
             .await,
@@ -134,7 +145,7 @@ async fn codes_per_car_name_their_car() {
 #[tokio::test]
 async fn png_and_svg_of_a_seat_decode_to_its_url() {
     let op = Operator::new().await;
-    let trip = op.app.create_trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70);
     let id = trip.id.get();
     let minted = body_json(op.post_codes(id, serde_json::json!({"seats": "12"})).await).await;
     let url = minted["codes"][0]["url"].as_str().unwrap().to_owned();
@@ -169,7 +180,7 @@ async fn png_and_svg_of_a_seat_decode_to_its_url() {
 #[tokio::test]
 async fn the_sheet_is_a_pdf_with_a_page_per_24_labels() {
     let op = Operator::new().await;
-    let trip = op.app.create_trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70);
     let response = op
         .get(&format!(
             "/api/v1/operator/trips/{}/sheet.pdf?seats=1-30",
@@ -245,7 +256,7 @@ async fn invalid_requests_name_the_problem() {
     assert_problem(
         op.post_codes(999_999, codes("1")).await,
         StatusCode::NOT_FOUND,
-        "not-found",
+        "trip-not-found",
     )
     .await;
     let bad_layout = op
@@ -266,7 +277,7 @@ async fn invalid_requests_name_the_problem() {
 #[tokio::test]
 async fn a_cancelled_trip_has_no_codes() {
     let op = Operator::new().await;
-    let trip = op.app.create_trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70);
     op.app.state.trips.cancel(trip.id).unwrap();
     let response = op
         .post_codes(trip.id.get(), serde_json::json!({"seats": "1"}))
@@ -284,7 +295,7 @@ async fn a_cancelled_trip_has_no_codes() {
 #[tokio::test]
 async fn codes_need_an_operator_key() {
     let op = Operator::new().await;
-    let trip = op.app.create_trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70);
     let path = format!("/api/v1/operator/trips/{}/codes/1.png", trip.id.get());
     let anonymous = send(
         &op.app.router,
@@ -305,4 +316,40 @@ async fn codes_need_an_operator_key() {
         "forbidden",
     )
     .await;
+}
+
+#[tokio::test]
+async fn another_operators_trip_has_no_codes_images_or_sheet_for_you() {
+    let owner = Operator::new().await;
+    let trip = owner.trip("TER", 60, 70);
+    let (_, key) =
+        create_account_with_key(&owner.app.data_path(), Role::Operator, "Trenitalia").unwrap();
+    owner.app.state.accounts.reload_if_changed().unwrap();
+    let other = Operator {
+        app: owner.app,
+        id: String::new(),
+        key,
+    };
+    let id = trip.id.get();
+    assert_problem(
+        other
+            .post_codes(id, serde_json::json!({"seats": "1-80"}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "trip-not-found",
+    )
+    .await;
+    for path in [
+        format!("/api/v1/operator/trips/{id}/codes/1.png"),
+        format!("/api/v1/operator/trips/{id}/codes/1.svg"),
+        format!("/api/v1/operator/trips/{id}/sheet.pdf?seats=1-4"),
+    ] {
+        let response = other.get(&path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            body_json(response).await["code"],
+            "trip-not-found",
+            "{path}"
+        );
+    }
 }

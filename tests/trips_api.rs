@@ -15,10 +15,14 @@ use trajet::accounts::{Role, create_account_with_key};
 use trajet::sessions::{Session, SessionId};
 
 async fn operator(app: &TestApp) -> String {
-    let (_, key) =
-        create_account_with_key(&app.data_path(), Role::Operator, "TER Auvergne").unwrap();
+    operator_named(app, "TER Auvergne").await.1
+}
+
+/// An operator account of this name: (account id, API key).
+async fn operator_named(app: &TestApp, name: &str) -> (String, String) {
+    let (account, key) = create_account_with_key(&app.data_path(), Role::Operator, name).unwrap();
     app.state.accounts.reload_if_changed().unwrap();
-    key
+    (account.id, key)
 }
 
 fn call(method: &str, uri: &str, key: &str, body: Option<Value>) -> Request<Body> {
@@ -470,15 +474,26 @@ async fn cli_import_reaches_the_running_service_within_a_second() {
         return;
     };
     let app = TestApp::new(None).await;
-    let output = Command::new(env!("CARGO_BIN_EXE_trajet"))
-        .args(["import", "gtfs"])
-        .arg(&path)
-        .args(["--from", "2017-07-29", "--to", "2017-07-29"])
-        .env("TRAJET_DATA_DIR", app.data_path())
-        .env_remove("TRAJET_CONFIG")
-        .env_remove("REDIS_URL")
-        .output()
-        .unwrap();
+    let (caltrain, _) = operator_named(&app, "Caltrain").await;
+    let import = |operator: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trajet"));
+        command
+            .args(["import", "gtfs"])
+            .arg(&path)
+            .args(["--from", "2017-07-29", "--to", "2017-07-29"])
+            .args(
+                operator
+                    .map(|name| ["--operator", name])
+                    .into_iter()
+                    .flatten(),
+            )
+            .env("TRAJET_DATA_DIR", app.data_path())
+            .env_remove("TRAJET_CONFIG")
+            .env_remove("REDIS_URL");
+        command.output().unwrap()
+    };
+    // With one operator the trips are its own; with two, the CLI asks which.
+    let output = import(None);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -487,8 +502,15 @@ async fn cli_import_reaches_the_running_service_within_a_second() {
     );
     // Saturday 29 July 2017: 28 rail trips (see src/trips/tests/corpus.rs).
     assert!(stdout.contains("28 created"), "{stdout}");
+    operator_named(&app, "TER Auvergne").await;
+    let output = import(None);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--operator"));
+    let output = import(Some("Caltrain"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("28 unchanged"));
     let deadline = Instant::now() + Duration::from_secs(2);
-    while app.state.trips.list("2017-07-29".parse().unwrap()).len() != 28 {
+    let day = "2017-07-29".parse().unwrap();
+    while app.state.trips.trips_of(&caltrain, day).len() != 28 {
         assert!(
             Instant::now() < deadline,
             "the running service did not see the imported trips"
@@ -518,4 +540,108 @@ async fn a_trip_without_a_time_zone_takes_the_configured_default() {
     let trip = body_json(response).await;
     assert_eq!(trip["timezone"], "Europe/Paris");
     assert_eq!(trip["service_date"], "2026-11-29", "{trip}");
+}
+
+/// Operator B's view of the API, for the trip of operator A.
+struct Intruder<'a> {
+    app: &'a TestApp,
+    key: String,
+}
+
+impl Intruder<'_> {
+    async fn status(&self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let response = send(&self.app.router, call(method, uri, &self.key, body)).await;
+        let status = response.status();
+        (status, body_json(response).await)
+    }
+
+    /// Asserts the answer is the same `404` as for a trip that does not exist.
+    async fn finds_nothing(&self, method: &str, uri: &str, body: Option<Value>) {
+        let (status, problem) = self.status(method, uri, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}: {problem}");
+        assert_eq!(problem["code"], "trip-not-found", "{method} {uri}");
+    }
+}
+
+#[tokio::test]
+async fn another_operator_cannot_see_change_or_cancel_a_trip() {
+    let app = TestApp::new(None).await;
+    let owner = operator(&app).await;
+    let (trip_id, _) = future_trip(&app, &owner).await;
+    let stored = app.state.trips.get(trajet::trips::TripId::new(trip_id));
+    let (_, key) = operator_named(&app, "Trenitalia").await;
+    let other = Intruder { app: &app, key };
+    let uri = format!("/api/v1/operator/trips/{trip_id}");
+
+    other.finds_nothing("GET", &uri, None).await;
+    other
+        .finds_nothing("GET", &format!("{uri}/sessions"), None)
+        .await;
+    let later = json!({"arrives_at": "2030-01-01T00:00:00Z", "collections": ["x"]});
+    other.finds_nothing("PATCH", &uri, Some(later)).await;
+    other
+        .finds_nothing("POST", &format!("{uri}/cancel"), None)
+        .await;
+    let date = stored.as_ref().unwrap().service_date;
+    let (status, listed) = other
+        .status("GET", &format!("/api/v1/operator/trips?date={date}"), None)
+        .await;
+    assert_eq!((status, &listed["trips"]), (StatusCode::OK, &json!([])));
+
+    assert_eq!(
+        app.state.trips.get(trajet::trips::TripId::new(trip_id)),
+        stored,
+        "nothing changed"
+    );
+    let (status, mine) = Intruder {
+        app: &app,
+        key: owner,
+    }
+    .status("GET", &format!("/api/v1/operator/trips?date={date}"), None)
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mine["trips"][0]["id"], trip_id, "the owner still sees it");
+}
+
+#[tokio::test]
+async fn importing_a_feed_another_operator_imported_leaves_their_trips_alone() {
+    let app = TestApp::new(None).await;
+    let (first_id, first) = operator_named(&app, "TER Auvergne").await;
+    let (second_id, second) = operator_named(&app, "Trenitalia France").await;
+    let uri = "/api/v1/operator/trips/import?from=2026-11-30&to=2026-11-30";
+    let import = |key: String| {
+        let app = &app;
+        async move {
+            let feed = support::gtfs::one_trip_feed();
+            let response = send(&app.router, upload(uri, &key, "application/zip", feed)).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            body_json(response).await
+        }
+    };
+    let day = "2026-11-30".parse().unwrap();
+    assert_eq!(import(first.clone()).await["created"], 1);
+    let theirs = app.state.trips.trips_of(&first_id, day).remove(0);
+    let extended =
+        json!({"arrives_at": (theirs.arrives_at + chrono::Duration::minutes(20)).to_rfc3339()});
+    let uri_of = format!("/api/v1/operator/trips/{}", theirs.id);
+    let response = send(&app.router, call("PATCH", &uri_of, &first, Some(extended))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let before = app.state.trips.get(theirs.id).unwrap();
+
+    let report = import(second.clone()).await;
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(1), Some(0)),
+        "the same feed trip is a new trip of the second operator: {report}"
+    );
+    assert_eq!(app.state.trips.get(theirs.id).unwrap(), before);
+    let ours = app.state.trips.trips_of(&second_id, day);
+    assert_eq!(ours.len(), 1);
+    assert_ne!(ours[0].id, theirs.id);
+    assert_eq!(ours[0].arrives_at, ours[0].scheduled_arrives_at);
+    assert_eq!(
+        import(second).await["unchanged"],
+        1,
+        "importing again updates one's own trips only"
+    );
 }

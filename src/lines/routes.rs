@@ -34,14 +34,17 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Known lines (of trips around today and of choices), each with its choice, and the
-/// publishers with their collections.
-async fn list(State(state): State<AppState>, Operator(_): Operator) -> Json<Value> {
-    let choices = state.lines.all();
+/// The operator's known lines (of its trips around today and of its choices),
+/// each with its choice, and the publishers with their collections.
+async fn list(State(state): State<AppState>, Operator(operator): Operator) -> Json<Value> {
+    let choices = state.lines.all(&operator.id);
     let today = Utc::now().date_naive();
     let mut names: BTreeSet<String> = choices.keys().cloned().collect();
     for offset in LINES_FROM_DAYS {
-        for trip in state.trips.list(today + Duration::days(offset)) {
+        for trip in state
+            .trips
+            .trips_of(&operator.id, today + Duration::days(offset))
+        {
             names.insert(trip.line);
         }
     }
@@ -81,11 +84,11 @@ fn line_name(raw: String) -> Result<String, AppError> {
 
 async fn show(
     State(state): State<AppState>,
-    Operator(_): Operator,
+    Operator(operator): Operator,
     ApiPath(line): ApiPath<String>,
 ) -> Result<Json<Value>, AppError> {
     let line = line_name(line)?;
-    let choice = state.lines.choice(&line);
+    let choice = state.lines.choice(&operator.id, &line);
     Ok(Json(json!({"line": line, "collections": choice})))
 }
 
@@ -145,13 +148,13 @@ async fn choose(
     let line = line_name(line)?;
     let refs = checked(&state, choice)?;
     let app = state.0.clone();
-    let (l, r) = (line.clone(), refs);
-    tokio::task::spawn_blocking(move || app.lines.set(&l, Some(r)))
+    let (o, l, r) = (operator.id.clone(), line.clone(), refs);
+    tokio::task::spawn_blocking(move || app.lines.set(&o, &l, Some(r)))
         .await
         .map_err(anyhow::Error::from)??;
     tracing::info!(operator = %operator.id, %line, "line collections chosen");
     Ok(Json(
-        json!({"line": line, "collections": state.lines.choice(&line)}),
+        json!({"line": line, "collections": state.lines.choice(&operator.id, &line)}),
     ))
 }
 
@@ -162,8 +165,8 @@ async fn reset(
 ) -> Result<Json<Value>, AppError> {
     let line = line_name(line)?;
     let app = state.0.clone();
-    let l = line.clone();
-    tokio::task::spawn_blocking(move || app.lines.set(&l, None))
+    let (o, l) = (operator.id.clone(), line.clone());
+    tokio::task::spawn_blocking(move || app.lines.set(&o, &l, None))
         .await
         .map_err(anyhow::Error::from)??;
     tracing::info!(operator = %operator.id, %line, "line collections reset: every live title offered");

@@ -1,5 +1,10 @@
 //! The operators' choices, durable in `lines/collections.json`, shared by
 //! every instance on the data directory (changes are re-read when the file changes).
+//!
+//! Each operator chooses for its own lines: two operators may both run a line
+//! called "TER 17", and a trip follows the choice of the operator it belongs
+//! to. A file written before choices had owners (a top-level `lines` map) is
+//! read as no choice at all: there were no deployments to carry over.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -14,18 +19,22 @@ use crate::data_dir::{DataDir, write_atomic};
 use crate::lines::offer::{CollectionRef, TitleOffer, is_offered};
 use crate::trips::Trip;
 
-/// Every line's choice: the line name and the collections it offers.
+/// One operator's choices: the line name and the collections it offers.
 pub type Choices = BTreeMap<String, Vec<CollectionRef>>;
+
+/// Every operator's choices, by operator account id.
+type Operators = BTreeMap<String, Choices>;
 
 #[derive(Default, Serialize, Deserialize)]
 struct LinesFile {
-    lines: Choices,
+    #[serde(default)]
+    operators: Operators,
 }
 
 /// The collections chosen per line.
 pub struct LineCollections {
     dir: PathBuf,
-    current: RwLock<Arc<Choices>>,
+    current: RwLock<Arc<Operators>>,
     seen: Mutex<Option<SystemTime>>,
 }
 
@@ -60,44 +69,59 @@ impl LineCollections {
         Ok(())
     }
 
-    fn read_file(&self) -> anyhow::Result<Choices> {
+    fn read_file(&self) -> anyhow::Result<Operators> {
         let path = self.file();
         match std::fs::read(&path) {
             Ok(bytes) => Ok(serde_json::from_slice::<LinesFile>(&bytes)
                 .with_context(|| format!("reading {}", path.display()))?
-                .lines),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Choices::new()),
+                .operators),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Operators::new()),
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
         }
     }
 
-    /// Every line that has a choice.
-    pub fn all(&self) -> Arc<Choices> {
+    fn operators(&self) -> Arc<Operators> {
         self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
-    /// The choice of a line; `None` until an operator chooses (everything is offered).
-    pub fn choice(&self, line: &str) -> Option<Vec<CollectionRef>> {
-        self.all().get(line).cloned()
+    /// Every line of `operator` that has a choice.
+    pub fn all(&self, operator: &str) -> Choices {
+        self.operators().get(operator).cloned().unwrap_or_default()
     }
 
-    /// Whether a live title of `publisher` in `collections` is offered on `trip`.
-    /// The passenger catalog calls this for each live title.
+    /// The choice of `operator` for a line; `None` until it chooses (everything is offered).
+    pub fn choice(&self, operator: &str, line: &str) -> Option<Vec<CollectionRef>> {
+        self.operators().get(operator)?.get(line).cloned()
+    }
+
+    /// Whether a live title of `publisher` in `collections` is offered on
+    /// `trip`, under the choice of the operator the trip belongs to. The
+    /// passenger catalog calls this for each live title.
     pub fn offers(&self, trip: &Trip, publisher: &str, collections: &[String]) -> bool {
-        let all = self.all();
+        let operators = self.operators();
         let title = TitleOffer {
             publisher,
             collections,
         };
-        is_offered(&title, trip, all.get(&trip.line).map(Vec::as_slice))
+        let choice = trip
+            .operator
+            .as_ref()
+            .and_then(|operator| operators.get(operator)?.get(&trip.line));
+        is_offered(&title, trip, choice.map(Vec::as_slice))
     }
 
-    /// Sets a line's choice (`None`: back to offering everything). Blocking
-    /// file I/O under an inter-process lock, so two instances never lose an update.
-    pub fn set(&self, line: &str, choice: Option<Vec<CollectionRef>>) -> anyhow::Result<()> {
+    /// Sets `operator`'s choice for a line (`None`: back to offering
+    /// everything). Blocking file I/O under an inter-process lock, so two
+    /// instances never lose an update.
+    pub fn set(
+        &self,
+        operator: &str,
+        line: &str,
+        choice: Option<Vec<CollectionRef>>,
+    ) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         let lock = File::options()
@@ -106,7 +130,8 @@ impl LineCollections {
             .write(true)
             .open(self.dir.join("lock"))?;
         lock.lock().context("locking the line choices")?;
-        let mut lines = self.read_file()?;
+        let mut operators = self.read_file()?;
+        let lines = operators.entry(operator.to_owned()).or_default();
         match choice {
             Some(mut refs) => {
                 refs.sort();
@@ -117,9 +142,12 @@ impl LineCollections {
                 lines.remove(line);
             }
         }
+        if lines.is_empty() {
+            operators.remove(operator);
+        }
         write_atomic(
             &self.file(),
-            &serde_json::to_vec_pretty(&LinesFile { lines })?,
+            &serde_json::to_vec_pretty(&LinesFile { operators })?,
         )?;
         // Read our own write back so this instance sees it at once.
         *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = None;

@@ -22,6 +22,7 @@ fn trip(line: &str, collections: Option<&[&str]>) -> Trip {
         state: TripState::Scheduled,
         timezone: chrono_tz::Europe::Paris,
         source: None,
+        operator: Some("op-a".into()),
     }
 }
 
@@ -104,12 +105,13 @@ fn choices_are_durable_and_reset_to_offering_everything() {
     let polar = strings(&["polar"]);
     store
         .set(
+            "op-a",
             "TER 17",
             Some(vec![entry("p", Some("polar")), entry("p", Some("polar"))]),
         )
         .unwrap();
     assert_eq!(
-        store.choice("TER 17").unwrap().len(),
+        store.choice("op-a", "TER 17").unwrap().len(),
         1,
         "duplicates are merged"
     );
@@ -125,11 +127,34 @@ fn choices_are_durable_and_reset_to_offering_everything() {
         !reopened.offers(&t, "q", &polar),
         "the choice survives a restart"
     );
-    reopened.set("TER 17", None).unwrap();
+    reopened.set("op-a", "TER 17", None).unwrap();
     assert!(reopened.offers(&t, "q", &polar));
     store.reload_if_changed().unwrap();
     assert!(
-        store.choice("TER 17").is_none(),
+        store.choice("op-a", "TER 17").is_none(),
         "another instance sees the reset"
     );
+}
+
+#[test]
+fn an_operators_choice_applies_to_its_own_trips_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LineCollections::open(&DataDir::open(dir.path()).unwrap()).unwrap();
+    let polar = strings(&["polar"]);
+    store
+        .set("op-b", "TER 17", Some(vec![entry("p", Some("polar"))]))
+        .unwrap();
+    let ours = trip("TER 17", None);
+    let theirs = Trip {
+        operator: Some("op-b".into()),
+        ..trip("TER 17", None)
+    };
+    assert!(!store.offers(&theirs, "q", &polar));
+    assert!(
+        store.offers(&ours, "q", &polar),
+        "op-b's choice for its line of the same name leaves op-a's trips alone"
+    );
+    assert_eq!(store.choice("op-a", "TER 17"), None);
+    assert!(store.all("op-a").is_empty());
+    assert_eq!(store.all("op-b").len(), 1);
 }

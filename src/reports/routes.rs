@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::http::extract::ApiQuery;
 use crate::reports::dashboard;
 use crate::reports::table::{Grouping, SUPPRESS_BELOW, publisher_report};
+use crate::trips::TripId;
 use crate::usage::{Counters, UsageKey};
 
 /// The longest span a report covers.
@@ -132,9 +133,10 @@ struct DashboardQuery {
     date: Option<NaiveDate>,
 }
 
+/// The operator's dashboard: its own trips, and the scans and titles read on them.
 async fn dashboard_json(
     State(state): State<AppState>,
-    Operator(_): Operator,
+    Operator(operator): Operator,
     ApiQuery(query): ApiQuery<DashboardQuery>,
 ) -> Result<Json<Value>, AppError> {
     let now = Utc::now();
@@ -143,8 +145,10 @@ async fn dashboard_json(
     let after = Duration::from_std(state.config.window_after).unwrap_or_default();
     let window = |t: &crate::trips::Trip| t.window(before, after);
     let trips = dashboard::trips_of(
-        state.trips.list(date),
-        state.trips.list(dashboard::previous_day(date)),
+        state.trips.trips_of(&operator.id, date),
+        state
+            .trips
+            .trips_of(&operator.id, dashboard::previous_day(date)),
         window,
         now,
     );
@@ -157,14 +161,18 @@ async fn dashboard_json(
         };
         entries.push(dashboard::trip_entry(trip, status, live));
     }
-    let rows = usage_rows(&state, date, date).await?;
+    let mut rows = usage_rows(&state, date, date).await?;
+    rows.retain(|key, _| state.trips.owned_by(TripId::new(key.trip), &operator.id));
     let first = dashboard::first_hour(now);
-    let app = state.0.clone();
-    let hours =
-        tokio::task::spawn_blocking(move || app.usage.scans_per_hour(first, first + 24 * 3600))
-            .await
-            .map_err(anyhow::Error::from)?
-            .map_err(anyhow::Error::from)?;
+    let (app, id) = (state.0.clone(), operator.id.clone());
+    let hours = tokio::task::spawn_blocking(move || {
+        app.usage.scans_per_hour(first, first + 24 * 3600, |trip| {
+            app.trips.owned_by(TripId::new(trip), &id)
+        })
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(anyhow::Error::from)?;
     let mut top = dashboard::top_titles(&rows, 10);
     let (catalog, accounts) = (state.catalog.titles(), state.accounts.all());
     dashboard::name_titles(

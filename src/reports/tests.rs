@@ -174,6 +174,7 @@ fn a_trip_is_upcoming_running_ended_or_cancelled() {
         state: TripState::Scheduled,
         timezone: chrono_tz::Europe::Paris,
         source: None,
+        operator: None,
     };
     let window = Window {
         opens_at: departs - chrono::Duration::minutes(30),

@@ -22,7 +22,7 @@ use crate::app::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::trips::{Trip, TripId};
+use crate::trips::Trip;
 
 /// Pixels per module of PNG codes (a version 5 code is 360 pixels wide).
 const PNG_SCALE: u32 = 8;
@@ -60,12 +60,12 @@ struct CodeJson {
 }
 
 async fn create_codes(
-    _operator: Operator,
+    operator: Operator,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u32>,
     ApiJson(request): ApiJson<CodesRequest>,
 ) -> Result<axum::Json<CodesResponse>, AppError> {
-    let minting = Minting::new(&state, id)?;
+    let minting = Minting::new(&state, &operator, id)?;
     let labels = blocking(move || minting.batch(request.seats.as_deref(), request.cars.as_deref()))
         .await??;
     let codes = labels
@@ -85,13 +85,13 @@ struct ImageQuery {
 }
 
 async fn code_image(
-    _operator: Operator,
+    operator: Operator,
     State(state): State<AppState>,
     ApiPath((id, file)): ApiPath<(u32, String)>,
     ApiQuery(query): ApiQuery<ImageQuery>,
 ) -> Result<Response, AppError> {
     let (seat, format) = image_file(&file)?;
-    let minting = Minting::new(&state, id)?;
+    let minting = Minting::new(&state, &operator, id)?;
     let (bytes, content_type) = blocking(move || {
         let label = minting.one(seat, query.car.as_deref())?;
         let code = encode(&label.url)?;
@@ -116,7 +116,7 @@ struct SheetQuery {
 }
 
 async fn sheet(
-    _operator: Operator,
+    operator: Operator,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u32>,
     ApiQuery(query): ApiQuery<SheetQuery>,
@@ -130,7 +130,7 @@ async fn sheet(
         .as_deref()
         .filter(|c| !c.trim().is_empty())
         .map(|c| c.split(',').map(str::to_owned).collect());
-    let minting = Minting::new(&state, id)?;
+    let minting = Minting::new(&state, &operator, id)?;
     let _permit = SHEETS
         .acquire()
         .await
@@ -157,12 +157,10 @@ struct Minting {
 }
 
 impl Minting {
-    /// Finds the trip (404), refuses a cancelled one (422), and takes its window.
-    fn new(state: &AppState, id: u32) -> Result<Self, AppError> {
-        let trip = state
-            .trips
-            .get(TripId::new(id))
-            .ok_or_else(|| AppError::not_found(format!("There is no trip {id}.")))?;
+    /// Finds the operator's trip (404 for a missing or someone else's trip),
+    /// refuses a cancelled one (422), and takes its window.
+    fn new(state: &AppState, operator: &Operator, id: u32) -> Result<Self, AppError> {
+        let trip = crate::trips::routes::own(state, operator, id)?;
         if trip.is_cancelled() {
             return Err(AppError::unprocessable(
                 "trip-cancelled",

@@ -1,5 +1,7 @@
-//! `trajet import gtfs FILE --from DATE --to DATE`: the same import as the
-//! API, from the command line; a running service sees the trips within a second.
+//! `trajet import gtfs FILE --from DATE --to DATE [--operator NAME]`: the
+//! same import as the API, from the command line; the trips belong to the
+//! named operator (or to the only one, when there is one). A running service
+//! sees them within a second.
 
 use std::path::Path;
 
@@ -7,18 +9,26 @@ use anyhow::Context;
 
 use super::gtfs::{ImportOptions, import};
 use super::store::TripStore;
+use crate::accounts::{Account, Accounts, Role};
 use crate::data_dir::DataDir;
 
 /// Skipped rows printed one per line before the rest are only counted.
 const SHOWN_SKIPPED: usize = 50;
 
-/// Imports `file` into the trips of `data_dir` and prints what happened.
-pub fn import_gtfs(data_dir: &Path, file: &Path, options: &ImportOptions) -> anyhow::Result<()> {
+/// Imports `file` into the trips of `data_dir` for the operator named
+/// `operator` (or the only operator there is) and prints what happened.
+pub fn import_gtfs(
+    data_dir: &Path,
+    operator: Option<&str>,
+    file: &Path,
+    options: &ImportOptions,
+) -> anyhow::Result<()> {
+    let account = owner(data_dir, operator)?;
     let data = DataDir::open(data_dir)
         .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
     let store = TripStore::open(&data)?;
     let feed = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let report = import(&store, std::io::BufReader::new(feed), options)
+    let report = import(&store, &account.id, std::io::BufReader::new(feed), options)
         .with_context(|| format!("{} was refused", file.display()))?;
     for row in report.skipped_rows.iter().take(SHOWN_SKIPPED) {
         let trip = row
@@ -45,4 +55,33 @@ pub fn import_gtfs(data_dir: &Path, file: &Path, options: &ImportOptions) -> any
         report.other_route_types
     );
     Ok(())
+}
+
+/// The operator the imported trips belong to: the one named, or the only one.
+fn owner(data_dir: &Path, name: Option<&str>) -> anyhow::Result<Account> {
+    let mut operators: Vec<Account> = Accounts::open(data_dir)?
+        .all()
+        .into_iter()
+        .filter(|a| a.role == Role::Operator)
+        .collect();
+    if let Some(name) = name {
+        operators.retain(|a| a.name == name);
+    }
+    match (operators.len(), name) {
+        (1, _) => Ok(operators.remove(0)),
+        (0, Some(name)) => anyhow::bail!(
+            "no operator named {name:?}; create it with `trajet admin create-operator`"
+        ),
+        (0, None) => anyhow::bail!(
+            "imported trips belong to an operator: create one with `trajet admin create-operator`"
+        ),
+        (_, _) => anyhow::bail!(
+            "imported trips belong to one operator: name it with --operator (one of: {})",
+            operators
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }

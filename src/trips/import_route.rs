@@ -33,16 +33,18 @@ pub(super) struct ImportQuery {
 /// skipped rows; a refused feed is a `422` naming file, line and reason.
 pub(super) async fn import_feed(
     State(state): State<AppState>,
-    _: Operator,
+    Operator(operator): Operator,
     ApiQuery(query): ApiQuery<ImportQuery>,
     request: Request,
 ) -> Result<Response, AppError> {
     let options = options(&query)?;
     let bytes = feed_bytes(&state, request).await?;
     let app = state.0.clone();
-    let imported = crate::memory::heavy(move || import(&app.trips, Cursor::new(bytes), &options))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("GTFS import task failed: {e}")))?;
+    let imported = crate::memory::heavy(move || {
+        import(&app.trips, &operator.id, Cursor::new(bytes), &options)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("GTFS import task failed: {e}")))?;
     let report = imported.map_err(|e| match e {
         ImportError::Gtfs(e) => gtfs_problem(e),
         ImportError::Store(e) => e.into(),

@@ -136,6 +136,12 @@ pub struct Trip {
     /// The GTFS origin of an imported trip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ExternalKey>,
+    /// The account id of the operator that created or imported the trip; it
+    /// never changes. Trips stored before trips had owners have none: no
+    /// operator sees or changes them (their codes still work until their
+    /// windows end).
+    #[serde(default)]
+    pub operator: Option<String>,
 }
 
 /// The span in which a trip's seat codes open sessions.
@@ -167,6 +173,11 @@ impl Trip {
     /// Whether the trip was cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.state == TripState::Cancelled
+    }
+
+    /// Whether `operator` (an account id) owns the trip.
+    pub fn belongs_to(&self, operator: &str) -> bool {
+        self.operator.as_deref() == Some(operator)
     }
 }
 

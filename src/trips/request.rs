@@ -129,8 +129,8 @@ impl TripDraft {
         Ok(self)
     }
 
-    /// The stored trip this draft becomes under `id`.
-    pub fn into_trip(self, id: TripId) -> Trip {
+    /// The stored trip this draft becomes under `id`, owned by `operator`.
+    pub fn into_trip(self, id: TripId, operator: &str) -> Trip {
         Trip {
             id,
             service_date: self.service_date,
@@ -147,6 +147,7 @@ impl TripDraft {
             state: TripState::Scheduled,
             timezone: self.timezone,
             source: self.source,
+            operator: Some(operator.to_owned()),
         }
     }
 }

@@ -37,11 +37,11 @@ pub fn router() -> Router<AppState> {
 
 async fn create(
     State(state): State<AppState>,
-    _: Operator,
+    Operator(operator): Operator,
     ApiJson(request): ApiJson<NewTripRequest>,
 ) -> Result<Response, AppError> {
     let draft = request.parse(state.config.default_timezone)?;
-    let trip = blocking(&state, move |store| store.create(draft)).await?;
+    let trip = blocking(&state, move |store| store.create(&operator.id, draft)).await?;
     tracing::info!(trip = %trip.id, "trip created");
     Ok((StatusCode::CREATED, axum::Json(trip)).into_response())
 }
@@ -53,35 +53,42 @@ struct ListQuery {
 
 async fn list(
     State(state): State<AppState>,
-    _: Operator,
+    Operator(operator): Operator,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Response {
     let date = query.date.unwrap_or_else(|| Utc::now().date_naive());
-    let trips = state.trips.list(date);
+    let trips = state.trips.trips_of(&operator.id, date);
     axum::Json(json!({ "date": date, "trips": trips })).into_response()
 }
 
 async fn read(
     State(state): State<AppState>,
-    _: Operator,
+    operator: Operator,
     ApiPath(id): ApiPath<u32>,
 ) -> Result<Response, AppError> {
-    let id = TripId::new(id);
-    let trip = state.trips.get(id).ok_or(super::TripError::NotFound(id))?;
+    let trip = own(&state, &operator, id)?;
     Ok(axum::Json(trip).into_response())
+}
+
+/// The operator's trip with this id; another operator's trip is a `404`
+/// exactly like a missing one, so ids reveal nothing.
+pub fn own(state: &AppState, operator: &Operator, id: u32) -> Result<Trip, AppError> {
+    let id = TripId::new(id);
+    let trip = state.trips.trip_of(&operator.0.id, id);
+    Ok(trip.ok_or(super::TripError::NotFound(id))?)
 }
 
 /// A later arrival extends every open session of the trip; an earlier one
 /// is recorded but never shortens a session.
 async fn change(
     State(state): State<AppState>,
-    _: Operator,
+    operator: Operator,
     ApiPath(id): ApiPath<u32>,
     ApiJson(request): ApiJson<TripChangeRequest>,
 ) -> Result<Response, AppError> {
-    let id = TripId::new(id);
+    let mut trip = own(&state, &operator, id)?;
+    let id = trip.id;
     let change = request.parse()?;
-    let mut trip = state.trips.get(id).ok_or(super::TripError::NotFound(id))?;
     if let Some(arrives_at) = change.arrives_at {
         let arrival = blocking(&state, move |store| store.update_arrival(id, arrives_at)).await?;
         if arrival.extends_window {
@@ -101,10 +108,10 @@ async fn change(
 /// retries ending them (useful when the session store was down).
 async fn cancel(
     State(state): State<AppState>,
-    _: Operator,
+    operator: Operator,
     ApiPath(id): ApiPath<u32>,
 ) -> Result<Response, AppError> {
-    let id = TripId::new(id);
+    let id = own(&state, &operator, id)?.id;
     let trip = blocking(&state, move |store| store.cancel(id)).await?;
     let ended = state.sessions.end_trip(id.get()).await?;
     tracing::info!(trip = %id, ended, "trip cancelled");
@@ -116,11 +123,11 @@ async fn cancel(
 /// a cancellation ("42 open sessions will end").
 async fn sessions(
     State(state): State<AppState>,
-    _: Operator,
+    operator: Operator,
     ApiPath(id): ApiPath<u32>,
 ) -> Result<Response, AppError> {
-    let id = TripId::new(id);
-    let trip = state.trips.get(id).ok_or(super::TripError::NotFound(id))?;
+    let trip = own(&state, &operator, id)?;
+    let id = trip.id;
     let window = trip_window(&state, &trip);
     let live = if trip.is_cancelled() {
         0

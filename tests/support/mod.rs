@@ -23,6 +23,7 @@
 
 pub mod books;
 pub mod external;
+pub mod gtfs;
 pub mod schemas;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -302,10 +303,25 @@ pub async fn body_json(response: axum::response::Response) -> serde_json::Value 
     serde_json::from_slice(&body_bytes(response).await).unwrap()
 }
 
+/// The operator account id owning the trips of [`TestApp::create_trip`]
+/// (no key signs in as it: tests of operator routes use `create_trip_of`).
+pub const TEST_OPERATOR: &str = "op-test";
+
 impl TestApp {
     /// Creates a trip departing `departs_in` minutes from now (negative: already left)
-    /// and lasting `minutes`.
+    /// and lasting `minutes`, owned by [`TEST_OPERATOR`].
     pub fn create_trip(&self, line: &str, departs_in: i64, minutes: i64) -> trajet::trips::Trip {
+        self.create_trip_of(TEST_OPERATOR, line, departs_in, minutes)
+    }
+
+    /// Like [`Self::create_trip`], for the operator with this account id.
+    pub fn create_trip_of(
+        &self,
+        operator: &str,
+        line: &str,
+        departs_in: i64,
+        minutes: i64,
+    ) -> trajet::trips::Trip {
         use chrono::{Duration as D, Utc};
         let departs_at = Utc::now() + D::minutes(departs_in);
         let draft = trajet::trips::TripDraft {
@@ -322,7 +338,7 @@ impl TestApp {
             timezone: chrono_tz::Europe::Paris,
             source: None,
         };
-        self.state.trips.create(draft).unwrap()
+        self.state.trips.create(operator, draft).unwrap()
     }
 
     /// A seat code token for `seat` of `trip`, valid over the trip's window.

@@ -47,11 +47,12 @@ impl ImportError {
     }
 }
 
-/// Reads the feed and stores its trips in one commit (idempotent: the same
-/// feed twice leaves the same trips). CPU and disk work: call from
-/// `spawn_blocking`.
+/// Reads the feed and stores its trips as `operator`'s in one commit
+/// (idempotent: the same feed twice leaves the same trips). CPU and disk
+/// work: call from `spawn_blocking`.
 pub fn import<R: Read + Seek>(
     store: &TripStore,
+    operator: &str,
     reader: R,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
@@ -59,7 +60,7 @@ pub fn import<R: Read + Seek>(
     let counts = if feed.trips.is_empty() {
         Default::default()
     } else {
-        store.import_batch(feed.trips)?
+        store.import_batch(operator, feed.trips)?
     };
     Ok(ImportReport {
         created: counts.created,

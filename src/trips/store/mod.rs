@@ -55,7 +55,8 @@ impl TripStore {
         })
     }
 
-    /// The trip with this id.
+    /// The trip with this id, whoever owns it: for the passenger routes, where
+    /// a verified seat code names the trip. Operator routes use [`Self::trip_of`].
     pub fn get(&self, id: TripId) -> Option<Trip> {
         self.read().get(id).cloned()
     }
@@ -65,7 +66,33 @@ impl TripStore {
         self.read().shared(id)
     }
 
-    /// The trips of one service date, by departure.
+    /// `operator`'s trip with this id: `None` when it belongs to someone else.
+    pub fn trip_of(&self, operator: &str, id: TripId) -> Option<Trip> {
+        self.read()
+            .get(id)
+            .filter(|t| t.belongs_to(operator))
+            .cloned()
+    }
+
+    /// Whether the trip with this id exists and belongs to `operator`.
+    pub fn owned_by(&self, id: TripId, operator: &str) -> bool {
+        self.read().get(id).is_some_and(|t| t.belongs_to(operator))
+    }
+
+    /// `operator`'s trips of one service date, by departure.
+    pub fn trips_of(&self, operator: &str, date: NaiveDate) -> Vec<Trip> {
+        let day = self.read().days.get(&date).cloned();
+        day.map(|d| {
+            d.trips
+                .iter()
+                .filter(|t| t.belongs_to(operator))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Every operator's trips of one service date, by departure.
     pub fn list(&self, date: NaiveDate) -> Vec<Trip> {
         let day = self.read().days.get(&date).cloned();
         day.map(|d| d.trips.clone()).unwrap_or_default()

@@ -21,11 +21,14 @@ pub struct ArrivalChange {
     pub extends_window: bool,
 }
 
+/// The changes below take a trip id alone: the operator routes look the trip
+/// up with [`TripStore::trip_of`] first, and since a trip's owner never
+/// changes, that check still holds when the change commits.
 impl TripStore {
-    /// Stores a new trip under a fresh id.
-    pub fn create(&self, draft: TripDraft) -> Result<Trip, TripError> {
+    /// Stores a new trip of `operator` under a fresh id.
+    pub fn create(&self, operator: &str, draft: TripDraft) -> Result<Trip, TripError> {
         let date = draft.service_date;
-        self.transact(|_| Ok(vec![date]), |txn| txn.insert(draft))
+        self.transact(|_| Ok(vec![date]), |txn| txn.insert(operator, draft))
     }
 
     /// Records a new expected arrival (a late train, or a correction).
@@ -74,9 +77,13 @@ impl TripStore {
         })
     }
 
-    /// Creates or updates imported trips by their feed key, all in one commit:
-    /// importing the same feed twice leaves the same trips.
-    pub fn import_batch(&self, drafts: Vec<TripDraft>) -> Result<ImportCounts, TripError> {
+    /// Creates or updates `operator`'s imported trips by their feed key, all
+    /// in one commit: importing the same feed twice leaves the same trips.
+    pub fn import_batch(
+        &self,
+        operator: &str,
+        drafts: Vec<TripDraft>,
+    ) -> Result<ImportCounts, TripError> {
         if drafts.iter().any(|d| d.source.is_none()) {
             return Err(TripError::invalid(
                 "source",
@@ -95,7 +102,7 @@ impl TripStore {
                 for date in &dates {
                     let split = drafts.partition_point(|d| d.service_date <= *date);
                     let of_day: Vec<_> = drafts.drain(..split).collect();
-                    upsert_day(txn, *date, of_day, &mut counts)?;
+                    upsert_day(txn, operator, *date, of_day, &mut counts)?;
                 }
                 Ok(counts)
             },

@@ -40,18 +40,18 @@ impl Txn {
         }
     }
 
-    /// Adds a new trip with a fresh id.
-    pub fn insert(&mut self, draft: TripDraft) -> Result<Trip, TripError> {
-        let trip = self.new_trip(draft)?;
+    /// Adds a new trip of `operator` with a fresh id.
+    pub fn insert(&mut self, operator: &str, draft: TripDraft) -> Result<Trip, TripError> {
+        let trip = self.new_trip(operator, draft)?;
         self.day_mut(trip.service_date).push(trip.clone());
         Ok(trip)
     }
 
-    /// Gives a draft a fresh id, without adding it to a day.
-    pub fn new_trip(&mut self, draft: TripDraft) -> Result<Trip, TripError> {
+    /// Gives a draft of `operator` a fresh id, without adding it to a day.
+    pub fn new_trip(&mut self, operator: &str, draft: TripDraft) -> Result<Trip, TripError> {
         let id = TripId::new(self.next_id);
         self.next_id = self.next_id.checked_add(1).ok_or(TripError::IdsExhausted)?;
-        Ok(draft.into_trip(id))
+        Ok(draft.into_trip(id, operator))
     }
 
     /// A copy of one day's working trips, to change before `day_mut` takes it.

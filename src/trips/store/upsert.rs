@@ -21,9 +21,12 @@ pub struct ImportCounts {
     pub unchanged: usize,
 }
 
-/// Applies the drafts of one service date to that day.
+/// Applies the drafts of one service date to that day. Only trips of
+/// `operator` are matched: another operator importing the same feed gets
+/// trips of its own and leaves these alone.
 pub(super) fn upsert_day(
     txn: &mut Txn,
+    operator: &str,
     date: NaiveDate,
     drafts: Vec<TripDraft>,
     counts: &mut ImportCounts,
@@ -32,6 +35,7 @@ pub(super) fn upsert_day(
     let mut by_key: HashMap<ExternalKey, usize> = trips
         .iter()
         .enumerate()
+        .filter(|(_, t)| t.belongs_to(operator))
         .filter_map(|(i, t)| t.source.clone().map(|k| (k, i)))
         .collect();
     let mut changed = false;
@@ -50,7 +54,7 @@ pub(super) fn upsert_day(
                 None => counts.unchanged += 1,
             },
             None => {
-                let trip = txn.new_trip(draft)?;
+                let trip = txn.new_trip(operator, draft)?;
                 by_key.insert(key, trips.len());
                 trips.push(trip);
                 counts.created += 1;

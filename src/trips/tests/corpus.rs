@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::utc;
+use super::{OPERATOR, utc};
 use crate::data_dir::DataDir;
 use crate::trips::TripStore;
 use crate::trips::gtfs::{ImportOptions, ImportReport, import};
@@ -92,7 +92,12 @@ type Outcome = (
 fn run(dir: &Path, file: &str, options: &ImportOptions) -> Outcome {
     let data = tempfile::tempdir().unwrap();
     let store = TripStore::open(&DataDir::open(data.path()).unwrap()).unwrap();
-    let report = import(&store, File::open(dir.join(file)).unwrap(), options);
+    let report = import(
+        &store,
+        OPERATOR,
+        File::open(dir.join(file)).unwrap(),
+        options,
+    );
     (store, report, data)
 }
 
@@ -140,7 +145,13 @@ fn valid_corpus_feeds_import_the_trips_they_hold_and_reimport_changes_nothing() 
             v.file,
             report.skipped_rows.first()
         );
-        let again = import(&store, File::open(dir.join(v.file)).unwrap(), &options).unwrap();
+        let again = import(
+            &store,
+            OPERATOR,
+            File::open(dir.join(v.file)).unwrap(),
+            &options,
+        )
+        .unwrap();
         assert_eq!(
             (again.created, again.updated, again.unchanged),
             (0, 0, v.created),
@@ -259,6 +270,7 @@ fn zip_slip_feed_writes_nothing_anywhere() {
     let before = files_under(root.path());
     let error = import(
         &store,
+        OPERATOR,
         File::open(dir.join("gtfs-macosx-dotdot-entries.zip")).unwrap(),
         &options("2017-01-01", "2017-01-15", true),
     );

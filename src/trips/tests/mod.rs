@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 
 use super::request::{NewTripRequest, TripDraft};
 
+/// The operator account that owns the trips of these tests.
+const OPERATOR: &str = "op-test";
+
 /// A valid request: TER 17423 Clermont-Ferrand → Lyon.
 fn request() -> NewTripRequest {
     NewTripRequest {

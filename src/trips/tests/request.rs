@@ -24,7 +24,7 @@ fn valid_request_becomes_a_scheduled_trip_in_utc() {
     let trip = request()
         .parse(chrono_tz::Europe::Paris)
         .unwrap()
-        .into_trip(TripId::new(7));
+        .into_trip(TripId::new(7), super::OPERATOR);
     assert_eq!(trip.departs_at, utc("2026-11-28T10:29:00Z"));
     assert_eq!(
         trip.service_date,
@@ -165,7 +165,7 @@ fn window_runs_from_before_departure_to_after_arrival() {
     let trip = request()
         .parse(chrono_tz::Europe::Paris)
         .unwrap()
-        .into_trip(TripId::new(1));
+        .into_trip(TripId::new(1), super::OPERATOR);
     let window = trip.window(Duration::minutes(30), Duration::minutes(15));
     assert_eq!(
         (window.opens_at, window.closes_at),

@@ -2,7 +2,7 @@ use std::fs;
 
 use chrono::{Duration, NaiveDate};
 
-use super::{draft, utc};
+use super::{OPERATOR, draft, utc};
 use crate::data_dir::DataDir;
 use crate::trips::model::{ExternalKey, TripId, TripState};
 use crate::trips::request::TripDraft;
@@ -33,8 +33,8 @@ fn created_trips_survive_a_reopen_with_distinct_ids() {
     let (a, b) = {
         let store = open(&dir);
         (
-            store.create(draft()).unwrap(),
-            store.create(draft()).unwrap(),
+            store.create(OPERATOR, draft()).unwrap(),
+            store.create(OPERATOR, draft()).unwrap(),
         )
     };
     assert_ne!(a.id, b.id);
@@ -49,11 +49,14 @@ fn a_day_lists_its_trips_by_departure() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     store
-        .import_batch(vec![
-            imported("late", 1, 90),
-            imported("early", 1, 0),
-            imported("other-day", 2, 0),
-        ])
+        .import_batch(
+            OPERATOR,
+            vec![
+                imported("late", 1, 90),
+                imported("early", 1, 0),
+                imported("other-day", 2, 0),
+            ],
+        )
         .unwrap();
     let day = store.list(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
     let keys: Vec<_> = day
@@ -67,7 +70,7 @@ fn a_day_lists_its_trips_by_departure() {
 fn later_arrival_extends_and_earlier_arrival_is_recorded_without_extending() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let trip = store.create(draft()).unwrap();
+    let trip = store.create(OPERATOR, draft()).unwrap();
     let later = store
         .update_arrival(trip.id, trip.arrives_at + Duration::minutes(20))
         .unwrap();
@@ -86,7 +89,7 @@ fn later_arrival_extends_and_earlier_arrival_is_recorded_without_extending() {
 fn arrival_before_departure_and_unknown_trips_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let trip = store.create(draft()).unwrap();
+    let trip = store.create(OPERATOR, draft()).unwrap();
     assert_eq!(
         store
             .update_arrival(trip.id, trip.departs_at)
@@ -104,7 +107,7 @@ fn arrival_before_departure_and_unknown_trips_are_refused() {
 fn cancelling_is_durable_idempotent_and_freezes_the_arrival() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let trip = store.create(draft()).unwrap();
+    let trip = store.create(OPERATOR, draft()).unwrap();
     assert_eq!(store.cancel(trip.id).unwrap().state, TripState::Cancelled);
     assert_eq!(store.cancel(trip.id).unwrap().state, TripState::Cancelled);
     assert!(open(&dir).get(trip.id).unwrap().is_cancelled());
@@ -121,7 +124,7 @@ fn cancelling_is_durable_idempotent_and_freezes_the_arrival() {
 fn collections_are_set_and_reset() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let trip = store.create(draft()).unwrap();
+    let trip = store.create(OPERATOR, draft()).unwrap();
     store
         .set_collections(trip.id, Some(vec!["polars".into()]))
         .unwrap();
@@ -139,7 +142,7 @@ fn import_upserts_by_feed_key() {
     let store = open(&dir);
     let batch = vec![imported("A", 1, 0), imported("B", 1, 30)];
     assert_eq!(
-        store.import_batch(batch.clone()).unwrap(),
+        store.import_batch(OPERATOR, batch.clone()).unwrap(),
         ImportCounts {
             created: 2,
             updated: 0,
@@ -152,7 +155,7 @@ fn import_upserts_by_feed_key() {
         .map(|t| t.id)
         .collect();
     assert_eq!(
-        store.import_batch(batch.clone()).unwrap(),
+        store.import_batch(OPERATOR, batch.clone()).unwrap(),
         ImportCounts {
             created: 0,
             updated: 0,
@@ -161,7 +164,7 @@ fn import_upserts_by_feed_key() {
     );
     let moved = vec![imported("A", 1, 5), batch[1].clone()];
     assert_eq!(
-        store.import_batch(moved).unwrap(),
+        store.import_batch(OPERATOR, moved).unwrap(),
         ImportCounts {
             created: 0,
             updated: 1,
@@ -181,13 +184,19 @@ fn import_keeps_what_the_operator_changed() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     let feed = imported("A", 1, 0);
-    store.import_batch(vec![feed.clone()]).unwrap();
+    store.import_batch(OPERATOR, vec![feed.clone()]).unwrap();
     let id = store.list(feed.service_date)[0].id;
     store
         .update_arrival(id, feed.arrives_at + Duration::minutes(40))
         .unwrap();
     store.cancel(id).unwrap();
-    assert_eq!(store.import_batch(vec![feed.clone()]).unwrap().unchanged, 1);
+    assert_eq!(
+        store
+            .import_batch(OPERATOR, vec![feed.clone()])
+            .unwrap()
+            .unchanged,
+        1
+    );
     let trip = store.get(id).unwrap();
     assert_eq!(
         (trip.state, trip.arrives_at),
@@ -202,7 +211,10 @@ fn import_keeps_what_the_operator_changed() {
 fn import_without_feed_keys_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(
-        open(&dir).import_batch(vec![draft()]).unwrap_err().code(),
+        open(&dir)
+            .import_batch(OPERATOR, vec![draft()])
+            .unwrap_err()
+            .code(),
         "trip-invalid"
     );
 }
@@ -214,7 +226,7 @@ fn a_large_import_is_one_commit_with_one_file_per_day() {
     let batch: Vec<_> = (0..3000)
         .map(|i| imported(&format!("T{i}"), 1 + (i % 2) as u32, i64::from(i % 600)))
         .collect();
-    assert_eq!(store.import_batch(batch).unwrap().created, 3000);
+    assert_eq!(store.import_batch(OPERATOR, batch).unwrap().created, 3000);
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("trips/manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["generation"], 1);
@@ -229,7 +241,7 @@ fn another_process_sees_changes_after_reload_if_changed() {
     let dir = tempfile::tempdir().unwrap();
     let (server, cli) = (open(&dir), open(&dir));
     assert!(!server.reload_if_changed().unwrap());
-    let trip = cli.create(draft()).unwrap();
+    let trip = cli.create(OPERATOR, draft()).unwrap();
     assert_eq!(server.get(trip.id), None);
     assert!(server.reload_if_changed().unwrap());
     assert_eq!(server.get(trip.id), Some(trip.clone()));
@@ -246,9 +258,9 @@ fn another_process_sees_changes_after_reload_if_changed() {
 fn writers_in_two_processes_never_reuse_an_id() {
     let dir = tempfile::tempdir().unwrap();
     let (server, cli) = (open(&dir), open(&dir));
-    let a = server.create(draft()).unwrap();
-    let b = cli.create(draft()).unwrap();
-    let c = server.create(draft()).unwrap();
+    let a = server.create(OPERATOR, draft()).unwrap();
+    let b = cli.create(OPERATOR, draft()).unwrap();
+    let c = server.create(OPERATOR, draft()).unwrap();
     assert!(a.id != b.id && b.id != c.id && a.id != c.id);
     assert_eq!(open(&dir).list(a.service_date).len(), 3);
 }
@@ -256,7 +268,7 @@ fn writers_in_two_processes_never_reuse_an_id() {
 #[test]
 fn leftovers_of_an_interrupted_commit_are_removed_at_open() {
     let dir = tempfile::tempdir().unwrap();
-    let trip = open(&dir).create(draft()).unwrap();
+    let trip = open(&dir).create(OPERATOR, draft()).unwrap();
     let stray = dir.path().join("trips/days/2026-11-28.99.json");
     fs::write(&stray, b"{\"half\":").unwrap();
     let store = open(&dir);
@@ -273,7 +285,7 @@ fn concurrent_creates_from_threads_all_land() {
             let store = store.clone();
             std::thread::spawn(move || {
                 (0..5)
-                    .map(|_| store.create(draft()).unwrap().id)
+                    .map(|_| store.create(OPERATOR, draft()).unwrap().id)
                     .collect::<Vec<_>>()
             })
         })
