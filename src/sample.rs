@@ -89,9 +89,7 @@ pub fn demo_seat_code(app: &App) -> anyhow::Result<String> {
             },
         )?,
     };
-    let before = Duration::from_std(app.config.window_before)?;
-    let after = Duration::from_std(app.config.window_after)?;
-    let window = trip.window(before, after);
+    let window = trip.window(&app.config);
     let claims = Claims {
         trip: trip.id.get(),
         seat: Seat(1),

@@ -141,9 +141,7 @@ async fn dashboard_json(
 ) -> Result<Json<Value>, AppError> {
     let now = Utc::now();
     let date = query.date.unwrap_or_else(|| now.date_naive());
-    let before = Duration::from_std(state.config.window_before).unwrap_or_default();
-    let after = Duration::from_std(state.config.window_after).unwrap_or_default();
-    let window = |t: &crate::trips::Trip| t.window(before, after);
+    let window = |t: &crate::trips::Trip| t.window(&state.config);
     let trips = dashboard::trips_of(
         state.trips.trips_of(&operator.id, date),
         state

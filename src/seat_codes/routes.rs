@@ -167,9 +167,7 @@ impl Minting {
                 format!("Trip {id} was cancelled; its seat codes no longer work."),
             ));
         }
-        let before = chrono::Duration::from_std(state.config.window_before).unwrap_or_default();
-        let after = chrono::Duration::from_std(state.config.window_after).unwrap_or_default();
-        let window = trip.window(before, after);
+        let window = trip.window(&state.config);
         let window =
             Window::from_unix_seconds(window.opens_at.timestamp(), window.closes_at.timestamp())
                 .map_err(|e| batch_error(e.into()))?;

@@ -148,9 +148,7 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
 /// later of its window end and the trip's current window end (so a trip
 /// extended after the codes were printed keeps them working).
 fn validity(state: &AppState, trip: &Trip, claims: &Claims) -> (DateTime<Utc>, DateTime<Utc>) {
-    let before = chrono::Duration::from_std(state.config.window_before).unwrap_or_default();
-    let after = chrono::Duration::from_std(state.config.window_after).unwrap_or_default();
-    let window = trip.window(before, after);
+    let window = trip.window(&state.config);
     let token_start =
         DateTime::from_timestamp(claims.window.start_unix(), 0).unwrap_or(window.opens_at);
     let token_end =

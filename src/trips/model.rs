@@ -11,6 +11,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
+
 /// trajet's own compact trip id, carried inside seat code tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -161,12 +163,22 @@ impl Window {
 }
 
 impl Trip {
-    /// The trip's window: `before` ahead of departure to `after` past arrival
-    /// (30 and 15 minutes by default, from the configuration).
-    pub fn window(&self, before: Duration, after: Duration) -> Window {
+    /// The trip's window: `window_before` ahead of departure to `window_after`
+    /// past the current arrival (30 and 15 minutes by default, SPEC §2). The
+    /// one place this rule is written: scans, codes, sessions, the console
+    /// and the dashboard all ask here. Absurd margins saturate at the ends of
+    /// time rather than wrap or vanish.
+    pub fn window(&self, config: &Config) -> Window {
+        let margin = |d: std::time::Duration| Duration::from_std(d).unwrap_or(Duration::MAX);
         Window {
-            opens_at: self.departs_at - before,
-            closes_at: self.arrives_at + after,
+            opens_at: self
+                .departs_at
+                .checked_sub_signed(margin(config.window_before))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            closes_at: self
+                .arrives_at
+                .checked_add_signed(margin(config.window_after))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
         }
     }
 

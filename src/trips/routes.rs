@@ -128,7 +128,7 @@ async fn sessions(
 ) -> Result<Response, AppError> {
     let trip = own(&state, &operator, id)?;
     let id = trip.id;
-    let window = trip_window(&state, &trip);
+    let window = trip.window(&state.config);
     let live = if trip.is_cancelled() {
         0
     } else {
@@ -144,16 +144,9 @@ async fn sessions(
     .into_response())
 }
 
-/// The trip's window under the configured margins.
-fn trip_window(state: &AppState, trip: &Trip) -> super::Window {
-    let before = chrono::Duration::from_std(state.config.window_before).unwrap_or_default();
-    let after = chrono::Duration::from_std(state.config.window_after).unwrap_or_default();
-    trip.window(before, after)
-}
-
 /// The Unix second at which the trip's sessions expire.
 pub fn window_end(state: &AppState, trip: &Trip) -> i64 {
-    trip_window(state, trip).closes_at.timestamp()
+    trip.window(&state.config).closes_at.timestamp()
 }
 
 /// Runs a store operation (file writes and fsyncs) off the async workers.

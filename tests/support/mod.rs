@@ -344,9 +344,8 @@ impl TestApp {
     /// A seat code token for `seat` of `trip`, valid over the trip's window.
     pub fn seat_token(&self, trip: &trajet::trips::Trip, seat: u16) -> String {
         use trajet::seat_codes::{Car, Claims, Seat, Window};
-        let config = &self.state.config;
-        let opens = trip.departs_at.timestamp() - config.window_before.as_secs() as i64;
-        let closes = trip.arrives_at.timestamp() + config.window_after.as_secs() as i64;
+        let window = trip.window(&self.state.config);
+        let (opens, closes) = (window.opens_at.timestamp(), window.closes_at.timestamp());
         let claims = Claims {
             trip: trip.id.get(),
             seat: Seat(seat),

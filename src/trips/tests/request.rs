@@ -1,4 +1,4 @@
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::{request, utc};
 use crate::trips::TripError;
@@ -166,12 +166,19 @@ fn window_runs_from_before_departure_to_after_arrival() {
         .parse(chrono_tz::Europe::Paris)
         .unwrap()
         .into_trip(TripId::new(1), super::OPERATOR);
-    let window = trip.window(Duration::minutes(30), Duration::minutes(15));
+    let mut config = crate::config::Config::for_tests("unused");
+    let window = trip.window(&config);
     assert_eq!(
         (window.opens_at, window.closes_at),
-        (utc("2026-11-28T09:59:00Z"), utc("2026-11-28T11:56:00Z"))
+        (utc("2026-11-28T09:59:00Z"), utc("2026-11-28T11:56:00Z")),
+        "30 minutes before and 15 after by default"
     );
     assert!(window.contains(window.opens_at) && !window.contains(window.closes_at));
+    config.window_before = std::time::Duration::from_secs(5 * 60);
+    config.window_after = std::time::Duration::from_secs(u64::MAX);
+    let window = trip.window(&config);
+    assert_eq!(window.opens_at, utc("2026-11-28T10:24:00Z"));
+    assert_eq!(window.closes_at, chrono::DateTime::<chrono::Utc>::MAX_UTC);
 }
 
 #[test]
