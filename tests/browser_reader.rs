@@ -702,3 +702,74 @@ async fn reader_modules_number_pages_sort_titles_and_bound_settings() {
     );
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_catalog_card_states_the_books_accessibility_in_the_passengers_language() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let described = support::books::write_marker_book_with(
+        &dir.path().join("a"),
+        2,
+        r#"<meta property="schema:accessMode">textual</meta><meta property="schema:accessModeSufficient">textual</meta><meta property="schema:accessibilityFeature">displayTransformability</meta><meta property="schema:accessibilityFeature">tableOfContents</meta><meta property="schema:accessibilityHazard">none</meta><meta property="schema:accessibilitySummary">Headings structure every chapter.</meta><meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.1 Level AA</meta>"#,
+    );
+    world.ingest_bytes(&std::fs::read(described).unwrap(), json!({"chapters": 1}));
+    let silent = support::books::write_marker_book(&dir.path().join("b"), 2);
+    world.ingest_bytes(&std::fs::read(silent).unwrap(), json!({"chapters": 1}));
+    let trip = world.trip(60).await;
+    let browser = Browser::start("fr-FR").await;
+    browser.goto(&world.tunnel.url(&trip.code_path)).await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.querySelectorAll('#titles li').length === 2",
+        )
+        .await;
+    let cards = "return [...document.querySelectorAll('#titles li')].map((li) => {
+        const box = li.querySelector('details.book-a11y');
+        const stated = (k) => box.querySelector(`[data-a11y=${k}]`)?.textContent ?? null;
+        return box && [box.querySelector('summary').textContent, stated('ways_of_reading'), stated('conformance'),
+                       stated('navigation'), stated('rich_content'), stated('hazards'), stated('summary'),
+                       box.querySelector('.a11y-none')?.textContent ?? null];
+    })";
+    let seen = browser.js(cards, json!([])).await;
+    let described = json!([
+        "Accessibilité",
+        "L’apparence peut être modifiée · Lisible en lecture à voix haute ou en braille numérique",
+        "Cette publication respecte les normes d’accessibilité reconnues",
+        "Table des matières",
+        "Aucune information disponible",
+        "Aucun risque",
+        "Headings structure every chapter.",
+        null
+    ]);
+    let silent = json!([
+        "Accessibilité",
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        "L’éditeur ne donne aucune information sur l’accessibilité."
+    ]);
+    assert!(
+        seen.as_array().unwrap().contains(&described) && seen.as_array().unwrap().contains(&silent),
+        "{seen:#}"
+    );
+    browser.click("#titles li details.book-a11y summary").await;
+    browser.screenshot("catalog-accessibility-fr").await;
+    browser
+        .assert_accessible("the catalog with an accessibility summary open")
+        .await;
+    browser.click("#lang").await;
+    let english = browser.js(cards, json!([])).await.to_string();
+    assert!(
+        english.contains("Readable in read aloud or dynamic braille")
+            && english.contains("This publication meets accepted accessibility standards")
+            && english.contains("No accessibility information is available from the publisher."),
+        "the statements follow the language switch: {english}"
+    );
+    browser.quit().await;
+}

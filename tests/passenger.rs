@@ -6,7 +6,10 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::Value;
-use support::books::{marker, page_marker, page_picture, write_marker_book, write_picture_book};
+use support::books::{
+    marker, page_marker, page_picture, write_marker_book, write_marker_book_with,
+    write_picture_book,
+};
 use support::schemas::schema_errors;
 use support::{Backend, RedisServer, TestApp, body_bytes, body_json, on_both_stores, send};
 
@@ -301,6 +304,48 @@ async fn every_policy_limits_a_book_of_pictures_to_its_pages() {
             );
         }
     }
+}
+
+/// The accessibility metadata of a book that meets WCAG 2.1 AA (EPUB Accessibility 1.1).
+const ACCESSIBLE: &str = r#"<meta property="schema:accessMode">textual</meta><meta property="schema:accessMode">visual</meta><meta property="schema:accessModeSufficient">textual</meta><meta property="schema:accessibilityFeature">displayTransformability</meta><meta property="schema:accessibilityFeature">alternativeText</meta><meta property="schema:accessibilityFeature">tableOfContents</meta><meta property="schema:accessibilityFeature">structuralNavigation</meta><meta property="schema:accessibilityHazard">none</meta><meta property="schema:accessibilitySummary">Every picture is described; headings structure each chapter.</meta><meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.1 Level AA</meta>"#;
+
+#[tokio::test]
+async fn the_catalog_states_each_books_accessibility_or_that_there_is_none() {
+    let app = TestApp::new(None).await;
+    let with = write_marker_book_with(&app.dir.path().join("a"), 3, ACCESSIBLE);
+    let without = write_marker_book(&app.dir.path().join("b"), 3);
+    app.ingest(&with, "pub-a", serde_json::json!({"chapters": 1}), None);
+    app.ingest(&without, "pub-b", serde_json::json!({"chapters": 1}), None);
+    let trip = app.create_trip("TER 17", -5, 60);
+    let cookie = app.passenger(&trip, 4).await;
+    let catalog = body_json(app.get_with("/api/v1/catalog", &cookie).await).await;
+    let titles = catalog["titles"].as_array().unwrap();
+    assert_eq!(titles.len(), 2, "{catalog}");
+    let described = titles
+        .iter()
+        .find(|t| t["accessibility"]["known"] == true)
+        .unwrap();
+    assert_eq!(
+        described["accessibility"],
+        serde_json::json!({
+            "known": true,
+            "ways_of_reading": ["appearance-modifiable", "nonvisual-readable", "alt-text"],
+            "conformance": "aa",
+            "navigation": ["toc", "headings"],
+            "rich_content": [],
+            "hazards": ["none"],
+            "summary": "Every picture is described; headings structure each chapter.",
+        })
+    );
+    let silent = titles
+        .iter()
+        .find(|t| t["accessibility"]["known"] == false)
+        .unwrap();
+    assert_eq!(
+        silent["accessibility"]["ways_of_reading"],
+        serde_json::json!([])
+    );
+    assert_eq!(silent["accessibility"]["summary"], Value::Null);
 }
 
 #[tokio::test]

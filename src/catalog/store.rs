@@ -218,15 +218,19 @@ impl Store {
         Ok(records)
     }
 
-    /// A record written before records listed their contents, completed from
-    /// its publication (in memory only: rewriting `title.json` here could undo
-    /// a change another instance is making).
+    /// A record written before records listed their contents and kept the
+    /// accessibility metadata, completed from its publication (in memory only:
+    /// rewriting `title.json` here could undo a change another instance is making).
     fn with_contents(&self, mut record: TitleRecord) -> TitleRecord {
-        if record.summary.contents.len() == record.summary.chapters {
+        let summary = &record.summary;
+        if summary.contents.len() == summary.chapters && summary.accessibility.is_some() {
             return record;
         }
         match self.publication(&record.id, &record.version) {
-            Ok(publication) => record.summary.contents = Summary::contents_of(&publication),
+            Ok(publication) => {
+                record.summary.contents = Summary::contents_of(&publication);
+                record.summary.accessibility = Some(publication.metadata.accessibility);
+            }
             Err(e) => {
                 tracing::warn!(title = %record.id, error = %e, "cannot list the contents of a title")
             }

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::excerpt_plan::ExcerptRecord;
-use super::package::{Direction, Layout};
+use super::package::{Accessibility, Direction, Layout};
 use super::publication::Publication;
 use crate::excerpts::{ChapterKind, ExcerptPolicy};
 
@@ -91,6 +91,11 @@ pub struct Summary {
     /// it existed get it from their publication when loaded.
     #[serde(default)]
     pub contents: Vec<ContentsItem>,
+    /// The package's accessibility metadata, for the catalog's accessibility
+    /// summary; `None` in records written before it was kept (completed from
+    /// the publication when loaded).
+    #[serde(default)]
+    pub accessibility: Option<Accessibility>,
 }
 
 /// One spine item as a publisher sees it.
@@ -148,6 +153,7 @@ impl Summary {
             cover: publication.cover,
             thumbnail: publication.thumbnail.is_some(),
             contents: Self::contents_of(publication),
+            accessibility: Some(m.accessibility.clone()),
         }
     }
 

@@ -199,6 +199,10 @@ pub fn catalog_entry(record: &TitleRecord, seconds_left: i64) -> Value {
         "direction": record.summary.direction,
         "manifest": format!("{base}manifest"),
         "offer": record.settings.offer_url.as_ref().map(|_| format!("{base}offer")),
+        "accessibility": super::accessibility::statements(
+            &record.summary.accessibility.clone().unwrap_or_default(),
+            record.summary.layout,
+        ),
     })
 }
 

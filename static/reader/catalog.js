@@ -67,7 +67,45 @@ function card(entry, i) {
     if (entry.language) desc.lang = entry.language;
     body.append(desc);
   }
+  if (entry.accessibility) body.append(accessibility(entry.accessibility, entry.language));
   article.append(cover, body);
   item.append(article);
   return item;
+}
+
+/** The sections of the W3C accessibility metadata display guide, in its order. */
+const A11Y_SECTIONS = ["ways_of_reading", "conformance", "navigation", "rich_content", "hazards"];
+
+/**
+ * A book's accessibility, folded under "Accessibility": each section's
+ * statements (keys from the server, worded here), "no information" where the
+ * publisher says nothing, and the publisher's own summary.
+ */
+export function accessibility(a11y, language) {
+  const box = el("details", "book-a11y");
+  box.append(el("summary", null, t("a11y.title")));
+  if (!a11y.known && !a11y.ways_of_reading?.length) {
+    box.append(el("p", "a11y-none", t("a11y.none")));
+    return box;
+  }
+  const list = el("dl");
+  for (const section of A11Y_SECTIONS) {
+    const value = a11y[section];
+    const keys = Array.isArray(value) ? value : value ? [value] : [];
+    list.append(el("dt", null, t(`a11y.${section}`)));
+    const dd = el("dd");
+    dd.dataset.a11y = section;
+    const items = keys.map((key) => t(`a11y.${section}.${key}`));
+    dd.textContent = items.length ? items.join(" · ") : t("a11y.unknown");
+    list.append(dd);
+  }
+  if (a11y.summary) {
+    list.append(el("dt", null, t("a11y.summary")));
+    const summary = el("dd", null, a11y.summary);
+    summary.dataset.a11y = "summary";
+    if (language) summary.lang = language;
+    list.append(summary);
+  }
+  box.append(list);
+  return box;
 }

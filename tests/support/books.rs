@@ -11,6 +11,11 @@ pub fn marker(n: usize) -> String {
 /// Writes an EPUB 3 with `chapters` chapters to `path`; chapter 5 (if any)
 /// uses `late.png`, which no earlier chapter uses.
 pub fn write_marker_book(dir: &Path, chapters: usize) -> std::path::PathBuf {
+    write_marker_book_with(dir, chapters, "")
+}
+
+/// [`write_marker_book`] with `metadata` (OPF `<meta>` elements) added to its package.
+pub fn write_marker_book_with(dir: &Path, chapters: usize, metadata: &str) -> std::path::PathBuf {
     let src = dir.join("marker-book-src");
     let oebps = src.join("OEBPS");
     std::fs::create_dir_all(src.join("META-INF")).unwrap();
@@ -55,7 +60,7 @@ pub fn write_marker_book(dir: &Path, chapters: usize) -> std::path::PathBuf {
     std::fs::write(
         oebps.join("content.opf"),
         format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">urn:uuid:0b5c1d3e-1111-4222-8333-944455556666</dc:identifier><dc:title>The Marker Book</dc:title><dc:creator>Test Author</dc:creator><dc:language>en</dc:language><dc:description>A book whose every chapter carries a marker.</dc:description><meta property="dcterms:modified">2026-11-28T00:00:00Z</meta></metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/><item id="css" href="style.css" media-type="text/css"/><item id="late" href="late.png" media-type="image/png"/>{manifest}</manifest><spine>{spine}</spine></package>"#
+            r#"<?xml version="1.0" encoding="UTF-8"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">urn:uuid:0b5c1d3e-1111-4222-8333-944455556666</dc:identifier><dc:title>The Marker Book</dc:title><dc:creator>Test Author</dc:creator><dc:language>en</dc:language><dc:description>A book whose every chapter carries a marker.</dc:description><meta property="dcterms:modified">2026-11-28T00:00:00Z</meta>{metadata}</metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/><item id="css" href="style.css" media-type="text/css"/><item id="late" href="late.png" media-type="image/png"/>{manifest}</manifest><spine>{spine}</spine></package>"#
         ),
     )
     .unwrap();

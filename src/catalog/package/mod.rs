@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 pub use encryption::Obfuscation;
-pub use metadata::{Direction, Layout, Metadata};
+pub use metadata::{Accessibility, Direction, Layout, Metadata};
 pub use nav::{Landmark, TocEntry};
 pub use opf::{Item, Opf, SpineItem};
 
