@@ -212,7 +212,7 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
+async fn operator_creates_a_trip_after_the_api_names_every_missing_field_at_once() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
@@ -225,8 +225,6 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
     .await;
     for (selector, value) in [
         ("#f-line", "TER Clermont – Lyon"),
-        ("#f-train", "17423"),
-        ("#f-origin", "Clermont-Ferrand"),
         ("#f-destination", "Lyon Part-Dieu"),
         ("#f-date", "2026-11-28"),
         ("#f-timezone", "Europe/Paris"),
@@ -237,24 +235,32 @@ async fn operator_creates_a_trip_after_the_api_names_the_missing_field() {
         browser.set_value(selector, value).await;
     }
     browser.click("#trip-form button[type=submit]").await;
-    let message = browser
+    let messages = browser
         .wait_for(
-            "the seats message",
-            "const e = document.getElementById('f-seats-error'); return e && e.textContent",
+            "the messages of the three missing fields",
+            "const m = ['f-train', 'f-origin', 'f-seats'].map((id) => document.getElementById(`${id}-error`)?.textContent);
+             return m.every(Boolean) && m",
         )
         .await;
-    assert_eq!(message, json!("this field is required."));
+    assert_eq!(messages, json!(["this field is required."; 3].to_vec()));
     let state = browser
         .js(
             "const i = document.getElementById('f-seats');
-             return [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby'), document.activeElement.id]",
+             return [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby'), document.activeElement.id,
+                     document.querySelectorAll('#trip-form-errors li a').length]",
             json!([]),
         )
         .await;
-    assert_eq!(state, json!(["true", "f-seats-error", "f-seats"]));
+    assert_eq!(
+        state,
+        json!(["true", "f-seats-error", "f-train", 3]),
+        "every missing field is named in the summary, focus on the first"
+    );
     browser.screenshot("operator-new-trip-error").await;
-    browser.assert_accessible("trip form with an error").await;
+    browser.assert_accessible("trip form with errors").await;
 
+    browser.set_value("#f-train", "17423").await;
+    browser.set_value("#f-origin", "Clermont-Ferrand").await;
     browser.set_value("#f-seats", "80").await;
     browser.click("#trip-form button[type=submit]").await;
     let id = browser

@@ -136,6 +136,55 @@ async fn bad_requests_name_the_problem() {
 }
 
 #[tokio::test]
+async fn an_empty_trip_request_names_every_missing_field_at_once() {
+    let app = TestApp::new(None).await;
+    let key = operator(&app).await;
+    let mut partial = new_trip();
+    for field in ["line", "origin", "arrives_at", "seats"] {
+        partial.as_object_mut().unwrap().remove(field);
+    }
+    for (body, expected) in [
+        (partial, vec!["line", "origin", "arrives_at", "seats"]),
+        (
+            json!({}),
+            vec![
+                "line",
+                "train_number",
+                "origin",
+                "destination",
+                "departs_at",
+                "arrives_at",
+                "seats",
+            ],
+        ),
+    ] {
+        let response = send(
+            &app.router,
+            call("POST", "/api/v1/operator/trips", &key, Some(body)),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem = body_json(response).await;
+        assert_eq!(problem["code"], "trip-invalid");
+        let named: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(named, expected, "{problem}");
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["detail"] == "is required")
+        );
+        assert_eq!(problem["field"], expected[0]);
+    }
+}
+
+#[tokio::test]
 async fn trip_routes_need_an_operator_key() {
     let app = TestApp::new(None).await;
     let response = send(

@@ -13,6 +13,9 @@ pub enum TripError {
         /// What is wrong with it, in words a person can act on.
         reason: String,
     },
+    /// Required fields of a trip request are missing: all of them, named at once.
+    #[error("required: {}", .0.join(", "))]
+    Missing(Vec<&'static str>),
     /// No trip has this id.
     #[error("no trip has the id {0}")]
     NotFound(TripId),
@@ -31,7 +34,7 @@ impl TripError {
     /// The stable machine code for problem+json bodies.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Invalid { .. } => "trip-invalid",
+            Self::Invalid { .. } | Self::Missing(_) => "trip-invalid",
             Self::NotFound(_) => "trip-not-found",
             Self::Cancelled(_) => "trip-cancelled",
             Self::IdsExhausted => "trip-ids-exhausted",

@@ -68,8 +68,33 @@ pub struct TripDraft {
 }
 
 impl NewTripRequest {
+    /// Every required field that is missing, named at once, so that a person
+    /// filling a form fixes them in one go.
+    fn all_required_present(&self) -> Result<(), TripError> {
+        let present = [
+            ("line", self.line.is_some()),
+            ("train_number", self.train_number.is_some()),
+            ("origin", self.origin.is_some()),
+            ("destination", self.destination.is_some()),
+            ("departs_at", self.departs_at.is_some()),
+            ("arrives_at", self.arrives_at.is_some()),
+            ("seats", self.seats.is_some()),
+        ];
+        let missing: Vec<&'static str> = present
+            .iter()
+            .filter(|(_, there)| !there)
+            .map(|(field, _)| *field)
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(TripError::Missing(missing))
+        }
+    }
+
     /// Checks every field; `default_tz` applies when the request names none.
     pub fn parse(self, default_tz: Tz) -> Result<TripDraft, TripError> {
+        self.all_required_present()?;
         let timezone = match self.timezone.as_deref() {
             None => default_tz,
             Some(name) => parse_timezone(name)?,

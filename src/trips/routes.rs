@@ -167,8 +167,19 @@ impl From<super::TripError> for AppError {
         let code = error.code();
         match error {
             E::Invalid { field, reason } => {
+                let errors = serde_json::json!([{"field": field, "detail": reason}]);
                 AppError::unprocessable(code, format!("{field}: {reason}"))
                     .with_extra("field", field)
+                    .with_extra("errors", errors)
+            }
+            E::Missing(fields) => {
+                let errors: Vec<serde_json::Value> = fields
+                    .iter()
+                    .map(|f| serde_json::json!({"field": f, "detail": "is required"}))
+                    .collect();
+                AppError::unprocessable(code, format!("required: {}", fields.join(", ")))
+                    .with_extra("field", fields[0])
+                    .with_extra("errors", errors)
             }
             E::NotFound(id) => AppError::new(
                 StatusCode::NOT_FOUND,

@@ -15,6 +15,7 @@ fn refusal(req: NewTripRequest) -> (&'static str, String) {
             };
             (field, reason)
         }
+        Err(TripError::Missing(fields)) if fields.len() == 1 => (fields[0], "is required".into()),
         other => panic!("expected trip-invalid, got {other:?}"),
     }
 }
@@ -59,6 +60,21 @@ fn every_required_field_is_named_when_missing() {
         let mut req = request();
         remove(&mut req);
         assert_eq!(refusal(req), (field, "is required".to_owned()));
+    }
+}
+
+#[test]
+fn every_missing_field_is_named_at_once() {
+    let mut req = request();
+    req.line = None;
+    req.origin = None;
+    req.seats = None;
+    match req.parse(chrono_tz::Europe::Paris) {
+        Err(e @ TripError::Missing(_)) => {
+            assert_eq!(e.code(), "trip-invalid");
+            assert_eq!(e.to_string(), "required: line, origin, seats");
+        }
+        other => panic!("expected the three missing fields, got {other:?}"),
     }
 }
 

@@ -95,7 +95,7 @@ export default {
   "newTrip.intro": "Times are the local times of the trip’s time zone. An arrival earlier than the departure is taken as the next day.",
   "newTrip.submit": "Create the trip",
   "newTrip.created": "Train {number} created.",
-  "newTrip.refused": "The trip was not created. Check this field:",
+  "newTrip.refused": "The trip was not created. Check these fields:",
   "field.line": "Line",
   "field.train_number": "Train number",
   "field.origin": "From",

@@ -95,7 +95,7 @@ export default {
   "newTrip.intro": "Les heures sont les heures locales du fuseau du trajet. Une arrivée plus tôt que le départ est comprise comme le lendemain.",
   "newTrip.submit": "Créer le trajet",
   "newTrip.created": "Train {number} créé.",
-  "newTrip.refused": "Le trajet n’a pas été créé. Vérifiez ce champ :",
+  "newTrip.refused": "Le trajet n’a pas été créé. Vérifiez ces champs :",
   "field.line": "Ligne",
   "field.train_number": "Numéro de train",
   "field.origin": "Départ de",

@@ -1,5 +1,5 @@
-// Creating a trip by hand. The API checks every field; its problem details
-// (`field` and `detail`) are shown next to the field concerned.
+// Creating a trip by hand. The API checks every field and names every missing
+// one at once (`errors`: field and detail); each is shown next to its field.
 
 import { api, el, t, announce, describeError } from "../console.js";
 import { zonedInstant, rfc3339, knownZone, browserZone, localDay } from "./time.js";
@@ -114,38 +114,38 @@ function reasonText(detail, field) {
   return reason;
 }
 
+/** The refused fields of a problem: every one the API names (`errors`), else its `field`. */
+function refusedFields(problem) {
+  if (Array.isArray(problem?.errors)) return problem.errors.filter((e) => INPUTS[e.field]);
+  return problem?.field && INPUTS[problem.field] ? [{ field: problem.field, detail: problem.detail || "" }] : [];
+}
+
 function showError(error) {
   const summary = $("trip-form-errors");
-  const field = error.problem?.field;
-  const id = INPUTS[field];
-  if (!id) {
+  const refused = refusedFields(error.problem);
+  if (!refused.length) {
     summary.replaceChildren(el("p", {}, describeError(error)));
     summary.hidden = false;
     summary.focus();
     return;
   }
-  const input = $(id);
-  const label = document.querySelector(`label[for="${id}"]`)?.textContent || field;
-  const text = reasonText(error.detail || "", field);
-  input.setAttribute("aria-invalid", "true");
-  const message = el("span", { id: `${id}-error`, class: "error field-error" }, text);
-  input.insertAdjacentElement("afterend", message);
-  const described = [input.getAttribute("aria-describedby"), message.id].filter(Boolean).join(" ");
-  input.setAttribute("aria-describedby", described);
-  summary.replaceChildren(
-    el("p", {}, t("newTrip.refused")),
-    el("p", {}, el(
-        "a",
-        {
-          href: `#${id}`,
-          onclick: (e) => {
-            e.preventDefault();
-            input.focus();
-          },
-        },
-        t("field.error", { label, text }),
-      )),
-  );
+  const links = refused.map(({ field, detail }) => {
+    const id = INPUTS[field];
+    const input = $(id);
+    const label = document.querySelector(`label[for="${id}"]`)?.textContent || field;
+    const text = reasonText(detail || "", field);
+    input.setAttribute("aria-invalid", "true");
+    const message = el("span", { id: `${id}-error`, class: "error field-error" }, text);
+    input.insertAdjacentElement("afterend", message);
+    const described = [input.getAttribute("aria-describedby"), message.id].filter(Boolean).join(" ");
+    input.setAttribute("aria-describedby", described);
+    const focus = (e) => {
+      e.preventDefault();
+      input.focus();
+    };
+    return el("li", {}, el("a", { href: `#${id}`, onclick: focus }, t("field.error", { label, text })));
+  });
+  summary.replaceChildren(el("p", {}, t("newTrip.refused")), el("ul", {}, ...links));
   summary.hidden = false;
-  input.focus();
+  $(INPUTS[refused[0].field]).focus();
 }
