@@ -1,15 +1,13 @@
-//! The application: shared state, the router, and background tasks.
+//! The application: shared state and background tasks (`crate::router` serves it).
 
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-
 use crate::accounts::Accounts;
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::console::ConsoleSecret;
+use crate::console::secret::ConsoleSecret;
 use crate::data_dir::DataDir;
 use crate::http::rate_limit::RateLimits;
 use crate::lines::LineCollections;
@@ -67,10 +65,10 @@ impl Deref for AppState {
 const RELOAD_EVERY: Duration = Duration::from_millis(500);
 
 impl App {
-    /// Builds the application from its configuration: opens the data
-    /// directory and the session store, starts background tasks, and returns
-    /// the router with every route and layer. Tests call this too.
-    pub async fn build(config: Config) -> anyhow::Result<(Router, AppState)> {
+    /// Opens the application from its configuration: the data directory and
+    /// the session store, and starts background tasks. `crate::router::router`
+    /// serves it. Tests call this too.
+    pub async fn open(config: Config) -> anyhow::Result<AppState> {
         let data = DataDir::open(&config.data_dir).map_err(|e| {
             anyhow::anyhow!(
                 "cannot open the data directory {}: {e}",
@@ -85,15 +83,15 @@ impl App {
             })?),
             None => SessionStore::Memory(MemoryStore::new()),
         };
-        Self::build_with_sessions(config, data, sessions).await
+        Self::open_with_sessions(config, data, sessions).await
     }
 
-    /// Like `build`, with a given session store (tests isolate Redis by key prefix).
-    pub async fn build_with_sessions(
+    /// Like `open`, with a given session store (tests isolate Redis by key prefix).
+    pub async fn open_with_sessions(
         config: Config,
         data: DataDir,
         sessions: SessionStore,
-    ) -> anyhow::Result<(Router, AppState)> {
+    ) -> anyhow::Result<AppState> {
         let accounts = Accounts::open(data.root())?;
         let usage = Usage::new(data.root());
         let console_secret = ConsoleSecret::open(data.root())?;
@@ -126,8 +124,7 @@ impl App {
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
         tokio::spawn(flush_usage_task(Arc::downgrade(&state.0)));
-        let router = crate::http::router(state.clone());
-        Ok((router, state))
+        Ok(state)
     }
 
     /// Re-reads what another process may have changed in the data directory.

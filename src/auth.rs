@@ -96,7 +96,7 @@ impl FromRequestParts<AppState> for Passenger {
                 "There is no reading session here, or it has ended. Scan the code on your seat to read.",
             )
         };
-        let id = crate::http::cookie(&parts.headers, SESSION_COOKIE)
+        let id = crate::http::cookie::value(&parts.headers, SESSION_COOKIE)
             .and_then(SessionId::parse)
             .ok_or_else(ended)?;
         let session = state.sessions.live(id).await?.ok_or_else(ended)?;

@@ -108,7 +108,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let limits = config.http.clone();
-    let (router, state) = App::build(config).await?;
+    let state = App::open(config).await?;
+    let router = crate::router::router(&state);
     let app = state.0.clone();
     let loaded = crate::memory::heavy(move || crate::sample::load_on_first_start(&app)).await??;
     if loaded > 0 {
@@ -159,7 +160,7 @@ async fn check_config(
         )
     })?;
     println!("\ndata directory {} is usable", config.data_dir.display());
-    let (_, state) = App::build(config).await?;
+    let state = App::open(config).await?;
     match state.sessions.ping().await {
         Ok(()) => println!("session store ({}) answers", state.sessions.backend()),
         Err(e) => anyhow::bail!(

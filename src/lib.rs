@@ -39,6 +39,7 @@ pub mod memory;
 pub mod metrics;
 pub mod reader;
 pub mod reports;
+pub mod router;
 pub mod sample;
 pub mod seat_codes;
 pub mod server;

@@ -7,6 +7,7 @@
 //! rename. Everything here is plain sync code, run off the async workers.
 
 pub mod archive;
+pub mod charset;
 pub mod error;
 pub mod excerpt_plan;
 pub mod images;

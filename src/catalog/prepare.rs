@@ -115,7 +115,7 @@ pub fn sanitize_spine_item(
 
 /// An SVG document as the body of an XHTML page (its prolog and DOCTYPE dropped).
 pub(super) fn svg_page(bytes: &[u8]) -> String {
-    let text = super::xml::decode(bytes);
+    let text = super::charset::decode(bytes);
     let start = text.find("<svg").unwrap_or(text.len());
     format!(
         "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title></title></head><body>{}</body></html>",

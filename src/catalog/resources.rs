@@ -142,7 +142,7 @@ impl<'a> Preparer<'a> {
                 }
             }
             ResourceKind::Stylesheet => {
-                let css = super::xml::decode(&bytes);
+                let css = super::charset::decode(&bytes);
                 let clean = sanitize::sanitize_stylesheet(&css, &|raw| self.resolve(&path, raw));
                 resource.media_type = "text/css".into();
                 resource.uses = clean.resources;

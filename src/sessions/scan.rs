@@ -101,7 +101,8 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
     };
     // A session id sent by the client is only ever kept if it is a live
     // session of this trip (checked in the store); otherwise a fresh id is minted.
-    let presented = crate::http::cookie(&parts.headers, SESSION_COOKIE).and_then(SessionId::parse);
+    let presented =
+        crate::http::cookie::value(&parts.headers, SESSION_COOKIE).and_then(SessionId::parse);
     let fresh = SessionId::random();
     let id = match state
         .sessions

@@ -245,9 +245,10 @@ impl TestApp {
             None => SessionStore::Memory(MemoryStore::new()),
         };
         let data = DataDir::open(dir.path()).unwrap();
-        let (router, state) = App::build_with_sessions(config, data, sessions)
+        let state = App::open_with_sessions(config, data, sessions)
             .await
             .unwrap();
+        let router = trajet::router::router(&state);
         TestApp {
             router,
             state,

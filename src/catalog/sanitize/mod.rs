@@ -47,7 +47,7 @@ mod urls;
 #[cfg(test)]
 mod tests;
 
-use crate::catalog::xml::decode;
+use crate::catalog::charset::decode;
 
 pub use blocks::Block;
 pub use chapter::SanitizedChapter;

@@ -9,7 +9,7 @@ use super::render::render_standalone;
 use super::tree::{Element, Node, Ns};
 use super::urls::resource_url;
 use super::{RefTarget, blocks, parse_xml};
-use crate::catalog::xml::decode;
+use crate::catalog::charset::decode;
 
 /// A sanitized SVG image and the book resources it references.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! cookie must come from our own origin and be non-simple requests (a custom
 //! header), so a cross-site form post is refused with `403 csrf-rejected`.
 
-use std::path::Path;
+pub mod secret;
 
 use axum::Json;
 use axum::Router;
@@ -17,15 +17,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use hmac::{Hmac, Mac};
-use rand::TryRngCore;
 use serde::Deserialize;
-use sha2::Sha256;
 
 use crate::accounts::{Account, parse_key_id};
 use crate::app::AppState;
-use crate::config::Secret;
-use crate::data_dir::write_atomic;
 use crate::error::AppError;
 use crate::http::extract::ApiJson;
 
@@ -36,62 +31,6 @@ pub const CSRF_HEADER: &str = "x-trajet-console";
 /// How long a console sign-in lasts.
 const LIFETIME_SECONDS: i64 = 12 * 3600;
 
-/// The secret that signs console cookies, created on first start.
-pub struct ConsoleSecret(Secret<[u8; 32]>);
-
-impl ConsoleSecret {
-    /// Loads `keys/console.secret` from the data directory, creating it when missing.
-    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
-        let path = data_dir.join("keys").join("console.secret");
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) if bytes.len() == 32 => bytes,
-            _ => {
-                let mut fresh = [0u8; 32];
-                rand::rngs::OsRng.try_fill_bytes(&mut fresh)?;
-                write_atomic(&path, &fresh)?;
-                restrict(&path);
-                // Another process may have raced us: whoever renamed last wins; read it back.
-                std::fs::read(&path)?
-            }
-        };
-        let mut key = [0u8; 32];
-        key.copy_from_slice(&bytes[..32]);
-        Ok(Self(Secret::new(key)))
-    }
-
-    fn mac(&self, key_id: &str, expires: i64) -> String {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(self.0.expose()).expect("any key length works");
-        mac.update(format!("console|{key_id}|{expires}").as_bytes());
-        mac.finalize().into_bytes()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-
-    fn cookie_value(&self, key_id: &str, expires: i64) -> String {
-        format!("{key_id}.{expires}.{}", self.mac(key_id, expires))
-    }
-
-    /// The key id of a valid, unexpired cookie value.
-    fn verify<'a>(&self, value: &'a str, now: i64) -> Option<&'a str> {
-        let mut parts = value.splitn(3, '.');
-        let (key_id, expires, mac) = (parts.next()?, parts.next()?, parts.next()?);
-        let expires: i64 = expires.parse().ok()?;
-        let expected = self.mac(key_id, expires);
-        let same: bool = subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), mac.as_bytes()).into();
-        (same && expires > now).then_some(key_id)
-    }
-}
-
-#[cfg(unix)]
-fn restrict(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-}
-#[cfg(not(unix))]
-fn restrict(_: &Path) {}
-
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -99,7 +38,7 @@ fn now() -> i64 {
 /// The account of the console cookie, after the CSRF checks for state changes.
 /// `None` when the request carries no console cookie.
 pub fn account_from_cookie(parts: &Parts, state: &AppState) -> Result<Option<Account>, AppError> {
-    let Some(value) = crate::http::cookie(&parts.headers, COOKIE) else {
+    let Some(value) = crate::http::cookie::value(&parts.headers, COOKIE) else {
         return Ok(None);
     };
     let key_id = state.console_secret.verify(value, now()).ok_or_else(|| {
@@ -223,27 +162,6 @@ async fn sign_out(State(state): State<AppState>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_cookie_verifies_until_it_expires_and_not_once_altered() {
-        let dir = tempfile::tempdir().unwrap();
-        let secret = ConsoleSecret::open(dir.path()).unwrap();
-        let value = secret.cookie_value("abcd", 2_000);
-        assert_eq!(secret.verify(&value, 1_000), Some("abcd"));
-        assert_eq!(secret.verify(&value, 2_000), None, "expired");
-        assert_eq!(secret.verify(&value.replace("abcd", "abce"), 1_000), None);
-        assert_eq!(
-            secret.verify(&value.replace(".2000.", ".9000."), 1_000),
-            None
-        );
-        // The secret survives a restart.
-        assert_eq!(
-            ConsoleSecret::open(dir.path())
-                .unwrap()
-                .verify(&value, 1_000),
-            Some("abcd")
-        );
-    }
 
     #[test]
     fn cross_site_or_simple_requests_are_refused() {
