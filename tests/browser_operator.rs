@@ -212,6 +212,72 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_feed_is_explained_in_french_with_its_file_line_and_specifics() {
+    let Some((_turn, world)) = world::begin(true).await else {
+        return;
+    };
+    let (browser, _) = signed_in(&world, "fr-FR").await;
+    open(
+        &browser,
+        "#import",
+        "return !document.getElementById('view-import').hidden",
+    )
+    .await;
+    let mut seen = Vec::new();
+    for feed in [
+        "contains-null-bytes.zip",
+        "not-a-zip.zip",
+        "missing-calendar-and-dates.zip",
+        "bad-eol.zip",
+    ] {
+        browser
+            .js(
+                "document.getElementById('import-error').hidden = true;",
+                json!([]),
+            )
+            .await;
+        browser
+            .type_into("#import-file", &corpus_file(&format!("gtfs/{feed}")))
+            .await;
+        browser.set_value("#import-from", "2007-06-01").await;
+        browser.set_value("#import-to", "2007-06-30").await;
+        browser.click("#import-submit").await;
+        let refusal = browser
+            .wait_for(
+                "the refusal",
+                "const e = document.getElementById('import-error'); return !e.hidden && e.textContent",
+            )
+            .await;
+        seen.push(refusal.as_str().unwrap_or_default().to_owned());
+    }
+    let [nul, not_zip, missing, eol] = &seen[..] else {
+        unreachable!()
+    };
+    assert!(
+        nul.contains("stops.txt, ligne 9") && nul.contains("octet NUL"),
+        "{nul}"
+    );
+    assert!(not_zip.contains("pas une archive zip lisible"), "{not_zip}");
+    assert!(
+        missing.starts_with("Le flux a été refusé") && missing.contains("calendar.txt"),
+        "{missing}"
+    );
+    assert!(
+        eol.contains("ligne") && eol.contains("fins de ligne") || eol.contains("retour chariot"),
+        "{eol}"
+    );
+    for text in &seen {
+        for english in [" is ", " the ", "line ", "contains"] {
+            assert!(
+                !text.contains(english),
+                "English left in the French console: {text}"
+            );
+        }
+    }
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_creates_a_trip_after_the_api_names_every_missing_field_at_once() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;

@@ -126,7 +126,8 @@ async fn feed_bytes(state: &AppState, request: Request) -> Result<Bytes, AppErro
     }
 }
 
-/// A refused feed as problem+json, with `file` and `line` members when known.
+/// A refused feed as problem+json, with `file`, `line`, `reason`, `entry` and
+/// `limit` members when known.
 fn gtfs_problem(error: GtfsError) -> AppError {
     let status = match error {
         GtfsError::Request(_) => StatusCode::BAD_REQUEST,
@@ -139,5 +140,11 @@ fn gtfs_problem(error: GtfsError) -> AppError {
     if let Some(line) = error.line() {
         problem = problem.with_extra("line", line);
     }
-    problem
+    // The specifics apart, so that a console can word the refusal in its own language.
+    match &error {
+        GtfsError::Invalid { reason, .. } => problem.with_extra("reason", reason.as_str()),
+        GtfsError::UnsafeEntry { name, .. } => problem.with_extra("entry", name.as_str()),
+        GtfsError::TooLarge { limit, .. } => problem.with_extra("limit", *limit),
+        _ => problem,
+    }
 }

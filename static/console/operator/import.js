@@ -121,13 +121,49 @@ async function submit(event) {
   }
 }
 
+/**
+ * Why a feed was refused, in the console's language: each problem code, and
+ * each reason the importer gives with its specifics (file, line, column, value),
+ * has its own sentence; a reason not known here is shown as the API wrote it.
+ */
+const REFUSALS = [
+  [/^contains a NUL byte/, "gtfs.nul"],
+  [/^invalid UTF-8 at byte (\d+) of the line$/, "gtfs.utf8"],
+  [/^carriage return \(CR\) that does not end the line/, "gtfs.cr"],
+  [/^line ends with (\S+) but line (\d+) ends with (\S+)/, "gtfs.endings"],
+  [/^the header line is empty$/, "gtfs.emptyHeader"],
+  [/^required column (\S+) is missing from the header$/, "gtfs.column"],
+  [/^column name (.*) holds a control character$/, "gtfs.columnControl"],
+  [/^agency_timezone "(.*)" is not an IANA time zone$/, "gtfs.agencyZone"],
+  [/^the feed names no agency$/, "gtfs.noAgency"],
+  [/^unreadable CSV: (.*)$/, "gtfs.csv"],
+  [/^cannot inflate: (.*)$/, "gtfs.inflate"],
+  [/^the range ends \((.*)\) before it starts \((.*)\)$/, "gtfs.rangeOrder"],
+  [/^the range spans more than (\d+) days$/, "gtfs.rangeSpan"],
+  [/^the feed runs more than (\d+) trips between (\S+) and (\S+)/, "gtfs.tooManyTrips"],
+];
+
+function refusalReason(text) {
+  for (const [pattern, key] of REFUSALS) {
+    const m = String(text || "").match(pattern);
+    if (m) return t(key, { 1: m[1], 2: m[2], 3: m[3] });
+  }
+  return text;
+}
+
 /** Why a feed was refused, with the file and line when the API names them. */
 function refusal(error) {
   const p = error.problem || {};
   if (error.code === "upload-too-large") return t("import.tooLarge");
   if (!p.detail) return describeError(error);
-  const where = p.file ? (p.line ? t("import.where.line", { file: p.file, line: p.line }) : p.file) : "";
-  return where ? t("import.refused.at", { where, detail: p.detail }) : t("import.refused", { detail: p.detail });
+  let detail;
+  if (p.code === "gtfs-not-zip") detail = t("gtfs.notZip");
+  else if (p.code === "gtfs-unsafe-entry") detail = t("gtfs.unsafeEntry", { entry: p.entry });
+  else if (p.code === "gtfs-too-large") detail = t("gtfs.tooLargeFile", { file: p.file, mb: formatNumber(Math.round(p.limit / 1048576)) });
+  else if (p.code === "gtfs-invalid" && !p.line && p.file) detail = t("gtfs.missingFile", { file: p.file });
+  else detail = refusalReason(p.reason ?? p.detail);
+  const where = p.file ? (p.line ? t("import.where.line", { file: p.file, line: formatNumber(p.line) }) : p.file) : "";
+  return where ? t("import.refused.at", { where, detail }) : t("import.refused", { detail });
 }
 
 function reason(text) {
