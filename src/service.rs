@@ -20,13 +20,29 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_service("/read", page(static_dir.join("read.html")))
         .route_service("/publisher", page(static_dir.join("publisher.html")))
         .route_service("/operator", page(static_dir.join("operator.html")))
-        // The reader's service worker must sit at the root to control /read and the API.
-        .route_service("/sw.js", page(static_dir.join("sw.js")))
         .nest_service(
             "/static",
             ServeDir::new(static_dir)
                 .precompressed_br()
                 .precompressed_gzip(),
+        )
+        // A few minutes in the HTTP cache: the service worker installs the reader
+        // from there seconds after the first load (the app is downloaded once),
+        // and a new release still reaches phones within minutes.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("max-age=300"),
+        ))
+        // The reader's service worker must sit at the root to control /read and
+        // the API; browsers look for a new one at every visit, never from a cache.
+        .route_service(
+            "/sw.js",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                .service(page(static_dir.join("sw.js"))),
         )
         // The same URL answers in several encodings: caches must keep them apart.
         .layer(SetResponseHeaderLayer::appending(

@@ -131,9 +131,9 @@ export class ApiError extends Error {
     this.problem = problem || {};
   }
 
-  /** No answer reached us (tunnel, flight mode). */
+  /** No answer reached us (tunnel, flight mode), or the reader's service worker said so. */
   get offline() {
-    return this.status === 0;
+    return this.status === 0 || this.code === "offline";
   }
 }
 

@@ -2,42 +2,32 @@
 // open excerpt's chapters for tunnels, and deletes a session's content when it ends.
 "use strict";
 
-const SHELL = "trajet-shell-v1";
+const SHELL = "trajet-shell-v2";
 const CONTENT = "trajet-content";
 const EXPIRY_KEY = "/__trajet/session-expiry";
-const SHELL_FILES = [
-  "/read",
-  "/static/common.js",
-  "/static/reader/reader.css",
-  "/static/reader/app.js",
-  "/static/reader/api.js",
-  "/static/reader/i18n.js",
-  "/static/reader/i18n/en.js",
-  "/static/reader/i18n/fr.js",
-  "/static/reader/trip.js",
-  "/static/reader/catalog.js",
-  "/static/reader/reader.js",
-  "/static/reader/frame.js",
-  "/static/reader/frame-css.js",
-  "/static/reader/settings.js",
-  "/static/reader/progress.js",
-  "/static/reader/toc.js",
-  "/static/reader/positions.js",
-  "/static/reader/fixed.js",
-  "/static/reader/icon.svg",
-];
 // Session answers that mean the content may no longer be shown.
 const SESSION_OVER = ["trip-ended", "trip-cancelled", "session-required", "session-expired"];
 const NETWORK_WAIT_MS = 4000;
 
+// The page has just fetched these files, and the server lets the HTTP cache
+// keep them a few minutes: the install takes them from there, so a first
+// visit on a slow network downloads the app once, not twice.
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(SHELL)
-      .then((cache) => cache.addAll(SHELL_FILES.map((url) => new Request(url, { cache: "reload" }))))
+      .then(async (cache) => cache.addAll(["/read", ...(await shellFiles())]))
       .then(() => self.skipWaiting()),
   );
 });
+
+/** The app's files: what the reader page links as its stylesheet, icon and modules (one list, in read.html). */
+async function shellFiles() {
+  const page = await (await fetch("/read")).text();
+  const files = [];
+  for (const link of page.matchAll(/<link\s+rel="(?:modulepreload|stylesheet|icon)"\s+href="([^"]+)"/g)) files.push(link[1]);
+  return files;
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -120,9 +110,10 @@ function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error("slow network")), ms))]);
 }
 
-/** A cached session summary tells the time left now, not when it was cached. */
+/** A cached session summary or catalog tells the time left now, not when it was cached. */
 async function adjust(request, cached) {
-  if (new URL(request.url).pathname !== "/api/v1/session") return cached;
+  const path = new URL(request.url).pathname;
+  if (path !== "/api/v1/session" && path !== "/api/v1/catalog") return cached;
   try {
     const summary = await cached.clone().json();
     const left = Math.max(0, Math.round((Date.parse(summary.expires_at) - Date.now()) / 1000));

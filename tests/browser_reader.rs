@@ -773,3 +773,107 @@ async fn each_catalog_card_states_the_books_accessibility_in_the_passengers_lang
     );
     browser.quit().await;
 }
+
+/// Taps the catalog card whose title contains `title`.
+async fn open_from_catalog(browser: &Browser, title: &str) {
+    browser
+        .js(
+            "[...document.querySelectorAll('#titles li h2 a')].find(a => a.textContent.includes(arguments[0])).click()",
+            json!([title]),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_visit_downloads_the_app_once_and_a_reload_in_a_tunnel_leads_back_to_the_book() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    let title = world.ingest_sample("the-night-conductor", json!({"chapters": 2}));
+    world.ingest_sample("lost-property", json!({"chapters": 2}));
+    let trip = world.trip(60).await;
+    let browser = Browser::start("en-US").await;
+
+    // A fresh phone: scan, open a book at once, let the service worker settle.
+    browser.goto(&world.tunnel.url(&trip.code_path)).await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.querySelectorAll('#titles li').length > 1",
+        )
+        .await;
+    open_from_catalog(&browser, "The Night Conductor").await;
+    wait_reading(&browser).await;
+    turn_until_chapter(&browser, 1).await;
+    let here = place(&browser).await;
+    world.wait_for_all_chapters(&browser, &title).await;
+
+    // The app's files came down once: the service worker took its copy from
+    // the HTTP cache, not from the network again.
+    let requests = world.tunnel.requests();
+    let app_files: Vec<&String> = requests
+        .iter()
+        .filter(|r| r.starts_with("GET /static/") || r.as_str() == "GET /read")
+        .collect();
+    assert!(
+        app_files
+            .iter()
+            .any(|r| r.as_str() == "GET /static/reader/app.js"),
+        "{requests:#?}"
+    );
+    let mut twice: Vec<&&String> = app_files
+        .iter()
+        .filter(|r| app_files.iter().filter(|o| o == r).count() > 1)
+        .collect();
+    twice.dedup();
+    assert!(
+        twice.is_empty(),
+        "downloaded twice on a first visit: {twice:?}"
+    );
+
+    // A tunnel, and the passenger reloads: the book is there, at the same place.
+    world.tunnel.go_offline();
+    browser.reload().await;
+    let after = wait_reading(&browser).await;
+    assert_eq!(
+        after, here,
+        "the reload in a tunnel reopens the book where it was"
+    );
+
+    // A book not downloaded yet: the passenger is told so, and led to the one that is.
+    browser.click("#back").await;
+    browser
+        .wait_for(
+            "the catalog, offline",
+            "return document.body.dataset.view === 'catalog' && document.querySelectorAll('#titles li').length > 1",
+        )
+        .await;
+    open_from_catalog(&browser, "Lost Property").await;
+    browser
+        .wait_for(
+            "the offline page",
+            "return document.body.dataset.view === 'error' && !document.getElementById('error-books').hidden",
+        )
+        .await;
+    let page = browser.text_of("#view-error").await;
+    assert!(page.contains("You are offline"), "{page}");
+    assert!(page.contains("These books are on your phone"), "{page}");
+    assert!(!page.contains("Something went wrong"), "{page}");
+    let books = browser.text_of("#error-books").await;
+    assert!(
+        books.contains("The Night Conductor") && !books.contains("Lost Property"),
+        "only the downloaded book is offered: {books}"
+    );
+    browser.screenshot("offline-books-on-the-phone").await;
+    browser.assert_accessible("offline page").await;
+    browser.click("#error-books a").await;
+    let back = wait_reading(&browser).await;
+    assert_eq!(
+        chapter_of(&back),
+        chapter_of(&here),
+        "the link opens the downloaded book"
+    );
+    world.tunnel.go_online();
+    browser.assert_no_script_errors().await;
+    browser.quit().await;
+}

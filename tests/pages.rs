@@ -101,7 +101,17 @@ fn reader_modules() -> BTreeSet<String> {
             let Some(target) = line.split('"').nth(1) else {
                 continue;
             };
-            let joined = folder.join(target.trim_start_matches("./"));
+            // "../common.js" from "reader/": the path the server knows, without "..".
+            let mut joined = folder.to_path_buf();
+            for part in Path::new(target).components() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        joined.pop();
+                    }
+                    std::path::Component::Normal(name) => joined.push(name),
+                    _ => {}
+                }
+            }
             work.push(joined.to_string_lossy().into_owned());
         }
     }
@@ -127,4 +137,21 @@ async fn a_passengers_first_visit_weighs_under_150_kb_compressed() {
         "first visit: {total} bytes compressed over {} files",
         paths.len()
     );
+}
+
+/// On a slow network each level of imports costs a round trip: the reader
+/// page names every module it needs, so the browser asks for all at once
+/// (and the service worker keeps the same list for tunnels).
+#[test]
+fn the_reader_page_preloads_every_module_it_imports() {
+    let page = std::fs::read_to_string(static_dir().join("read.html")).unwrap();
+    let missing: Vec<String> = reader_modules()
+        .into_iter()
+        .filter(|m| {
+            !page.contains(&format!(
+                "<link rel=\"modulepreload\" href=\"/static/{m}\">"
+            ))
+        })
+        .collect();
+    assert!(missing.is_empty(), "read.html does not preload {missing:?}");
 }

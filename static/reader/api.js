@@ -12,21 +12,28 @@ export function sessionOver(error) {
 
 /** GET a JSON document; null for 204. */
 export async function getJson(path) {
+  return (await getAnswer(path)).data;
+}
+
+/** GET a JSON document (null for 204) with a copy of the answer, to keep on the phone. */
+export async function getAnswer(path) {
   const response = await request(path, { headers: { Accept: "application/json" } });
-  if (response.status === 204) return null;
-  return response.json();
+  const answer = response.clone();
+  return { data: response.status === 204 ? null : await response.json(), answer };
 }
 
 /** The trip summary of this session. */
 export const session = () => getJson("/api/v1/session");
-/** The titles offered on this trip. */
-export const catalog = () => getJson("/api/v1/catalog");
+/** Where the titles offered on this trip (and the trip itself) are asked. */
+export const CATALOG = "/api/v1/catalog";
+/** The titles offered on this trip, with the trip summary, and the answer to keep. */
+export const catalog = () => getAnswer(CATALOG);
 /** Base URL of a title's passenger routes. */
 export const titleBase = (id) => `/api/v1/titles/${encodeURIComponent(id)}/`;
-/** The title's Readium manifest of the excerpt. */
-export const manifest = (id) => getJson(titleBase(id) + "manifest");
-/** The title's Readium positions list. */
-export const positions = (id) => getJson(titleBase(id) + "positions");
+/** The title's Readium manifest of the excerpt, and the answer to keep. */
+export const manifest = (id) => getAnswer(titleBase(id) + "manifest");
+/** The title's Readium positions list, and the answer to keep. */
+export const positions = (id) => getAnswer(titleBase(id) + "positions");
 /** The saved progression, or null. */
 export const progression = (id) => getJson(titleBase(id) + "progression");
 /** Where the offer link of a title points (the server records the click, then redirects). */

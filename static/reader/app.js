@@ -7,6 +7,7 @@ import * as catalogView from "./catalog.js";
 import { Reader } from "./reader.js";
 import { ProgressSync } from "./progress.js";
 import * as settings from "./settings.js";
+import * as offline from "./offline.js";
 
 const $ = (id) => document.getElementById(id);
 const WHERE = "trajet.where";
@@ -67,15 +68,17 @@ async function boot() {
   applyStrings(document);
   applyTheme(reader.settings);
   setupChrome();
-  registerWorker();
   try {
-    const summary = await api.session();
-    startSession(summary);
-    const catalog = await api.catalog();
+    // The catalog carries the trip summary: one round trip, not two.
+    const { data: catalog, answer } = await api.catalog();
+    startSession(catalog);
+    offline.keep(api.CATALOG, answer);
     state.titles = catalog.titles || [];
     renderCatalog();
+    registerWorker();
     await route();
   } catch (error) {
+    registerWorker();
     failed(error);
   }
 }
@@ -87,13 +90,13 @@ function startSession(summary) {
     // A new session: what the previous one left on this phone goes.
     sync.forget();
     storage.remove(WHERE);
-    purgeContent();
+    offline.purge();
     storage.set(SESSION, key);
   }
   trip.show(summary);
   // The worker judges expiry by this phone's clock, so it gets the end in that clock.
   const endsAt = new Date(Date.now() + trip.secondsLeft() * 1000).toISOString();
-  navigator.serviceWorker?.controller?.postMessage({ type: "session", expiresAt: endsAt });
+  offline.tell({ type: "session", expiresAt: endsAt });
 }
 
 function renderCatalog() {
@@ -138,12 +141,37 @@ function failed(error) {
     location.hash = "";
     return;
   }
-  showError(error.offline ? "error.network" : "error.generic");
+  if (error.offline) return showOffline();
+  showError("error.generic");
 }
 
 function showError(key) {
   state.error = key;
+  $("error-title").textContent = t("error.title");
   $("error-text").textContent = t(key);
+  $("error-books").hidden = true;
+  showView("error");
+}
+
+/** Offline and the asked part is not on the phone: the books that are, to read now. */
+async function showOffline() {
+  state.error = "offline";
+  const books = await offline.onPhone(state.titles);
+  $("error-title").textContent = t("offline.title");
+  $("error-text").textContent = t(books.length ? "offline.books" : "offline.none");
+  const list = $("error-books");
+  list.replaceChildren(
+    ...books.map((entry) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#/read/${encodeURIComponent(entry.id)}`;
+      link.textContent = entry.title;
+      if (entry.language) link.lang = entry.language;
+      item.append(link);
+      return item;
+    }),
+  );
+  list.hidden = !books.length;
   showView("error");
 }
 
@@ -167,7 +195,7 @@ function sessionOver(error) {
   const where = reader.id ? reader.where() : stoppedAt();
   reader.close();
   sync.forget();
-  purgeContent();
+  offline.purge();
   if (error?.code === "session-required" && !where && !trip.trip) {
     $("retry").hidden = true;
     return showError("error.session");
@@ -200,12 +228,6 @@ function showEnd(kind, where, problem) {
   announce($("end-title").textContent);
 }
 
-function purgeContent() {
-  navigator.serviceWorker?.controller?.postMessage({ type: "purge" });
-  if (!("caches" in window)) return;
-  caches.keys().then((keys) => keys.filter((k) => k.startsWith("trajet-content")).forEach((k) => caches.delete(k)));
-}
-
 function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
@@ -226,7 +248,7 @@ function setupChrome() {
     renderCatalog();
     if (state.view === "reader") reader.moved();
     if (state.view === "end") showEnd(...state.end);
-    if (state.view === "error") showError(state.error);
+    if (state.view === "error") state.error === "offline" ? showOffline() : showError(state.error);
   });
   $("sort").addEventListener("change", (e) => {
     state.sort = e.target.value;

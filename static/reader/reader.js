@@ -6,6 +6,7 @@ import * as toc from "./toc.js";
 import { newest } from "./progress.js";
 import { locate } from "./positions.js";
 import { t, formatNumber } from "../common.js";
+import * as offline from "./offline.js";
 
 const PREFETCH_AHEAD = 3;
 const PREFETCH_ALL_BELOW = 10;
@@ -34,13 +35,16 @@ export class Reader {
     this.id = id;
     this.entry = entry || { id, title: "" };
     this.busy = true;
-    const [manifest, positions, saved] = await Promise.all([
+    const [kept, positions, saved] = await Promise.all([
       api.manifest(id),
       api.positions(id).catch((e) => this.softFail(e)),
       api.progression(id).catch((e) => this.softFail(e)),
     ]);
+    const manifest = kept.data;
+    offline.keep(api.titleBase(id) + "manifest", kept.answer);
+    if (positions) offline.keep(api.titleBase(id) + "positions", positions.answer);
     this.manifest = manifest;
-    this.positions = positions?.positions || [];
+    this.positions = positions?.data?.positions || [];
     this.base = new URL(api.titleBase(id), location.origin);
     this.readingOrder = manifest.readingOrder || [];
     const meta = manifest.metadata || {};
@@ -255,20 +259,23 @@ export class Reader {
     this.hooks.remember(this.where());
   }
 
-  /** Asks the service worker to keep the next chapters (all of a small excerpt) on the phone. */
+  /** Asks the service worker to keep the next chapters (all of a small excerpt) on the phone.
+   * While no worker controls the page (first visit), the open chapter came
+   * around it: it is asked too, or a reload in the next tunnel would miss it. */
   prefetch() {
     const count = this.readingOrder.length;
     const last = count <= PREFETCH_ALL_BELOW ? count - 1 : Math.min(count - 1, this.index + PREFETCH_AHEAD);
+    const open = navigator.serviceWorker?.controller ? this.index : -1;
     const urls = [];
     for (let i = 0; i <= last; i++) {
       const url = this.resolve(this.readingOrder[i].href).href;
-      if (i !== this.index && !this.prefetched.has(url)) urls.push(url);
+      if (i !== open && !this.prefetched.has(url)) urls.push(url);
     }
     if (!this.prefetched.size) {
       for (const r of this.manifest.resources || []) urls.push(this.resolve(r.href).href);
     }
     urls.forEach((u) => this.prefetched.add(u));
-    if (urls.length) navigator.serviceWorker?.controller?.postMessage({ type: "prefetch", urls });
+    offline.prefetch(urls);
   }
 }
 

@@ -1,12 +1,14 @@
 //! A loopback TCP relay in front of the app that can "enter a tunnel": while
 //! offline it refuses every connection and cuts the open ones, so the browser
-//! and its service worker really lose the network.
+//! and its service worker really lose the network. It also notes the request
+//! line of every request that reached the network (what a phone downloads).
 #![allow(dead_code, reason = "each browser test file uses part of the relay")]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -16,6 +18,7 @@ pub struct Tunnel {
     pub addr: SocketAddr,
     online: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
+    requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Tunnel {
@@ -25,10 +28,12 @@ impl Tunnel {
         let addr = listener.local_addr().unwrap();
         let online = Arc::new(AtomicBool::new(true));
         let (cut, _) = watch::channel(0u64);
+        let requests = Arc::new(Mutex::new(Vec::new()));
         let tunnel = Tunnel {
             addr,
             online: online.clone(),
             cut: cut.clone(),
+            requests: requests.clone(),
         };
         tokio::spawn(async move {
             loop {
@@ -40,13 +45,25 @@ impl Tunnel {
                     continue;
                 }
                 let mut cut_rx = cut.subscribe();
+                let requests = requests.clone();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(upstream).await else {
+                    let Ok(server) = TcpStream::connect(upstream).await else {
                         return;
                     };
-                    let mut client = client;
+                    let (mut from_client, mut to_client) = client.into_split();
+                    let (mut from_server, mut to_server) = server.into_split();
+                    let up = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        while let Ok(n) = from_client.read(&mut buf).await {
+                            if n == 0 || to_server.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                            note_requests(&buf[..n], &requests);
+                        }
+                        let _ = to_server.shutdown().await;
+                    };
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = async { tokio::join!(up, tokio::io::copy(&mut from_server, &mut to_client)) } => {}
                         _ = cut_rx.changed() => {}
                     }
                 });
@@ -69,5 +86,28 @@ impl Tunnel {
     /// The network is back.
     pub fn go_online(&self) {
         self.online.store(true, Ordering::SeqCst);
+    }
+
+    /// Request lines ("GET /read") that went through, oldest first.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Notes the request lines in bytes from the browser (requests are small
+/// enough to arrive in one read; bodies are JSON, never a request line).
+fn note_requests(bytes: &[u8], requests: &Mutex<Vec<String>>) {
+    let text = String::from_utf8_lossy(bytes);
+    for line in text.split("\r\n") {
+        let mut words = line.split(' ');
+        let (Some(method), Some(target), Some(version)) =
+            (words.next(), words.next(), words.next())
+        else {
+            continue;
+        };
+        let method_like = !method.is_empty() && method.bytes().all(|b| b.is_ascii_uppercase());
+        if method_like && version.starts_with("HTTP/1.") {
+            requests.lock().unwrap().push(format!("{method} {target}"));
+        }
     }
 }
