@@ -877,3 +877,127 @@ async fn first_visit_downloads_the_app_once_and_a_reload_in_a_tunnel_leads_back_
     browser.assert_no_script_errors().await;
     browser.quit().await;
 }
+
+/// The phone's voices, stubbed in the page: each utterance is noted with what
+/// the chapter highlights and where the reader is when it starts, and "ends"
+/// 15 ms later (the reader's own logic picks, highlights and turns).
+const SPEECH_STUB: &str = "
+    window.__spoken = [];
+    const synth = {
+      current: null,
+      getVoices: () => [],
+      cancel() { this.current = null; },
+      speak(u) {
+        const frame = document.getElementById('frame');
+        const mark = frame.contentWindow.CSS.highlights.get('trajet-speech');
+        const range = mark && [...mark][0];
+        const rect = range && range.getBoundingClientRect();
+        window.__spoken.push({
+          text: u.text, lang: u.lang, rate: u.rate,
+          highlighted: range ? range.toString().replace(/\\s+/g, ' ').trim() : null,
+          onScreen: !!rect && rect.left >= -1 && rect.left < frame.clientWidth,
+          place: document.getElementById('stage').dataset.place,
+        });
+        this.current = u;
+        setTimeout(() => { if (this.current === u) { this.current = null; u.dispatchEvent(new Event('end')); } }, 15);
+      },
+    };
+    Object.defineProperty(window, 'speechSynthesis', {value: synth, configurable: true});
+    return true;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_aloud_follows_the_sentences_across_pages_and_chapters_to_the_offer() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    world.ingest_sample("la-passagere-de-17h42", json!({"chapters": 2}));
+    let trip = world.trip(60).await;
+    let browser = Browser::start("en-US").await;
+    browser.goto(&world.tunnel.url(&trip.code_path)).await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.querySelectorAll('#titles li').length > 0",
+        )
+        .await;
+    browser.click("#titles li h2 a").await;
+    let start = wait_reading(&browser).await;
+    browser.js(SPEECH_STUB, json!([])).await;
+    browser.set_value("#speech-rate", "1.5").await;
+
+    // Play, pause after a few sentences: the voice stops; play again goes on.
+    browser.click("#listen").await;
+    browser
+        .wait_for("a few sentences", "return window.__spoken.length >= 3")
+        .await;
+    browser.click("#listen").await;
+    let paused = browser
+        .js(
+            "return [window.__spoken.length, document.getElementById('listen').getAttribute('aria-pressed')]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        paused[1],
+        json!("false"),
+        "the button says the voice is paused"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let still = browser.js("return window.__spoken.length", json!([])).await;
+    assert_eq!(still, paused[0], "nothing is said while paused");
+    browser.click("#listen").await;
+    browser
+        .wait_for(
+            "the voice to reach the end of the excerpt",
+            "return document.body.dataset.view === 'end'",
+        )
+        .await;
+
+    let spoken = browser.js("return window.__spoken", json!([])).await;
+    let spoken = spoken.as_array().unwrap();
+    assert!(spoken.len() > 10, "{spoken:#?}");
+    for said in spoken {
+        assert_eq!(
+            said["lang"],
+            json!("fr"),
+            "the book's language, not the page's: {said}"
+        );
+        assert_eq!(said["rate"], json!(1.5), "the chosen speed: {said}");
+        assert_eq!(
+            said["highlighted"], said["text"],
+            "the sentence said is the one highlighted"
+        );
+        assert_eq!(
+            said["onScreen"],
+            json!(true),
+            "the page turned with the voice: {said}"
+        );
+    }
+    let places: Vec<&str> = spoken.iter().filter_map(|s| s["place"].as_str()).collect();
+    let chapters: std::collections::BTreeSet<usize> =
+        places.iter().map(|p| chapter_of(p)).collect();
+    assert!(chapters.len() >= 2, "on through the chapters: {chapters:?}");
+    assert!(
+        places.iter().any(|p| p.split(':').nth(1) != Some("0")),
+        "pages turned within a chapter: {places:?} (from {start})"
+    );
+    let end = browser
+        .js(
+            "return [document.getElementById('end-title').textContent, !document.getElementById('end-offer').hidden]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        end,
+        json!(["End of the excerpt", true]),
+        "the excerpt's end, with the offer"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        browser.js("return window.__spoken.length", json!([])).await,
+        json!(spoken.len()),
+        "the voice stops at the end of the excerpt"
+    );
+    browser.assert_no_script_errors().await;
+    browser.quit().await;
+}

@@ -491,7 +491,10 @@ async fn a_broken_feed_is_a_422_naming_file_line_and_reason() {
         "{problem}"
     );
     assert!(
-        problem["reason"].as_str().unwrap().starts_with("contains a NUL byte"),
+        problem["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("contains a NUL byte"),
         "the reason apart, for consoles to word it: {problem}"
     );
 

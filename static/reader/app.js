@@ -8,6 +8,7 @@ import { Reader } from "./reader.js";
 import { ProgressSync } from "./progress.js";
 import * as settings from "./settings.js";
 import * as offline from "./offline.js";
+import { ReadAloud } from "./speech.js";
 
 const $ = (id) => document.getElementById(id);
 const WHERE = "trajet.where";
@@ -15,6 +16,8 @@ const SESSION = "trajet.session";
 const state = { titles: [], sort: "fits", over: false, view: null };
 
 function showView(name, focus = true) {
+  // The voice stops when the passenger leaves the page it reads.
+  if (name !== "reader") speech.pause();
   state.view = name;
   for (const section of $("main").querySelectorAll(":scope > section")) section.hidden = section.id !== `view-${name}`;
   document.body.dataset.view = name;
@@ -63,6 +66,7 @@ const reader = new Reader(
     onEnd: (kind, where) => showEnd(kind, where),
   },
 );
+const speech = new ReadAloud(reader, { toggle: $("listen"), rate: $("speech-rate"), bar: $("speech-bar") });
 
 async function boot() {
   applyStrings(document);

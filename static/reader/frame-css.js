@@ -71,4 +71,7 @@ export const FRAME_CSS = `
 @media (prefers-reduced-motion: no-preference) {
   :root[data-mode="scroll"] { scroll-behavior: smooth; }
 }
+::highlight(trajet-speech) {
+  background-color: rgba(255, 196, 0, 0.45);
+}
 `;

@@ -172,6 +172,31 @@ export class Frame {
     return true;
   }
 
+  /** Whether a range of the chapter starts on the page (or in the part of the scroll) on screen. */
+  onScreen(range) {
+    if (!this.doc) return false;
+    if (this.mode === "fixed") return true;
+    const rect = range.getBoundingClientRect();
+    if (this.mode === "paged") return rect.left >= -1 && rect.left < this.pageWidth - 1;
+    if (this.vertical) return rect.right > 0 && rect.right <= this.iframe.clientWidth + 1;
+    return rect.top >= -1 && rect.top < this.iframe.clientHeight;
+  }
+
+  /** Turns to the page where a range starts (the voice reading on); true when it turned. */
+  reveal(range) {
+    if (!this.doc || this.mode === "fixed" || this.onScreen(range)) return false;
+    const rect = range.getBoundingClientRect();
+    if (this.mode === "paged") {
+      const offset = Math.floor((rect.left + 1) / this.pageWidth);
+      this.goToPage(this.rtlFlow ? this.page - offset : this.page + offset);
+      return true;
+    }
+    const el = this.doc.scrollingElement;
+    if (this.vertical) el.scrollBy({ left: rect.right - this.iframe.clientWidth + 20, behavior: "instant" });
+    else el.scrollBy({ top: rect.top - 20, behavior: "instant" });
+    return true;
+  }
+
   /** Turns forward inside the chapter; false at its end. */
   next() {
     if (!this.doc || this.mode === "fixed") return false;

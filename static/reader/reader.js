@@ -131,6 +131,11 @@ export class Reader {
     if (this.busy) return;
     if (this.frame.next()) return this.moved();
     if (this.index < this.readingOrder.length - 1) return this.load(this.index + 1, "start");
+    this.finish();
+  }
+
+  /** The end of the excerpt is reached: saved as read to the end, then its page with the offer. */
+  finish() {
     this.save(1);
     this.hooks.onEnd("excerpt", this.where());
   }
