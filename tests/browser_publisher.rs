@@ -846,3 +846,86 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
     browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_french_batch_names_every_refused_file_with_its_reason_and_a_manga_takes_a_pages_policy()
+{
+    let Some((_turn, world)) = world::begin(true).await else {
+        return;
+    };
+    let (_, key) = world.account(Role::Publisher, "Éditions du Quai");
+    let browser = console::open_signed_in(&world, "/publisher", &key, "fr-FR").await;
+    let read = |p: &str| std::fs::read(corpus_dir().join(p)).unwrap();
+    drop_files(
+        &browser,
+        &[
+            (
+                "manga.epub",
+                read("epub/valid/haruko-manga-fixed-layout-rtl.epub"),
+            ),
+            (
+                "sans-spine.epub",
+                read("epub/invalid/epub2-opf-spine-missing.epub"),
+            ),
+            ("sans-opf.epub", read("epub/invalid/opf-missing.epub")),
+        ],
+    )
+    .await;
+    let summary = browser
+        .wait_for(
+            "the summary of the three files",
+            "const s = document.getElementById('upload-summary'); return !s.hidden && s.textContent",
+        )
+        .await;
+    let summary = summary.as_str().unwrap_or_default();
+    assert!(summary.contains("1 en ligne, 2 refusé"), "{summary}");
+    assert!(
+        summary.contains("sans-spine.epub") && summary.contains("sans-opf.epub"),
+        "every refused file is named: {summary}"
+    );
+    assert!(
+        summary.contains("n’a pas d’élément <spine>")
+            && summary.contains("n’est pas dans l’archive"),
+        "the real reasons, in French, in the message: {summary}"
+    );
+    let status = browser.text_of("#status-text").await;
+    assert!(
+        status.contains("sans-spine.epub") && status.contains("sans-opf.epub"),
+        "the announcement names both: {status}"
+    );
+    let outcome = browser
+        .js(
+            "return [...document.querySelectorAll('.upload-item[data-state=refused] .outcome')].map((o) => o.textContent).join(' | ')",
+            json!([]),
+        )
+        .await;
+    assert!(
+        outcome.as_str().unwrap_or_default().contains("<spine>"),
+        "the reason is in the file's own line, not only under technical details: {outcome}"
+    );
+    browser.screenshot("publisher-batch-refusals-fr").await;
+    browser.assert_accessible("the upload summary").await;
+
+    // The manga: a pages policy, previewed before saving.
+    browser.click(".upload-item[data-state=live] button").await;
+    browser.click("#policy-kind-pages").await;
+    browser.clear("#policy-value").await;
+    browser.type_into("#policy-value", "3").await;
+    let pages = browser
+        .wait_for(
+            "the preview of three pages",
+            "const box = document.getElementById('policy-preview');
+             const p = box.querySelector('[data-preview=pages]');
+             return box.dataset.state === 'ready' && box.dataset.policy === '{\"pages\":3}' && p && p.textContent",
+        )
+        .await;
+    assert_eq!(pages, json!("3 sur 12"), "pages served of the book's pages");
+    browser.click("#policy-save").await;
+    browser
+        .wait_for(
+            "the saved policy",
+            "return document.getElementById('status-text').textContent.includes('3 pages')",
+        )
+        .await;
+    browser.quit().await;
+}

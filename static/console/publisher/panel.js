@@ -24,7 +24,7 @@ import {
   policyParts,
   policyText,
   problemDetails,
-  problemSentence,
+  problemMessage,
   withExtras,
 } from "./words.js";
 
@@ -220,7 +220,7 @@ function renderPreview() {
   if (open.previewError) {
     const { problem, status, message } = open.previewError;
     box.dataset.state = "error";
-    const parts = [el("p", { class: "error" }, message || problemSentence(problem, status))];
+    const parts = [el("p", { class: "error" }, message || problemMessage(problem, status))];
     if (problem) parts.push(problemDetails(problem, status));
     box.replaceChildren(...parts.filter(Boolean));
     return;
@@ -298,7 +298,7 @@ async function change(patch, message) {
     announce(message(title), "success");
     return true;
   } catch (error) {
-    announce(error.status === 422 ? problemSentence(error.problem, 422) : describeError(error), "error");
+    announce(error.status === 422 ? problemMessage(error.problem, 422) : describeError(error), "error");
     return false;
   }
 }
@@ -420,10 +420,10 @@ function replaceSection(title) {
       } else {
         const problem = typeof answer.body === "object" && answer.body ? answer.body : {};
         result.replaceChildren(
-          el("p", { class: "error" }, t("replace.refused"), " ", problemSentence(problem, answer.status)),
+          el("p", { class: "error" }, t("replace.refused"), " ", problemMessage(problem, answer.status)),
           problemDetails(problem, answer.status),
         );
-        announce(problemSentence(problem, answer.status), "error");
+        announce(problemMessage(problem, answer.status), "error");
       }
     } catch (error) {
       progress.hidden = true;

@@ -2,9 +2,11 @@
 // each file has its own progress bar and its own answer), one at a time.
 import { announce, el, formatNumber, onLanguageChange, t, upload } from "../console.js";
 import { putTitle } from "./store.js";
-import { excerptText, problemDetails, problemSentence } from "./words.js";
+import { excerptText, problemDetails, problemMessage } from "./words.js";
 
 const items = [];
+/** The files of the latest drop or choice, summed up together once all are answered. */
+let batch = [];
 let queue = Promise.resolve();
 let openTitle = () => {};
 
@@ -37,18 +39,64 @@ export function setupUpload({ onOpen }) {
   // A file dropped beside the zone must not make the browser leave the console.
   window.addEventListener("dragover", (event) => event.preventDefault());
   window.addEventListener("drop", (event) => event.preventDefault());
-  onLanguageChange(() => items.forEach((item) => item.render()));
+  onLanguageChange(() => {
+    items.forEach((item) => item.render());
+    renderSummary();
+  });
 }
 
 function enqueue(files) {
   const list = document.getElementById("upload-results");
+  if (batch.every((item) => item.done)) batch = [];
   for (const file of files) {
     const item = new UploadItem(file);
     items.push(item);
+    batch.push(item);
     list.prepend(item.node);
-    queue = queue.then(() => item.send());
+    queue = queue.then(() => item.send()).then(() => batchAnswered());
   }
   if (files.length) announce(t("upload.queued", { n: formatNumber(files.length) }));
+}
+
+/** Once every file of the batch is answered: a summary naming every refused file and why. */
+function batchAnswered() {
+  if (!batch.length || !batch.every((item) => item.done)) return;
+  const refused = batch.filter((item) => item.state === "refused");
+  renderSummary();
+  if (batch.length > 1 || refused.length) {
+    const names = refused.map((item) => item.file.name);
+    const message = refused.length
+      ? t("upload.summary.refused", { n: formatNumber(batch.length), live: formatNumber(batch.length - refused.length), files: list(names) })
+      : t("upload.summary.live", { n: formatNumber(batch.length) });
+    announce(message, refused.length ? "error" : "success");
+  }
+}
+
+function list(names) {
+  return new Intl.ListFormat(document.documentElement.lang || "en", { type: "conjunction" }).format(names);
+}
+
+function renderSummary() {
+  const box = document.getElementById("upload-summary");
+  const done = batch.length && batch.every((item) => item.done);
+  if (!box || !done) return;
+  const refused = batch.filter((item) => item.state === "refused");
+  const live = batch.length - refused.length;
+  box.dataset.state = refused.length ? "refused" : "live";
+  box.replaceChildren(
+    el("h3", {}, t("upload.summary.title", { n: formatNumber(batch.length) })),
+    el("p", {}, t("upload.summary.counts", { live: formatNumber(live), refused: formatNumber(refused.length) })),
+    refused.length
+      ? el(
+          "ul",
+          {},
+          refused.map((item) =>
+            el("li", {}, el("strong", { dir: "auto" }, item.file.name), " — ", problemMessage(item.problem, item.status)),
+          ),
+        )
+      : "",
+  );
+  box.hidden = false;
 }
 
 function size(bytes) {
@@ -86,14 +134,15 @@ class UploadItem {
       } else {
         this.state = "refused";
         this.problem = typeof answer.body === "object" && answer.body ? answer.body : { detail: String(answer.body || "") };
-        announce(t("upload.refused.announce", { file: this.file.name, reason: problemSentence(this.problem, this.status) }), "error");
+        announce(t("upload.refused.announce", { file: this.file.name, reason: problemMessage(this.problem, this.status) }), "error");
       }
     } catch (error) {
       this.state = "refused";
       this.status = error.status;
       this.problem = error.problem?.code ? error.problem : { code: error.code };
-      announce(t("upload.refused.announce", { file: this.file.name, reason: problemSentence(this.problem, 0) }), "error");
+      announce(t("upload.refused.announce", { file: this.file.name, reason: problemMessage(this.problem, 0) }), "error");
     }
+    this.done = true;
     this.render();
   }
 
@@ -146,7 +195,7 @@ class UploadItem {
           { class: "outcome bad" },
           el("span", { class: "pill bad" }, t("status.refused")),
           " ",
-          problemSentence(this.problem, this.status),
+          problemMessage(this.problem, this.status),
         ),
         problemDetails(this.problem, this.status),
       );

@@ -28,12 +28,52 @@ const EXPLAINED = new Set([
 ]);
 
 /** A sentence a publisher understands for a refused request. */
-export function problemSentence(problem, status) {
+function problemSentence(problem, status) {
   const code = problem?.code || (status === 0 ? "network" : "");
   if (EXPLAINED.has(code)) return t(`problem.${code}`);
   if (status === 429) return t("problem.rate-limited");
   if (status >= 500) return t("problem.internal-error");
   return t("problem.other");
+}
+
+/**
+ * The reasons of the EPUB checks the console can say in French too, with
+ * what they name (file, element); any other reason is shown as the API wrote it.
+ */
+const REASONS = [
+  [/^the package document "(.+)" named by (\S+) is not in the archive$/, "reason.noPackage"],
+  [/^manifest item "(.+)" names "(.+)", which is not in the archive$/, "reason.itemMissing"],
+  [/^spine item "(.+)" is not a local manifest item/, "reason.spineItem"],
+  [/^the spine of (\S+) is empty$/, "reason.emptySpine"],
+  [/^the navigation document (\S+) has no toc nav$/, "reason.noToc"],
+  [/^entry "(.+)" appears twice/, "reason.duplicate"],
+  [/^(\S+) has no <(\w+)>$/, "reason.noElement"],
+  [/^(\S+) has no dc:title$/, "reason.noTitle"],
+  [/^"(.+)" is not in the archive$/, "reason.notInArchive"],
+  [/^(\S+) is not well-formed XML/, "reason.notWellFormed"],
+  [/^the file is not a readable zip archive/, "reason.notZip"],
+  [/^(\S+) has no root element$/, "reason.noRoot"],
+  [/^the archive has no "mimetype" entry/, "reason.noMimetype"],
+  [/^the "mimetype" entry/, "reason.mimetype"],
+  [/not a zip archive|no zip end of central directory|end of central directory/i, "reason.notZip"],
+];
+
+/** The specific reason of a refusal (what the API names: a file, an element), in the console's language. */
+export function problemReason(problem) {
+  const detail = String(problem?.detail || "").trim();
+  if (!detail || !String(problem?.code || "").startsWith("epub-")) return "";
+  for (const [pattern, key] of REASONS) {
+    const m = detail.match(pattern);
+    if (m) return t(key, { 1: m[1], 2: m[2] });
+  }
+  return detail;
+}
+
+/** The whole message of a refusal: the specific reason first, then what to do. */
+export function problemMessage(problem, status) {
+  const reason = problemReason(problem);
+  const sentence = problemSentence(problem, status);
+  return reason ? t("problem.because", { reason, sentence }) : sentence;
 }
 
 /** The technical detail of a problem, folded away in a <details>. */
