@@ -40,6 +40,8 @@ pub struct App {
     pub seat_keys: KeyStore,
     /// Trips, durable in the data directory.
     pub trips: TripStore,
+    /// The turns of GTFS imports.
+    pub gtfs_imports: crate::trips::ImportGate,
     /// Publishers' titles: the index in memory, content on disk.
     pub catalog: Catalog,
     /// What passengers can reach of each title, and hot content in memory.
@@ -102,6 +104,7 @@ impl App {
         let library = Library::new(config.chapter_cache_bytes);
         let limits = RateLimits::new(&config);
         let lines = LineCollections::open(&data)?;
+        let gtfs_imports = crate::trips::ImportGate::new(&config.gtfs);
         let static_root = crate::static_files::serving_dir(&config.static_dir, &data.path("cache"));
         // Compressing the pages (first start) held tens of megabytes for a moment.
         crate::memory::release_free_memory();
@@ -116,6 +119,7 @@ impl App {
             console_secret,
             seat_keys,
             trips,
+            gtfs_imports,
             catalog,
             library,
             lines,

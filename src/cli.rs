@@ -217,6 +217,7 @@ fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
         } => {
             let mut options = crate::trips::gtfs::ImportOptions::new(from, to);
             options.all_route_types = all_route_types;
+            options.limits = config.gtfs.clone();
             options.default_seats =
                 crate::trips::Seats::new(seats).map_err(|e| anyhow::anyhow!("--seats {e}"))?;
             crate::trips::import_gtfs(&config.data_dir, operator.as_deref(), &file, &options)

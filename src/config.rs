@@ -152,6 +152,41 @@ pub struct HttpLimits {
     pub upload_limit: usize,
 }
 
+/// Limits of a GTFS import: sized for a national rail feed, and no more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GtfsLimits {
+    /// Largest inflated size of one file of the zip.
+    pub max_entry_bytes: u64,
+    /// Largest inflated size of the files read, together.
+    pub max_inflated_bytes: u64,
+    /// Most trips (one per service date and run) one import may create or update.
+    pub max_trips: usize,
+    /// Skipped rows an import's report lists; all are counted by reason.
+    pub skipped_rows_shown: usize,
+    /// Imports running at once.
+    pub concurrent_imports: usize,
+    /// How long an import waits for its turn before a `503` with `Retry-After`.
+    pub queue_wait: Duration,
+}
+
+impl Default for GtfsLimits {
+    /// Streaming keeps memory flat whatever the sizes; the size caps bound
+    /// the time a feed (or a zip bomb) may hold a core. A national rail feed
+    /// (all TER, Intercités and TGV of France, a year of service) inflates to
+    /// about 150 MB with a 100 MB `stop_times.txt`; the caps leave room for
+    /// the largest ones and refuse a gigabyte-scale bomb within seconds.
+    fn default() -> Self {
+        Self {
+            max_entry_bytes: 512 << 20,
+            max_inflated_bytes: 1 << 30,
+            max_trips: 200_000,
+            skipped_rows_shown: 100,
+            concurrent_imports: 1,
+            queue_wait: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Everything trajet reads at start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -193,6 +228,8 @@ pub struct Config {
     pub http: HttpLimits,
     /// The tokio runtime.
     pub runtime: RuntimeSettings,
+    /// Limits of GTFS imports.
+    pub gtfs: GtfsLimits,
 }
 
 /// One line of `trajet check-config`.
@@ -292,6 +329,55 @@ impl Loader<'_> {
         }
         Ok(Some(Secret::new(raw)))
     }
+}
+
+/// The settings of GTFS imports, in their own block.
+fn gtfs_limits(l: &mut Loader<'_>) -> anyhow::Result<GtfsLimits> {
+    let default = GtfsLimits::default();
+    let entry_mib: u64 = l.get(
+        "gtfs_max_entry_mib",
+        "TRAJET_GTFS_MAX_ENTRY_MIB",
+        default.max_entry_bytes >> 20,
+        "largest inflated size of one file of a GTFS zip (refused with 413 naming the file)",
+    )?;
+    let inflated_mib: u64 = l.get(
+        "gtfs_max_inflated_mib",
+        "TRAJET_GTFS_MAX_INFLATED_MIB",
+        default.max_inflated_bytes >> 20,
+        "largest inflated size of all the files of a GTFS zip together",
+    )?;
+    let max_trips: usize = l.get(
+        "gtfs_max_trips",
+        "TRAJET_GTFS_MAX_TRIPS",
+        default.max_trips,
+        "most trips one GTFS import may create or update (one per date and run)",
+    )?;
+    let shown: usize = l.get(
+        "gtfs_skipped_rows_shown",
+        "TRAJET_GTFS_SKIPPED_ROWS_SHOWN",
+        default.skipped_rows_shown,
+        "skipped rows an import report lists (all are counted by reason)",
+    )?;
+    let concurrent: usize = l.get(
+        "gtfs_concurrent_imports",
+        "TRAJET_GTFS_CONCURRENT_IMPORTS",
+        default.concurrent_imports,
+        "GTFS imports running at once; further ones wait their turn",
+    )?;
+    let wait_s: u64 = l.get(
+        "gtfs_queue_wait_seconds",
+        "TRAJET_GTFS_QUEUE_WAIT_SECONDS",
+        default.queue_wait.as_secs(),
+        "how long an import waits for its turn before a 503 with Retry-After",
+    )?;
+    Ok(GtfsLimits {
+        max_entry_bytes: entry_mib.max(1) << 20,
+        max_inflated_bytes: inflated_mib.max(1) << 20,
+        max_trips: max_trips.max(1),
+        skipped_rows_shown: shown,
+        concurrent_imports: concurrent.max(1),
+        queue_wait: Duration::from_secs(wait_s),
+    })
 }
 
 impl Config {
@@ -513,6 +599,7 @@ impl Config {
                 kind: runtime_kind,
                 worker_threads,
             },
+            gtfs: gtfs_limits(&mut l)?,
         };
         Ok((config, l.explained))
     }

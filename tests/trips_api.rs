@@ -701,3 +701,160 @@ async fn importing_a_feed_another_operator_imported_leaves_their_trips_alone() {
         "importing again updates one's own trips only"
     );
 }
+
+/// A feed with `n` trips of each kind that an import skips, besides the one
+/// good trip of `support::gtfs::one_trip_files`.
+fn feed_with_skipped_rows(n: usize) -> Vec<u8> {
+    let mut files = support::gtfs::one_trip_files();
+    let trips = &mut files
+        .iter_mut()
+        .find(|(name, _)| *name == "trips.txt")
+        .unwrap()
+        .1;
+    for i in 0..n {
+        trips.extend_from_slice(format!("TER,NOPE,undefined-service-{i},1\n").as_bytes());
+        trips.extend_from_slice(format!("GONE,WK,unknown-route-{i},2\n").as_bytes());
+        trips.extend_from_slice(format!("TER,WK,no-stops-{i},3\n").as_bytes());
+    }
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    support::gtfs::zip(&refs)
+}
+
+#[tokio::test]
+async fn a_feed_skipping_many_rows_answers_a_bounded_report_with_counts_by_reason() {
+    let app = TestApp::with_config(None, |c| c.gtfs.skipped_rows_shown = 5).await;
+    let key = operator(&app).await;
+    let uri = "/api/v1/operator/trips/import?from=2026-11-30&to=2026-11-30";
+    let feed = feed_with_skipped_rows(20_000);
+    let response = send(&app.router, upload(uri, &key, "application/zip", feed)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report = body_json(response).await;
+    assert_eq!(
+        (report["created"].as_u64(), report["skipped"].as_u64()),
+        (Some(1), Some(60_000))
+    );
+    assert_eq!(
+        report["skipped_by_reason"],
+        json!({"service-undefined": 20_000, "route-undefined": 20_000, "no-stop-times": 20_000})
+    );
+    let rows = report["skipped_rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "only the first rows are listed");
+    assert_eq!(
+        (
+            rows[0]["file"].as_str(),
+            rows[0]["line"].as_u64(),
+            rows[0]["code"].as_str()
+        ),
+        (Some("trips.txt"), Some(3), Some("service-undefined"))
+    );
+}
+
+#[tokio::test]
+async fn a_file_inflating_past_its_cap_is_a_413_naming_it_and_nothing_is_stored() {
+    let app = TestApp::with_config(None, |c| c.gtfs.max_entry_bytes = 64 * 1024).await;
+    let key = operator(&app).await;
+    let uri = "/api/v1/operator/trips/import?from=2026-11-30&to=2026-11-30";
+    // 100 KiB of shapes-like stop_times rows for a trip that is not imported.
+    let mut files = support::gtfs::one_trip_files();
+    let times = &mut files
+        .iter_mut()
+        .find(|(n, _)| *n == "stop_times.txt")
+        .unwrap()
+        .1;
+    while times.len() < 100 * 1024 {
+        times.extend_from_slice(b"other,10:00:00,10:00:00,CF,1\n");
+    }
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let response = send(
+        &app.router,
+        upload(uri, &key, "application/zip", support::gtfs::zip(&refs)),
+    )
+    .await;
+    let status = response.status();
+    let problem = body_json(response).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    assert_eq!(
+        (
+            problem["code"].as_str(),
+            problem["file"].as_str(),
+            problem["limit"].as_u64()
+        ),
+        (
+            Some("gtfs-too-large"),
+            Some("stop_times.txt"),
+            Some(64 * 1024)
+        )
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("stop_times.txt inflates"),
+        "{problem}"
+    );
+    let day = "2026-11-30".parse().unwrap();
+    assert!(app.state.trips.list(day).is_empty(), "nothing stored");
+
+    // The same feed under the cap of the whole feed instead.
+    let app = TestApp::with_config(None, |c| c.gtfs.max_inflated_bytes = 64 * 1024).await;
+    let key = operator(&app).await;
+    let response = send(
+        &app.router,
+        upload(uri, &key, "application/zip", support::gtfs::zip(&refs)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let problem = body_json(response).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("in all"),
+        "{problem}"
+    );
+    assert!(app.state.trips.list(day).is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn imports_take_turns_and_one_without_a_turn_in_time_is_a_503_with_retry_after() {
+    let app = TestApp::with_config(None, |c| {
+        c.gtfs.concurrent_imports = 1;
+        c.gtfs.queue_wait = Duration::from_millis(50);
+    })
+    .await;
+    let key = operator(&app).await;
+    let uri = "/api/v1/operator/trips/import?from=2026-11-30&to=2026-11-30";
+    let feed = support::gtfs::one_trip_feed;
+    let running = app.state.gtfs_imports.turn().await.expect("the only turn");
+    let response = send(&app.router, upload(uri, &key, "application/zip", feed())).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "30");
+    assert_eq!(body_json(response).await["code"], "gtfs-import-busy");
+    let day = "2026-11-30".parse().unwrap();
+    assert!(app.state.trips.list(day).is_empty());
+    drop(running);
+    let response = send(&app.router, upload(uri, &key, "application/zip", feed())).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.state.trips.list(day).len(), 1);
+}
+
+#[tokio::test]
+async fn an_import_waiting_for_its_turn_runs_when_the_turn_frees() {
+    let app = TestApp::with_config(None, |c| c.gtfs.queue_wait = Duration::from_secs(30)).await;
+    let key = operator(&app).await;
+    let uri = "/api/v1/operator/trips/import?from=2026-11-30&to=2026-11-30";
+    let running = app.state.gtfs_imports.turn().await.expect("the only turn");
+    let request = upload(uri, &key, "application/zip", support::gtfs::one_trip_feed());
+    let waiting = tokio::spawn(send_owned(app.router.clone(), request));
+    tokio::task::yield_now().await;
+    let day = "2026-11-30".parse().unwrap();
+    assert!(
+        app.state.trips.list(day).is_empty(),
+        "it waits for its turn"
+    );
+    drop(running);
+    let response = waiting.await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.state.trips.list(day).len(), 1);
+}
+
+async fn send_owned(router: axum::Router, request: Request<Body>) -> axum::response::Response {
+    send(&router, request).await
+}

@@ -12,9 +12,6 @@ use super::store::TripStore;
 use crate::accounts::{Account, Accounts, Role};
 use crate::data_dir::DataDir;
 
-/// Skipped rows printed one per line before the rest are only counted.
-const SHOWN_SKIPPED: usize = 50;
-
 /// Imports `file` into the trips of `data_dir` for the operator named
 /// `operator` (or the only operator there is) and prints what happened.
 pub fn import_gtfs(
@@ -30,7 +27,7 @@ pub fn import_gtfs(
     let feed = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let report = import(&store, &account.id, std::io::BufReader::new(feed), options)
         .with_context(|| format!("{} was refused", file.display()))?;
-    for row in report.skipped_rows.iter().take(SHOWN_SKIPPED) {
+    for row in &report.skipped_rows {
         let trip = row
             .trip_id
             .as_deref()
@@ -41,8 +38,12 @@ pub fn import_gtfs(
             row.file, row.line, row.reason
         );
     }
-    if report.skipped > SHOWN_SKIPPED {
-        println!("… and {} more skipped rows", report.skipped - SHOWN_SKIPPED);
+    if report.skipped > report.skipped_rows.len() {
+        let more = report.skipped - report.skipped_rows.len();
+        println!("… and {more} more skipped rows");
+    }
+    for (code, count) in &report.skipped_by_reason {
+        println!("skipped for {code}: {count}");
     }
     println!(
         "{} to {}: {} created, {} updated, {} unchanged, {} skipped, {} trips of other route types left out",

@@ -1,7 +1,15 @@
 //! `POST /api/v1/operator/trips/import?from=&to=`: a GTFS zip as the body
 //! (`application/zip`) or as the file of a `multipart/form-data` form.
+//!
+//! Imports take turns (one at a time by default): each holds its feed and
+//! the trips of its range in memory for a few seconds, and a second one at
+//! once would only double the peak. A further import waits briefly for its
+//! turn, then gets a `503` with `Retry-After`; its body is not read before
+//! its turn comes.
 
 use std::io::Cursor;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -12,8 +20,11 @@ use serde::Deserialize;
 
 use super::gtfs::{GtfsError, ImportError, ImportOptions, import};
 use super::model::Seats;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use crate::app::AppState;
 use crate::auth::Operator;
+use crate::config::GtfsLimits;
 use crate::error::AppError;
 use crate::http::extract::ApiQuery;
 use crate::http::upload::Upload;
@@ -37,10 +48,12 @@ pub(super) async fn import_feed(
     ApiQuery(query): ApiQuery<ImportQuery>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let options = options(&query)?;
+    let options = options(&query, &state.config.gtfs)?;
+    let turn = state.gtfs_imports.turn().await.ok_or_else(busy)?;
     let bytes = feed_bytes(&state, request).await?;
     let app = state.0.clone();
     let imported = crate::memory::heavy(move || {
+        let _turn = turn;
         import(&app.trips, &operator.id, Cursor::new(bytes), &options)
     })
     .await
@@ -58,7 +71,45 @@ pub(super) async fn import_feed(
     Ok(axum::Json(report).into_response())
 }
 
-fn options(query: &ImportQuery) -> Result<ImportOptions, AppError> {
+/// How long a client turned away is asked to wait.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The turns of GTFS imports: a few at once, the others wait a little.
+#[derive(Debug)]
+pub struct ImportGate {
+    turns: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl ImportGate {
+    /// `concurrent_imports` turns, waited for at most `queue_wait`.
+    pub fn new(limits: &GtfsLimits) -> Self {
+        Self {
+            turns: Arc::new(Semaphore::new(limits.concurrent_imports)),
+            wait: limits.queue_wait,
+        }
+    }
+
+    /// A turn to import, held until dropped; `None` when none came in time.
+    pub async fn turn(&self) -> Option<OwnedSemaphorePermit> {
+        let turn = self.turns.clone().acquire_owned();
+        tokio::time::timeout(self.wait, turn).await.ok()?.ok()
+    }
+}
+
+fn busy() -> AppError {
+    AppError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "gtfs-import-busy",
+        format!(
+            "Another GTFS import is running; send this one again in {} seconds.",
+            RETRY_AFTER.as_secs()
+        ),
+    )
+    .with_retry_after(RETRY_AFTER)
+}
+
+fn options(query: &ImportQuery, limits: &GtfsLimits) -> Result<ImportOptions, AppError> {
     let missing = |name| {
         AppError::bad_request(
             "gtfs-import-invalid",
@@ -72,6 +123,7 @@ fn options(query: &ImportQuery) -> Result<ImportOptions, AppError> {
         query.to.ok_or_else(|| missing("to"))?,
     );
     options.all_route_types = query.all_route_types;
+    options.limits = limits.clone();
     if let Some(seats) = query.seats {
         options.default_seats =
             Seats::new(seats).map_err(|reason| super::TripError::invalid("seats", reason))?;
@@ -127,10 +179,12 @@ async fn feed_bytes(state: &AppState, request: Request) -> Result<Bytes, AppErro
 }
 
 /// A refused feed as problem+json, with `file`, `line`, `reason`, `entry` and
-/// `limit` members when known.
+/// `limit` (and `whole_feed`) members when known; a file or feed over its
+/// inflated size cap is a `413`.
 fn gtfs_problem(error: GtfsError) -> AppError {
     let status = match error {
         GtfsError::Request(_) => StatusCode::BAD_REQUEST,
+        GtfsError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let mut problem = AppError::new(status, error.code(), error.to_string());
@@ -144,7 +198,11 @@ fn gtfs_problem(error: GtfsError) -> AppError {
     match &error {
         GtfsError::Invalid { reason, .. } => problem.with_extra("reason", reason.as_str()),
         GtfsError::UnsafeEntry { name, .. } => problem.with_extra("entry", name.as_str()),
-        GtfsError::TooLarge { limit, .. } => problem.with_extra("limit", *limit),
+        GtfsError::TooLarge {
+            limit, whole_feed, ..
+        } => problem
+            .with_extra("limit", *limit)
+            .with_extra("whole_feed", *whole_feed),
         _ => problem,
     }
 }

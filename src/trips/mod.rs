@@ -19,6 +19,7 @@ pub use change::{TripChange, TripChangeRequest};
 pub use error::TripError;
 pub use fields::{parse_timezone, text};
 pub use import_cli::import_gtfs;
+pub use import_route::ImportGate;
 pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};
 pub use store::{ArrivalChange, ImportCounts, SharedTrip, TripStore};

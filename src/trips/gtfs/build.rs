@@ -24,6 +24,13 @@ pub struct Sources<'a> {
     pub runs: &'a Runs,
 }
 
+impl Sources<'_> {
+    /// A stop's name (its id when `stops.txt` gave none).
+    fn name_of<'s>(&'s self, stop_id: &'s str) -> &'s str {
+        self.stops.get(stop_id).map_or(stop_id, String::as_str)
+    }
+}
+
 /// The drafts of one selected trip on every service date of the range.
 pub fn drafts(
     trip: &FeedTrip,
@@ -32,62 +39,58 @@ pub fn drafts(
     options: &ImportOptions,
     out: &mut Vec<TripDraft>,
 ) -> Result<(), SkippedRow> {
-    let skip = |file, line, reason: String| SkippedRow {
+    let skip = |file, line, code, reason: &str| SkippedRow {
         file,
         line,
         trip_id: Some(trip.trip_id.clone()),
-        reason,
+        code,
+        reason: reason.to_owned(),
     };
-    let calls = sources
-        .calls
-        .get(&trip.trip_id)
-        .ok_or_else(|| skip("trips.txt", trip.line, "the trip has no stop_times".into()))?;
-    if let Some((line, reason)) = &calls.problem {
-        return Err(skip("stop_times.txt", *line, reason.clone()));
-    }
-    let (Some(first), Some(last)) = (&calls.first, &calls.last) else {
-        return Err(skip(
+    let no_stop_times = || {
+        skip(
             "trips.txt",
             trip.line,
-            "the trip has no stop_times".into(),
-        ));
+            "no-stop-times",
+            "the trip has no stop_times",
+        )
+    };
+    let calls = sources.calls.get(&trip.trip_id).ok_or_else(no_stop_times)?;
+    if let Some((line, code, reason)) = &calls.problem {
+        return Err(skip("stop_times.txt", *line, code, reason));
+    }
+    let (Some(first), Some(last)) = (&calls.first, &calls.last) else {
+        return Err(no_stop_times());
+    };
+    let at_stop = |call: &super::stop_times::Call, code, reason| {
+        skip("stop_times.txt", call.line, code, reason)
     };
     if first.sequence == last.sequence {
-        return Err(skip(
-            "stop_times.txt",
-            first.line,
-            "the trip has a single stop".into(),
-        ));
+        return Err(at_stop(first, "single-stop", "the trip has a single stop"));
     }
-    let departs = first.departure.or(first.arrival).ok_or_else(|| {
-        skip(
-            "stop_times.txt",
-            first.line,
-            "the first stop has no time".into(),
-        )
-    })?;
-    let arrives = last.arrival.or(last.departure).ok_or_else(|| {
-        skip(
-            "stop_times.txt",
-            last.line,
-            "the last stop has no time".into(),
-        )
-    })?;
+    let departs = first
+        .departure
+        .or(first.arrival)
+        .ok_or_else(|| at_stop(first, "time-missing", "the first stop has no time"))?;
+    let arrives = last
+        .arrival
+        .or(last.departure)
+        .ok_or_else(|| at_stop(last, "time-missing", "the last stop has no time"))?;
     if arrives <= departs {
-        return Err(skip(
-            "stop_times.txt",
-            last.line,
-            "the last stop is not reached after the first one departs".into(),
+        return Err(at_stop(
+            last,
+            "arrival-not-after-departure",
+            "the last stop is not reached after the first one departs",
         ));
     }
     let checked = |field, value: &str| {
-        text(field, value.to_owned()).map_err(|e| skip("trips.txt", trip.line, e.to_string()))
+        text(field, value.to_owned())
+            .map_err(|e| skip("trips.txt", trip.line, "name-invalid", &e.to_string()))
     };
     let names = Names {
         line: checked("line", &route.line)?,
         train_number: checked("train_number", &trip.train_number)?,
-        origin: checked("origin", &sources.stops[&first.stop_id])?,
-        destination: checked("destination", &sources.stops[&last.stop_id])?,
+        origin: checked("origin", sources.name_of(&first.stop_id))?,
+        destination: checked("destination", sources.name_of(&last.stop_id))?,
     };
     let runs: Vec<(String, ServiceTime, ServiceTime)> = match sources.runs.get(&trip.trip_id) {
         None => vec![(trip.trip_id.clone(), departs, arrives)],
@@ -106,7 +109,7 @@ pub fn drafts(
         for (key, departs, arrives) in &runs {
             out.push(
                 draft(&names, route, date, key, (*departs, *arrives), options)
-                    .map_err(|r| skip("trips.txt", trip.line, r))?,
+                    .map_err(|r| skip("trips.txt", trip.line, "time-invalid", &r))?,
             );
         }
     }
@@ -153,10 +156,11 @@ fn draft(
 
 /// Refuses a range that would produce more drafts than the cap.
 pub fn check_count(count: usize, options: &ImportOptions) -> Result<(), GtfsError> {
-    if count > options.max_trips {
+    let max = options.limits.max_trips;
+    if count > max {
         return Err(GtfsError::Request(format!(
-            "the feed runs more than {} trips between {} and {}: import a shorter date range",
-            options.max_trips, options.from, options.to
+            "the feed runs more than {max} trips between {} and {}: import a shorter date range",
+            options.from, options.to
         )));
     }
     Ok(())

@@ -3,10 +3,11 @@
 //! the imported range.
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::error::{GtfsError, SkippedRow};
+use super::error::{GtfsError, Skipped, SkippedRow};
 use super::table::Table;
 
 const WEEKDAYS: [&str; 7] = [
@@ -37,22 +38,19 @@ impl Services {
     }
 }
 
-/// Reads both files (each optional, not both absent: the caller checks).
-pub fn read(
-    calendar: Option<&str>,
-    calendar_dates: Option<&str>,
-    (from, to): (NaiveDate, NaiveDate),
-    skipped: &mut Vec<SkippedRow>,
-) -> Result<Services, GtfsError> {
-    let mut services = Services::default();
-    if let Some(text) = calendar {
-        let mut table = Table::new("calendar.txt", text)?;
+impl Services {
+    /// Adds the weekly patterns of `calendar.txt`.
+    pub fn read_calendar(
+        &mut self,
+        mut table: Table<impl Read>,
+        (from, to): (NaiveDate, NaiveDate),
+        skipped: &mut Skipped,
+    ) -> Result<(), GtfsError> {
         let id = table.require("service_id")?;
         let days = WEEKDAYS.map(|d| table.require(d));
         let days: Vec<_> = days.into_iter().collect::<Result<_, _>>()?;
         let (start, end) = (table.require("start_date")?, table.require("end_date")?);
-        for row in table.rows() {
-            let row = row?;
+        while let Some(row) = table.next_row()? {
             let runs: Result<Vec<bool>, _> = days.iter().map(|&d| flag(row.get(d))).collect();
             let period = (date(row.get(start)), date(row.get(end)));
             let (Ok(runs), Some(first), Some(last)) = (runs, period.0, period.1) else {
@@ -63,7 +61,7 @@ pub fn read(
                 ));
                 continue;
             };
-            let set = services.dates.entry(row.get(id).to_owned()).or_default();
+            let set = self.dates.entry(row.get(id).to_owned()).or_default();
             for day in from
                 .max(first)
                 .iter_days()
@@ -74,17 +72,23 @@ pub fn read(
                 }
             }
         }
+        Ok(())
     }
-    if let Some(text) = calendar_dates {
-        let mut table = Table::new("calendar_dates.txt", text)?;
+
+    /// Applies the exceptions of `calendar_dates.txt` (after the weekly patterns).
+    pub fn read_calendar_dates(
+        &mut self,
+        mut table: Table<impl Read>,
+        (from, to): (NaiveDate, NaiveDate),
+        skipped: &mut Skipped,
+    ) -> Result<(), GtfsError> {
         let (id, day, kind) = (
             table.require("service_id")?,
             table.require("date")?,
             table.require("exception_type")?,
         );
-        for row in table.rows() {
-            let row = row?;
-            let set = services.dates.entry(row.get(id).to_owned()).or_default();
+        while let Some(row) = table.next_row()? {
+            let set = self.dates.entry(row.get(id).to_owned()).or_default();
             match (date(row.get(day)), row.get(kind)) {
                 (Some(d), "1") if (from..=to).contains(&d) => drop(set.insert(d)),
                 (Some(d), "2") => drop(set.remove(&d)),
@@ -96,8 +100,8 @@ pub fn read(
                 )),
             }
         }
+        Ok(())
     }
-    Ok(services)
 }
 
 fn flag(value: &str) -> Result<bool, ()> {
@@ -115,10 +119,16 @@ fn date(value: &str) -> Option<NaiveDate> {
 }
 
 fn skip(file: &'static str, line: u64, reason: &str) -> SkippedRow {
+    let code = if file == "calendar.txt" {
+        "calendar-row-invalid"
+    } else {
+        "calendar-date-invalid"
+    };
     SkippedRow {
         file,
         line,
         trip_id: None,
+        code,
         reason: reason.to_owned(),
     }
 }
@@ -131,13 +141,37 @@ mod tests {
         text.parse().unwrap()
     }
 
+    fn table(file: &'static str, text: &'static str) -> Table<&'static [u8]> {
+        Table::new(
+            file,
+            super::super::text::Checked::new(file, text.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    fn read(
+        calendar: Option<&'static str>,
+        dates: Option<&'static str>,
+        range: (NaiveDate, NaiveDate),
+        skipped: &mut Skipped,
+    ) -> Result<Services, GtfsError> {
+        let mut services = Services::default();
+        if let Some(text) = calendar {
+            services.read_calendar(table("calendar.txt", text), range, skipped)?;
+        }
+        if let Some(text) = dates {
+            services.read_calendar_dates(table("calendar_dates.txt", text), range, skipped)?;
+        }
+        Ok(services)
+    }
+
     #[test]
     fn exceptions_add_and_remove_dates_of_a_weekly_pattern() {
         let calendar = "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n\
                         WK,1,1,1,1,1,0,0,20160101,20161231\nSU,0,0,0,0,0,0,1,20160101,20161231\n";
         // 2016-05-30 is Memorial Day (a Monday): weekday service off, Sunday service on.
         let dates = "service_id,date,exception_type\nWK,20160530,2\nSU,20160530,1\n";
-        let mut skipped = Vec::new();
+        let mut skipped = Skipped::new(10);
         let s = read(
             Some(calendar),
             Some(dates),
@@ -150,12 +184,12 @@ mod tests {
             s.dates("SU").collect::<Vec<_>>(),
             [d("2016-05-29"), d("2016-05-30")]
         );
-        assert!(skipped.is_empty());
+        assert_eq!(skipped.total, 0);
     }
 
     #[test]
     fn a_service_known_only_from_exceptions_outside_the_range_is_defined_but_idle() {
-        let mut skipped = Vec::new();
+        let mut skipped = Skipped::new(10);
         let s = read(
             None,
             Some("service_id,date,exception_type\nX,20070604,1\n"),

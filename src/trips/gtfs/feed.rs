@@ -1,12 +1,15 @@
-//! The small GTFS files: agencies (time zones), routes (line names and
-//! types), stops (names) and trips.
+//! The small GTFS files (agencies with their time zones, routes with their
+//! line names and types) and the trips that run in the range.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 
 use chrono_tz::Tz;
 
-use super::error::{GtfsError, SkippedRow};
+use super::calendar::Services;
+use super::error::{GtfsError, Skipped, SkippedRow};
 use super::table::Table;
+use super::{ImportOptions, is_rail};
 
 /// The agencies' time zones, by `agency_id`, and the feed's default.
 pub struct Agencies {
@@ -43,13 +46,11 @@ pub struct FeedTrip {
 }
 
 /// Reads `agency.txt`: at least one agency, each with a known time zone.
-pub fn agencies(text: &str) -> Result<Agencies, GtfsError> {
-    let mut table = Table::new("agency.txt", text)?;
+pub fn agencies(mut table: Table<impl Read>) -> Result<Agencies, GtfsError> {
     let (id, zone) = (table.column("agency_id"), table.require("agency_timezone")?);
     let mut default = None;
     let mut by_id = HashMap::new();
-    for row in table.rows() {
-        let row = row?;
+    while let Some(row) = table.next_row()? {
         let name = row.get(zone);
         let tz: Tz = name.parse().map_err(|_| {
             GtfsError::invalid(
@@ -68,11 +69,10 @@ pub fn agencies(text: &str) -> Result<Agencies, GtfsError> {
 
 /// Reads `routes.txt`; a route whose type is not a number is skipped.
 pub fn routes(
-    text: &str,
+    mut table: Table<impl Read>,
     agencies: &Agencies,
-    skipped: &mut Vec<SkippedRow>,
+    skipped: &mut Skipped,
 ) -> Result<HashMap<String, Route>, GtfsError> {
-    let mut table = Table::new("routes.txt", text)?;
     let (id, kind) = (table.require("route_id")?, table.require("route_type")?);
     let (short, long, agency) = (
         table.column("route_short_name"),
@@ -80,8 +80,7 @@ pub fn routes(
         table.column("agency_id"),
     );
     let mut routes = HashMap::new();
-    for row in table.rows() {
-        let row = row?;
+    while let Some(row) = table.next_row()? {
         let Ok(route_type) = row.get(kind).parse() else {
             let reason = format!(
                 "route {} has route_type {:?}, not a number",
@@ -92,6 +91,7 @@ pub fn routes(
                 file: "routes.txt",
                 line: row.line,
                 trip_id: None,
+                code: "route-type-invalid",
                 reason,
             });
             continue;
@@ -110,70 +110,94 @@ pub fn routes(
     Ok(routes)
 }
 
-/// Reads `stops.txt` into stop names; a stop without a name takes its
-/// station's, else its id.
-pub fn stops(text: &str) -> Result<HashMap<String, String>, GtfsError> {
-    let mut table = Table::new("stops.txt", text)?;
-    let (id, name, parent) = (
-        table.require("stop_id")?,
-        table.column("stop_name"),
-        table.column("parent_station"),
-    );
-    let mut names = HashMap::new();
-    let mut unnamed = Vec::new();
-    for row in table.rows() {
-        let row = row?;
-        match row.get(name) {
-            "" => unnamed.push((row.get(id).to_owned(), row.get(parent).to_owned())),
-            named => drop(names.insert(row.get(id).to_owned(), named.to_owned())),
-        }
-    }
-    for (stop, station) in unnamed {
-        let name = names.get(&station).cloned().unwrap_or_else(|| stop.clone());
-        names.insert(stop, name);
-    }
-    Ok(names)
+/// The trips of `trips.txt` that run in the range, and what was left out.
+pub struct Selection {
+    /// The trips to import, in file order.
+    pub trips: Vec<FeedTrip>,
+    /// Trips of the range on routes that are not rail (left out on purpose).
+    pub other_route_types: usize,
 }
 
-/// Reads `trips.txt`; a repeated `trip_id` is skipped.
-pub fn trips(text: &str, skipped: &mut Vec<SkippedRow>) -> Result<Vec<FeedTrip>, GtfsError> {
-    let mut table = Table::new("trips.txt", text)?;
+/// Reads `trips.txt`, keeping only the trips that run in the range on a
+/// wanted route type: memory grows with the trips imported, not with the
+/// rows of the feed. A trip of an undefined service or route is skipped; a
+/// `trip_id` repeated among the trips kept is skipped on its later lines.
+/// Refuses the feed once the kept trips run more often than `max_trips`.
+pub fn trips(
+    mut table: Table<impl Read>,
+    routes: &HashMap<String, Route>,
+    services: &Services,
+    options: &ImportOptions,
+    skipped: &mut Skipped,
+) -> Result<Selection, GtfsError> {
     let (route, service, id) = (
         table.require("route_id")?,
         table.require("service_id")?,
         table.require("trip_id")?,
     );
     let short = table.column("trip_short_name");
-    let mut seen = HashSet::new();
-    let mut trips = Vec::new();
-    for row in table.rows() {
-        let row = row?;
-        let trip_id = row.get(id).to_owned();
-        if trip_id.is_empty() || !seen.insert(trip_id.clone()) {
-            let reason = if trip_id.is_empty() {
-                "trip_id is empty"
-            } else {
-                "trip_id already appears on an earlier line"
-            };
-            skipped.push(SkippedRow {
-                file: "trips.txt",
-                line: row.line,
-                trip_id: Some(trip_id),
-                reason: reason.to_owned(),
-            });
+    let mut kept: HashSet<String> = HashSet::new();
+    let mut selection = Selection {
+        trips: Vec::new(),
+        other_route_types: 0,
+    };
+    let mut runs = 0;
+    while let Some(row) = table.next_row()? {
+        let (trip_id, service_id, route_id) = (row.get(id), row.get(service), row.get(route));
+        let skip = |code, reason: String| SkippedRow {
+            file: "trips.txt",
+            line: row.line,
+            trip_id: Some(trip_id.to_owned()),
+            code,
+            reason,
+        };
+        if trip_id.is_empty() {
+            skipped.push(skip("trip-id-empty", "trip_id is empty".into()));
             continue;
         }
+        if !services.is_defined(service_id) {
+            skipped.push(skip(
+                "service-undefined",
+                format!(
+                    "service_id {service_id:?} is in neither calendar.txt nor calendar_dates.txt"
+                ),
+            ));
+            continue;
+        }
+        let dates = services.dates(service_id).count();
+        if dates == 0 {
+            // Does not run in the range: nothing to import, nothing wrong.
+            continue;
+        }
+        let Some(found) = routes.get(route_id) else {
+            skipped.push(skip(
+                "route-undefined",
+                format!("route_id {route_id:?} is not a usable route of routes.txt"),
+            ));
+            continue;
+        };
+        if !(options.all_route_types || is_rail(found.route_type)) {
+            selection.other_route_types += 1;
+            continue;
+        }
+        if kept.contains(trip_id) {
+            let reason = "trip_id already appears on an earlier line";
+            skipped.push(skip("trip-id-repeated", reason.into()));
+            continue;
+        }
+        runs += dates;
+        super::build::check_count(runs, options)?;
+        kept.insert(trip_id.to_owned());
         let train_number = Some(row.get(short))
             .filter(|s| !s.is_empty())
-            .unwrap_or(&trip_id)
-            .to_owned();
-        trips.push(FeedTrip {
-            route_id: row.get(route).to_owned(),
-            service_id: row.get(service).to_owned(),
-            train_number,
-            trip_id,
+            .unwrap_or(trip_id);
+        selection.trips.push(FeedTrip {
+            trip_id: trip_id.to_owned(),
+            route_id: route_id.to_owned(),
+            service_id: service_id.to_owned(),
+            train_number: train_number.to_owned(),
             line: row.line,
         });
     }
-    Ok(trips)
+    Ok(selection)
 }

@@ -1,10 +1,11 @@
 //! `frequencies.txt`: a trip that repeats every `headway_secs` between two
 //! times stands for several runs, each its own trip with seats of its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
 
 use super::clock::ServiceTime;
-use super::error::{GtfsError, SkippedRow};
+use super::error::{GtfsError, Skipped, SkippedRow};
 use super::table::Table;
 
 /// More runs than this from one frequency row is a feed error, not a timetable
@@ -14,9 +15,13 @@ const MAX_RUNS_PER_TRIP: usize = 1440;
 /// The start times of the runs of each frequency-based trip.
 pub type Runs = HashMap<String, Vec<ServiceTime>>;
 
-/// Reads the runs of every frequency-based trip; bad rows are skipped.
-pub fn read(text: &str, skipped: &mut Vec<SkippedRow>) -> Result<Runs, GtfsError> {
-    let mut table = Table::new("frequencies.txt", text)?;
+/// Reads the runs of the frequency-based trips in `wanted`; bad rows (of
+/// any trip) are skipped.
+pub fn read(
+    mut table: Table<impl Read>,
+    wanted: &HashSet<&str>,
+    skipped: &mut Skipped,
+) -> Result<Runs, GtfsError> {
     let trip = table.require("trip_id")?;
     let (start, end, headway) = (
         table.require("start_time")?,
@@ -24,8 +29,7 @@ pub fn read(text: &str, skipped: &mut Vec<SkippedRow>) -> Result<Runs, GtfsError
         table.require("headway_secs")?,
     );
     let mut runs = Runs::new();
-    for row in table.rows() {
-        let row = row?;
+    while let Some(row) = table.next_row()? {
         let window = (
             ServiceTime::parse(row.get(start)),
             ServiceTime::parse(row.get(end)),
@@ -38,10 +42,14 @@ pub fn read(text: &str, skipped: &mut Vec<SkippedRow>) -> Result<Runs, GtfsError
                 file: "frequencies.txt",
                 line: row.line,
                 trip_id: Some(row.get(trip).to_owned()),
+                code: "frequency-invalid",
                 reason,
             });
             continue;
         };
+        if !wanted.contains(row.get(trip)) {
+            continue;
+        }
         // GTFS: runs start at start_time, then every headway, strictly before end_time.
         let starts = (first.0..end.0).step_by(headway as usize).map(ServiceTime);
         let list = runs.entry(row.get(trip).to_owned()).or_default();
@@ -52,6 +60,7 @@ pub fn read(text: &str, skipped: &mut Vec<SkippedRow>) -> Result<Runs, GtfsError
                 file: "frequencies.txt",
                 line: row.line,
                 trip_id: Some(row.get(trip).to_owned()),
+                code: "frequency-too-many-runs",
                 reason,
             });
             list.clear();

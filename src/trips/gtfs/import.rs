@@ -1,5 +1,6 @@
 //! A feed imported into the store, with the counts the operator sees.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Seek};
 
 use serde::Serialize;
@@ -18,9 +19,12 @@ pub struct ImportReport {
     pub updated: usize,
     /// Trips already stored exactly so.
     pub unchanged: usize,
-    /// Number of skipped rows (the length of `skipped_rows`).
+    /// Number of skipped rows, all of them.
     pub skipped: usize,
-    /// Each row left out, with its file, line and reason.
+    /// Skipped rows by the code of their reason (`service-undefined`, …).
+    pub skipped_by_reason: BTreeMap<&'static str, usize>,
+    /// The first skipped rows (at most `skipped_rows_shown` of the
+    /// configuration), with their file, line and reason, in file order.
     pub skipped_rows: Vec<SkippedRow>,
     /// Trips of the range on routes that are not rail, left out on purpose.
     pub other_route_types: usize,
@@ -66,8 +70,9 @@ pub fn import<R: Read + Seek>(
         created: counts.created,
         updated: counts.updated,
         unchanged: counts.unchanged,
-        skipped: feed.skipped.len(),
-        skipped_rows: feed.skipped,
+        skipped: feed.skipped.total,
+        skipped_by_reason: feed.skipped.by_code,
+        skipped_rows: feed.skipped.rows,
         other_route_types: feed.other_route_types,
     })
 }

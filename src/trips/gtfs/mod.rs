@@ -12,6 +12,11 @@
 //! stop, arrival at the last, in the agency's time zone; rail route types
 //! (2, 100–117) unless asked otherwise; frequency-based trips become one trip
 //! per run. A broken file refuses the feed; a bad row skips its trip only.
+//!
+//! Memory: files are streamed from the zip through the CSV reader, never
+//! inflated whole; what is kept grows with the trips the date range imports
+//! (bounded by `max_trips`), not with the rows of the feed. The report keeps
+//! the first skipped rows and counts all of them by reason.
 
 mod archive;
 mod build;
@@ -23,14 +28,16 @@ mod frequencies;
 mod import;
 mod read;
 mod stop_times;
+mod stops;
 mod table;
 mod text;
 
 use chrono::NaiveDate;
 
+use crate::config::GtfsLimits;
 use crate::trips::model::Seats;
 use crate::trips::request::TripDraft;
-pub use error::{GtfsError, SkippedRow};
+pub use error::{GtfsError, Skipped, SkippedRow};
 pub use import::{ImportError, ImportReport, import};
 pub use read::read_feed;
 
@@ -45,26 +52,22 @@ pub struct ImportOptions {
     pub default_seats: Seats,
     /// Import every route type, not only rail (2 and 100–117).
     pub all_route_types: bool,
-    /// Cap on the inflated size of one file of the zip.
-    pub max_entry_bytes: u64,
-    /// Cap on the trips one import may produce.
-    pub max_trips: usize,
+    /// Size caps and the length of the report (from the configuration).
+    pub limits: GtfsLimits,
 }
 
 /// The longest date range one import covers.
 pub const MAX_RANGE_DAYS: i64 = 366;
 
 impl ImportOptions {
-    /// Rail trips of `[from, to]` with 400 seats each and the default caps
-    /// (256 MiB per file: the largest national stop_times files stay below).
+    /// Rail trips of `[from, to]` with 400 seats each, under the default limits.
     pub fn new(from: NaiveDate, to: NaiveDate) -> Self {
         Self {
             from,
             to,
             default_seats: Seats::new(400).expect("400 is a valid seat count"),
             all_route_types: false,
-            max_entry_bytes: 256 << 20,
-            max_trips: 200_000,
+            limits: GtfsLimits::default(),
         }
     }
 
@@ -95,8 +98,8 @@ pub fn is_rail(route_type: u32) -> bool {
 pub struct FeedTrips {
     /// One draft per trip, service date and run.
     pub trips: Vec<TripDraft>,
-    /// Rows left out, with the reason.
-    pub skipped: Vec<SkippedRow>,
+    /// Rows left out: counted by reason, the first ones kept.
+    pub skipped: Skipped,
     /// Trips running in the range on routes that are not rail (left out).
     pub other_route_types: usize,
 }

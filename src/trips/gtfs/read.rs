@@ -1,14 +1,15 @@
-//! Reading a feed: required files, then the small files, then the trips
-//! selected for the range, then their stop times.
+//! Reading a feed in passes over its files, each streamed: the small files,
+//! then the trips that run in the range, then their stop times, then the
+//! names of the stops they start and end at. What is kept grows with the
+//! trips imported, never with the size of the feed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{Read, Seek};
 
 use super::archive::Archive;
-use super::calendar::{self, Services};
-use super::error::{GtfsError, SkippedRow};
-use super::feed::{self, FeedTrip, Route};
-use super::{FeedTrips, ImportOptions, build, frequencies, is_rail, stop_times, text};
+use super::calendar::Services;
+use super::error::{GtfsError, Skipped};
+use super::{FeedTrips, ImportOptions, build, feed, frequencies, stop_times, stops};
 
 /// Reads a GTFS zip; CPU work: call from `spawn_blocking`.
 pub fn read_feed<R: Read + Seek>(
@@ -16,112 +17,80 @@ pub fn read_feed<R: Read + Seek>(
     options: &ImportOptions,
 ) -> Result<FeedTrips, GtfsError> {
     options.check()?;
-    let mut archive = Archive::open(reader, options.max_entry_bytes)?;
+    let mut archive = Archive::open(reader, &options.limits)?;
     check_required(&archive)?;
-    let mut skipped = Vec::new();
-    let agencies = feed::agencies(&read_text(&mut archive, "agency.txt")?.unwrap_or_default())?;
+    let mut skipped = Skipped::new(options.limits.skipped_rows_shown);
+    let agencies = feed::agencies(required(&mut archive, "agency.txt")?)?;
     let routes = feed::routes(
-        &read_text(&mut archive, "routes.txt")?.unwrap_or_default(),
+        required(&mut archive, "routes.txt")?,
         &agencies,
         &mut skipped,
     )?;
-    let calendar = read_text(&mut archive, "calendar.txt")?;
-    let calendar_dates = read_text(&mut archive, "calendar_dates.txt")?;
-    let services = calendar::read(
-        calendar.as_deref(),
-        calendar_dates.as_deref(),
-        (options.from, options.to),
+    let range = (options.from, options.to);
+    let mut services = Services::default();
+    if let Some(table) = archive.table("calendar.txt")? {
+        services.read_calendar(table, range, &mut skipped)?;
+    }
+    if let Some(table) = archive.table("calendar_dates.txt")? {
+        services.read_calendar_dates(table, range, &mut skipped)?;
+    }
+    let selection = feed::trips(
+        required(&mut archive, "trips.txt")?,
+        &routes,
+        &services,
+        options,
         &mut skipped,
     )?;
-    let trips = feed::trips(
-        &read_text(&mut archive, "trips.txt")?.unwrap_or_default(),
-        &mut skipped,
-    )?;
-    let stops = feed::stops(&read_text(&mut archive, "stops.txt")?.unwrap_or_default())?;
-
-    let (selected, other_route_types) = select(&trips, &routes, &services, options, &mut skipped);
-
-    let wanted: HashSet<&str> = selected.iter().map(|(t, _)| t.trip_id.as_str()).collect();
+    let stop_ids = stops::ids(required(&mut archive, "stops.txt")?)?;
+    let wanted: HashSet<&str> = selection.trips.iter().map(|t| t.trip_id.as_str()).collect();
     let calls = stop_times::read(
-        &read_text(&mut archive, "stop_times.txt")?.unwrap_or_default(),
+        required(&mut archive, "stop_times.txt")?,
         &wanted,
-        &stops,
+        &stop_ids,
     )?;
-    let runs = match read_text(&mut archive, "frequencies.txt")? {
-        Some(text) => frequencies::read(&text, &mut skipped)?,
+    drop(stop_ids);
+    let runs = match archive.table("frequencies.txt")? {
+        Some(table) => frequencies::read(table, &wanted, &mut skipped)?,
         None => Default::default(),
     };
+    let ends: HashSet<&str> = calls
+        .values()
+        .flat_map(|c| [&c.first, &c.last])
+        .flatten()
+        .map(|call| call.stop_id.as_str())
+        .collect();
+    let names = stops::names(&mut archive, &ends)?;
     let sources = build::Sources {
         services: &services,
-        stops: &stops,
+        stops: &names,
         calls: &calls,
         runs: &runs,
     };
     let mut drafts = Vec::new();
-    for (trip, route) in selected {
+    for trip in &selection.trips {
+        let route = &routes[&trip.route_id];
         if let Err(row) = build::drafts(trip, route, &sources, options, &mut drafts) {
             skipped.push(row);
         }
         build::check_count(drafts.len(), options)?;
     }
-    skipped.sort_by(|a, b| (a.file, a.line).cmp(&(b.file, b.line)));
+    skipped.sort();
     Ok(FeedTrips {
         trips: drafts,
         skipped,
-        other_route_types,
+        other_route_types: selection.other_route_types,
     })
 }
 
-/// Inflates and decodes one file (`None` when the feed lacks it).
-fn read_text<R: Read + Seek>(
-    archive: &mut Archive<R>,
-    file: &str,
-) -> Result<Option<String>, GtfsError> {
-    let Some(bytes) = archive.read(file)? else {
-        return Ok(None);
-    };
-    Ok(Some(text::decode(file, &bytes)?.to_owned()))
-}
-
-/// The trips that run in the range on a wanted route type; the others are
-/// counted (other route types) or skipped (undefined service or route).
-fn select<'a>(
-    trips: &'a [FeedTrip],
-    routes: &'a HashMap<String, Route>,
-    services: &Services,
-    options: &ImportOptions,
-    skipped: &mut Vec<SkippedRow>,
-) -> (Vec<(&'a FeedTrip, &'a Route)>, usize) {
-    let mut selected = Vec::new();
-    let mut other_route_types = 0;
-    for trip in trips {
-        let skip = |reason: String| SkippedRow {
-            file: "trips.txt",
-            line: trip.line,
-            trip_id: Some(trip.trip_id.clone()),
-            reason,
-        };
-        if !services.is_defined(&trip.service_id) {
-            skipped.push(skip(format!(
-                "service_id {:?} is in neither calendar.txt nor calendar_dates.txt",
-                trip.service_id
-            )));
-        } else if services.dates(&trip.service_id).next().is_none() {
-            // Does not run in the range: nothing to import, nothing wrong.
-        } else if let Some(route) = routes.get(&trip.route_id) {
-            if options.all_route_types || is_rail(route.route_type) {
-                selected.push((trip, route));
-            } else {
-                other_route_types += 1;
-            }
-        } else {
-            skipped.push(skip(format!(
-                "route_id {:?} is not a usable route of routes.txt",
-                trip.route_id
-            )));
-        }
-    }
-    (selected, other_route_types)
+/// The table of a file `check_required` found.
+fn required<'a, R: Read + Seek>(
+    archive: &'a mut Archive<R>,
+    file: &'static str,
+) -> Result<super::table::Table<impl Read + 'a>, GtfsError> {
+    archive.table(file)?.ok_or_else(|| GtfsError::MissingFile {
+        file: file.to_owned(),
+        hint: String::new(),
+    })
 }
 
 /// Refuses a feed without the files every import needs.

@@ -2,9 +2,11 @@
 //! last stop: memory grows with the number of trips, not of stop times.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 
 use super::clock::ServiceTime;
 use super::error::GtfsError;
+use super::stops::StopIds;
 use super::table::Table;
 
 /// One stop of a trip, with its times.
@@ -22,17 +24,19 @@ pub struct Call {
 pub struct Calls {
     pub first: Option<Call>,
     pub last: Option<Call>,
-    /// The first row that makes the trip unusable: its line and the reason.
-    pub problem: Option<(u64, String)>,
+    /// The first row that makes the trip unusable: its line, code and reason.
+    pub problem: Option<Problem>,
 }
+
+/// What is wrong with a row: its line, the code and the reason.
+pub type Problem = (u64, &'static str, String);
 
 /// Reads the stops of the trips in `wanted`, checking stops against `stops`.
 pub fn read(
-    text: &str,
+    mut table: Table<impl Read>,
     wanted: &HashSet<&str>,
-    stops: &HashMap<String, String>,
+    stops: &StopIds,
 ) -> Result<HashMap<String, Calls>, GtfsError> {
-    let mut table = Table::new("stop_times.txt", text)?;
     let trip = table.require("trip_id")?;
     let (stop, seq) = (table.require("stop_id")?, table.require("stop_sequence")?);
     let (arr, dep) = (
@@ -40,8 +44,7 @@ pub fn read(
         table.require("departure_time")?,
     );
     let mut calls: HashMap<String, Calls> = HashMap::new();
-    for row in table.rows() {
-        let row = row?;
+    while let Some(row) = table.next_row()? {
         let trip_id = row.get(trip);
         if !wanted.contains(trip_id) {
             continue;
@@ -59,7 +62,7 @@ pub fn read(
             stops,
         ) {
             Ok(call) => entry.add(call),
-            Err(reason) => entry.problem = Some((row.line, reason)),
+            Err((code, reason)) => entry.problem = Some((row.line, code, reason)),
         }
     }
     Ok(calls)
@@ -71,19 +74,23 @@ fn call(
     arrival: &str,
     departure: &str,
     line: u64,
-    stops: &HashMap<String, String>,
-) -> Result<Call, String> {
-    if !stops.contains_key(stop_id) {
-        return Err(format!("stop {stop_id:?} is not defined in stops.txt"));
+    stops: &StopIds,
+) -> Result<Call, (&'static str, String)> {
+    if !stops.contains(stop_id) {
+        let reason = format!("stop {stop_id:?} is not defined in stops.txt");
+        return Err(("stop-undefined", reason));
     }
-    let sequence = sequence
-        .parse()
-        .map_err(|_| format!("stop_sequence {sequence:?} is not a whole number"))?;
+    let sequence = sequence.parse().map_err(|_| {
+        let reason = format!("stop_sequence {sequence:?} is not a whole number");
+        ("stop-sequence-invalid", reason)
+    })?;
     let time = |t: &str| {
         if t.is_empty() {
             Ok(None)
         } else {
-            ServiceTime::parse(t).map(Some)
+            ServiceTime::parse(t)
+                .map(Some)
+                .map_err(|reason| ("time-invalid", reason))
         }
     };
     Ok(Call {
@@ -107,6 +114,7 @@ impl Calls {
             // Equal sequence numbers at either end leave the origin or destination ambiguous.
             self.problem = Some((
                 call.line,
+                "stop-sequence-repeated",
                 format!(
                     "stop_sequence {} already appears on line {earlier}",
                     call.sequence

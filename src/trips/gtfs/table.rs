@@ -1,48 +1,49 @@
-//! One GTFS CSV file: columns by name, rows with their line numbers.
+//! One GTFS CSV file, read row by row as it inflates: columns by name, rows
+//! with their line numbers, one record buffer reused for every row.
 //!
 //! Headers and values are trimmed (feeds pad them with spaces after commas);
 //! rows may be shorter than the header (missing trailing fields are empty).
-//! Line numbers are counted here: the `csv` crate's record positions point
-//! at the previous row's line end (CRLF) or at skipped blank lines.
+//! Line numbers come from [`Checked::line_of`]: the `csv` crate's record
+//! positions point at the previous row's line end (CRLF) or at skipped blank lines.
 
 use std::collections::HashMap;
+use std::io::Read;
 
 use csv::{ReaderBuilder, StringRecord, Trim};
 
 use super::error::GtfsError;
+use super::text::Checked;
 
-/// A parsed GTFS file.
-pub struct Table<'a> {
+/// A GTFS file being read.
+pub struct Table<R: Read> {
     file: &'static str,
-    reader: csv::Reader<&'a [u8]>,
+    reader: csv::Reader<Checked<R>>,
     columns: HashMap<String, usize>,
-    text: &'a [u8],
-    /// Byte offsets of every `\n`, to turn an offset into a line number.
-    line_ends: Vec<usize>,
-}
-
-/// One data row.
-pub struct Row {
-    /// The 1-based line where the row starts.
-    pub line: u64,
     record: StringRecord,
 }
 
-impl Row {
+/// One data row, borrowed from its table until the next is read.
+pub struct Row<'a> {
+    /// The 1-based line where the row starts.
+    pub line: u64,
+    record: &'a StringRecord,
+}
+
+impl Row<'_> {
     /// The trimmed value of a column, empty when the column or value is absent.
     pub fn get(&self, column: Option<usize>) -> &str {
         column.and_then(|c| self.record.get(c)).unwrap_or("")
     }
 }
 
-impl<'a> Table<'a> {
-    /// Reads the header of `text`.
-    pub fn new(file: &'static str, text: &'a str) -> Result<Self, GtfsError> {
+impl<R: Read> Table<R> {
+    /// Reads the header of `file` from `checked`.
+    pub fn new(file: &'static str, checked: Checked<R>) -> Result<Self, GtfsError> {
         let mut reader = ReaderBuilder::new()
             .flexible(true)
             .trim(Trim::All)
-            .from_reader(text.as_bytes());
-        let headers = reader.headers().map_err(|e| csv_error(file, &e))?;
+            .from_reader(checked);
+        let headers = reader.headers().map_err(|e| csv_error(file, e))?;
         if headers.iter().all(str::is_empty) {
             return Err(GtfsError::invalid(file, 1, "the header line is empty"));
         }
@@ -58,18 +59,11 @@ impl<'a> Table<'a> {
             .enumerate()
             .map(|(i, h)| (h.to_owned(), i))
             .collect();
-        let line_ends = text
-            .bytes()
-            .enumerate()
-            .filter(|(_, b)| *b == b'\n')
-            .map(|(i, _)| i)
-            .collect();
         Ok(Self {
             file,
             reader,
             columns,
-            text: text.as_bytes(),
-            line_ends,
+            record: StringRecord::new(),
         })
     }
 
@@ -90,67 +84,106 @@ impl<'a> Table<'a> {
         }
     }
 
-    /// The data rows; blank rows are left out.
-    pub fn rows(&mut self) -> impl Iterator<Item = Result<Row, GtfsError>> + '_ {
-        let (file, text, line_ends) = (self.file, self.text, &self.line_ends);
-        self.reader
-            .records()
-            .filter_map(move |record| match record {
-                Ok(record) if record.iter().all(str::is_empty) => None,
-                Ok(record) => {
-                    let offset = record.position().map_or(0, |p| p.byte() as usize);
-                    let start = offset
-                        + text[offset.min(text.len())..]
-                            .iter()
-                            .take_while(|b| matches!(b, b'\r' | b'\n'))
-                            .count();
-                    let line = line_ends.partition_point(|&end| end < start) as u64 + 1;
-                    Some(Ok(Row { line, record }))
-                }
-                Err(e) => Some(Err(csv_error(file, &e))),
-            })
+    /// The next data row (blank rows are left out); `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>, GtfsError> {
+        loop {
+            let more = self
+                .reader
+                .read_record(&mut self.record)
+                .map_err(|e| csv_error(self.file, e))?;
+            if !more {
+                return Ok(None);
+            }
+            if self.record.iter().all(str::is_empty) {
+                continue;
+            }
+            let offset = self.record.position().map_or(0, |p| p.byte());
+            let line = self.reader.get_mut().line_of(offset);
+            return Ok(Some(Row {
+                line,
+                record: &self.record,
+            }));
+        }
     }
 }
 
-fn csv_error(file: &str, error: &csv::Error) -> GtfsError {
+/// A CSV error as a refusal; the checks of the text arrive as I/O errors.
+fn csv_error(file: &str, error: csv::Error) -> GtfsError {
     let line = error.position().map_or(1, |p| p.line());
-    GtfsError::invalid(file, line, format!("unreadable CSV: {error}"))
+    let message = error.to_string();
+    match error.into_kind() {
+        csv::ErrorKind::Io(e) => GtfsError::from_io(file, e),
+        _ => GtfsError::invalid(file, line, format!("unreadable CSV: {message}")),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn table(file: &'static str, text: &'static str) -> Table<&'static [u8]> {
+        Table::new(file, Checked::new(file, text.as_bytes())).unwrap()
+    }
+
+    /// Every row's line, or the refusal met on the way.
+    fn lines(file: &'static str, text: &'static str) -> Result<Vec<u64>, GtfsError> {
+        let mut table = Table::new(file, Checked::new(file, text.as_bytes()))?;
+        let mut lines = Vec::new();
+        while let Some(row) = table.next_row()? {
+            lines.push(row.line);
+        }
+        Ok(lines)
+    }
+
     #[test]
     fn padded_headers_and_values_are_trimmed_and_short_rows_read_as_empty() {
-        let mut table = Table::new(
+        let mut table = table(
             "stops.txt",
             "stop_id, stop_name, zone_id\r\n A , Alpha\r\n\r\nB,Beta,3\r\nC\r\n",
-        )
-        .unwrap();
+        );
         let (id, name, zone) = (
             table.column("stop_id"),
             table.column("stop_name"),
             table.column("zone_id"),
         );
-        let rows: Vec<_> = table.rows().map(Result::unwrap).collect();
-        assert_eq!(
-            (rows[0].get(id), rows[0].get(name), rows[0].get(zone)),
-            ("A", "Alpha", "")
-        );
-        assert_eq!(
-            (rows[0].line, rows[1].line, rows[1].get(zone), rows[2].line),
-            (2, 4, "3", 5)
-        );
+        let mut rows = Vec::new();
+        while let Some(row) = table.next_row().unwrap() {
+            rows.push((
+                row.line,
+                row.get(id).to_owned(),
+                row.get(name).to_owned(),
+                row.get(zone).to_owned(),
+            ));
+        }
+        let expected = [
+            (2, "A", "Alpha", ""),
+            (4, "B", "Beta", "3"),
+            (5, "C", "", ""),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|&(l, a, b, c)| (l, a.to_owned(), b.to_owned(), c.to_owned()))
+            .collect();
+        assert_eq!(rows, expected);
     }
 
     #[test]
     fn missing_required_column_is_named() {
-        let table = Table::new("trips.txt", "route_id,service_id\n").unwrap();
+        let table = table("trips.txt", "route_id,service_id\n");
         let error = table.require("trip_id").unwrap_err().to_string();
         assert_eq!(
             error,
             "trips.txt line 1: required column trip_id is missing from the header"
+        );
+    }
+
+    #[test]
+    fn a_problem_of_the_text_is_refused_with_its_line() {
+        let error = lines("stops.txt", "stop_id\nA\nB\x00\n").unwrap_err();
+        assert_eq!((error.file(), error.line()), (Some("stops.txt"), Some(3)));
+        assert_eq!(
+            lines("stops.txt", "stop_id\n\"A\nA\"\nB\n").unwrap(),
+            [2, 4]
         );
     }
 }

@@ -164,6 +164,7 @@ fn bad_rows_skip_their_trip_and_name_file_line_and_reason() {
     assert_eq!(read.trips.len(), 1);
     let rows: Vec<_> = read
         .skipped
+        .rows
         .iter()
         .map(|s| (s.file, s.line, s.trip_id.as_deref().unwrap()))
         .collect();
@@ -176,7 +177,12 @@ fn bad_rows_skip_their_trip_and_name_file_line_and_reason() {
             ("trips.txt", 5, "y")
         ]
     );
-    let reasons: Vec<_> = read.skipped.iter().map(|s| s.reason.as_str()).collect();
+    let reasons: Vec<_> = read
+        .skipped
+        .rows
+        .iter()
+        .map(|s| s.reason.as_str())
+        .collect();
     assert!(
         reasons[0].contains("25:5:00") && reasons[1].contains("no stop_times"),
         "{reasons:?}"
@@ -225,7 +231,10 @@ fn unusable_date_ranges_are_refused() {
         "gtfs-import-invalid"
     );
     let capped = ImportOptions {
-        max_trips: 1,
+        limits: crate::config::GtfsLimits {
+            max_trips: 1,
+            ..Default::default()
+        },
         ..options()
     };
     assert_eq!(

@@ -159,7 +159,7 @@ function refusal(error) {
   let detail;
   if (p.code === "gtfs-not-zip") detail = t("gtfs.notZip");
   else if (p.code === "gtfs-unsafe-entry") detail = t("gtfs.unsafeEntry", { entry: p.entry });
-  else if (p.code === "gtfs-too-large") detail = t("gtfs.tooLargeFile", { file: p.file, mb: formatNumber(Math.round(p.limit / 1048576)) });
+  else if (p.code === "gtfs-too-large") detail = t(p.whole_feed ? "gtfs.tooLargeFeed" : "gtfs.tooLargeFile", { file: p.file, mb: formatNumber(Math.round(p.limit / 1048576)) });
   else if (p.code === "gtfs-invalid" && !p.line && p.file) detail = t("gtfs.missingFile", { file: p.file });
   else detail = refusalReason(p.reason ?? p.detail);
   const where = p.file ? (p.line ? t("import.where.line", { file: p.file, line: formatNumber(p.line) }) : p.file) : "";
@@ -192,9 +192,22 @@ function drawReport({ report, from, to, name, all }) {
     ),
     report.other_route_types > 0 && !all ? el("p", { class: "help" }, t("import.otherTypes.help")) : "",
     skippedPart(report.skipped_rows),
+    truncatedPart(report),
     el("p", { class: "actions" }, el("a", { class: "button primary", href: `#trips/${from}`, id: "import-see-trips" }, t("import.seeTrips", { day: formatDate(from) }))),
   );
   section.hidden = false;
+}
+
+/** When a feed skipped more rows than the report lists: how many, by reason. */
+function truncatedPart(report) {
+  const shown = report.skipped_rows.length;
+  if (report.skipped <= shown) return "";
+  const counts = Object.entries(report.skipped_by_reason || {}).map(([code, n]) => `${code}: ${formatNumber(n)}`);
+  return el(
+    "p",
+    { class: "help", id: "import-skipped-truncated" },
+    t("import.skippedTruncated", { shown: formatNumber(shown), count: formatNumber(report.skipped), counts: counts.join(", ") }),
+  );
 }
 
 function skippedPart(rows) {
