@@ -13,6 +13,7 @@ pub mod excerpt_plan;
 pub mod images;
 pub mod import;
 pub mod index;
+pub mod media_type;
 pub mod pack;
 pub mod package;
 pub mod prepare;

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use super::archive::Archive;
 use super::error::IngestError;
 use super::images;
+use super::media_type;
 use super::pack::PackWriter;
 use super::package::{Package, encryption};
 use super::publication::Resource;
@@ -163,6 +164,7 @@ impl<'a> Preparer<'a> {
                         &opf.metadata.identifiers,
                     );
                 }
+                resource.media_type = media_type::font(&bytes).into();
                 resource.content = Some(
                     self.pack
                         .borrow_mut()
@@ -175,10 +177,12 @@ impl<'a> Preparer<'a> {
     }
 }
 
+/// The declared type, kept for resources that were never prepared (and so
+/// are never served); a prepared resource's type comes from what it is.
 fn media_type_of(package: &Package, path: &str) -> String {
     let item = package.opf.items.iter().find(|i| i.path == path);
     item.map(|i| i.media_type.clone())
-        .unwrap_or_else(|| "application/octet-stream".into())
+        .unwrap_or_else(|| media_type::OPAQUE.into())
 }
 
 /// A failure to write the staged publication: ours, not the book's.

@@ -47,7 +47,7 @@ pub struct Servable {
     /// The title id, shared by the keys of its cached bodies.
     title: Arc<str>,
     chapters: Vec<Option<Piece>>,
-    resources: FastMap<usize, (Piece, String)>,
+    resources: FastMap<usize, (Piece, &'static str)>,
 }
 
 impl Servable {
@@ -85,7 +85,7 @@ impl Servable {
                             pack: pack.clone(),
                             variants,
                         },
-                        r.media_type.clone(),
+                        crate::catalog::media_type::servable(&r.media_type),
                     ),
                 );
             }
@@ -120,8 +120,8 @@ impl Servable {
     }
 
     /// The media type of an allowed resource.
-    pub fn resource_type(&self, id: usize) -> Option<&str> {
-        self.resources.get(&id).map(|(_, t)| t.as_str())
+    pub fn resource_type(&self, id: usize) -> Option<&'static str> {
+        self.resources.get(&id).map(|&(_, t)| t)
     }
 
     /// Allowed resource ids in order.

@@ -17,15 +17,7 @@ pub fn write_marker_book(dir: &Path, chapters: usize) -> std::path::PathBuf {
 /// [`write_marker_book`] with `metadata` (OPF `<meta>` elements) added to its package.
 pub fn write_marker_book_with(dir: &Path, chapters: usize, metadata: &str) -> std::path::PathBuf {
     let src = dir.join("marker-book-src");
-    let oebps = src.join("OEBPS");
-    std::fs::create_dir_all(src.join("META-INF")).unwrap();
-    std::fs::create_dir_all(&oebps).unwrap();
-    std::fs::write(src.join("mimetype"), "application/epub+zip").unwrap();
-    std::fs::write(
-        src.join("META-INF/container.xml"),
-        r#"<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>"#,
-    )
-    .unwrap();
+    let oebps = skeleton(&src);
     let mut manifest = String::new();
     let mut spine = String::new();
     let mut nav = String::new();
@@ -84,15 +76,7 @@ pub fn page_picture(n: usize) -> Vec<u8> {
 /// layout when `fixed`, else reflowable pages of pictures, with a note at the back.
 pub fn write_picture_book(dir: &Path, pages: usize, fixed: bool) -> std::path::PathBuf {
     let src = dir.join(format!("picture-book-{fixed}"));
-    let oebps = src.join("OEBPS");
-    std::fs::create_dir_all(src.join("META-INF")).unwrap();
-    std::fs::create_dir_all(&oebps).unwrap();
-    std::fs::write(src.join("mimetype"), "application/epub+zip").unwrap();
-    std::fs::write(
-        src.join("META-INF/container.xml"),
-        r#"<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>"#,
-    )
-    .unwrap();
+    let oebps = skeleton(&src);
     let (mut manifest, mut spine) = (String::new(), String::new());
     let viewport = if fixed {
         r#"<meta name="viewport" content="width=600, height=800"/>"#
@@ -139,7 +123,8 @@ pub fn write_picture_book(dir: &Path, pages: usize, fixed: bool) -> std::path::P
     path
 }
 
-fn tiny_png() -> Vec<u8> {
+/// A 4×4 red PNG.
+pub fn tiny_png() -> Vec<u8> {
     png([200, 30, 30])
 }
 
@@ -149,4 +134,94 @@ fn png(colour: [u8; 3]) -> Vec<u8> {
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
         .unwrap();
     out
+}
+
+/// A file of a book made by [`write_book`]: where it sits next to the
+/// package, the media type its manifest declares, and its bytes.
+pub struct Item {
+    pub href: &'static str,
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
+    /// Read in order as a chapter (else a resource the chapters may use).
+    pub spine: bool,
+}
+
+impl Item {
+    /// A chapter: XHTML in the spine.
+    pub fn chapter(href: &'static str, bytes: impl Into<Vec<u8>>) -> Item {
+        Item {
+            href,
+            media_type: "application/xhtml+xml",
+            bytes: bytes.into(),
+            spine: true,
+        }
+    }
+
+    /// A resource declared with `media_type`, whatever its bytes are.
+    pub fn resource(
+        href: &'static str,
+        media_type: &'static str,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Item {
+        Item {
+            href,
+            media_type,
+            bytes: bytes.into(),
+            spine: false,
+        }
+    }
+}
+
+/// Writes an EPUB 3 titled `title` holding `items` exactly as given (the
+/// package declares what each item says it is), with a navigation document
+/// pointing at the first chapter; returns its path.
+pub fn write_book(dir: &Path, title: &str, items: &[Item]) -> std::path::PathBuf {
+    let src = tempfile::tempdir_in(dir).unwrap().keep();
+    let oebps = skeleton(&src);
+    let (mut manifest, mut spine) = (String::new(), String::new());
+    for (n, item) in items.iter().enumerate() {
+        std::fs::write(oebps.join(item.href), &item.bytes).unwrap();
+        manifest.push_str(&format!(
+            r#"<item id="i{n}" href="{}" media-type="{}"/>"#,
+            item.href, item.media_type
+        ));
+        if item.spine {
+            spine.push_str(&format!(r#"<itemref idref="i{n}"/>"#));
+        }
+    }
+    let first = items
+        .iter()
+        .find(|i| i.spine)
+        .expect("a book has a chapter");
+    std::fs::write(
+        oebps.join("nav.xhtml"),
+        format!(r#"<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Contents</title></head><body><nav epub:type="toc"><ol><li><a href="{}">Start</a></li></ol></nav></body></html>"#, first.href),
+    )
+    .unwrap();
+    std::fs::write(
+        oebps.join("content.opf"),
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">urn:uuid:0b5c1d3e-3333-4222-8333-944455556666</dc:identifier><dc:title>{title}</dc:title><dc:creator>Test Author</dc:creator><dc:language>fr</dc:language><meta property="dcterms:modified">2026-11-28T00:00:00Z</meta></metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>{manifest}</manifest><spine>{spine}</spine></package>"#
+        ),
+    )
+    .unwrap();
+    let bytes = trajet::catalog_sample::pack_book(&src).unwrap();
+    let path = src.with_extension("epub");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The folders, `mimetype` and container of a book written at `src`; returns
+/// the folder of its package (`OEBPS`).
+fn skeleton(src: &Path) -> std::path::PathBuf {
+    let oebps = src.join("OEBPS");
+    std::fs::create_dir_all(src.join("META-INF")).unwrap();
+    std::fs::create_dir_all(&oebps).unwrap();
+    std::fs::write(src.join("mimetype"), "application/epub+zip").unwrap();
+    std::fs::write(
+        src.join("META-INF/container.xml"),
+        r#"<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>"#,
+    )
+    .unwrap();
+    oebps
 }

@@ -16,6 +16,7 @@ use super::respond::{
 use super::{count_once, excerpt_limit, title_for};
 use crate::app::AppState;
 use crate::auth::Passenger;
+use crate::catalog::media_type::OPAQUE;
 use crate::catalog::pack::Encoding;
 use crate::error::AppError;
 use crate::http::extract::{ApiPath, ApiRawPath};
@@ -112,10 +113,7 @@ pub(super) async fn resource(
     if !s.allows_resource(r) {
         return Err(excerpt_limit(&s.record));
     }
-    let media_type = s
-        .resource_type(r)
-        .and_then(|t| HeaderValue::from_str(t).ok())
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let media_type = HeaderValue::from_static(s.resource_type(r).unwrap_or(OPAQUE));
     let etag = ShortText::format(format_args!(
         "\"r{r}-{}-{}\"",
         s.tag,
