@@ -105,7 +105,8 @@ impl App {
         let limits = RateLimits::new(&config);
         let lines = LineCollections::open(&data)?;
         let gtfs_imports = crate::trips::ImportGate::new(&config.gtfs);
-        let static_root = crate::static_files::serving_dir(&config.static_dir, &data.path("cache"));
+        let static_root =
+            crate::static_files::serving_dir(&config.static_dir, &data.path("cache"))?;
         // Compressing the pages (first start) held tens of megabytes for a moment.
         crate::memory::release_free_memory();
         let app = App {

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use crate::assets::{Assets, BUILT_IN};
+
 /// A value that must never reach a log, an error or a debug print.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret<T>(T);
@@ -202,10 +204,10 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Log output format.
     pub log_format: LogFormat,
-    /// Folder of the sample catalog loaded on first start.
-    pub sample_catalog: PathBuf,
-    /// Folder of the web pages (reader, consoles) served under `/static`.
-    pub static_dir: PathBuf,
+    /// The sample catalog loaded on first start: built in, a folder, or none.
+    pub sample_catalog: Assets,
+    /// The web pages (reader, consoles) served under `/static`: built in, or a folder.
+    pub static_dir: Assets,
     /// A trip's window opens this long before departure.
     pub window_before: Duration,
     /// A trip's window closes this long after arrival.
@@ -450,15 +452,21 @@ impl Config {
         let sample_catalog: String = l.get(
             "sample_catalog",
             "TRAJET_SAMPLE_CATALOG",
-            "./catalog".to_owned(),
-            "sample catalog loaded on first start",
+            BUILT_IN.to_owned(),
+            "sample catalog loaded on first start: built-in, a folder of unpacked EPUBs, or empty for none",
         )?;
         let static_dir: String = l.get(
             "static_dir",
             "TRAJET_STATIC_DIR",
-            "./static".to_owned(),
-            "web pages: reader and consoles",
+            BUILT_IN.to_owned(),
+            "web pages (reader, consoles): built-in, or a folder that replaces them",
         )?;
+        let static_dir = match Assets::parse(&static_dir) {
+            Assets::Off => bail!(
+                "static_dir is empty: leave it unset for the built-in pages, or name a folder"
+            ),
+            pages => pages,
+        };
         let before: u64 = l.get(
             "window_before_minutes",
             "TRAJET_WINDOW_BEFORE_MINUTES",
@@ -575,8 +583,8 @@ impl Config {
             redis_url,
             cookie_secure,
             log_format,
-            sample_catalog: sample_catalog.into(),
-            static_dir: static_dir.into(),
+            sample_catalog: Assets::parse(&sample_catalog),
+            static_dir,
             window_before: Duration::from_secs(before * 60),
             window_after: Duration::from_secs(after * 60),
             default_timezone,
@@ -612,8 +620,9 @@ impl Config {
         };
         let (mut config, _) = Self::load_from(&env).expect("default configuration is valid");
         config.data_dir = data_dir.into();
-        config.sample_catalog = PathBuf::new();
-        config.static_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static");
+        config.sample_catalog = Assets::Off;
+        config.static_dir =
+            Assets::Folder(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static"));
         config
     }
 }

@@ -19,6 +19,7 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 
 pub mod accounts;
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod catalog;
 pub mod catalog_sample;

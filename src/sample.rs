@@ -2,12 +2,11 @@
 //! "Sample publisher" on first start, and a demo trip running now with a seat
 //! code printed in the log, so `cargo run --release` leads straight to a reader.
 
-use std::path::Path;
-
 use chrono::{Duration, Utc};
 
 use crate::accounts::{self, Account, Role};
 use crate::app::App;
+use crate::assets::Assets;
 use crate::catalog::title::Settings;
 use crate::excerpts::{ExcerptPolicy, Limit};
 use crate::seat_codes::{Car, Claims, Seat, Window, mint, seat_code_url};
@@ -24,8 +23,8 @@ pub const DEMO_OPERATOR: &str = "op-demo";
 
 /// Loads the sample catalog once per data directory (a marker file remembers it).
 pub fn load_on_first_start(app: &App) -> anyhow::Result<usize> {
-    let dir = &app.config.sample_catalog;
-    if dir.as_os_str().is_empty() || !dir.is_dir() || app.data.path(LOADED_MARKER).exists() {
+    let catalog = &app.config.sample_catalog;
+    if !has_sample_catalog(catalog) || app.data.path(LOADED_MARKER).exists() {
         return Ok(0);
     }
     accounts::update(app.data.root(), |file| {
@@ -39,7 +38,7 @@ pub fn load_on_first_start(app: &App) -> anyhow::Result<usize> {
         Ok(())
     })?;
     let mut loaded = 0;
-    for (slug, bytes) in crate::catalog_sample::sample_books(dir)? {
+    for (slug, bytes) in crate::catalog_sample::sample_books(catalog)? {
         let upload = app.data.tmp().join(format!("sample-{slug}.epub"));
         std::fs::write(&upload, &bytes)?;
         // Two chapters, so a new user sees both the excerpt and locked entries.
@@ -106,7 +105,11 @@ pub fn demo_seat_code(app: &App) -> anyhow::Result<String> {
     Ok(format!("{}/t/{token}", app.config.public_url))
 }
 
-/// Whether `path` holds a sample catalog.
-pub fn has_sample_catalog(path: &Path) -> bool {
-    !path.as_os_str().is_empty() && path.is_dir()
+/// Whether there is a sample catalog to load: the built-in one, or a folder that exists.
+pub fn has_sample_catalog(catalog: &Assets) -> bool {
+    match catalog {
+        Assets::BuiltIn => true,
+        Assets::Folder(folder) => folder.is_dir(),
+        Assets::Off => false,
+    }
 }

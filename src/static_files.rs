@@ -1,13 +1,14 @@
-//! The web pages and their assets, compressed once at start: a mirror of the
-//! static folder with a `.br` and a `.gz` beside each text file, which the
-//! file services pick by `Accept-Encoding`. A passenger's first visit on a
-//! weak connection downloads a fraction of the bytes, and no request
-//! compresses anything.
+//! The web pages and their assets, compressed once: a mirror of the pages
+//! with a `.br` and a `.gz` beside each text file, which the file services
+//! pick by `Accept-Encoding`. A passenger's first visit on a weak connection
+//! downloads a fraction of the bytes, and no request compresses anything.
 //!
-//! The mirror lives in the data directory under `cache/static-{digest}`, named
-//! by a digest of the static folder's content: instances sharing the data
-//! directory reuse it, and a change of the pages makes a new one.
+//! The pages are the ones built into the binary, or a configured folder. The
+//! mirror lives in the data directory under `cache/static-{digest}`, named by
+//! a digest of the pages' content: instances sharing the data directory, and
+//! every restart of the same binary, reuse it; other pages make a new one.
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -15,6 +16,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+use crate::assets::Assets;
 use crate::catalog::pack;
 use crate::data_dir::publish_dir;
 
@@ -23,22 +25,40 @@ const MIN_COMPRESSED: usize = 256;
 /// Older mirrors (of previous pages) are removed after this long.
 const STALE_MIRROR: Duration = Duration::from_secs(24 * 3600);
 
-/// The folder to serve the pages from: the compressed mirror of `static_dir`,
-/// made under `cache_dir` if needed; `static_dir` itself when the mirror
-/// cannot be made (the pages are then served uncompressed, and we say why).
-pub fn serving_dir(static_dir: &Path, cache_dir: &Path) -> PathBuf {
-    match compressed_mirror(static_dir, cache_dir) {
-        Ok(mirror) => mirror,
-        Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "serving the web pages uncompressed");
-            static_dir.to_path_buf()
+/// A page or asset: its path below the pages' root and its bytes.
+type PageFile = (PathBuf, Cow<'static, [u8]>);
+
+/// The folder to serve the pages from: their compressed mirror, made under
+/// `cache_dir` if needed. A configured folder is served as it is when the
+/// mirror cannot be made (uncompressed, and we say why); the built-in pages
+/// have no folder of their own, so then the service cannot start.
+pub fn serving_dir(pages: &Assets, cache_dir: &Path) -> anyhow::Result<PathBuf> {
+    match pages {
+        Assets::BuiltIn => {
+            let files = crate::assets::pages()
+                .into_iter()
+                .map(|(path, bytes)| (PathBuf::from(path), bytes))
+                .collect();
+            compressed_mirror(files, cache_dir)
+                .with_context(|| format!("writing the web pages under {}", cache_dir.display()))
         }
+        Assets::Folder(folder) => {
+            match list(folder).and_then(|files| compressed_mirror(files, cache_dir)) {
+                Ok(mirror) => Ok(mirror),
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "serving the web pages uncompressed");
+                    Ok(folder.clone())
+                }
+            }
+        }
+        Assets::Off => anyhow::bail!("no web pages configured"),
     }
 }
 
-/// Makes (or finds) the compressed mirror of `static_dir` under `cache_dir`.
-pub fn compressed_mirror(static_dir: &Path, cache_dir: &Path) -> anyhow::Result<PathBuf> {
-    let files = list(static_dir)?;
+/// Makes (or finds) the compressed mirror of `files` under `cache_dir`.
+fn compressed_mirror(mut files: Vec<PageFile>, cache_dir: &Path) -> anyhow::Result<PathBuf> {
+    files.retain(|(relative, _)| !is_precompressed(relative));
+    files.sort();
     let mut digest = Sha256::new();
     for (relative, bytes) in &files {
         digest.update(relative.to_string_lossy().as_bytes());
@@ -68,7 +88,7 @@ pub fn compressed_mirror(static_dir: &Path, cache_dir: &Path) -> anyhow::Result<
     Ok(target)
 }
 
-fn write_mirror(staging: &Path, files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
+fn write_mirror(staging: &Path, files: &[PageFile]) -> anyhow::Result<()> {
     for (relative, bytes) in files {
         let path = staging.join(relative);
         if let Some(parent) = path.parent() {
@@ -88,7 +108,7 @@ fn write_mirror(staging: &Path, files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<
 }
 
 /// Every regular file below `root` (links are not followed), with its bytes.
-fn list(root: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
+fn list(root: &Path) -> anyhow::Result<Vec<PageFile>> {
     let mut files = Vec::new();
     let mut folders = vec![PathBuf::new()];
     while let Some(folder) = folders.pop() {
@@ -100,14 +120,13 @@ fn list(root: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
             let kind = entry.file_type()?;
             if kind.is_dir() {
                 folders.push(relative);
-            } else if kind.is_file() && !is_precompressed(&relative) {
+            } else if kind.is_file() {
                 let bytes = fs::read(entry.path())
                     .with_context(|| format!("reading {}", entry.path().display()))?;
-                files.push((relative, bytes));
+                files.push((relative, Cow::Owned(bytes)));
             }
         }
     }
-    files.sort();
     Ok(files)
 }
 
@@ -169,7 +188,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (pages_dir, cache) = (dir.path().join("static"), dir.path().join("cache"));
         pages(&pages_dir);
-        let mirror = compressed_mirror(&pages_dir, &cache).unwrap();
+        let mirror = serving_dir(&Assets::Folder(pages_dir.clone()), &cache).unwrap();
         let js = fs::read(pages_dir.join("reader/app.js")).unwrap();
         assert_eq!(fs::read(mirror.join("reader/app.js")).unwrap(), js);
         let gz = fs::read(mirror.join("reader/app.js.gz")).unwrap();
@@ -188,9 +207,12 @@ mod tests {
         assert!(mirror.join("icon.png").exists());
 
         // The same pages reuse the mirror; changed pages make a new one.
-        assert_eq!(compressed_mirror(&pages_dir, &cache).unwrap(), mirror);
+        assert_eq!(
+            serving_dir(&Assets::Folder(pages_dir.clone()), &cache).unwrap(),
+            mirror
+        );
         fs::write(pages_dir.join("tiny.css"), "p{margin:0}").unwrap();
-        let changed = compressed_mirror(&pages_dir, &cache).unwrap();
+        let changed = serving_dir(&Assets::Folder(pages_dir.clone()), &cache).unwrap();
         assert_ne!(changed, mirror);
         assert_eq!(
             fs::read_to_string(changed.join("tiny.css")).unwrap(),
@@ -205,6 +227,36 @@ mod tests {
         pages(&pages_dir);
         let blocked = dir.path().join("file-not-folder");
         fs::write(&blocked, b"").unwrap();
-        assert_eq!(serving_dir(&pages_dir, &blocked.join("cache")), pages_dir);
+        let folder = Assets::Folder(pages_dir.clone());
+        let served = serving_dir(&folder, &blocked.join("cache")).unwrap();
+        assert_eq!(served, pages_dir);
+    }
+
+    #[test]
+    fn the_built_in_pages_are_served_compressed_from_their_mirror() {
+        let dir = tempfile::tempdir().unwrap();
+        let mirror = serving_dir(&Assets::BuiltIn, dir.path()).unwrap();
+        assert!(mirror.starts_with(dir.path()), "{}", mirror.display());
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+        for page in ["index.html", "read.html", "publisher.html", "operator.html"] {
+            assert_eq!(
+                fs::read(mirror.join(page)).unwrap(),
+                fs::read(source.join(page)).unwrap()
+            );
+            assert!(mirror.join(format!("{page}.br")).is_file(), "{page}");
+        }
+        assert_eq!(serving_dir(&Assets::BuiltIn, dir.path()).unwrap(), mirror);
+    }
+
+    #[test]
+    fn the_built_in_pages_without_a_writable_cache_stop_the_start_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocked = dir.path().join("file-not-folder");
+        fs::write(&blocked, b"").unwrap();
+        let error = serving_dir(&Assets::BuiltIn, &blocked.join("cache")).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("writing the web pages under"),
+            "{error:#}"
+        );
     }
 }

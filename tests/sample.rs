@@ -5,11 +5,13 @@ mod support;
 
 use axum::http::StatusCode;
 use support::{TestApp, body_json, cookie_pair};
+use trajet::assets::Assets;
 
 #[tokio::test]
 async fn the_sample_catalog_loads_once_and_the_demo_code_opens_it() {
     let app = TestApp::with_config(None, |c| {
-        c.sample_catalog = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog")
+        c.sample_catalog =
+            Assets::Folder(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog"))
     })
     .await;
     let books = trajet::catalog_sample::sample_books(&app.state.config.sample_catalog)

@@ -5,6 +5,7 @@ use epub::doc::EpubDoc;
 use zip::{CompressionMethod, DateTime, ZipArchive};
 
 use super::{EPUB_MIMETYPE, pack_book, sample_books};
+use crate::assets::Assets;
 use crate::catalog::sanitize::{RefTarget, sanitize_chapter};
 
 fn catalog() -> PathBuf {
@@ -29,7 +30,7 @@ fn names<R: std::io::Read + std::io::Seek>(zip: &ZipArchive<R>) -> Vec<String> {
 }
 
 fn books() -> Vec<(String, Vec<u8>)> {
-    sample_books(&catalog()).expect("the sample catalog packs")
+    sample_books(&Assets::Folder(catalog())).expect("the sample catalog packs")
 }
 
 #[test]
@@ -127,6 +128,13 @@ fn packing_is_deterministic() {
 }
 
 #[test]
+fn the_built_in_catalog_packs_into_the_same_books_as_the_folder() {
+    let built_in = sample_books(&Assets::BuiltIn).unwrap();
+    assert_eq!(built_in, books());
+    assert!(sample_books(&Assets::Off).unwrap().is_empty());
+}
+
+#[test]
 fn folders_without_a_mimetype_are_not_books() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("notes")).unwrap();
@@ -136,7 +144,7 @@ fn folders_without_a_mimetype_are_not_books() {
     std::fs::write(book.join("mimetype"), EPUB_MIMETYPE).unwrap();
     std::fs::write(book.join("META-INF/container.xml"), "<container/>").unwrap();
     std::fs::write(book.join(".DS_Store"), "litter").unwrap();
-    let found = sample_books(tmp.path()).unwrap();
+    let found = sample_books(&Assets::Folder(tmp.path().into())).unwrap();
     assert_eq!(found.len(), 1);
     let zip = ZipArchive::new(Cursor::new(&found[0].1)).unwrap();
     assert_eq!(names(&zip), ["mimetype", "META-INF/container.xml"]);

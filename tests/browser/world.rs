@@ -61,7 +61,9 @@ impl World {
         // This crate's own static files: with a target directory shared between
         // checkouts, the library's compiled-in manifest path may be another's.
         let app = TestApp::with_config(None, |config| {
-            config.static_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static");
+            config.static_dir = trajet::assets::Assets::Folder(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static"),
+            );
         })
         .await;
         let addr = app.spawn_server().await;
