@@ -10,7 +10,7 @@ use support::books::{
     marker, page_marker, page_picture, write_marker_book, write_marker_book_with,
     write_picture_book,
 };
-use support::schemas::schema_errors;
+use support::schemas::{openapi_schema, schema_errors};
 use support::{Backend, RedisServer, TestApp, body_bytes, body_json, on_both_stores, send};
 
 struct Reading {
@@ -337,6 +337,10 @@ async fn the_catalog_states_each_books_accessibility_or_that_there_is_none() {
             "summary": "Every picture is described; headings structure each chapter.",
         })
     );
+    let validator = openapi_schema(&app, "BookAccessibility").await;
+    for title in titles {
+        assert!(validator.is_valid(&title["accessibility"]), "{title}");
+    }
     let silent = titles
         .iter()
         .find(|t| t["accessibility"]["known"] == false)

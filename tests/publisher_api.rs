@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use support::books::{write_marker_book, write_picture_book};
+use support::schemas::openapi_schema;
 use support::{TestApp, body_json, send};
 use trajet::accounts::{Role, create_account_with_key};
 
@@ -589,26 +590,13 @@ async fn a_picture_book_takes_a_pages_policy_and_every_other_policy_counts_its_p
     );
     assert_eq!(patched["excerpt"]["chapters"], json!([]));
 
-    let doc = body_json(
-        send(
-            &app.router,
-            Request::get("/api/v1/openapi.json")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await,
-    )
-    .await;
-    let mut schema = doc.clone();
-    schema["$ref"] = json!("#/components/schemas/PublisherTitle");
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    let validator = openapi_schema(&app, "PublisherTitle").await;
     let errors: Vec<String> = validator
         .iter_errors(&patched)
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
-    schema["$ref"] = json!("#/components/schemas/ExcerptPolicy");
-    let policy = jsonschema::validator_for(&schema).unwrap();
+    let policy = openapi_schema(&app, "ExcerptPolicy").await;
     for valid in [
         json!({"pages": 8}),
         json!({"percent": 10}),

@@ -16,16 +16,16 @@
 //! - Words, characters and percent policies allow the longest prefix of the
 //!   reading order whose counted text fits, cut at a block boundary. These
 //!   limits are never exceeded, with one exception: a percentage (the default
-//!   is 10 % of the words) always allows at least the first body chapter that
-//!   has text, so a short book or a long first chapter still shows a chapter.
+//!   is 10 % of the words) always allows at least its floor (below), so a
+//!   short book or a long first chapter still shows something.
 //!   An absolute limit (words, characters) is the publisher's own number and
 //!   is kept even when it is smaller than the first paragraph.
 //! - `chapters: N` allows up to and including the N-th body chapter that has
-//!   text; text-less body chapters before it (an illustration, a part title)
-//!   come along without counting.
+//!   text (or is a page); text-less body chapters before it (an illustration,
+//!   a part title) come along without counting.
 //! - Pages: a fixed-layout spine item, or a chapter of pictures without words
-//!   in a picture book (more such chapters than chapters with text), is a page. A page
-//!   is never cut. `pages: N` allows the first N body pages; in reflowable
+//!   in a picture book (more such chapters than chapters with text), is a
+//!   page. A page is never cut. `pages: N` allows the first N body pages; in reflowable
 //!   text a page is [`WORDS_PER_PAGE`] words, cut at a block boundary. Under
 //!   words, characters and percent policies a page costs at least
 //!   [`WORDS_PER_PAGE`] words or [`CHARACTERS_PER_PAGE`] characters (its own

@@ -56,10 +56,7 @@ pub fn write_marker_book_with(dir: &Path, chapters: usize, metadata: &str) -> st
         ),
     )
     .unwrap();
-    let bytes = trajet::catalog_sample::pack_book(&src).unwrap();
-    let path = dir.join("marker-book.epub");
-    std::fs::write(&path, bytes).unwrap();
-    path
+    pack(&src, &dir.join("marker-book.epub"))
 }
 
 /// The alternative text of page `n`'s picture (1-based): in the served page, never counted as words.
@@ -117,10 +114,14 @@ pub fn write_picture_book(dir: &Path, pages: usize, fixed: bool) -> std::path::P
         ),
     )
     .unwrap();
-    let bytes = trajet::catalog_sample::pack_book(&src).unwrap();
-    let path = dir.join(format!("picture-book-{fixed}.epub"));
-    std::fs::write(&path, bytes).unwrap();
-    path
+    pack(&src, &dir.join(format!("picture-book-{fixed}.epub")))
+}
+
+/// Packs the folder `src` as an EPUB at `path`.
+fn pack(src: &Path, path: &Path) -> std::path::PathBuf {
+    let bytes = trajet::catalog_sample::pack_book(src).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    path.to_path_buf()
 }
 
 /// A 4×4 red PNG.
@@ -205,10 +206,7 @@ pub fn write_book(dir: &Path, title: &str, items: &[Item]) -> std::path::PathBuf
         ),
     )
     .unwrap();
-    let bytes = trajet::catalog_sample::pack_book(&src).unwrap();
-    let path = src.with_extension("epub");
-    std::fs::write(&path, bytes).unwrap();
-    path
+    pack(&src, &src.with_extension("epub"))
 }
 
 /// The folders, `mimetype` and container of a book written at `src`; returns

@@ -50,3 +50,13 @@ pub fn schema_errors(root: &str, document: &Value) -> Option<Vec<String>> {
         .collect();
     Some(errors)
 }
+
+/// A validator for one schema of trajet's own OpenAPI document, as the app serves it.
+pub async fn openapi_schema(app: &super::TestApp, name: &str) -> jsonschema::Validator {
+    let request = axum::http::Request::get("/api/v1/openapi.json")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let mut doc = super::body_json(super::send(&app.router, request).await).await;
+    doc["$ref"] = Value::String(format!("#/components/schemas/{name}"));
+    jsonschema::validator_for(&doc).expect("the API document's schemas compile")
+}
