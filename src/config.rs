@@ -3,7 +3,7 @@
 //! value, where the value came from and what it does.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -152,6 +152,50 @@ pub struct HttpLimits {
     pub json_body_limit: usize,
     /// Largest EPUB or GTFS upload.
     pub upload_limit: usize,
+    /// Open connections one peer address may hold (trusted proxies: no share).
+    pub max_connections_per_address: usize,
+    /// Proxies whose `Forwarded`/`X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// The proxies (CIDR blocks) whose forwarding headers are believed; empty:
+/// none, every client is its TCP peer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+}
+
+impl FromStr for TrustedProxies {
+    type Err = String;
+    /// A list of CIDR blocks or single addresses, separated by commas or spaces.
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.split([',', ' '])
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<ipnet::IpNet>()
+                    .or_else(|_| part.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map(|net| net.trunc())
+                    .map_err(|_| format!("{part:?} is not a CIDR block such as 10.0.0.0/8"))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+}
+
+impl fmt::Display for TrustedProxies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(none)");
+        }
+        let list: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&list.join(","))
+    }
 }
 
 /// Limits of a GTFS import: sized for a national rail feed, and no more.
@@ -220,6 +264,10 @@ pub struct Config {
     pub scans_per_minute_per_client: u32,
     /// Scans allowed per seat code and minute (half of it at once).
     pub scans_per_minute_per_seat_code: u32,
+    /// Scans with a code that does not verify, per client address and minute.
+    pub invalid_scans_per_minute_per_client: u32,
+    /// EPUB uploads and GTFS imports per API key and minute (half at once).
+    pub uploads_per_minute_per_key: u32,
     /// Connection and response timeout of each Redis call.
     pub redis_timeout: Duration,
     /// `Retry-After` sent while the session store is unavailable.
@@ -494,8 +542,8 @@ impl Config {
         let scans_per_client: u32 = l.get(
             "scans_per_minute_per_client",
             "TRAJET_SCANS_PER_MINUTE_PER_CLIENT",
-            120,
-            "scans one client address may make per minute (half at once)",
+            1200,
+            "valid scans one client address may make per minute (half at once): a full train behind one NAT or proxy boards at once; the per-seat-code limits are the real guard",
         )?;
         let scans_per_seat_code: u32 = l.get(
             "scans_per_minute_per_seat_code",
@@ -563,6 +611,31 @@ impl Config {
             50,
             "largest EPUB or GTFS upload",
         )?;
+        // Clients under hostile load: addresses, connection shares, rates.
+        let trusted_proxies: TrustedProxies = l.get(
+            "trusted_proxies",
+            "TRAJET_TRUSTED_PROXIES",
+            TrustedProxies::default(),
+            "CIDR blocks of the proxies whose Forwarded/X-Forwarded-For is believed (right-most untrusted hop is the client); unset: none",
+        )?;
+        let per_address: usize = l.get(
+            "http_max_connections_per_address",
+            "TRAJET_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+            256,
+            "open connections one peer address may hold (trusted proxies are exempt); the rest of http_max_connections stays for others",
+        )?;
+        let invalid_scans: u32 = l.get(
+            "invalid_scans_per_minute_per_client",
+            "TRAJET_INVALID_SCANS_PER_MINUTE_PER_CLIENT",
+            60,
+            "scans with a code that does not verify, per client address and minute (half at once); counted apart from valid scans",
+        )?;
+        let uploads_per_key: u32 = l.get(
+            "uploads_per_minute_per_key",
+            "TRAJET_UPLOADS_PER_MINUTE_PER_KEY",
+            60,
+            "EPUB uploads and GTFS imports one API key may make per minute (half at once)",
+        )?;
         let runtime_kind: RuntimeKind = l.get_as(
             "runtime",
             "TRAJET_RUNTIME",
@@ -591,6 +664,8 @@ impl Config {
             sessions_per_seat_code,
             scans_per_minute_per_client: scans_per_client.max(1),
             scans_per_minute_per_seat_code: scans_per_seat_code.max(1),
+            invalid_scans_per_minute_per_client: invalid_scans.max(1),
+            uploads_per_minute_per_key: uploads_per_key.max(1),
             redis_timeout: Duration::from_millis(redis_ms.max(1)),
             retry_after: Duration::from_secs(retry_after.max(1)),
             chapter_cache_bytes: cache_mib << 20,
@@ -602,6 +677,8 @@ impl Config {
                 max_connections: max_connections.max(1),
                 json_body_limit: json_kib << 10,
                 upload_limit: upload_mib << 20,
+                max_connections_per_address: per_address.max(1),
+                trusted_proxies,
             },
             runtime: RuntimeSettings {
                 kind: runtime_kind,
@@ -697,6 +774,33 @@ mod tests {
             .find(|e| e.key == "sessions_per_seat_code")
             .unwrap();
         assert_eq!(k.source, "file");
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_cidr_list_and_a_bad_entry_is_refused() {
+        let (config, _) = load(&[(
+            "TRAJET_TRUSTED_PROXIES",
+            "10.0.0.0/8, 192.0.2.7 2001:db8::/32",
+        )])
+        .unwrap();
+        let proxies = &config.http.trusted_proxies;
+        for inside in ["10.1.2.3", "192.0.2.7", "::ffff:10.9.9.9", "2001:db8:5::1"] {
+            assert!(proxies.contains(inside.parse().unwrap()), "{inside}");
+        }
+        for outside in ["11.0.0.1", "192.0.2.8", "2001:db9::1"] {
+            assert!(!proxies.contains(outside.parse().unwrap()), "{outside}");
+        }
+        let (config, _) = load(&[]).unwrap();
+        assert!(
+            !config
+                .http
+                .trusted_proxies
+                .contains("127.0.0.1".parse().unwrap())
+        );
+        let error = load(&[("TRAJET_TRUSTED_PROXIES", "10.0.0.0/33")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("TRAJET_TRUSTED_PROXIES"), "{error}");
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The HTTP server loop, on hyper directly so the limits are real:
 //! a timer for hyper's header-read timeout, an idle timeout per connection,
-//! a cap on open connections, and graceful shutdown.
+//! a cap on open connections with a share per address, and graceful shutdown.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tower::ServiceExt;
 
-use crate::config::HttpLimits;
+use crate::config::{HttpLimits, TrustedProxies};
 
 /// How long in-flight requests may run after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -35,6 +36,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let shares = Arc::new(AddressShares::new(&limits));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -55,6 +57,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(share) = shares.take(peer.ip()) else {
+            tracing::debug!(%peer, "this address holds its share of connections; refusing one");
+            drop(stream);
+            continue;
+        };
         let Ok(permit) = connections.clone().try_acquire_owned() else {
             tracing::warn!("connection cap reached; refusing a connection");
             drop(stream);
@@ -71,7 +78,7 @@ pub async fn serve(
         let connection = graceful.watch(http.serve_connection(TokioIo::new(io), service));
         let idle = limits.idle_timeout;
         tokio::spawn(async move {
-            let _permit = permit;
+            let _permit = (permit, share);
             run_until_idle(connection, activity, idle, peer).await;
         });
     }
@@ -82,6 +89,60 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("some requests did not finish within the grace period");
+    }
+}
+
+/// The connections each peer address holds, so one address cannot take
+/// every slot (say, with bodies sent a byte at a time). By peer address: at
+/// accept only the TCP peer is known. Trusted proxies carry many clients and
+/// are exempt. Only addresses with open connections are remembered, so the
+/// map never holds more than `max_connections` entries.
+struct AddressShares {
+    per_address: usize,
+    proxies: TrustedProxies,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl AddressShares {
+    fn new(limits: &HttpLimits) -> Self {
+        Self {
+            per_address: limits.max_connections_per_address,
+            proxies: limits.trusted_proxies.clone(),
+            open: Mutex::default(),
+        }
+    }
+
+    /// One more connection for `ip`, unless it holds its share already.
+    fn take(self: &Arc<Self>, ip: IpAddr) -> Option<Share> {
+        let ip = ip.to_canonical();
+        if self.proxies.contains(ip) {
+            return Some(Share(None));
+        }
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(ip).or_insert(0);
+        if *count >= self.per_address {
+            return None;
+        }
+        *count += 1;
+        Some(Share(Some((self.clone(), ip))))
+    }
+}
+
+/// A connection's part of its address's share, given back on drop.
+struct Share(Option<(Arc<AddressShares>, IpAddr)>);
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        let Some((shares, ip)) = self.0.take() else {
+            return;
+        };
+        let mut open = shares.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&ip);
+            }
+        }
     }
 }
 

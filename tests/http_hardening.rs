@@ -189,3 +189,124 @@ async fn the_configured_body_limit_replaces_axums_default_of_2_mib() {
     let response = support::send(&app.router, request).await;
     assert_eq!(response.status(), axum::http::StatusCode::CREATED);
 }
+
+/// A socket from a given loopback source address.
+async fn connect_from(source: &str, addr: std::net::SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(format!("{source}:0").parse().unwrap())?;
+    socket.connect(addr).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_sending_bodies_slowly_cannot_take_every_connection_and_is_cut_off() {
+    let app = TestApp::with_config(None, |c| {
+        c.http.max_connections = 40;
+        c.http.max_connections_per_address = 10;
+        c.http.body_timeout = Duration::from_secs(3);
+        c.http.idle_timeout = Duration::from_secs(60);
+    })
+    .await;
+    let addr = app.spawn_server().await;
+
+    // 40 sockets from 127.0.0.3, each declaring a 60,000-byte sign-in body
+    // and sending a byte a second.
+    let head = format!(
+        "POST /api/v1/console/session HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nX-Trajet-Console: 1\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{{"
+    );
+    let mut attackers = Vec::new();
+    for _ in 0..40 {
+        let mut s = connect_from("127.0.0.3", addr).await.unwrap();
+        if s.write_all(head.as_bytes()).await.is_ok() {
+            attackers.push(s);
+        }
+    }
+    let started = Instant::now();
+    let trickling = tokio::spawn(async move {
+        let mut closed_after = Vec::new();
+        let mut open = attackers;
+        while !open.is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(40),
+                "{} slow bodies were never cut off",
+                open.len()
+            );
+            let mut still = Vec::new();
+            for mut s in open {
+                let mut buf = [0u8; 512];
+                let cut = s.write_all(b" ").await.is_err()
+                    || matches!(
+                        tokio::time::timeout(Duration::from_millis(20), s.read(&mut buf)).await,
+                        Ok(Ok(_) | Err(_))
+                    );
+                if cut {
+                    closed_after.push(started.elapsed());
+                } else {
+                    still.push(s);
+                }
+            }
+            open = still;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        closed_after
+    });
+
+    // Meanwhile a normal client on 127.0.0.2 is served.
+    let client = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        let response = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.get(format!("http://{addr}/healthz")).send(),
+        )
+        .await
+        .expect("the normal client is answered")
+        .expect("the normal client gets a connection");
+        assert_eq!(response.status(), 200);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let closed_after = trickling.await.unwrap();
+    assert_eq!(closed_after.len(), 40, "every slow socket ended");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_only_its_share_of_the_connection_slots() {
+    let app = TestApp::with_config(None, |c| {
+        c.http.max_connections = 20;
+        c.http.max_connections_per_address = 5;
+        c.http.header_timeout = Duration::from_secs(60);
+        c.http.idle_timeout = Duration::from_secs(60);
+    })
+    .await;
+    let addr = app.spawn_server().await;
+    // 20 open connections from 127.0.0.3 that send nothing yet.
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        held.push(connect_from("127.0.0.3", addr).await.unwrap());
+    }
+    let client = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let response = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.get(format!("http://{addr}/healthz")).send(),
+    )
+    .await
+    .expect("answered")
+    .expect("a slot was left for another address");
+    assert_eq!(response.status(), 200);
+    // The sixth connection of 127.0.0.3 was closed at accept.
+    let mut closed = 0;
+    for s in &mut held {
+        let mut buf = [0u8; 1];
+        if let Ok(Ok(0) | Err(_)) =
+            tokio::time::timeout(Duration::from_millis(100), s.read(&mut buf)).await
+        {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 15, "all but the address's share were refused");
+}

@@ -687,3 +687,43 @@ async fn an_excerpt_stored_under_older_rules_is_computed_again_when_the_catalog_
     let stored: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(stored["excerpt"]["rules"], 2, "written back");
 }
+
+#[tokio::test]
+async fn uploads_past_the_keys_rate_are_429_with_retry_after() {
+    let app = TestApp::with_config(None, |c| c.uploads_per_minute_per_key = 4).await;
+    let (a, b) = (
+        publisher(&app, "Éditions A").await,
+        publisher(&app, "Éditions B").await,
+    );
+    let book = std::fs::read(write_marker_book(app.dir.path(), 2)).unwrap();
+    let upload = |key: &str| {
+        call(
+            "POST",
+            "/api/v1/publisher/titles",
+            key,
+            "application/epub+zip",
+            book.clone(),
+        )
+    };
+    // Half a minute's worth at once: two uploads.
+    for _ in 0..2 {
+        assert_eq!(
+            send(&app.router, upload(&a)).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let refused = send(&app.router, upload(&a)).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(body_json(refused).await["code"], "rate-limited");
+    assert_eq!(
+        app.state.catalog.titles().len(),
+        2,
+        "the refused upload stored nothing"
+    );
+    // Another key is not affected.
+    assert_eq!(
+        send(&app.router, upload(&b)).await.status(),
+        StatusCode::CREATED
+    );
+}

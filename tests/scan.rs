@@ -203,3 +203,107 @@ async fn a_scan_while_redis_is_down_is_a_503_page_with_retry_after() {
     );
     redis.restart();
 }
+
+/// A scan arriving from `peer`, through `forwarded` when given.
+async fn scan_from(app: &TestApp, token: &str, peer: &str, forwarded: Option<&str>) -> StatusCode {
+    let mut request = axum::http::Request::get(format!("/t/{token}"));
+    if let Some(hops) = forwarded {
+        request = request.header("x-forwarded-for", hops);
+    }
+    let mut request = request.body(axum::body::Body::empty()).unwrap();
+    let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    support::send(&app.router, request).await.status()
+}
+
+#[tokio::test]
+async fn a_full_train_behind_one_address_boards_at_once() {
+    // Default limits: 400 passengers behind the train's Wi-Fi scan their
+    // own seats within two minutes (here, as fast as they can).
+    let app = TestApp::new(None).await;
+    let trips: Vec<_> = (0..5)
+        .map(|i| app.create_trip(&format!("L{i}"), -5, 60))
+        .collect();
+    let mut refused = Vec::new();
+    for trip in &trips {
+        for seat in 1..=80 {
+            let status = scan_from(&app, &app.seat_token(trip, seat), "192.0.2.10", None).await;
+            if status != StatusCode::SEE_OTHER {
+                refused.push((trip.id.get(), seat, status));
+            }
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "{} of 400 refused: {:?}",
+        refused.len(),
+        &refused[..refused.len().min(5)]
+    );
+}
+
+#[tokio::test]
+async fn junk_scans_from_an_address_do_not_block_valid_scans_from_it() {
+    let app = TestApp::new(None).await;
+    let trip = app.create_trip("L7", -5, 60);
+    let junk_limited = (0..200)
+        .map(|i| format!("JUNK{i:04}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        .collect::<Vec<_>>();
+    let mut statuses = Vec::new();
+    for token in &junk_limited {
+        statuses.push(scan_from(&app, token, "192.0.2.20", None).await);
+    }
+    assert_eq!(statuses[0], StatusCode::BAD_REQUEST);
+    assert_eq!(
+        *statuses.last().unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "junk is limited"
+    );
+    for seat in 1..=40 {
+        let status = scan_from(&app, &app.seat_token(&trip, seat), "192.0.2.20", None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "seat {seat}");
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_scan_limit() {
+    let app = TestApp::with_config(None, |c| {
+        c.http.trusted_proxies = "10.0.0.0/8".parse().unwrap();
+        c.invalid_scans_per_minute_per_client = 4;
+    })
+    .await;
+    let junk = "JUNKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    // A client behind the balancer uses up its junk allowance …
+    for _ in 0..2 {
+        assert_eq!(
+            scan_from(&app, junk, "10.0.0.2", Some("203.0.113.1")).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_eq!(
+        scan_from(&app, junk, "10.0.0.2", Some("203.0.113.1")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // … spoofing a left-most hop does not change who it is …
+    assert_eq!(
+        scan_from(&app, junk, "10.0.0.2", Some("198.51.100.77, 203.0.113.1")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // … and another client behind the same balancer is not affected.
+    assert_eq!(
+        scan_from(&app, junk, "10.0.0.2", Some("203.0.113.2")).await,
+        StatusCode::BAD_REQUEST
+    );
+    // An untrusted peer's header is ignored: it is limited by its own address.
+    for _ in 0..2 {
+        assert_eq!(
+            scan_from(&app, junk, "192.0.2.30", Some("203.0.113.3")).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_eq!(
+        scan_from(&app, junk, "192.0.2.30", Some("203.0.113.4")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -858,3 +858,21 @@ async fn an_import_waiting_for_its_turn_runs_when_the_turn_frees() {
 async fn send_owned(router: axum::Router, request: Request<Body>) -> axum::response::Response {
     send(&router, request).await
 }
+
+#[tokio::test]
+async fn gtfs_imports_past_the_keys_rate_are_429_with_retry_after() {
+    let app = TestApp::with_config(None, |c| c.uploads_per_minute_per_key = 2).await;
+    let key = operator(&app).await;
+    let import = || {
+        Request::post("/api/v1/operator/trips/import?from=2026-01-01&to=2026-01-02&seats=80")
+            .header("authorization", format!("Bearer {key}"))
+            .header("content-type", "application/zip")
+            .body(Body::from(b"not a zip".to_vec()))
+            .unwrap()
+    };
+    let first = send(&app.router, import()).await;
+    assert_ne!(first.status(), StatusCode::TOO_MANY_REQUESTS);
+    let second = send(&app.router, import()).await;
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(second.headers().contains_key("retry-after"));
+}

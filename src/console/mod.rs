@@ -11,7 +11,7 @@ pub mod secret;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::header::{HOST, ORIGIN, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -22,7 +22,9 @@ use serde::Deserialize;
 use crate::accounts::{Account, parse_key_id};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::client::client_ip;
 use crate::http::extract::ApiJson;
+use crate::http::rate_limit::address_key;
 
 /// Name of the console cookie.
 pub const COOKIE: &str = "trajet_console";
@@ -99,18 +101,31 @@ pub fn router() -> Router<AppState> {
     )
 }
 
-async fn sign_in(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<SignIn>,
-) -> Result<Response, AppError> {
-    check_same_origin(&headers)?;
+async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Response, AppError> {
+    // Cheap checks before the body is read: an unauthenticated client
+    // cannot make the service wait for a body it would refuse anyway.
+    let (parts, body) = request.into_parts();
+    check_same_origin(&parts.headers)?;
+    // Keyed on the client's address, never on the key id the client sends
+    // (one per attempt would make a new bucket per attempt).
+    if let Some(ip) = client_ip(&parts, &state.config.http.trusted_proxies) {
+        state
+            .limits
+            .sign_ins_per_client
+            .enforce(address_key(ip), "sign-in attempts from this network")?;
+    }
+    let ApiJson(body) =
+        ApiJson::<SignIn>::from_request(Request::from_parts(parts, body), &state).await?;
     let key = body.key.trim();
-    let limited = parse_key_id(key).unwrap_or("malformed");
-    state
-        .limits
-        .calls_per_key
-        .enforce(&format!("sign-in:{limited}"), "sign-in attempts")?;
+    // A real account's key id is also limited on its own, against guesses
+    // spread over many addresses; ids of no account make no bucket.
+    if let Some(id) = parse_key_id(key).filter(|id| state.accounts.account_for_key_id(id).is_some())
+    {
+        state
+            .limits
+            .calls_per_key
+            .enforce(("sign-in", id), "sign-in attempts")?;
+    }
     let account = state.accounts.authenticate(key).ok_or_else(|| {
         AppError::unauthorized(
             "unauthorized",

@@ -4,6 +4,7 @@
 //! never the reverse.
 
 pub mod body;
+pub mod client;
 pub mod cookie;
 pub mod extract;
 mod middleware;

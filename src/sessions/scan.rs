@@ -14,8 +14,9 @@ use chrono::{DateTime, Utc};
 use super::{Opened, Session, SessionId};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::client::client_ip;
 use crate::http::extract::ApiPath;
-use crate::http::rate_limit::client_ip;
+use crate::http::rate_limit::address_key;
 use crate::metrics::Metrics;
 use crate::seat_codes::{Claims, verify};
 use crate::trips::{Trip, TripId};
@@ -50,24 +51,39 @@ async fn scan(
 }
 
 async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Response, AppError> {
-    if let Some(ip) = client_ip(parts) {
-        state
-            .limits
-            .scans_per_client
-            .enforce(&ip.to_string(), "scans from this network")?;
-    }
     let invalid = || {
         AppError::bad_request(
             "seat-code-invalid",
             "This seat code is not valid. Scan the code on your seat again.",
         )
     };
-    let claims = verify(&state.seat_keys.keyring(), token).map_err(|_| invalid())?;
+    // The code is verified before any per-address limit (an HMAC, cheap):
+    // junk from one address is counted apart and cannot use up the valid
+    // scans of everyone behind the same NAT or proxy.
+    let client = client_ip(parts, &state.config.http.trusted_proxies).map(address_key);
+    let claims = match verify(&state.seat_keys.keyring(), token) {
+        Ok(claims) => claims,
+        Err(_) => {
+            if let Some(ip) = client {
+                state
+                    .limits
+                    .invalid_scans_per_client
+                    .enforce(ip, "invalid seat codes from this network")?;
+            }
+            return Err(invalid());
+        }
+    };
     let seat_code = format!("{}/{}/{}", claims.trip, claims.car.0, claims.seat.0);
     state
         .limits
         .scans_per_seat_code
         .enforce(&seat_code, "scans of this seat code")?;
+    if let Some(ip) = client {
+        state
+            .limits
+            .scans_per_client
+            .enforce(ip, "scans from this network")?;
+    }
     let trip = state
         .trips
         .get(TripId::new(claims.trip))

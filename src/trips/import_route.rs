@@ -49,6 +49,7 @@ pub(super) async fn import_feed(
     request: Request,
 ) -> Result<Response, AppError> {
     let options = options(&query, &state.config.gtfs)?;
+    state.limits.upload(&operator)?;
     let turn = state.gtfs_imports.turn().await.ok_or_else(busy)?;
     let bytes = feed_bytes(&state, request).await?;
     let app = state.0.clone();

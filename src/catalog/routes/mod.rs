@@ -135,6 +135,7 @@ async fn replace(
     request: Request,
 ) -> Result<Response, AppError> {
     let existing = own(&state, &publisher, &id)?;
+    state.limits.upload(&publisher.0)?;
     let (files, _) = uploads(&state, request, Settings::default()).await?;
     let Some((_, upload)) = files.into_iter().next() else {
         return Err(AppError::unprocessable(
@@ -156,6 +157,7 @@ async fn create(
     for (name, value) in &query {
         body::apply_known_field(&mut settings, name, value)?;
     }
+    state.limits.upload(&publisher.0)?;
     let multipart = is_multipart(&request);
     let (files, settings) = uploads(&state, request, settings).await?;
     if files.is_empty() {
