@@ -236,7 +236,10 @@ async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offe
         )
         .await;
     let end = end.as_str().unwrap_or_default();
-    assert!(end.contains("You stopped at page"), "end page: {end}");
+    assert!(
+        end.contains("You stopped at") && end.contains("% of the excerpt"),
+        "end page: {end}"
+    );
     let offer = browser
         .js(
             "return document.getElementById('end-offer').href",

@@ -15,7 +15,8 @@ mod world;
 
 use serde_json::json;
 
-use reading::{page_label, wait_moved, wait_reading};
+use reading::{chapter_of, page_label, place, turn_until_chapter, wait_moved, wait_reading};
+use webdriver::Browser;
 
 /// Makes every use of `localStorage` throw, as some private modes do.
 const STORAGE_REFUSED: &str = "Object.defineProperty(window, 'localStorage', {
@@ -30,7 +31,7 @@ async fn reader_works_when_the_browser_refuses_storage() {
     };
     world.ingest_sample("the-night-conductor", json!({"chapters": 2}));
     let trip = world.trip(60).await;
-    let browser = webdriver::Browser::start("en-US").await;
+    let browser = Browser::start("en-US").await;
     browser.before_every_page(STORAGE_REFUSED).await;
     reading::board(&world, &browser, &trip.code_path).await;
 
@@ -49,5 +50,325 @@ async fn reader_works_when_the_browser_refuses_storage() {
         "the language switch works for this page"
     );
     browser.assert_no_script_errors().await;
+    browser.quit().await;
+}
+
+/// The place this phone keeps for `title`: "href@progression".
+async fn kept_place(browser: &Browser, title: &str) -> String {
+    let script = format!(
+        "const last = JSON.parse(localStorage.getItem('trajet.last') || '{{}}')[{}];
+         return last ? last.locator.href + '@' + last.locator.locations.progression : ''",
+        json!(title)
+    );
+    let value = browser.js(&script, json!([])).await;
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Waits until the frame shows exactly `expected` (a place string).
+async fn wait_place(browser: &Browser, what: &str, expected: &str) {
+    let script = format!(
+        "return document.body.dataset.view === 'reader' && document.getElementById('stage').dataset.place === {}",
+        json!(expected)
+    );
+    browser.wait_for(what, &script).await;
+}
+
+/// Emulates the phone's screen (a rotation is the same phone turned).
+async fn screen(browser: &Browser, width: u32, height: u32) {
+    browser
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 2, "mobile": true}),
+        )
+        .await;
+}
+
+/// Sets the text size in the display settings, as the slider does.
+async fn text_size(browser: &Browser, percent: u32) {
+    browser
+        .js(
+            "const r = document.getElementById('size'); r.value = arguments[0];
+             r.dispatchEvent(new Event('input', {bubbles: true}));",
+            json!([percent]),
+        )
+        .await;
+}
+
+/// Turns with the next button until the end page shows; returns the page
+/// labels seen on the way.
+async fn read_to_the_end(browser: &Browser) -> Vec<String> {
+    let mut labels = vec![page_label(browser).await];
+    let mut here = place(browser).await;
+    for _ in 0..400 {
+        browser.click("#next").await;
+        let script = format!(
+            "return document.body.dataset.view === 'end' ? 'end' : (document.getElementById('stage').dataset.place !== {} && document.getElementById('stage').dataset.place)",
+            json!(here)
+        );
+        here = browser
+            .wait_for("a turn or the end", &script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if here == "end" {
+            return labels;
+        }
+        labels.push(page_label(browser).await);
+    }
+    panic!("the end of the excerpt was never reached (last place {here}, labels {labels:?})");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_place_survives_books_reload_rotation_text_size_a_tunnel_and_the_end() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    let title = world.ingest_sample("the-night-conductor", json!({"chapters": 4}));
+    let trip = world.trip(90).await;
+    let browser = reading::scan(&world, &trip.code_path, "en-US").await;
+    browser.click("#titles li a").await;
+    wait_reading(&browser).await;
+    let mut here = turn_until_chapter(&browser, 1).await;
+    for _ in 0..2 {
+        browser.click("#next").await;
+        here = wait_moved(&browser, &here).await;
+    }
+    let label = page_label(&browser).await;
+    let kept = kept_place(&browser, &title).await;
+    assert!(!kept.is_empty(), "the place is kept on the phone");
+
+    // "Books", a moment in the catalog, then "continue": the same page.
+    browser.click("#back").await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.body.dataset.view === 'catalog'",
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(
+        kept_place(&browser, &title).await,
+        kept,
+        "leaving keeps the place"
+    );
+    let resume = browser.text_of("#resume a").await;
+    assert!(
+        resume.contains(&label.replace("p. ", "p. ")),
+        "resume names the page: {resume} ({label})"
+    );
+    browser.click("#resume a").await;
+    wait_place(&browser, "the same page after continue", &here).await;
+    browser.js("history.back()", json!([])).await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.body.dataset.view === 'catalog'",
+        )
+        .await;
+    browser.js("history.forward()", json!([])).await;
+    wait_place(&browser, "the same page after back and forward", &here).await;
+
+    // Reload: the same page.
+    browser.reload().await;
+    wait_place(&browser, "the same page after a reload", &here).await;
+    assert_eq!(page_label(&browser).await, label);
+
+    // Rotation there and back: the same page, and nothing saved by the layouts.
+    screen(&browser, 844, 390).await;
+    browser
+        .wait_for(
+            "the landscape layout",
+            &format!(
+                "return document.getElementById('stage').dataset.place !== {}",
+                json!(here)
+            ),
+        )
+        .await;
+    screen(&browser, 390, 844).await;
+    wait_place(&browser, "the same page after a rotation", &here).await;
+    assert_eq!(
+        kept_place(&browser, &title).await,
+        kept,
+        "a rotation keeps the place"
+    );
+
+    // Text size up and down: the same page.
+    browser.click("#settings-open").await;
+    text_size(&browser, 200).await;
+    browser
+        .wait_for(
+            "the larger text",
+            &format!(
+                "return document.getElementById('stage').dataset.place !== {}",
+                json!(here)
+            ),
+        )
+        .await;
+    text_size(&browser, 100).await;
+    browser.click("#settings-dialog [data-close]").await;
+    wait_place(&browser, "the same page after a text size change", &here).await;
+    assert_eq!(
+        kept_place(&browser, &title).await,
+        kept,
+        "a text size change keeps the place"
+    );
+
+    // A tunnel: two turns offline, then the server gets exactly that place.
+    world.wait_for_all_chapters(&browser, &title).await;
+    world.tunnel.go_offline();
+    for _ in 0..2 {
+        browser.click("#next").await;
+        here = wait_moved(&browser, &here).await;
+    }
+    let in_tunnel = kept_place(&browser, &title).await;
+    assert_ne!(in_tunnel, kept);
+    world.tunnel.go_online();
+    browser
+        .js("window.dispatchEvent(new Event('online'))", json!([]))
+        .await;
+    let script = format!(
+        "const done = arguments[0];
+         fetch('/api/v1/titles/{title}/progression', {{cache: 'no-store'}})
+           .then(r => r.status === 200 ? r.json() : null)
+           .then(d => done(d ? d.locator.href + '@' + d.locator.locations.progression : ''), () => done(''));"
+    );
+    let mut on_server = String::new();
+    for _ in 0..80 {
+        on_server = browser
+            .js_async(&script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if on_server == in_tunnel {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        on_server, in_tunnel,
+        "the server holds the place reached in the tunnel"
+    );
+
+    // The end of the excerpt: "continue" then says the last page.
+    read_to_the_end(&browser).await;
+    browser.click("#end-back").await;
+    browser
+        .wait_for(
+            "the catalog",
+            "return document.body.dataset.view === 'catalog'",
+        )
+        .await;
+    let resume = browser.text_of("#resume a").await;
+    let pages: Vec<&str> = resume
+        .rsplit('(')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(')')
+        .trim_start_matches("p. ")
+        .split(" / ")
+        .collect();
+    assert!(
+        pages.len() == 2 && pages[0] == pages[1],
+        "resume after the end: {resume}"
+    );
+    browser.assert_no_script_errors().await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_sits_on_the_screen_and_the_counter_counts_screens() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    world.ingest_sample("the-night-conductor", json!({"chapters": 2}));
+    let trip = world.trip(90).await;
+    let browser = reading::scan(&world, &trip.code_path, "en-US").await;
+    browser.click("#titles li a").await;
+    wait_reading(&browser).await;
+    browser.click("#settings-open").await;
+    text_size(&browser, 200).await;
+    browser.click("#settings-dialog [data-close]").await;
+
+    let mut labels = Vec::new();
+    let mut here = place(&browser).await;
+    loop {
+        // Each page starts a whole screen further: the browser never clamps
+        // the last one short (which showed it shifted by a margin).
+        let offset = browser
+            .js(
+                "const f = document.getElementById('frame');
+                 const el = f.contentDocument.scrollingElement;
+                 return Math.abs(el.scrollLeft) % f.clientWidth",
+                json!([]),
+            )
+            .await;
+        assert_eq!(offset, json!(0), "page {here} sits on the screen");
+        labels.push((chapter_of(&here), page_label(&browser).await));
+        let script = format!(
+            "return document.body.dataset.view === 'end' ? 'end' : (document.getElementById('stage').dataset.place !== {} && document.getElementById('stage').dataset.place)",
+            json!(here)
+        );
+        if labels.len() == 3 {
+            browser.screenshot("ride-200-percent").await;
+        }
+        browser.click("#next").await;
+        here = browser
+            .wait_for("a turn or the end", &script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if here == "end" {
+            break;
+        }
+        assert!(labels.len() < 400, "the end never came");
+    }
+    let numbers: Vec<(usize, u32, u32)> = labels
+        .iter()
+        .map(|(chapter, l)| {
+            let (n, total) = l.trim_start_matches("p. ").split_once(" / ").unwrap();
+            (*chapter, n.parse().unwrap(), total.parse().unwrap())
+        })
+        .collect();
+    for pair in numbers.windows(2) {
+        let ((c0, a, _), (c1, b, _)) = (pair[0], pair[1]);
+        // Inside a chapter every turn counts one; the next chapter counts on.
+        assert!(
+            (c0 == c1 && b == a + 1) || (c0 != c1 && b > a),
+            "labels {labels:?}"
+        );
+    }
+    let last = numbers.last().unwrap();
+    assert_eq!(
+        last.1, last.2,
+        "the last page is page total of total: {labels:?}"
+    );
+    let end = browser.text_of("#end-stopped").await;
+    assert!(
+        end.contains("100 %"),
+        "the end page says the whole excerpt was read: {end}"
+    );
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vertical_japanese_turns_to_the_end_of_the_excerpt_with_the_next_button() {
+    let Some((_turn, world)) = world::begin(true).await else {
+        return;
+    };
+    let title = world.ingest_corpus(
+        "gariban-japanese-vertical-writing.epub",
+        json!({"chapters": 7}),
+    );
+    let trip = world.trip(60).await;
+    let browser = reading::scan(&world, &trip.code_path, "ja-JP").await;
+    browser
+        .goto(&world.tunnel.url(&format!("/read#/read/{title}")))
+        .await;
+    wait_reading(&browser).await;
+    read_to_the_end(&browser).await;
+    browser.screenshot("ride-vertical-end").await;
     browser.quit().await;
 }

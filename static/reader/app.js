@@ -1,7 +1,7 @@
 // The passenger's reader: boot, views (catalog, reader, end), dialogs, language.
 import * as api from "./api.js";
 import "./i18n.js";
-import { t, applyStrings, setLang, otherLang, storage } from "../common.js";
+import { t, applyStrings, formatNumber, setLang, otherLang, storage } from "../common.js";
 import { TripBar } from "./trip.js";
 import * as catalogView from "./catalog.js";
 import { Reader } from "./reader.js";
@@ -215,8 +215,9 @@ function showEnd(kind, where, problem) {
   const stopped = $("end-stopped");
   stopped.hidden = !where?.n;
   if (where?.n) {
-    const page = t("end.stopped.page", { n: where.n, total: where.total, chapter: where.chapter || where.title });
-    stopped.textContent = t("end.stopped", { where: page });
+    const percent = formatNumber(where.percent ?? Math.round((100 * where.n) / Math.max(1, where.total)));
+    const place = t("end.stopped.place", { chapter: where.chapter || where.title, p: percent });
+    stopped.textContent = t("end.stopped", { where: place });
   }
   const offer = $("end-offer");
   const href = problem?.offer_url || (where?.id ? api.offerUrl(where.id) : "");
@@ -250,7 +251,7 @@ function setupChrome() {
     label();
     trip.render();
     renderCatalog();
-    if (state.view === "reader") reader.moved();
+    if (state.view === "reader") reader.render();
     if (state.view === "end") showEnd(...state.end);
     if (state.view === "error") state.error === "offline" ? showOffline() : showError(state.error);
   });

@@ -46,13 +46,18 @@ export const FRAME_CSS = `
 :root[data-mode="paged"] {
   width: var(--t-page-w) !important;
   height: var(--t-page-h) !important;
-  padding: var(--t-pad-block) var(--t-margin) !important;
-  column-width: var(--t-col-w);
-  column-gap: calc(2 * var(--t-margin));
+  padding: var(--t-pad-block) 0 !important;
+  /* One column per screen, no gap: the margins are the body's inline padding,
+     repeated in every column. Root padding or a column gap would leave the
+     last column short of a full screen (the scroll range ends at its text),
+     so the last page would show shifted by a margin. */
+  column-width: var(--t-page-w);
+  column-gap: 0;
   column-fill: auto;
   overflow: hidden !important;
   touch-action: pan-y pinch-zoom;
 }
+:root[data-mode="paged"] body { padding-inline: var(--t-margin) !important; }
 :root[data-mode="paged"] :is(img, svg, video) {
   max-height: calc(var(--t-page-h) - 2 * var(--t-pad-block)) !important;
   object-fit: contain;

@@ -1,5 +1,11 @@
 // One chapter in a sandboxed frame (no script rights): the reader styles it,
 // lays it out in columns (pages) or as a scroll, and turns its pages.
+//
+// The frame keeps an anchor: the progression (0–1) the passenger chose, by a
+// turn, a jump or a resume. A new layout (rotation, text size, an image that
+// finished loading, the view hidden and shown) shows the page holding the
+// anchor again and leaves the anchor as it was, so the place survives any
+// number of layouts exactly; only the passenger's own moves change it.
 import { FRAME_CSS } from "./frame-css.js";
 import { ApiError } from "../common.js";
 import { fitPage, naturalSize, unfit } from "./fixed.js";
@@ -8,7 +14,7 @@ const SWIPE_PX = 40;
 
 /** The chapter frame: load, style, paginate, turn, report where we are. */
 export class Frame {
-  /** `events`: onTap(side), onSwipe(side), onKey(event), onLink(url), onMove(). */
+  /** `events`: onTap(side), onSwipe(side), onKey(event), onLink(url), onMove() (the passenger moved), onLayout() (same place, new pages). */
   constructor(iframe, stage, events) {
     this.iframe = iframe;
     this.stage = stage;
@@ -17,6 +23,7 @@ export class Frame {
     this.page = 0;
     this.pages = 1;
     this.mode = "paged";
+    this.anchor = 0;
     new ResizeObserver(() => this.relayout()).observe(stage);
   }
 
@@ -39,6 +46,11 @@ export class Frame {
     this.place(at);
   }
 
+  /** Can the chapter be laid out now? Not while the view is hidden (no size). */
+  visible() {
+    return this.iframe.clientWidth > 0 && this.iframe.clientHeight > 0;
+  }
+
   /** Empties the frame (session over). */
   close() {
     this.doc = null;
@@ -47,12 +59,10 @@ export class Frame {
 
   /** Applies new user settings to the open chapter, keeping the place. */
   restyle(options) {
-    const progression = this.progression();
     this.options = options;
     if (!this.doc) return;
     this.applyVars(this.doc.documentElement);
-    this.layout();
-    this.goToProgression(progression);
+    this.relayout();
   }
 
   install(doc) {
@@ -71,6 +81,8 @@ export class Frame {
     });
     doc.addEventListener("pointerup", (e) => this.onPointerUp(e));
     win.addEventListener("scroll", () => this.onScroll(), { passive: true });
+    // Images without declared sizes change the pages when they arrive.
+    doc.addEventListener("load", () => this.relayout(), { capture: true });
   }
 
   applyVars(root) {
@@ -90,12 +102,12 @@ export class Frame {
     } else delete root.dataset.font;
   }
 
-  /** Recomputes pages after a resize, keeping the place. */
+  /** Recomputes pages after a resize or a restyle, back at the anchor. */
   relayout() {
-    if (!this.doc) return;
-    const progression = this.progression();
+    if (!this.doc || !this.visible()) return;
     this.layout();
-    this.goToProgression(progression);
+    this.showProgression(this.anchor);
+    this.events.onLayout?.();
   }
 
   layout() {
@@ -103,14 +115,15 @@ export class Frame {
     const win = this.iframe.contentWindow;
     if (this.options.fixed) return this.layoutFixed(root);
     const style = (el) => (el ? win.getComputedStyle(el).writingMode : "");
-    this.vertical = [style(root), style(this.doc.body)].some((m) => m.startsWith("vertical") || m.startsWith("sideways"));
+    const writing = [style(root), style(this.doc.body)].find((m) => m.startsWith("vertical") || m.startsWith("sideways"));
+    // "lr" columns scroll rightwards; "rl" (Japanese, Chinese) leftwards.
+    this.vertical = writing ? (writing.endsWith("-lr") ? "lr" : "rl") : "";
     this.mode = this.options.settings.mode === "paged" && !this.vertical ? "paged" : "scroll";
     root.dataset.mode = this.mode;
     if (this.vertical) root.dataset.vertical = "";
     const width = this.iframe.clientWidth;
     root.style.setProperty("--t-page-w", `${width}px`);
     root.style.setProperty("--t-page-h", `${this.iframe.clientHeight}px`);
-    root.style.setProperty("--t-col-w", `${width - 2 * this.options.margin}px`);
     this.rtlFlow = win.getComputedStyle(root).direction === "rtl";
     const scroller = this.doc.scrollingElement;
     this.pageWidth = width;
@@ -129,28 +142,41 @@ export class Frame {
   }
 
   place(at) {
-    if (at === "end") return this.goToProgression(1);
-    if (at?.fragment && this.goToFragment(at.fragment)) return;
-    this.goToProgression(at?.progression ?? 0);
+    if (at === "end") {
+      this.showProgression(1);
+      this.anchor = this.progression();
+    } else if (!(at?.fragment && this.goToFragment(at.fragment))) {
+      this.goToProgression(at?.progression ?? 0);
+    }
   }
 
-  /** Where we are in the chapter, 0–1 (start of the visible page). */
+  /** Where the visible page starts in the chapter, 0–1. */
   progression() {
     if (!this.doc || this.mode === "fixed") return 0;
     const el = this.doc.scrollingElement;
     if (this.mode === "paged") return this.page / this.pages;
-    if (this.vertical) return ratio(Math.abs(el.scrollLeft), el.scrollWidth - el.clientWidth);
+    if (this.vertical) return ratio(Math.abs(el.scrollLeft), span(el, "x"));
     return ratio(el.scrollTop, el.scrollHeight - el.clientHeight);
   }
 
+  /** Shows the page holding progression `p` and makes it the anchor. */
   goToProgression(p) {
+    this.anchor = Math.min(1, Math.max(0, p || 0));
+    this.showProgression(this.anchor);
+  }
+
+  /** Shows the page holding progression `p`, anchor unchanged. */
+  showProgression(p) {
     if (!this.doc || this.mode === "fixed") return;
     const el = this.doc.scrollingElement;
     const value = Math.min(1, Math.max(0, p || 0));
-    if (this.mode === "paged") return this.goToPage(Math.min(this.pages - 1, Math.floor(value * this.pages + 1e-6)));
+    // A page's own progression (page / pages), saved and read back, lands on
+    // that page even after rounding: the tolerance is far below one page.
+    if (this.mode === "paged") return this.goToPage(Math.floor(value * this.pages + 1e-3));
     const behavior = "instant";
-    if (this.vertical) el.scrollTo({ left: -value * (el.scrollWidth - el.clientWidth), behavior });
-    else el.scrollTo({ top: value * (el.scrollHeight - el.clientHeight), behavior });
+    if (this.vertical) el.scrollTo({ left: (this.vertical === "lr" ? 1 : -1) * value * span(el, "x"), behavior });
+    else el.scrollTo({ top: value * span(el, "y"), behavior });
+    this.settled = scrollPosition(el);
   }
 
   goToPage(index) {
@@ -159,16 +185,31 @@ export class Frame {
     this.doc.scrollingElement.scrollLeft = this.rtlFlow ? -x : x;
   }
 
+  /** The screen shown and how many the chapter has: {index, count}. */
+  screen() {
+    if (!this.doc || this.mode === "fixed") return { index: 0, count: 1 };
+    if (this.mode === "paged") return { index: this.page, count: this.pages };
+    const el = this.doc.scrollingElement;
+    const axis = this.vertical ? "x" : "y";
+    const size = axis === "x" ? el.clientWidth : el.clientHeight;
+    const count = Math.max(1, Math.ceil((span(el, axis) + size) / size - 0.02));
+    if (atEdge(el, axis, 1)) return { index: count - 1, count };
+    return { index: Math.min(count - 1, Math.floor(this.progression() * span(el, axis) / size + 0.02)), count };
+  }
+
   /** Shows the element with this id; false when the chapter has none. */
   goToFragment(id) {
     const el = this.doc?.getElementById(decodeURIComponent(id));
     if (!el) return false;
     if (this.mode !== "paged") {
       el.scrollIntoView({ block: "start", behavior: "instant" });
+      this.anchor = this.progression();
+      this.settled = scrollPosition(this.doc.scrollingElement);
       return true;
     }
     const offset = Math.floor((el.getBoundingClientRect().left + 1) / this.pageWidth);
     this.goToPage(this.rtlFlow ? this.page - offset : this.page + offset);
+    this.anchor = this.progression();
     return true;
   }
 
@@ -203,6 +244,7 @@ export class Frame {
     if (this.mode === "paged") {
       if (this.page >= this.pages - 1) return false;
       this.goToPage(this.page + 1);
+      this.anchor = this.progression();
       return true;
     }
     return this.scrollBy(1);
@@ -214,35 +256,50 @@ export class Frame {
     if (this.mode === "paged") {
       if (this.page <= 0) return false;
       this.goToPage(this.page - 1);
+      this.anchor = this.progression();
       return true;
     }
     return this.scrollBy(-1);
   }
 
+  /** Scrolls one screen (less a line of overlap); false at that end of the chapter. */
   scrollBy(direction) {
     const el = this.doc.scrollingElement;
-    const p = this.progression();
-    if ((direction > 0 && p >= 0.999) || (direction < 0 && p <= 0.001)) return false;
+    const axis = this.vertical ? "x" : "y";
+    // In pixels, not as a ratio: a chapter shorter than the screen is at both ends.
+    if (atEdge(el, axis, direction)) return false;
     const behavior = matchMedia("(prefers-reduced-motion: reduce)").matches ? "instant" : "smooth";
-    if (this.vertical) el.scrollBy({ left: -direction * el.clientWidth * 0.9, behavior });
+    if (this.vertical) el.scrollBy({ left: (this.vertical === "lr" ? 1 : -1) * direction * el.clientWidth * 0.9, behavior });
     else el.scrollBy({ top: direction * el.clientHeight * 0.9, behavior });
     return true;
   }
 
   onScroll() {
-    if (!this.doc) return;
+    // A hidden frame loses its scroll position: that is no move of the passenger.
+    if (!this.doc || !this.visible()) return;
     // Focus moving to a link on another page scrolls the columns: snap to that page.
     if (this.mode === "paged") {
       const x = Math.abs(this.doc.scrollingElement.scrollLeft);
       const page = Math.round(x / this.pageWidth);
       if (page !== this.page || x !== page * this.pageWidth) {
         this.goToPage(page);
+        this.anchor = this.progression();
         this.events.onMove();
       }
       return;
     }
     clearTimeout(this.scrollTimer);
-    this.scrollTimer = setTimeout(() => this.events.onMove(), 150);
+    this.scrollTimer = setTimeout(() => this.onScrolled(), 150);
+  }
+
+  /** A scroll came to rest: the passenger's own scroll moves the anchor; ours does not. */
+  onScrolled() {
+    if (!this.doc || !this.visible()) return;
+    const now = scrollPosition(this.doc.scrollingElement);
+    if (this.settled && now.x === this.settled.x && now.y === this.settled.y) return;
+    this.settled = now;
+    this.anchor = this.progression();
+    this.events.onMove();
   }
 
   onClick(event) {
@@ -273,6 +330,21 @@ export class Frame {
 
 function ratio(value, max) {
   return max > 1 ? Math.min(1, Math.max(0, value / max)) : 0;
+}
+
+/** How far the scroller can scroll along an axis, in pixels. */
+function span(el, axis) {
+  return Math.max(0, axis === "x" ? el.scrollWidth - el.clientWidth : el.scrollHeight - el.clientHeight);
+}
+
+/** Is the scroller at its start (direction < 0) or end (direction > 0) along the axis? */
+function atEdge(el, axis, direction) {
+  const done = Math.abs(axis === "x" ? el.scrollLeft : el.scrollTop);
+  return direction > 0 ? span(el, axis) - done <= 2 : done <= 2;
+}
+
+function scrollPosition(el) {
+  return { x: Math.round(el.scrollLeft), y: Math.round(el.scrollTop) };
 }
 
 function problemError(doc) {

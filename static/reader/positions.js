@@ -18,3 +18,20 @@ export function locate(positions, inChapter, progression) {
   const position = entry.locations.position;
   return { n: position, total, position, totalProgression: Math.min(1, start + progression * (end - start)) };
 }
+
+/**
+ * Page numbers that follow the screen: the open chapter's screens counted
+ * exactly, the other chapters estimated from their share of the positions list
+ * at this chapter's screens per position. `counts[i]` is the number of
+ * positions of chapter i; `screen` is {index, count} in the open chapter.
+ * Each turn inside a chapter moves n by one, and the last screen of the last
+ * chapter is n = total.
+ */
+export function pageNumbers(counts, index, screen) {
+  const sum = (list) => list.reduce((a, b) => a + b, 0);
+  const here = counts[index] || 0;
+  const perPosition = here ? screen.count / here : 0;
+  const before = Math.round(sum(counts.slice(0, index)) * perPosition);
+  const after = Math.round(sum(counts.slice(index + 1)) * perPosition);
+  return { n: before + screen.index + 1, total: before + screen.count + after };
+}

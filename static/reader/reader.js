@@ -4,7 +4,7 @@ import { Frame } from "./frame.js";
 import * as settings from "./settings.js";
 import * as toc from "./toc.js";
 import { newest } from "./progress.js";
-import { locate } from "./positions.js";
+import { locate, pageNumbers } from "./positions.js";
 import { t, formatNumber } from "../common.js";
 import * as offline from "./offline.js";
 
@@ -25,6 +25,7 @@ export class Reader {
       onKey: (event) => this.onKey(event),
       onLink: (url) => this.follow(url),
       onMove: () => this.moved(),
+      onLayout: () => this.render(),
     });
     dom.prev.addEventListener("click", () => this.turnSide(this.rtl ? "right" : "left"));
     dom.next.addEventListener("click", () => this.turnSide(this.rtl ? "left" : "right"));
@@ -47,6 +48,8 @@ export class Reader {
     this.positions = positions?.data?.positions || [];
     this.base = new URL(api.titleBase(id), location.origin);
     this.readingOrder = manifest.readingOrder || [];
+    const chapterOf = (pos) => this.indexOf(pos.href);
+    this.counts = this.readingOrder.map((_, i) => this.positions.filter((pos) => chapterOf(pos) === i).length);
     const meta = manifest.metadata || {};
     this.entry.title ||= meta.title;
     this.rtl = meta.readingProgression === "rtl";
@@ -95,7 +98,7 @@ export class Reader {
   async load(index, at) {
     if (this.busy) return;
     this.busy = true;
-    const previous = { index: this.index, progression: this.frame.progression() };
+    const previous = { index: this.index, progression: this.frame.anchor };
     try {
       this.index = index;
       await this.frame.show(this.resolve(this.readingOrder[index].href).href, this.frameOptions(), at);
@@ -197,16 +200,26 @@ export class Reader {
   applySettings(next) {
     this.settings = next;
     this.frame.restyle(this.frameOptions());
-    this.moved();
+    this.render();
   }
 
-  /** Page numbers at the current place: from the positions list, else the frame's pages. */
+  /** Where `progression` of the open chapter is in the positions list: {position, totalProgression}, or {}. */
+  locate(progression) {
+    const inChapter = (pos) => this.indexOf(pos.href) === this.index;
+    return locate(this.positions, inChapter, progression) || {};
+  }
+
+  /**
+   * What the passenger sees: page n of total (screens, see pageNumbers) and
+   * the share of the excerpt read once this screen is read (100 % on the last).
+   */
   progress() {
-    const href = this.readingOrder[this.index]?.href;
-    const path = href && this.resolve(href).pathname;
-    const inChapter = (pos) => this.resolve(pos.href).pathname === path;
-    const found = locate(this.positions, inChapter, this.frame.progression());
-    return found || { n: this.frame.page + 1, total: this.frame.pages };
+    const screen = this.frame.screen();
+    const { n, total } = pageNumbers(this.counts, this.index, screen);
+    const seen = this.locate((screen.index + 1) / screen.count).totalProgression;
+    const ratio = seen ?? n / Math.max(1, total);
+    const percent = Number.isFinite(ratio) ? Math.round(Math.min(1, Math.max(0, ratio)) * 100) : 0;
+    return { n, total, percent };
   }
 
   chapterTitle() {
@@ -224,24 +237,30 @@ export class Reader {
     return walk(this.manifest?.toc) || "";
   }
 
-  /** Where the passenger is, for the end page. */
+  /** Where the passenger is, for the end page and the catalog's "continue". */
   where() {
-    const { n, total } = this.progress();
-    return { id: this.id, title: this.entry.title, chapter: this.chapterTitle(), n, total };
+    const { n, total, percent } = this.progress();
+    return { id: this.id, title: this.entry.title, chapter: this.chapterTitle(), n, total, percent };
   }
 
-  /** After any move: progress bar, announcement, local save. */
-  moved(chapterChanged = false) {
+  /** Shows the page number and progress bar of what is on screen (nothing saved). */
+  render() {
     if (this.index === undefined) return;
-    // Where the frame is, exact (positions may be coarser than pages): for tests and styling.
-    this.dom.stage.dataset.place = `${this.index}:${this.frame.page}:${this.frame.progression().toFixed(4)}`;
-    const { n, total, totalProgression } = this.progress();
+    const screen = this.frame.screen();
+    // Where the frame is, exact: for tests and styling.
+    this.dom.stage.dataset.place = `${this.index}:${screen.index}:${this.frame.progression().toFixed(4)}`;
+    const { n, total, percent } = this.progress();
     this.dom.page.textContent = t("reader.page", { n, total });
-    const ratio = totalProgression ?? n / Math.max(1, total);
-    const percent = Number.isFinite(ratio) ? Math.round(Math.min(1, Math.max(0, ratio)) * 100) : 0;
     this.dom.bar.value = percent;
     this.dom.bar.textContent = t("reader.percent", { p: formatNumber(percent) });
     this.dom.bar.setAttribute("aria-valuetext", t("reader.percent", { p: formatNumber(percent) }));
+    return { n, total };
+  }
+
+  /** After the passenger moved: what is on screen, an announcement, and the place saved. */
+  moved(chapterChanged = false) {
+    if (this.index === undefined) return;
+    const { n, total } = this.render();
     const chapter = this.chapterTitle();
     this.hooks.announce(
       chapterChanged && chapter ? t("reader.chapter.announce", { chapter, n, total }) : t("reader.announce", { n, total }),
@@ -249,14 +268,15 @@ export class Reader {
     this.save();
   }
 
+  /** Saves the anchor (the place the passenger chose) as a Readium locator; `forceProgression` 1 at the excerpt's end. */
   save(forceProgression) {
     const item = this.readingOrder[this.index];
     if (!item) return;
-    const { position, totalProgression } = this.progress();
-    const progression = forceProgression ?? this.frame.progression();
+    const progression = forceProgression ?? this.frame.anchor;
+    const { position, totalProgression } = this.locate(progression);
     const locations = { progression: round(progression) };
     if (position) locations.position = position;
-    if (totalProgression !== undefined) locations.totalProgression = round(forceProgression ? 1 : totalProgression);
+    if (totalProgression !== undefined) locations.totalProgression = round(totalProgression);
     const locator = { href: item.href, type: item.type || "application/xhtml+xml", locations };
     const title = this.chapterTitle();
     if (title) locator.title = title;
@@ -285,5 +305,5 @@ export class Reader {
 }
 
 function round(x) {
-  return Math.round(x * 10000) / 10000;
+  return Math.round(x * 1e6) / 1e6;
 }

@@ -109,7 +109,7 @@ export default {
   "end.trip.title": "Your trip has ended",
   "end.trip.text": "Reading on board stops with the trip. Thank you for reading with us.",
   "end.stopped": "You stopped at {where}.",
-  "end.stopped.page": "page {n} of {total} ({chapter})",
+  "end.stopped.place": "{chapter}, {p} % of the excerpt",
   "end.offer": "Continue {title}: buy or borrow the book",
   "end.back": "Back to the books",
   "end.scan": "On your next train, scan the code on your seat to read again.",

@@ -109,7 +109,7 @@ export default {
   "end.trip.title": "Votre trajet est terminé",
   "end.trip.text": "La lecture à bord s’arrête avec le trajet. Merci d’avoir lu avec nous.",
   "end.stopped": "Vous vous êtes arrêté à : {where}.",
-  "end.stopped.page": "page {n} sur {total} ({chapter})",
+  "end.stopped.place": "{chapter}, {p} % de l’extrait",
   "end.offer": "Poursuivre {title} : acheter ou emprunter le livre",
   "end.back": "Revenir aux livres",
   "end.scan": "Dans votre prochain train, scannez le code de votre siège pour lire à nouveau.",
