@@ -196,7 +196,6 @@ async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offe
     world.tunnel.go_offline();
     let here = place(&browser).await;
     let deep = turn_until_chapter(&browser, chapter_of(&here) + 2).await;
-    let offline_label = page_label(&browser).await;
     assert_eq!(
         browser
             .js("return document.getElementById('notice').hidden", json!([]))
@@ -208,10 +207,14 @@ async fn passenger_scans_reads_resumes_reads_through_a_tunnel_and_keeps_the_offe
     browser
         .js("window.dispatchEvent(new Event('online'))", json!([]))
         .await;
-    let expected = offline_label
-        .trim_start_matches("p. ")
-        .split(' ')
-        .next()
+    // The position the phone saved last (the page label counts screens, not positions).
+    let expected = browser
+        .js(
+            "return String(JSON.parse(localStorage.getItem('trajet.last'))[arguments[0]].locator.locations.position)",
+            json!([title]),
+        )
+        .await
+        .as_str()
         .unwrap_or_default()
         .to_owned();
     let saved = world.wait_saved_position(&browser, &title, &expected).await;
