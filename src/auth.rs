@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use crate::accounts::{Account, Role};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::sessions::scan::SESSION_COOKIE;
+use crate::sessions::scan::{SESSION_COOKIE, TRIP_COOKIE};
 use crate::sessions::{LiveSession, SessionId};
 use crate::trips::{SharedTrip, TripId};
 
@@ -90,12 +90,7 @@ pub struct Passenger {
 impl FromRequestParts<AppState> for Passenger {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let ended = || {
-            AppError::unauthorized(
-                "session-required",
-                "There is no reading session here, or it has ended. Scan the code on your seat to read.",
-            )
-        };
+        let ended = || session_over(state, &parts.headers);
         let id = crate::http::cookie::value(&parts.headers, SESSION_COOKIE)
             .and_then(SessionId::parse)
             .ok_or_else(ended)?;
@@ -114,5 +109,26 @@ impl FromRequestParts<AppState> for Passenger {
             ));
         }
         Ok(Passenger { id, session, trip })
+    }
+}
+
+/// Why a request has no live session: its trip was cancelled, its trip has
+/// ended (both named by the trip cookie), or there is no session at all.
+fn session_over(state: &AppState, headers: &axum::http::HeaderMap) -> AppError {
+    let trip = crate::http::cookie::value(headers, TRIP_COOKIE)
+        .and_then(|id| id.parse::<u32>().ok())
+        .and_then(|id| state.trips.shared(TripId::new(id)));
+    match trip {
+        Some(trip) if trip.is_cancelled() => AppError::gone(
+            "trip-cancelled",
+            "This trip was cancelled; reading has ended.",
+        ),
+        Some(trip) if trip.window(&state.config).closes_at <= chrono::Utc::now() => {
+            AppError::gone("trip-ended", "This trip has ended; reading has ended.")
+        }
+        _ => AppError::unauthorized(
+            "session-required",
+            "There is no reading session here, or it has ended. Scan the code on your seat to read.",
+        ),
     }
 }

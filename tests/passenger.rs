@@ -127,6 +127,7 @@ on_both_stores!(
     progression_round_trips_and_stale_saves_are_refused,
     a_withdrawn_title_is_gone_at_once,
     the_session_ends_with_the_trip_and_follows_its_changes,
+    the_session_route_renews_the_cookies_and_a_cancelled_trip_says_so,
     the_opds_feed_is_valid_and_says_until_when,
 );
 
@@ -458,6 +459,95 @@ async fn progression_round_trips_and_stale_saves_are_refused(backend: Backend) {
     let offer = r.get(&r.path("offer")).await;
     assert_eq!(offer.status(), StatusCode::SEE_OTHER);
     assert_eq!(offer.headers()["location"], "https://books.example/marker");
+}
+
+/// The `Max-Age` of each Set-Cookie of a response, by cookie name.
+fn cookie_ages(response: &axum::response::Response) -> Vec<(String, i64)> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| {
+            let text = v.to_str().unwrap();
+            let name = text.split('=').next().unwrap().to_owned();
+            let age = text
+                .split("; ")
+                .find_map(|part| part.strip_prefix("Max-Age="))
+                .unwrap()
+                .parse()
+                .unwrap();
+            (name, age)
+        })
+        .collect()
+}
+
+async fn the_session_route_renews_the_cookies_and_a_cancelled_trip_says_so(backend: Backend) {
+    let r = reading(backend).await;
+    let response = r.get("/api/v1/session").await;
+    let before = cookie_ages(&response);
+    let session_age = |ages: &[(String, i64)]| {
+        ages.iter()
+            .find(|(name, _)| name == "trajet_session")
+            .map(|(_, age)| *age)
+            .expect("the session cookie is set again")
+    };
+    let trip_cookie = format!("trajet_trip={}", r.trip.id.get());
+    assert!(before.iter().any(|(name, _)| name == "trajet_trip"));
+
+    // A delay: the next session answer makes the cookie last as long as the session.
+    let left = body_json(response).await["seconds_left"].as_i64().unwrap();
+    let later = chrono::Utc::now().timestamp() + left + 1800;
+    r.app
+        .state
+        .sessions
+        .extend_trip(r.trip.id.get(), later)
+        .await
+        .unwrap();
+    let after = cookie_ages(&r.get("/api/v1/session").await);
+    assert!(
+        session_age(&after) >= session_age(&before) + 1700,
+        "the cookie follows the delay: {before:?} -> {after:?}"
+    );
+
+    // Cancelled: with the trip cookie the answer says so; without it, no session.
+    r.app.state.trips.cancel(r.trip.id).unwrap();
+    r.app
+        .state
+        .sessions
+        .end_trip(r.trip.id.get())
+        .await
+        .unwrap();
+    let both = format!("{}; {trip_cookie}", r.cookie);
+    let response = r.app.get_with("/api/v1/catalog", &both).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    assert_eq!(body_json(response).await["code"], "trip-cancelled");
+    let response = r.get("/api/v1/catalog").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_offer_link_without_an_offer_answers_a_page_in_the_visitors_language() {
+    let app = TestApp::new(None).await;
+    let book = write_marker_book(app.dir.path(), 3);
+    let title = app.ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None);
+    for id in [title.as_str(), "gone0title"] {
+        let request = axum::http::Request::get(format!("/api/v1/titles/{id}/offer"))
+            .header("accept-language", "fr-FR,fr;q=0.9")
+            .body(Body::empty())
+            .unwrap();
+        let response = send(&app.router, request).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{id}");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(kind.starts_with("text/html"), "{id}: {kind}");
+        let page = String::from_utf8(body_bytes(response).await.to_vec()).unwrap();
+        assert!(
+            page.contains("Ce livre ne peut pas être acheté d’ici"),
+            "{page}"
+        );
+    }
 }
 
 async fn a_withdrawn_title_is_gone_at_once(backend: Backend) {

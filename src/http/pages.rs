@@ -6,6 +6,11 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::error::Problem;
 use crate::lang::Lang;
 
+/// Marks the error of a route under `/api/` that people reach by following a
+/// link (the offer): it is rendered as a page in this language, not as JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct ForPeople(pub Lang);
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -77,6 +82,14 @@ fn wording(code: &str, status: u16, lang: Lang) -> (&'static str, &'static str) 
         ("session-required", En) => (
             "No reading session",
             "Scan the QR code on your seat to start reading.",
+        ),
+        ("offer-unavailable", En) => (
+            "This book cannot be bought from here",
+            "The publisher has not given a link to buy or borrow this book, or it is no longer offered. Ask for it at a bookshop or a library, or go back to your books.",
+        ),
+        ("offer-unavailable", Fr) => (
+            "Ce livre ne peut pas être acheté d’ici",
+            "L’éditeur n’a pas donné de lien pour acheter ou emprunter ce livre, ou il n’est plus proposé. Demandez-le en librairie ou en bibliothèque, ou revenez à vos livres.",
         ),
         ("session-required", Fr) => (
             "Aucune session de lecture",

@@ -34,6 +34,7 @@ pub(super) fn render_error(
         return response;
     }
     let rendered = response.extensions().get::<RenderedError>().cloned();
+    let for_people = response.extensions().get::<pages::ForPeople>().copied();
     let mut problem = match rendered {
         Some(RenderedError { problem, cause }) => {
             let _enter = span.enter();
@@ -82,10 +83,10 @@ pub(super) fn render_error(
             "client error"
         );
     }
-    if api {
-        problem_response(&problem, Some(id))
-    } else {
-        pages::error_page(&problem, lang, id)
+    match for_people {
+        Some(pages::ForPeople(lang)) => pages::error_page(&problem, lang, id),
+        None if api => problem_response(&problem, Some(id)),
+        None => pages::error_page(&problem, lang, id),
     }
 }
 

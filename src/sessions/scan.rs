@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
@@ -24,6 +24,12 @@ use crate::usage::{Event, UsageKey};
 
 /// Name of the passenger session cookie.
 pub const SESSION_COOKIE: &str = "trajet_session";
+/// Name of the cookie naming the session's trip. It grants nothing; once the
+/// session is gone it lets the server tell "this train was cancelled" from
+/// "your trip has ended", so it outlives the session by [`TRIP_COOKIE_AFTER`].
+pub const TRIP_COOKIE: &str = "trajet_trip";
+/// How long the trip cookie outlives the session.
+const TRIP_COOKIE_AFTER: i64 = 24 * 3600;
 
 /// `/t/{token}` and `/T/{token}` (printed seat codes are upper case so the QR
 /// code can use alphanumeric mode).
@@ -146,16 +152,14 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
             ));
         }
     };
-    let cookie = session_cookie(
-        id,
-        (closes_at - now).num_seconds(),
-        state.config.cookie_secure,
-    );
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/read")]).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).expect("ASCII cookie"),
+    set_passenger_cookies(
+        headers,
+        id,
+        trip.id,
+        (closes_at - now).num_seconds(),
+        state.config.cookie_secure,
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
@@ -189,9 +193,40 @@ pub fn trip_usage_key(trip: &Trip) -> UsageKey {
 
 /// The session cookie: `HttpOnly; SameSite=Lax; Path=/`, `Secure` unless turned off for local http.
 pub fn session_cookie(id: SessionId, max_age: i64, secure: bool) -> String {
+    passenger_cookie(SESSION_COOKIE, &id.to_string(), max_age, secure)
+}
+
+/// Sets the session cookie to last `seconds_left` (the session's current
+/// end: a delayed trip's sessions last longer, and so must the cookie) and
+/// the trip cookie a day longer.
+pub fn set_passenger_cookies(
+    headers: &mut HeaderMap,
+    id: SessionId,
+    trip: TripId,
+    seconds_left: i64,
+    secure: bool,
+) {
+    let cookies = [
+        session_cookie(id, seconds_left, secure),
+        passenger_cookie(
+            TRIP_COOKIE,
+            &trip.get().to_string(),
+            seconds_left.max(0) + TRIP_COOKIE_AFTER,
+            secure,
+        ),
+    ];
+    for cookie in cookies {
+        headers.append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&cookie).expect("ASCII cookie"),
+        );
+    }
+}
+
+fn passenger_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(
-        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
+        "{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
         max_age.max(0)
     )
 }
