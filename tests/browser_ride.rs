@@ -372,3 +372,269 @@ async fn vertical_japanese_turns_to_the_end_of_the_excerpt_with_the_next_button(
     browser.screenshot("ride-vertical-end").await;
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_title_without_an_offer_shows_no_buy_button_and_its_offer_link_is_a_page() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    let title = world.ingest_sample_without_offer("la-passagere-de-17h42", json!({"chapters": 1}));
+    let trip = world.trip(60).await;
+    let browser = reading::scan(&world, &trip.code_path, "fr-FR").await;
+    browser.click("#titles li a").await;
+    wait_reading(&browser).await;
+    read_to_the_end(&browser).await;
+    let offer = browser
+        .js(
+            "return document.getElementById('end-offer').hidden",
+            json!([]),
+        )
+        .await;
+    assert_eq!(offer, json!(true), "no buy button without an offer");
+    browser.screenshot("ride-end-without-offer-fr").await;
+
+    // Its offer address, and that of a title that is gone: pages, in French.
+    for id in [title.as_str(), "gone0title"] {
+        browser
+            .goto(&world.tunnel.url(&format!("/api/v1/titles/{id}/offer")))
+            .await;
+        let page = browser
+            .js(
+                "return [document.contentType, document.documentElement.lang, document.querySelector('h1')?.textContent || '']",
+                json!([]),
+            )
+            .await;
+        assert_eq!(
+            page,
+            json!(["text/html", "fr", "Ce livre ne peut pas être acheté d’ici"]),
+            "the offer of {id} answers a page"
+        );
+    }
+    browser.screenshot("ride-no-offer-page-fr").await;
+    browser.quit().await;
+}
+
+/// The trip bar's countdown.
+async fn time_left(browser: &Browser) -> String {
+    browser.text_of("#trip-left").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delay_reaches_an_open_reader_and_a_cancellation_says_so() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    world.ingest_sample("the-night-conductor", json!({"chapters": 2}));
+    let trip = world.trip(60).await;
+    let browser = reading::scan(&world, &trip.code_path, "en-US").await;
+
+    // The countdown runs to the arrival, not to the end of the grace after it.
+    let left = time_left(&browser).await;
+    assert!(
+        ["1 h 00 min left", "59 min left"].contains(&left.as_str()),
+        "an hour to the arrival: {left}"
+    );
+    let cookie_before = browser.cookie_expiry("trajet_session").await.unwrap();
+
+    // The operator delays the train by 30 minutes: the open reader follows
+    // within a minute (arrival, countdown, and the cookie's end).
+    let arrival = world.delay(&trip, 30).await;
+    let followed = format!(
+        "return Date.parse(document.getElementById('trip-arrival').dateTime) === Date.parse({})",
+        json!(arrival)
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while browser.js(&followed, json!([])).await != json!(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the delay never reached the open reader"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let left = time_left(&browser).await;
+    assert!(
+        left.starts_with("1 h 29") || left.starts_with("1 h 30"),
+        "{left}"
+    );
+    let cookie_after = browser.cookie_expiry("trajet_session").await.unwrap();
+    assert!(
+        cookie_after >= cookie_before + 29 * 60,
+        "the session cookie follows the delay: {cookie_before} -> {cookie_after}"
+    );
+
+    // The operator cancels the train: the reader says so.
+    world.cancel(&trip).await;
+    browser.click("#titles li a").await;
+    browser
+        .wait_for(
+            "the end page",
+            "return document.body.dataset.view === 'end'",
+        )
+        .await;
+    let title = browser.text_of("#end-title").await;
+    assert_eq!(title, "This train was cancelled");
+    browser.screenshot("ride-cancelled").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_minutes_are_shown_and_times_read_the_french_way() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    world.ingest_sample("the-night-conductor", json!({"chapters": 2}));
+    // Arrived 6 minutes ago: 9 minutes of reading left in the grace period.
+    let trip = world.trip(-6).await;
+    let browser = reading::scan(&world, &trip.code_path, "fr-FR").await;
+    let notice = browser
+        .wait_for(
+            "the warning",
+            "const n = document.getElementById('notice'); return !n.hidden && n.getBoundingClientRect().height > 0 && n.textContent",
+        )
+        .await;
+    let notice = notice.as_str().unwrap_or_default();
+    assert!(notice.contains("minutes de lecture"), "{notice}");
+    let left = time_left(&browser).await;
+    assert!(left.starts_with("arrivé · encore"), "{left}");
+    let arrival = browser.text_of("#trip-arrival").await;
+    assert!(
+        arrival.starts_with("arrivée ") && arrival.contains(" h "),
+        "a French time of day: {arrival}"
+    );
+    browser.click("#titles li a").await;
+    wait_reading(&browser).await;
+    browser.click("#settings-open").await;
+    let spacing = browser.text_of("#lh-value").await;
+    assert_eq!(spacing, "1,5", "a French number");
+    browser.screenshot("ride-last-minutes-fr").await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_arrival_the_end_page_keeps_the_place_and_a_later_trip_offers_to_continue() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    world.ingest_sample("the-night-conductor", json!({"chapters": 4}));
+    let first = world.trip(60).await;
+    let browser = reading::scan(&world, &first.code_path, "en-US").await;
+    browser.click("#titles li a").await;
+    wait_reading(&browser).await;
+    let mut here = turn_until_chapter(&browser, 1).await;
+    browser.click("#next").await;
+    here = wait_moved(&browser, &here).await;
+    let label = page_label(&browser).await;
+
+    // The trip ends: reopened, the reader shows where the passenger stopped and the offer.
+    world
+        .app
+        .state
+        .sessions
+        .end_trip(first.id.get())
+        .await
+        .unwrap();
+    browser.reload().await;
+    browser
+        .wait_for(
+            "the end page",
+            "return document.body.dataset.view === 'end'",
+        )
+        .await;
+    let stopped = browser.text_of("#end-stopped").await;
+    assert!(
+        stopped.contains("% of the excerpt") && stopped.contains("You stopped at"),
+        "{stopped}"
+    );
+    let offer = browser
+        .js(
+            "return document.getElementById('end-offer').hidden",
+            json!([]),
+        )
+        .await;
+    assert_eq!(offer, json!(false), "the offer stays after arrival");
+    browser.screenshot("ride-after-arrival").await;
+
+    // A later trip, the same phone: "continue where you left off", at that page.
+    let later = world.trip(90).await;
+    reading::board(&world, &browser, &later.code_path).await;
+    let resume = browser.text_of("#resume").await;
+    assert!(
+        resume.contains("Continue where you left off") && resume.contains("The Night Conductor"),
+        "{resume}"
+    );
+    browser.screenshot("ride-continue-later-trip").await;
+    browser.click("#resume a").await;
+    wait_place(&browser, "the page where the earlier trip stopped", &here).await;
+    assert_eq!(page_label(&browser).await, label);
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_200_percent_zoom_the_text_keeps_the_screen_and_every_tab_stop_shows_a_ring() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    world.ingest_sample("la-passagere-de-17h42", json!({"chapters": 1}));
+    let trip = world.trip(60).await;
+    let browser = reading::scan(&world, &trip.code_path, "fr-FR").await;
+    browser.click("#titles li a").await;
+    wait_reading(&browser).await;
+    // A 390 × 844 phone zoomed to 200 %: 195 × 422 CSS pixels.
+    screen(&browser, 195, 422).await;
+    let sizes = browser
+        .wait_for(
+            "the zoomed layout",
+            "if (innerWidth !== 195) return false;
+             const h = (id) => document.getElementById(id).getBoundingClientRect().height;
+             const title = document.getElementById('reader-title');
+             return [h('tripbar'), h('stage'), innerHeight, title.scrollWidth <= title.clientWidth && title.scrollHeight <= title.clientHeight + 1]",
+        )
+        .await;
+    browser.screenshot("ride-zoom-200").await;
+    let (bar, text, height) = (
+        sizes[0].as_f64().unwrap(),
+        sizes[1].as_f64().unwrap(),
+        sizes[2].as_f64().unwrap(),
+    );
+    assert!(
+        bar <= 0.12 * height,
+        "the trip bar takes {bar} of {height} px"
+    );
+    assert!(
+        text >= 0.55 * height,
+        "the text takes {text} of {height} px"
+    );
+    assert_eq!(sizes[3], json!(true), "the book's title is shown whole");
+
+    // Tab through the reader: every stop is something, and shows a ring.
+    browser
+        .js("document.getElementById('reader-title').focus()", json!([]))
+        .await;
+    let mut stops = Vec::new();
+    for _ in 0..8 {
+        browser.press(&["\u{E004}"]).await;
+        let stop = browser
+            .js(
+                "const a = document.activeElement;
+                 // The text frame's ring is drawn by the stage around it.
+                 const style = getComputedStyle(a.id === 'frame' ? a.parentElement : a);
+                 const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+                 return [a.id || a.tagName, ring]",
+                json!([]),
+            )
+            .await;
+        // Past the last stop the browser leaves the page (its body has focus).
+        if stop[0] == json!("BODY") {
+            break;
+        }
+        stops.push(stop);
+    }
+    for stop in &stops {
+        assert_eq!(stop[1], json!(true), "a stop without a ring: {stops:?}");
+    }
+    assert!(
+        stops.iter().any(|s| s[0] == json!("frame")),
+        "the text is a tab stop: {stops:?}"
+    );
+    browser.quit().await;
+}

@@ -36,8 +36,6 @@ export const manifest = (id) => getAnswer(titleBase(id) + "manifest");
 export const positions = (id) => getAnswer(titleBase(id) + "positions");
 /** The saved progression, or null. */
 export const progression = (id) => getJson(titleBase(id) + "progression");
-/** Where the offer link of a title points (the server records the click, then redirects). */
-export const offerUrl = (id) => titleBase(id) + "offer";
 
 /** Saves a progression; resolves to "saved" or "stale" (409: the server holds a newer one). */
 export async function putProgression(id, doc, keepalive = false) {

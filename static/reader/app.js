@@ -9,6 +9,7 @@ import { ProgressSync } from "./progress.js";
 import * as settings from "./settings.js";
 import * as offline from "./offline.js";
 import { ReadAloud } from "./speech.js";
+import * as shelf from "./shelf.js";
 
 const $ = (id) => document.getElementById(id);
 const WHERE = "trajet.where";
@@ -44,8 +45,16 @@ function applyTheme(s) {
   document.documentElement.dataset.theme = settings.themeName(s);
 }
 
+/** How often an open reader asks for the trip again: a delay reaches it within a minute. */
+const SESSION_REFRESH_MS = 30_000;
+
 const sync = new ProgressSync((error) => sessionOver(error));
-const trip = new TripBar($("tripbar"), announce, () => checkSession());
+// The last minutes of reading are shown and read out.
+const warn = (text) => {
+  announce(text);
+  notice(text);
+};
+const trip = new TripBar($("tripbar"), warn, () => checkSession());
 const reader = new Reader(
   {
     iframe: $("frame"),
@@ -61,7 +70,10 @@ const reader = new Reader(
     sync,
     announce,
     notice,
-    remember: (where) => storage.setJson(WHERE, where),
+    remember: (where, progression) => {
+      storage.setJson(WHERE, where);
+      shelf.remember(where, progression);
+    },
     onSessionOver: (error) => sessionOver(error),
     onEnd: (kind, where) => showEnd(kind, where),
   },
@@ -97,6 +109,14 @@ function startSession(summary) {
     offline.purge();
     storage.set(SESSION, key);
   }
+  follow(summary);
+  setInterval(() => {
+    if (!document.hidden && !state.over) checkSession();
+  }, SESSION_REFRESH_MS);
+}
+
+/** Shows the trip as the server has it now (a delay moves the arrival and the end). */
+function follow(summary) {
   trip.show(summary);
   // The worker judges expiry by this phone's clock, so it gets the end in that clock.
   const endsAt = new Date(Date.now() + trip.secondsLeft() * 1000).toISOString();
@@ -105,14 +125,19 @@ function startSession(summary) {
 
 function renderCatalog() {
   $("catalog-empty").hidden = state.titles.length > 0;
-  const last = stoppedAt();
-  const resume = $("resume");
-  resume.hidden = !last?.id || !state.titles.some((e) => String(e.id) === String(last.id));
-  if (!resume.hidden) {
-    const link = resume.querySelector("a");
-    link.href = `#/read/${encodeURIComponent(last.id)}`;
-    link.textContent = t("catalog.continue", { title: last.title, n: last.n, total: last.total });
-  }
+  // Books started on this phone, on this trip or an earlier one, that this trip offers.
+  const started = shelf.started(state.titles);
+  $("resume").hidden = !started.length;
+  $("resume-list").replaceChildren(
+    ...started.map((book) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#/read/${encodeURIComponent(book.id)}`;
+      link.textContent = t("catalog.continue", { title: book.title, n: book.n, total: book.total });
+      item.append(link);
+      return item;
+    }),
+  );
   catalogView.render($("titles"), state.titles, state.sort, trip.secondsLeft());
 }
 
@@ -180,8 +205,9 @@ async function showOffline() {
 }
 
 async function checkSession() {
+  if (state.over) return;
   try {
-    trip.show(await api.session());
+    follow(await api.session());
   } catch (error) {
     if (api.sessionOver(error)) sessionOver(error);
   }
@@ -196,7 +222,7 @@ function sessionOver(error) {
   if (state.over) return;
   state.over = true;
   trip.stop();
-  const where = reader.id ? reader.where() : stoppedAt();
+  const where = reader.where() || stoppedAt();
   reader.close();
   sync.forget();
   offline.purge();
@@ -204,14 +230,14 @@ function sessionOver(error) {
     $("retry").hidden = true;
     return showError("error.session");
   }
-  showEnd("trip", where, error?.problem);
+  showEnd(error?.code === "trip-cancelled" ? "cancelled" : "trip", where, error?.problem);
 }
 
 function showEnd(kind, where, problem) {
   state.end = [kind, where, problem];
-  $("end-title").textContent = t(kind === "trip" ? "end.trip.title" : "end.excerpt.title");
-  $("end-text").textContent =
-    kind === "trip" ? t("end.trip.text") : t("end.excerpt.text", { title: where?.title || "" });
+  const over = kind !== "excerpt";
+  $("end-title").textContent = t(`end.${kind}.title`);
+  $("end-text").textContent = t(`end.${kind}.text`, { title: where?.title || "" });
   const stopped = $("end-stopped");
   stopped.hidden = !where?.n;
   if (where?.n) {
@@ -220,14 +246,15 @@ function showEnd(kind, where, problem) {
     stopped.textContent = t("end.stopped", { where: place });
   }
   const offer = $("end-offer");
-  const href = problem?.offer_url || (where?.id ? api.offerUrl(where.id) : "");
+  // Only a title whose publisher gave a link has an offer: no dead button.
+  const href = problem?.offer_url || where?.offer || "";
   offer.hidden = !href;
   if (href) {
     offer.href = href;
     offer.textContent = t("end.offer", { title: where?.title || "" });
   }
-  $("end-back").hidden = kind === "trip";
-  $("end-scan").hidden = kind !== "trip";
+  $("end-back").hidden = over;
+  $("end-scan").hidden = !over;
   showView("end");
   document.title = `${$("end-title").textContent} · trajet`;
   announce($("end-title").textContent);
@@ -273,6 +300,10 @@ function setupChrome() {
     reader.onKey(event);
   });
   addEventListener("offline", () => notice(t("reader.offline")));
+  // Focus rings that :focus-visible cannot give (the text frame) follow the keyboard.
+  const root = document.documentElement;
+  addEventListener("keydown", (event) => event.key === "Tab" && (root.dataset.keyboard = ""), true);
+  addEventListener("pointerdown", () => delete root.dataset.keyboard, true);
   addEventListener("online", () => sync.flush());
   settings.onSystemTheme(() => {
     applyTheme(reader.settings);

@@ -24,6 +24,8 @@ export const FRAME_CSS = `
 :root:not([data-mode="fixed"]) body :is(p, li, div, blockquote, dd, dt, td, th, span, section) {
   line-height: inherit !important;
 }
+/* A long word in a large heading breaks rather than leaving the screen (200 % text, zoom). */
+:root:not([data-mode="fixed"]) body :is(h1, h2, h3, h4, h5, h6) { overflow-wrap: anywhere; }
 :root:not([data-mode="fixed"]) body :not(a, a *) {
   color: inherit !important;
   background-color: transparent !important;

@@ -81,6 +81,9 @@ export class Frame {
     });
     doc.addEventListener("pointerup", (e) => this.onPointerUp(e));
     win.addEventListener("scroll", () => this.onScroll(), { passive: true });
+    // A focused iframe matches no focus selector in Chromium: the stage says it.
+    win.addEventListener("focus", () => (this.stage.dataset.focus = ""));
+    win.addEventListener("blur", () => delete this.stage.dataset.focus);
     // Images without declared sizes change the pages when they arrive.
     doc.addEventListener("load", () => this.relayout(), { capture: true });
   }
@@ -230,6 +233,7 @@ export class Frame {
     if (this.mode === "paged") {
       const offset = Math.floor((rect.left + 1) / this.pageWidth);
       this.goToPage(this.rtlFlow ? this.page - offset : this.page + offset);
+      this.anchor = this.progression();
       return true;
     }
     const el = this.doc.scrollingElement;

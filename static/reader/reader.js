@@ -4,6 +4,7 @@ import { Frame } from "./frame.js";
 import * as settings from "./settings.js";
 import * as toc from "./toc.js";
 import { newest } from "./progress.js";
+import * as shelf from "./shelf.js";
 import { locate, pageNumbers } from "./positions.js";
 import { t, formatNumber } from "../common.js";
 import * as offline from "./offline.js";
@@ -13,7 +14,7 @@ const PREFETCH_ALL_BELOW = 10;
 
 /** The reader view of one title at a time. */
 export class Reader {
-  /** `hooks`: sync (ProgressSync), announce(text), notice(text), remember(where), onSessionOver(error), onEnd(kind, where). */
+  /** `hooks`: sync (ProgressSync), announce(text), notice(text), remember(where, progression), onSessionOver(error), onEnd(kind, where). */
   constructor(dom, hooks) {
     this.dom = dom;
     this.hooks = hooks;
@@ -52,6 +53,9 @@ export class Reader {
     this.counts = this.readingOrder.map((_, i) => this.positions.filter((pos) => chapterOf(pos) === i).length);
     const meta = manifest.metadata || {};
     this.entry.title ||= meta.title;
+    // The publisher's offer, when there is one: the manifest's buy link (through our route, which counts the click).
+    const buy = (manifest.links || []).find((link) => link.rel === "http://opds-spec.org/acquisition/buy");
+    this.offer = buy ? this.resolve(buy.href).pathname : null;
     this.rtl = meta.readingProgression === "rtl";
     this.fixed = meta.presentation?.layout === "fixed" || meta.rendition?.layout === "fixed";
     this.dom.title.textContent = this.entry.title || "";
@@ -60,7 +64,8 @@ export class Reader {
     this.dom.foot.classList.toggle("rtl", this.rtl);
     this.dom.bar.dir = this.rtl ? "rtl" : "ltr";
     this.dom.stage.classList.toggle("fixed", this.fixed);
-    const place = newest(saved, this.hooks.sync.local(id));
+    // This session's place, else where this phone stopped on an earlier trip.
+    const place = newest(saved, this.hooks.sync.local(id)) || shelf.progression(id);
     const index = place ? this.indexOf(place.locator.href) : 0;
     this.prefetched = new Set();
     this.busy = false;
@@ -239,8 +244,10 @@ export class Reader {
 
   /** Where the passenger is, for the end page and the catalog's "continue". */
   where() {
+    // Nothing shown yet (the title is still opening): no place of this title.
+    if (this.index === undefined) return null;
     const { n, total, percent } = this.progress();
-    return { id: this.id, title: this.entry.title, chapter: this.chapterTitle(), n, total, percent };
+    return { id: this.id, title: this.entry.title, chapter: this.chapterTitle(), n, total, percent, offer: this.offer };
   }
 
   /** Shows the page number and progress bar of what is on screen (nothing saved). */
@@ -280,8 +287,8 @@ export class Reader {
     const locator = { href: item.href, type: item.type || "application/xhtml+xml", locations };
     const title = this.chapterTitle();
     if (title) locator.title = title;
-    this.hooks.sync.record(this.id, locator);
-    this.hooks.remember(this.where());
+    const doc = this.hooks.sync.record(this.id, locator);
+    this.hooks.remember(this.where(), doc);
   }
 
   /** Asks the service worker to keep the next chapters (all of a small excerpt) on the phone.

@@ -1,5 +1,5 @@
 // Display settings (Readium CSS's user settings, simplified), remembered on this phone.
-import { storage } from "../common.js";
+import { formatNumber, storage } from "../common.js";
 
 const KEY = "trajet.settings";
 
@@ -84,8 +84,8 @@ export function bindForm(form, settings, onChange) {
     form.elements.size.value = s.size;
     form.elements.lineHeight.value = s.lineHeight;
     for (const name of ["font", "margins", "theme", "mode"]) form.elements[name].value = s[name];
-    form.querySelector("#size-value").value = `${s.size} %`;
-    form.querySelector("#lh-value").value = String(s.lineHeight);
+    form.querySelector("#size-value").value = formatNumber(s.size / 100, { style: "percent" });
+    form.querySelector("#lh-value").value = formatNumber(s.lineHeight);
   };
   fill(settings);
   form.addEventListener("input", () => {

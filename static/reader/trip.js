@@ -1,16 +1,19 @@
-// The trip bar: line, destination, arrival, and a live countdown to the session's end.
+// The trip bar: line, destination, arrival, and a live countdown to the arrival
+// (then to the end of reading, a few minutes after it).
 import { t, lang } from "../common.js";
 
 const WARN_AT_MINUTES = [10, 5, 1];
 
 /** Keeps the trip bar up to date and says when the session's time is up. */
 export class TripBar {
-  constructor(root, announce, onTimeUp) {
+  /** `warn(text)` says the last minutes of reading; `onTimeUp()` when reading ends. */
+  constructor(root, warn, onTimeUp) {
     this.root = root;
-    this.announce = announce;
+    this.warn = warn;
     this.onTimeUp = onTimeUp;
     this.trip = null;
     this.endsAt = 0;
+    this.arrivesAt = 0;
     this.warned = new Set();
     this.timer = null;
   }
@@ -21,7 +24,13 @@ export class TripBar {
     this.trip = summary.trip || summary;
     // The server's seconds_left, not its clock: the phone's clock may be wrong.
     const left = Number(summary.seconds_left ?? this.trip.seconds_left);
-    this.endsAt = Number.isFinite(left) ? Date.now() + left * 1000 : Date.parse(summary.expires_at);
+    const endsAt = Number.isFinite(left) ? Date.now() + left * 1000 : Date.parse(summary.expires_at);
+    // A later end (a delay) makes the last-minute warnings due again.
+    if (endsAt > this.endsAt + 60_000) this.warned.clear();
+    this.endsAt = endsAt;
+    // The arrival in this phone's clock: the session ends a grace period after it.
+    const grace = Date.parse(summary.expires_at) - Date.parse(this.trip.arrives_at);
+    this.arrivesAt = Number.isFinite(grace) ? this.endsAt - Math.max(0, grace) : this.endsAt;
     this.root.hidden = false;
     this.render();
     clearInterval(this.timer);
@@ -32,6 +41,11 @@ export class TripBar {
   /** Seconds of reading left. */
   secondsLeft() {
     return Math.max(0, Math.round((this.endsAt - Date.now()) / 1000));
+  }
+
+  /** Seconds until the train arrives. */
+  secondsToArrival() {
+    return Math.max(0, Math.round((this.arrivesAt - Date.now()) / 1000));
   }
 
   render() {
@@ -53,13 +67,15 @@ export class TripBar {
   tick() {
     const seconds = this.secondsLeft();
     const left = this.root.querySelector("#trip-left");
-    left.textContent = describeLeft(seconds);
+    const toArrival = this.secondsToArrival();
     const minutes = Math.ceil(seconds / 60);
-    for (const mark of WARN_AT_MINUTES) {
-      if (minutes <= mark && seconds > 0 && !this.warned.has(mark)) {
-        this.warned.add(mark);
-        if (minutes === mark) this.announce(t("trip.soon", { m: mark }));
-      }
+    left.textContent =
+      toArrival > 0 || seconds === 0 ? describeLeft(toArrival || seconds) : t("trip.arrived", { m: minutes });
+    // Once per mark crossed; a reader opened late hears the minutes actually left.
+    const due = WARN_AT_MINUTES.filter((mark) => minutes <= mark && !this.warned.has(mark));
+    if (due.length && seconds > 0) {
+      due.forEach((mark) => this.warned.add(mark));
+      this.warn(t("trip.soon", { m: minutes }));
     }
     if (seconds === 0 && this.timer) {
       clearInterval(this.timer);
@@ -85,11 +101,17 @@ export function describeLeft(seconds) {
   return t("trip.left.hm", { h: Math.floor(minutes / 60), m: String(minutes % 60).padStart(2, "0") });
 }
 
-function formatTime(instant, timeZone) {
-  const options = { hour: "numeric", minute: "2-digit" };
+/** A time of day in the trip's zone: "4:05 PM", and in French "16 h 05". */
+export function formatTime(instant, timeZone) {
+  const options = { hour: "numeric", minute: "2-digit", ...(timeZone ? { timeZone } : {}) };
+  let format;
   try {
-    return new Intl.DateTimeFormat(lang(), timeZone ? { ...options, timeZone } : options).format(new Date(instant));
+    format = new Intl.DateTimeFormat(lang(), options);
   } catch {
-    return new Intl.DateTimeFormat(lang(), options).format(new Date(instant));
+    format = new Intl.DateTimeFormat(lang(), { hour: "numeric", minute: "2-digit" });
   }
+  const date = new Date(instant);
+  if (lang() !== "fr") return format.format(date);
+  const part = (type) => format.formatToParts(date).find((p) => p.type === type)?.value;
+  return `${Number(part("hour"))} h ${part("minute")}`;
 }

@@ -174,6 +174,16 @@ impl Browser {
         .await;
     }
 
+    /// When the browser will drop cookie `name` (Unix seconds), if it has it.
+    pub async fn cookie_expiry(&self, name: &str) -> Option<i64> {
+        let cookies = self.call("GET", "/cookie", None).await;
+        cookies
+            .as_array()?
+            .iter()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["expiry"].as_i64())
+    }
+
     /// Reloads the page, as the browser's reload button does.
     pub async fn reload(&self) {
         self.call("POST", "/refresh", None).await;

@@ -90,15 +90,21 @@ impl World {
         self.ingest_bytes(&bytes, excerpt)
     }
 
+    /// Ingests a book of the sample catalog whose publisher gave no offer link.
+    pub fn ingest_sample_without_offer(&self, folder: &str, excerpt: Value) -> String {
+        self.ingest_offering(&sample_epub(folder), excerpt, None)
+    }
+
     /// Ingests EPUB bytes for the test publisher with an excerpt policy; returns the title id.
     pub fn ingest_bytes(&self, epub: &[u8], excerpt: Value) -> String {
+        self.ingest_offering(epub, excerpt, Some(OFFER_URL))
+    }
+
+    fn ingest_offering(&self, epub: &[u8], excerpt: Value, offer: Option<&str>) -> String {
         let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
         std::fs::write(file.path(), epub).unwrap();
         // Ingestion is CPU work: let the runtime move the server's tasks elsewhere.
-        tokio::task::block_in_place(|| {
-            self.app
-                .ingest(file.path(), PUBLISHER, excerpt, Some(OFFER_URL))
-        })
+        tokio::task::block_in_place(|| self.app.ingest(file.path(), PUBLISHER, excerpt, offer))
     }
 
     /// A trip that left 10 minutes ago and arrives in `minutes`, with seat 1's code.
@@ -111,6 +117,22 @@ impl World {
             destination: trip.destination.clone(),
             code_path: format!("/t/{token}"),
         }
+    }
+
+    /// Delays the trip's arrival by `minutes` as its operator would: its
+    /// sessions last that much longer.
+    pub async fn delay(&self, trip: &Trip, minutes: i64) -> String {
+        let current = self.app.state.trips.get(trip.id).unwrap();
+        let later = current.arrives_at + chrono::Duration::minutes(minutes);
+        let change = self.app.state.trips.update_arrival(trip.id, later).unwrap();
+        let closes_at = change.trip.window(&self.app.state.config).closes_at;
+        self.app
+            .state
+            .sessions
+            .extend_trip(trip.id.get(), closes_at.timestamp())
+            .await
+            .unwrap();
+        later.to_rfc3339()
     }
 
     /// Cancels the trip as its operator would: its sessions end at once.
