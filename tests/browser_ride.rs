@@ -420,7 +420,7 @@ async fn time_left(browser: &Browser) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_delay_reaches_an_open_reader_and_a_cancellation_says_so() {
+async fn a_delay_reaches_an_open_reader_back_in_the_foreground_and_a_cancellation_says_so() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
@@ -439,6 +439,13 @@ async fn a_delay_reaches_an_open_reader_and_a_cancellation_says_so() {
     // The operator delays the train by 30 minutes: the open reader follows
     // within a minute (arrival, countdown, and the cookie's end).
     let arrival = world.delay(&trip, 30).await;
+    // The reader comes back to the foreground (it also asks every half minute).
+    browser
+        .js(
+            "document.dispatchEvent(new Event('visibilitychange'))",
+            json!([]),
+        )
+        .await;
     let followed = format!(
         "return Date.parse(document.getElementById('trip-arrival').dateTime) === Date.parse({})",
         json!(arrival)

@@ -113,6 +113,10 @@ function startSession(summary) {
   setInterval(() => {
     if (!document.hidden && !state.over) checkSession();
   }, SESSION_REFRESH_MS);
+  // A phone unlocked after a while learns of a delay at once.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) checkSession();
+  });
 }
 
 /** Shows the trip as the server has it now (a delay moves the arrival and the end). */
