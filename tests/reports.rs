@@ -185,6 +185,67 @@ async fn the_csv_report_parses_with_a_header_row() {
 }
 
 #[tokio::test]
+async fn csv_cells_that_a_spreadsheet_would_run_are_neutralized_and_json_is_not() {
+    let app = TestApp::new(None).await;
+    let (publisher, key_p) = account(&app, Role::Publisher, "A").await;
+    let hostile = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+33 1 23",
+        "-2+3",
+        "@SUM(A1)",
+        "\tTER",
+        "\rTER",
+        "TER = 17",
+    ];
+    for line in hostile {
+        events(
+            &app,
+            &key("2026-11-27", line, "t1", &publisher),
+            Event::TitleOpened,
+            5,
+        );
+    }
+    let query = "from=2026-11-27&to=2026-11-27&group=line";
+    let csv = send(
+        &app.router,
+        get(&format!("/api/v1/publisher/reports.csv?{query}"), &key_p),
+    )
+    .await;
+    let bytes = body_bytes(csv).await;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let mut lines: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+    lines.sort();
+    let mut expected: Vec<String> = hostile
+        .iter()
+        .map(|l| match l {
+            &"TER = 17" => l.to_string(),
+            _ => format!("'{l}"),
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(lines, expected);
+
+    let json = body_json(
+        send(
+            &app.router,
+            get(&format!("/api/v1/publisher/reports?{query}"), &key_p),
+        )
+        .await,
+    )
+    .await;
+    let mut lines: Vec<&str> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_str().unwrap())
+        .collect();
+    lines.sort();
+    let mut expected = hostile.to_vec();
+    expected.sort();
+    assert_eq!(lines, expected, "JSON keeps the text as it is");
+}
+
+#[tokio::test]
 async fn reports_need_a_publisher_and_a_sane_range() {
     let app = TestApp::new(None).await;
     let (_, operator) = account(&app, Role::Operator, "TER").await;

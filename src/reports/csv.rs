@@ -1,4 +1,8 @@
 //! The report as CSV: RFC 4180 (CRLF line ends, quoted when needed), UTF-8, a header row.
+//!
+//! Cells are text a publisher opens in a spreadsheet, and lines and titles
+//! come from operators and EPUBs: a cell that a spreadsheet would read as a
+//! formula is neutralized (OWASP "CSV injection"). The JSON report is unchanged.
 
 use crate::reports::table::{Dimension, Grouping, ReportRow};
 
@@ -23,7 +27,7 @@ pub fn render(grouping: &Grouping, rows: &[ReportRow]) -> anyhow::Result<Vec<u8>
         let mut record: Vec<String> = grouping
             .dimensions()
             .iter()
-            .map(|d| row.group.get(d).cloned().unwrap_or_default())
+            .map(|d| neutralized(row.group.get(d).map_or("", String::as_str)))
             .collect();
         record.extend(
             [
@@ -38,6 +42,17 @@ pub fn render(grouping: &Grouping, rows: &[ReportRow]) -> anyhow::Result<Vec<u8>
         out.write_record(&record)?;
     }
     Ok(out.into_inner().map_err(|e| e.into_error())?)
+}
+
+/// A cell a spreadsheet will not run: one that starts like a formula (`=`,
+/// `+`, `-`, `@`, tab or carriage return) gets a leading `'`, which
+/// spreadsheets show as text and do not evaluate.
+fn neutralized(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
 }
 
 fn name(d: Dimension) -> &'static str {
