@@ -56,13 +56,15 @@ pub fn account_from_cookie(parts: &Parts, state: &AppState) -> Result<Option<Acc
         )
     })?;
     if !matches!(parts.method, Method::GET | Method::HEAD) {
-        check_same_origin(&parts.headers)?;
+        check_same_origin(&parts.headers, state.config.cookie_secure)?;
     }
     Ok(Some(account))
 }
 
-/// A console state change must carry our custom header and come from our own origin.
-fn check_same_origin(headers: &HeaderMap) -> Result<(), AppError> {
+/// A console state change must carry our custom header and come from our own
+/// origin: same scheme (`https` when cookies are `Secure`, else `http` or
+/// `https`), host and port as the request's `Host`.
+fn check_same_origin(headers: &HeaderMap, secure: bool) -> Result<(), AppError> {
     let refused = || {
         AppError::forbidden(
             "csrf-rejected",
@@ -80,8 +82,13 @@ fn check_same_origin(headers: &HeaderMap) -> Result<(), AppError> {
         .get(HOST)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(refused)?;
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-    if origin_host.eq_ignore_ascii_case(host) {
+    let (scheme, origin_host) = origin.split_once("://").unwrap_or(("", ""));
+    let scheme_ok = match scheme.to_ascii_lowercase().as_str() {
+        "https" => true,
+        "http" => !secure,
+        _ => false,
+    };
+    if scheme_ok && origin_host.eq_ignore_ascii_case(host) {
         Ok(())
     } else {
         Err(refused())
@@ -105,7 +112,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Resp
     // Cheap checks before the body is read: an unauthenticated client
     // cannot make the service wait for a body it would refuse anyway.
     let (parts, body) = request.into_parts();
-    check_same_origin(&parts.headers)?;
+    check_same_origin(&parts.headers, state.config.cookie_secure)?;
     // Keyed on the client's address, never on the key id the client sends
     // (one per attempt would make a new bucket per attempt).
     if let Some(ip) = client_ip(&parts, &state.config.http.trusted_proxies) {
@@ -184,13 +191,33 @@ mod tests {
         h.insert(HOST, "trajet.example:8080".parse().unwrap());
         h.insert(ORIGIN, "https://evil.example".parse().unwrap());
         h.insert(CSRF_HEADER, "1".parse().unwrap());
-        assert!(check_same_origin(&h).is_err());
+        assert!(check_same_origin(&h, false).is_err());
         h.insert(ORIGIN, "http://trajet.example:8080".parse().unwrap());
-        assert!(check_same_origin(&h).is_ok());
+        assert!(check_same_origin(&h, false).is_ok());
         h.remove(CSRF_HEADER);
         assert!(
-            check_same_origin(&h).is_err(),
+            check_same_origin(&h, false).is_err(),
             "a form post cannot set the custom header"
         );
+    }
+
+    #[test]
+    fn the_origin_must_match_in_scheme_host_and_port() {
+        let mut h = HeaderMap::new();
+        h.insert(HOST, "trajet.example:8080".parse().unwrap());
+        h.insert(CSRF_HEADER, "1".parse().unwrap());
+        let allowed = |origin: &str, secure: bool| {
+            let mut h = h.clone();
+            h.insert(ORIGIN, origin.parse().unwrap());
+            check_same_origin(&h, secure).is_ok()
+        };
+        assert!(!allowed("evil://trajet.example:8080", false));
+        assert!(!allowed("null://trajet.example:8080", false));
+        assert!(!allowed("trajet.example:8080", false));
+        assert!(!allowed("http://trajet.example:8081", false));
+        assert!(!allowed("http://trajet.example", false));
+        assert!(!allowed("http://trajet.example:8080", true), "https only");
+        assert!(allowed("https://trajet.example:8080", true));
+        assert!(allowed("HTTP://TRAJET.example:8080", false));
     }
 }
