@@ -32,14 +32,13 @@ export class Frame {
     this.options = options;
     this.doc = null;
     this.resetFixed();
-    await new Promise((resolve) => {
-      this.iframe.addEventListener("load", resolve, { once: true });
-      this.iframe.src = url;
-    });
-    const doc = this.iframe.contentDocument;
+    const doc = await this.parsed(url);
     if (!doc?.documentElement) throw new ApiError(0, null);
     if (/json|text\/plain/.test(doc.contentType)) throw problemError(doc);
-    await doc.fonts?.ready;
+    // Fonts and pictures still on their way change the layout: redo it, same place.
+    const settled = () => this.doc === doc && this.relayout();
+    if (doc.readyState !== "complete") this.iframe.addEventListener("load", settled, { once: true });
+    doc.fonts?.ready.then(settled);
     this.doc = doc;
     this.install(doc);
     this.layout();
@@ -49,6 +48,32 @@ export class Frame {
   /** Can the chapter be laid out now? Not while the view is hidden (no size). */
   visible() {
     return this.iframe.clientWidth > 0 && this.iframe.clientHeight > 0;
+  }
+
+  /** Navigates the frame; resolves with the chapter's document once it is
+   * parsed and its stylesheets are in: the text is readable then, before the
+   * book's fonts (in a system font until they swap in) and pictures arrive. */
+  parsed(url) {
+    const target = new URL(url, location.href).href;
+    const old = this.iframe.contentDocument;
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        resolve(this.iframe.contentDocument);
+      };
+      const check = () => {
+        if (done) return;
+        const doc = this.iframe.contentDocument;
+        const styled = (d) => [...d.querySelectorAll('link[rel~="stylesheet"]')].every((link) => link.sheet);
+        if (doc && doc !== old && doc.URL === target && doc.readyState !== "loading" && styled(doc)) finish();
+        else setTimeout(check, 16);
+      };
+      this.iframe.addEventListener("load", finish, { once: true });
+      this.iframe.src = url;
+      check();
+    });
   }
 
   /** Empties the frame (session over). */

@@ -75,18 +75,24 @@ fn rules(
                 rules(block, resolve, out, depth + 1);
                 out.text.push('}');
             }
-            "@font-face" | "@page" | "@counter-style" | "@property" => {
-                declaration_block(prelude, block, resolve, out)
+            // A book's fonts never hold its text back: the phone shows it at
+            // once in a system font and swaps when the font arrives (on a slow
+            // network a book's fonts can weigh a megabyte). Last, so it wins.
+            "@font-face" => declaration_block(prelude, block, "font-display:swap;", resolve, out),
+            "@page" | "@counter-style" | "@property" => {
+                declaration_block(prelude, block, "", resolve, out)
             }
             at_rule if at_rule.starts_with('@') => {}
-            _ => declaration_block(&rewrite_selector(prelude), block, resolve, out),
+            _ => declaration_block(&rewrite_selector(prelude), block, "", resolve, out),
         }
     }
 }
 
+/// A rule with its cleaned declarations, then `added` ones of ours.
 fn declaration_block(
     prelude: &str,
     block: &str,
+    added: &str,
     resolve: &dyn Fn(&str) -> RefTarget,
     out: &mut SanitizedCss,
 ) {
@@ -96,6 +102,7 @@ fn declaration_block(
     out.text.push_str(prelude);
     out.text.push('{');
     out.text.push_str(&declarations);
+    out.text.push_str(added);
     out.text.push_str("}\n");
 }
 

@@ -57,7 +57,10 @@ fn remote_urls_and_imports_are_dropped() {
     );
     assert!(out.contains("filter:url(\"#blur\");"), "{out}");
     // One remote source in the list drops the whole `src` declaration.
-    assert!(out.contains("@font-face{font-family:X;}"), "{out}");
+    assert!(
+        out.contains("@font-face{font-family:X;font-display:swap;}"),
+        "{out}"
+    );
     for gone in ["evil", "javascript", "data:", "http"] {
         assert!(!out.to_ascii_lowercase().contains(gone), "{gone} in {out}");
     }
@@ -132,4 +135,18 @@ fn stylesheet_reports_the_resources_it_uses() {
     assert_eq!(sanitized.resources, [5, 3, 2]);
     let dropped = sanitize_stylesheet("p { background: url(img/pic.png) }", &|_| RefTarget::Drop);
     assert_eq!(dropped.text, "p{}\n");
+}
+
+#[test]
+fn book_fonts_never_hold_the_text_back() {
+    let out = clean(
+        "@font-face { font-family: S; src: url(fonts/serif.otf); font-display: block }\n\
+         @media screen { @font-face { font-family: T; src: url(fonts/serif.otf) } }",
+    );
+    assert_eq!(out.matches("font-display:swap;}").count(), 2, "{out}");
+    let block_at = out.find("font-display:block").unwrap();
+    assert!(
+        out[block_at..].find("font-display:swap") < out[block_at..].find('}'),
+        "the book's own font-display is overridden: {out}"
+    );
 }
