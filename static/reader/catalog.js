@@ -41,7 +41,10 @@ function card(entry, i) {
     const img = el("img");
     img.src = entry.cover;
     img.alt = "";
-    img.loading = i < 4 ? "eager" : "lazy";
+    // Covers come after the catalog's text and never before a book the
+    // passenger opens: lazy, and last in the browser's queue.
+    img.loading = "lazy";
+    img.fetchPriority = "low";
     img.decoding = "async";
     cover.append(img);
   } else {
