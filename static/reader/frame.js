@@ -37,7 +37,12 @@ export class Frame {
     if (/json|text\/plain/.test(doc.contentType)) throw problemError(doc);
     // Fonts and pictures still on their way change the layout: redo it, same place.
     const settled = () => this.doc === doc && this.relayout();
-    if (doc.readyState !== "complete") this.iframe.addEventListener("load", settled, { once: true });
+    /** Resolves once the chapter's fonts and pictures are in (or failed). */
+    this.loaded =
+      doc.readyState === "complete"
+        ? Promise.resolve()
+        : new Promise((resolve) => this.iframe.addEventListener("load", resolve, { once: true }));
+    this.loaded.then(settled);
     doc.fonts?.ready.then(settled);
     this.doc = doc;
     this.install(doc);

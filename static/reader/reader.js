@@ -108,7 +108,9 @@ export class Reader {
       this.index = index;
       await this.frame.show(this.resolve(this.readingOrder[index].href).href, this.frameOptions(), at);
       this.moved(true);
-      this.prefetch();
+      // The next chapters wait for this one's fonts and pictures: on a slow
+      // network they would share its bandwidth.
+      this.frame.loaded.then(() => this.index !== undefined && this.prefetch());
     } catch (error) {
       this.index = previous.index;
       await this.recover(error, previous);
