@@ -14,18 +14,28 @@ use crate::data_dir::write_atomic;
 pub struct ConsoleSecret(Secret<[u8; 32]>);
 
 impl ConsoleSecret {
-    /// Loads `keys/console.secret` from the data directory, creating it when missing.
+    /// Loads `keys/console.secret` from the data directory, creating it only
+    /// when missing: any other read failure or a damaged file stops the start
+    /// (a new secret would sign every console out, on every instance).
     pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
         let path = data_dir.join("keys").join("console.secret");
         let bytes = match std::fs::read(&path) {
             Ok(bytes) if bytes.len() == 32 => bytes,
-            _ => {
+            Ok(bytes) => anyhow::bail!(
+                "{} holds {} bytes, not 32: restore it, or delete it to sign every console out",
+                path.display(),
+                bytes.len()
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut fresh = [0u8; 32];
                 rand::rngs::OsRng.try_fill_bytes(&mut fresh)?;
                 write_atomic(&path, &fresh)?;
                 restrict(&path);
                 // Another process may have raced us: whoever renamed last wins; read it back.
                 std::fs::read(&path)?
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("reading {}", path.display())));
             }
         };
         let mut key = [0u8; 32];
@@ -90,5 +100,20 @@ mod tests {
                 .verify(&value, 1_000),
             Some("abcd")
         );
+    }
+
+    #[test]
+    fn a_damaged_or_unreadable_secret_stops_the_start_and_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys").join("console.secret");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"short").unwrap();
+        assert!(ConsoleSecret::open(dir.path()).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"short", "left as it was");
+        // A read error other than "missing" (here: a folder in its place).
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert!(ConsoleSecret::open(dir.path()).is_err());
+        assert!(path.is_dir(), "left as it was");
     }
 }
