@@ -9,7 +9,6 @@
 #[path = "browser/console.rs"]
 mod console;
 #[path = "browser/proxy.rs"]
-#[allow(dead_code, reason = "the console needs no tunnel cuts")]
 mod proxy;
 mod support;
 #[path = "browser/webdriver.rs"]

@@ -62,8 +62,15 @@ impl Tunnel {
                         }
                         let _ = to_server.shutdown().await;
                     };
+                    // A connection the server closes (its idle timeout) is closed
+                    // for the browser too, or the browser would send its next
+                    // request into a connection nobody answers.
+                    let down = async {
+                        let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+                        let _ = to_client.shutdown().await;
+                    };
                     tokio::select! {
-                        _ = async { tokio::join!(up, tokio::io::copy(&mut from_server, &mut to_client)) } => {}
+                        _ = async { tokio::join!(up, down) } => {}
                         _ = cut_rx.changed() => {}
                     }
                 });
