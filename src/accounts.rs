@@ -103,11 +103,17 @@ impl Accounts {
     /// The account a presented API key authenticates, if it is valid and not revoked.
     pub fn authenticate(&self, presented: &str) -> Option<Account> {
         let key_id = parse_key_id(presented)?;
-        let file = self
-            .current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let mut file = self.snapshot();
+        if !file.keys.iter().any(|k| k.id == key_id) {
+            // A key the admin CLI has just printed must work on the next
+            // request, not after the next periodic reload. The check is one
+            // stat of a local file; the file is read only when it changed, so
+            // unknown keys cannot make the service read it over and over.
+            if let Err(e) = self.reload_if_changed() {
+                tracing::warn!(error = %format!("{e:#}"), "reloading accounts failed; keeping the previous ones");
+            }
+            file = self.snapshot();
+        }
         let stored = file.keys.iter().find(|k| k.id == key_id)?;
         let digest = hex(&Sha256::digest(presented.as_bytes()));
         let matches: bool = digest.as_bytes().ct_eq(stored.sha256.as_bytes()).into();
@@ -120,13 +126,17 @@ impl Accounts {
             .cloned()
     }
 
-    /// The account of a key id that is still valid (console sessions name their key by id).
-    pub fn account_for_key_id(&self, key_id: &str) -> Option<Account> {
-        let file = self
-            .current
+    /// The accounts as last read.
+    fn snapshot(&self) -> Arc<AccountsFile> {
+        self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .clone();
+            .clone()
+    }
+
+    /// The account of a key id that is still valid (console sessions name their key by id).
+    pub fn account_for_key_id(&self, key_id: &str) -> Option<Account> {
+        let file = self.snapshot();
         let stored = file
             .keys
             .iter()
