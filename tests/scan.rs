@@ -204,6 +204,74 @@ async fn a_scan_while_redis_is_down_is_a_503_page_with_retry_after() {
     redis.restart();
 }
 
+/// The `Cookie` header a browser sends after this response: every cookie it
+/// set, or `kept` when it set none.
+fn cookies_after(response: &axum::response::Response, kept: Option<String>) -> Option<String> {
+    let set: Vec<_> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    if set.is_empty() {
+        kept
+    } else {
+        Some(set.join("; "))
+    }
+}
+
+#[tokio::test]
+async fn scans_retried_while_redis_stalls_open_one_session() {
+    let redis = RedisServer::start();
+    // The per-code rate limit is lifted: this is about activations, not the rate.
+    let app = TestApp::with_config(Some(&redis), |config| {
+        config.scans_per_minute_per_seat_code = 1_000;
+    })
+    .await;
+    let trip = app.create_trip("L8", -5, 60);
+    let token = app.seat_token(&trip, 5);
+    // A running service: its connection to Redis is up when Redis stalls.
+    app.passenger(&trip, 6).await;
+    redis.pause();
+    // The passenger retries; each scan's script runs once Redis answers again.
+    let mut cookies = None;
+    for attempt in 1..=3 {
+        let response = app.scan(&token, cookies.as_deref()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "attempt {attempt}"
+        );
+        cookies = cookies_after(&response, cookies);
+    }
+    redis.resume();
+    let after = app.scan(&token, cookies.as_deref()).await;
+    assert_eq!(
+        after.status(),
+        StatusCode::SEE_OTHER,
+        "the seat is not lost"
+    );
+    let session = cookie_pair(&after);
+    assert!(
+        cookies.as_deref().unwrap_or_default().contains(&session),
+        "the session the stalled scans created is resumed: {session} not in {cookies:?}"
+    );
+    assert_eq!(
+        app.get_with("/api/v1/session", &session).await.status(),
+        StatusCode::OK
+    );
+    // One activation in all: two other browsers still open sessions (K = 3).
+    for other in 1..=3 {
+        let status = app.scan(&token, None).await.status();
+        let expected = if other < 3 {
+            StatusCode::SEE_OTHER
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(status, expected, "other browser {other}");
+    }
+}
+
 /// A scan arriving from `peer`, through `forwarded` when given.
 async fn scan_from(app: &TestApp, token: &str, peer: &str, forwarded: Option<&str>) -> StatusCode {
     let mut request = axum::http::Request::get(format!("/t/{token}"));

@@ -83,10 +83,21 @@ pub(super) fn render_error(
             "client error"
         );
     }
-    match for_people {
+    let mut rendered = match for_people {
         Some(pages::ForPeople(lang)) => pages::error_page(&problem, lang, id),
         None if api => problem_response(&problem, Some(id)),
         None => pages::error_page(&problem, lang, id),
+    };
+    keep_cookies(&response, &mut rendered);
+    rendered
+}
+
+/// Carries the cookies a handler set on its error answer over to the
+/// rendered one (a scan refused while the store stalls names the session
+/// its retry must present).
+fn keep_cookies(from: &Response, to: &mut Response) {
+    for cookie in from.headers().get_all(header::SET_COOKIE) {
+        to.headers_mut().append(header::SET_COOKIE, cookie.clone());
     }
 }
 

@@ -10,6 +10,9 @@
 //! is ever left without one and no expiry moves backward. Each operation is
 //! one round trip through one shared multiplexed connection, bounded by the
 //! configured timeout: a down or hung Redis is an error, never a hang.
+//! A call that timed out is not withdrawn: a stalled Redis runs it when it
+//! resumes, in order with the later calls on the same connection (the scan
+//! relies on this to make a retried open resume the session it created).
 
 use std::future::Future;
 use std::time::Duration;

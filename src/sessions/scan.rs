@@ -47,16 +47,120 @@ async fn scan(
     let result = open_session(&state, &token, &parts).await;
     let outcome = match &result {
         Ok(_) => "opened",
-        Err(e) => e.code(),
+        Err(refused) => refused.error.code(),
     };
     Metrics::count(&state.metrics.scans, outcome);
     match result {
         Ok(response) => response,
-        Err(e) => e.into_response(),
+        Err(refused) => refused.into_response(state.config.cookie_secure),
     }
 }
 
-async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Response, AppError> {
+/// A scan that did not open a session. A store call that timed out may
+/// still run once the store answers (a stalled Redis runs the queued script
+/// when it resumes): the answer then carries the session id that run leaves
+/// this browser with, so the passenger's retry resumes that session instead
+/// of using up another activation of the seat code.
+struct Refused {
+    error: AppError,
+    pending: Option<Pending>,
+}
+
+/// The session a timed-out open may still create or resume.
+struct Pending {
+    id: SessionId,
+    trip: TripId,
+    seconds_left: i64,
+}
+
+impl From<AppError> for Refused {
+    fn from(error: AppError) -> Self {
+        Refused {
+            error,
+            pending: None,
+        }
+    }
+}
+
+impl Refused {
+    fn into_response(self, secure: bool) -> Response {
+        let mut response = self.error.into_response();
+        if let Some(p) = self.pending {
+            set_passenger_cookies(response.headers_mut(), p.id, p.trip, p.seconds_left, secure);
+        }
+        response
+    }
+}
+
+/// A scan that passed every check: the session it may open on its trip.
+struct Admitted {
+    trip: Trip,
+    session: Session,
+    /// Until the session closes.
+    seconds_left: i64,
+}
+
+async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Response, Refused> {
+    let Admitted {
+        trip,
+        session,
+        seconds_left,
+    } = admit(state, token, parts)?;
+    // A session id sent by the client is only ever kept if it is a live
+    // session of this trip (checked in the store); otherwise a fresh id is minted.
+    let presented =
+        crate::http::cookie::value(&parts.headers, SESSION_COOKIE).and_then(SessionId::parse);
+    let fresh = SessionId::random();
+    let opened = state
+        .sessions
+        .open(
+            fresh,
+            &session,
+            state.config.sessions_per_seat_code,
+            presented,
+        )
+        .await
+        .map_err(|e| Refused {
+            error: e.into(),
+            pending: Some(Pending {
+                id: pending_id(parts, trip.id, presented, fresh),
+                trip: trip.id,
+                seconds_left,
+            }),
+        })?;
+    let id = match opened {
+        Opened::Opened => {
+            state.metrics.sessions_opened.inc();
+            state
+                .usage
+                .record(trip_usage_key(&trip), Event::SessionOpened);
+            fresh
+        }
+        Opened::Resumed(existing) => existing,
+        Opened::SeatCodeExhausted => {
+            return Err(AppError::too_many_requests(
+                "seat-code-exhausted",
+                "This seat code has already opened all the reading sessions it allows.",
+                Duration::from_secs(seconds_left.max(1) as u64),
+            )
+            .into());
+        }
+    };
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/read")]).into_response();
+    let headers = response.headers_mut();
+    set_passenger_cookies(
+        headers,
+        id,
+        trip.id,
+        seconds_left,
+        state.config.cookie_secure,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Verifies the code, applies the scan limits and the trip's window.
+fn admit(state: &AppState, token: &str, parts: &Parts) -> Result<Admitted, AppError> {
     let invalid = || {
         AppError::bad_request(
             "seat-code-invalid",
@@ -121,48 +225,28 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
         opened_at: now.timestamp(),
         expires_at: closes_at.timestamp(),
     };
-    // A session id sent by the client is only ever kept if it is a live
-    // session of this trip (checked in the store); otherwise a fresh id is minted.
-    let presented =
-        crate::http::cookie::value(&parts.headers, SESSION_COOKIE).and_then(SessionId::parse);
-    let fresh = SessionId::random();
-    let id = match state
-        .sessions
-        .open(
-            fresh,
-            &session,
-            state.config.sessions_per_seat_code,
-            presented,
-        )
-        .await?
-    {
-        Opened::Opened => {
-            state.metrics.sessions_opened.inc();
-            state
-                .usage
-                .record(trip_usage_key(&trip), Event::SessionOpened);
-            fresh
-        }
-        Opened::Resumed(existing) => existing,
-        Opened::SeatCodeExhausted => {
-            return Err(AppError::too_many_requests(
-                "seat-code-exhausted",
-                "This seat code has already opened all the reading sessions it allows.",
-                Duration::from_secs((closes_at - now).num_seconds().max(1) as u64),
-            ));
-        }
-    };
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/read")]).into_response();
-    let headers = response.headers_mut();
-    set_passenger_cookies(
-        headers,
-        id,
-        trip.id,
-        (closes_at - now).num_seconds(),
-        state.config.cookie_secure,
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(Admitted {
+        trip,
+        session,
+        seconds_left: (closes_at - now).num_seconds(),
+    })
+}
+
+/// The session a timed-out open leaves this browser with once it runs: the
+/// id it presented, if that was set for this trip (by a scan, or by an
+/// earlier timed-out one, whose run comes first on the store's connection
+/// and is resumed by this one); else the fresh id it would open. Only
+/// this choice of cookie trusts the trip cookie: the store still resumes an
+/// id only if it is a live session of this trip.
+fn pending_id(
+    parts: &Parts,
+    trip: TripId,
+    presented: Option<SessionId>,
+    fresh: SessionId,
+) -> SessionId {
+    let same_trip = crate::http::cookie::value(&parts.headers, TRIP_COOKIE)
+        .is_some_and(|t| t == trip.get().to_string());
+    presented.filter(|_| same_trip).unwrap_or(fresh)
 }
 
 /// When the code opens sessions: from the code's own window start, until the
