@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Runs trajet's whole test suite. Installs what the tests need when it is
 # missing and we are root (Debian packages): redis-server for the Redis
-# tests, poppler-utils to rasterize label sheets, chromium for browser tests.
+# tests, postgresql for the database tests (each test process starts its own
+# server on a free loopback port: tests/support/postgres.rs), poppler-utils to
+# rasterize label sheets, chromium for browser tests.
+#
+# The suite runs twice: everything on SQLite (the default), then the
+# integration tests again on PostgreSQL (TRAJET_TEST_DATABASE=postgres). The
+# repositories' own contract tests run on both engines in each pass.
 #
 # Tests that need the conformance material beside the repository
 # (../shared/corpus, ../shared/schemas) skip what they cannot check when it is
@@ -13,6 +19,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)
 { command -v chromium && command -v chromedriver; } >/dev/null || missing+=(chromium chromium-driver)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
@@ -32,7 +39,11 @@ export TRAJET_SKIP_LOG="$(cd "$target" && pwd)/skipped-tests.txt"
 
 # --no-fail-fast: one failing test target does not hide the others' results.
 status=0
+echo "== the suite on SQLite"
 cargo test --locked --no-fail-fast "$@" || status=$?
+echo
+echo "== the integration tests again on PostgreSQL"
+TRAJET_TEST_DATABASE=postgres cargo test --locked --no-fail-fast --test '*' "$@" || status=$?
 
 echo
 if [ -s "$TRAJET_SKIP_LOG" ]; then

@@ -9,6 +9,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::console::secret::ConsoleSecret;
 use crate::data_dir::DataDir;
+use crate::db::Database;
 use crate::http::rate_limit::RateLimits;
 use crate::lines::LineCollections;
 use crate::metrics::Metrics;
@@ -22,8 +23,10 @@ use crate::usage::Usage;
 pub struct App {
     /// The configuration in force.
     pub config: Config,
-    /// Durable state.
+    /// Durable files: publications, signing keys, the SQLite database.
     pub data: DataDir,
+    /// Durable state: accounts, trips, titles, lines, usage.
+    pub db: Database,
     /// Passenger sessions.
     pub sessions: SessionStore,
     /// Publishers, operators and API keys.
@@ -94,6 +97,7 @@ impl App {
         data: DataDir,
         sessions: SessionStore,
     ) -> anyhow::Result<AppState> {
+        let db = Database::open(&config.database, data.root()).await?;
         let accounts = Accounts::open(data.root())?;
         let usage = Usage::new(data.root());
         let console_secret = ConsoleSecret::open(data.root())?;
@@ -112,6 +116,7 @@ impl App {
         let app = App {
             config,
             data,
+            db,
             sessions,
             accounts,
             metrics: Metrics::new(),

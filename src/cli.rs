@@ -20,8 +20,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP service (the default).
     Serve,
-    /// Explain every setting and its value, then check the data directory and Redis.
+    /// Explain every setting and its value, then check the data directory, the database and Redis.
     CheckConfig,
+    /// Bring the database's schema up to date, then exit (the service also does it at start).
+    Migrate,
     /// Manage publishers, operators, API keys and signing keys.
     #[command(subcommand)]
     Admin(Admin),
@@ -98,6 +100,7 @@ pub async fn run(
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::CheckConfig => check_config(config, explained).await,
+        Command::Migrate => migrate(&config).await,
         Command::Admin(admin) => run_admin(admin, &config),
         Command::Import(import) => run_import(import, &config),
     }
@@ -139,6 +142,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let data = crate::data_dir::DataDir::open(&config.data_dir)?;
+    let db = crate::db::Database::connect(&config.database, data.root()).await?;
+    let migrated = db.migrate().await?;
+    match migrated.applied.as_slice() {
+        [] => println!(
+            "The {} database is up to date (schema version {}).",
+            db.backend().name(),
+            migrated.version
+        ),
+        applied => println!(
+            "Applied migrations {applied:?}: the {} database is at schema version {}.",
+            db.backend().name(),
+            migrated.version
+        ),
+    }
+    db.close().await;
+    Ok(())
+}
+
 async fn check_config(
     config: Config,
     explained: Vec<crate::config::Explained>,
@@ -161,6 +184,10 @@ async fn check_config(
     })?;
     println!("\ndata directory {} is usable", config.data_dir.display());
     let state = App::open(config).await?;
+    println!(
+        "database ({}) answers, schema up to date",
+        state.db.backend().name()
+    );
     match state.sessions.ping().await {
         Ok(()) => println!("session store ({}) answers", state.sessions.backend()),
         Err(e) => anyhow::bail!(

@@ -244,6 +244,8 @@ pub struct Config {
     pub public_url: String,
     /// Redis for sessions; in-memory sessions when unset.
     pub redis_url: Option<Secret<String>>,
+    /// Where durable state lives: `None` is SQLite in the data directory.
+    pub database: DatabaseSettings,
     /// Whether cookies carry the `Secure` flag.
     pub cookie_secure: bool,
     /// Log output format.
@@ -381,6 +383,50 @@ impl Loader<'_> {
     }
 }
 
+/// The durable state's database and its connection pool.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `postgres://…`, or `None` for SQLite in the data directory.
+    pub url: Option<Secret<String>>,
+    /// Connections the pool keeps open at most.
+    pub max_connections: u32,
+    /// How long a query waits for a free connection (and a connection for the server).
+    pub acquire_timeout: Duration,
+}
+
+fn database_settings(l: &mut Loader<'_>) -> anyhow::Result<DatabaseSettings> {
+    let url = l.get_optional_secret(
+        "database_url",
+        "DATABASE_URL",
+        "PostgreSQL for durable state (postgres://…); unset: SQLite in the data directory",
+    )?;
+    if let Some(url) = &url {
+        let scheme = url.expose().split("://").next().unwrap_or("");
+        if !matches!(scheme, "postgres" | "postgresql") {
+            bail!(
+                "setting `database_url` (DATABASE_URL): must start with postgres:// (unset: SQLite in the data directory)"
+            );
+        }
+    }
+    let max_connections: u32 = l.get(
+        "database_max_connections",
+        "TRAJET_DATABASE_MAX_CONNECTIONS",
+        8,
+        "connections to the database kept open at most",
+    )?;
+    let acquire_s: u64 = l.get(
+        "database_timeout_s",
+        "TRAJET_DATABASE_TIMEOUT_S",
+        5,
+        "seconds a request waits for a database connection before answering 503",
+    )?;
+    Ok(DatabaseSettings {
+        url,
+        max_connections: max_connections.max(1),
+        acquire_timeout: Duration::from_secs(acquire_s.max(1)),
+    })
+}
+
 /// The settings of GTFS imports, in their own block.
 fn gtfs_limits(l: &mut Loader<'_>) -> anyhow::Result<GtfsLimits> {
     let default = GtfsLimits::default();
@@ -483,6 +529,7 @@ impl Config {
             "REDIS_URL",
             "Redis for sessions; unset: sessions in memory",
         )?;
+        let database = database_settings(&mut l)?;
         let local = is_local_plain_http(&public_url);
         let cookie_secure: bool = l.get(
             "cookie_secure",
@@ -654,6 +701,7 @@ impl Config {
             data_dir: data_dir.into(),
             public_url,
             redis_url,
+            database,
             cookie_secure,
             log_format,
             sample_catalog: Assets::parse(&sample_catalog),

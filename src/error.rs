@@ -38,6 +38,9 @@ pub enum AppError {
     /// The session store did not answer in time.
     #[error("session store unavailable: {0}")]
     Store(#[from] StoreError),
+    /// The database did not answer, or is saturated: answered 503 with Retry-After.
+    #[error("database unavailable: {0}")]
+    Database(sqlx::Error),
     /// A bug or an environment failure; logged, answered 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -112,6 +115,7 @@ impl AppError {
         match self {
             AppError::Problem(p) => p.code,
             AppError::Store(_) => "session-store-unavailable",
+            AppError::Database(_) => "database-unavailable",
             AppError::Internal(_) => "internal-error",
         }
     }
@@ -124,6 +128,13 @@ impl AppError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 code: "session-store-unavailable",
                 detail: "The session store is not answering. Try again in a few seconds.".into(),
+                retry_after: Some(STORE_RETRY_AFTER),
+                extra: Map::new(),
+            },
+            AppError::Database(_) => Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "database-unavailable",
+                detail: "The database is not answering. Try again in a few seconds.".into(),
                 retry_after: Some(STORE_RETRY_AFTER),
                 extra: Map::new(),
             },
@@ -149,6 +160,17 @@ pub struct RenderedError {
     pub problem: Problem,
     /// The internal cause, for the log only.
     pub cause: Option<String>,
+}
+
+impl From<sqlx::Error> for AppError {
+    /// Unavailability is the client's to retry; any other database error is a bug.
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&error) {
+            AppError::Database(error)
+        } else {
+            AppError::Internal(anyhow::Error::new(error).context("database"))
+        }
+    }
 }
 
 impl IntoResponse for AppError {

@@ -27,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod data_dir;
+pub mod db;
 pub mod error;
 pub mod excerpts;
 /// What tests need from outside the repository (corpus, schemas, tools): found, or a recorded skip.
@@ -38,6 +39,10 @@ pub mod lang;
 pub mod lines;
 pub mod memory;
 pub mod metrics;
+/// A real PostgreSQL server for the repositories' contract tests.
+#[cfg(test)]
+#[path = "../tests/support/postgres.rs"]
+mod postgres;
 pub mod reader;
 pub mod reports;
 pub mod router;

@@ -14,6 +14,10 @@
 //! - One contract on both session stores: `use support::on_both_stores;` then
 //!   `on_both_stores!(name_a, name_b);` over `async fn name_a(backend: Backend)`
 //!   (or a fixture that is `From<Backend>`).
+//! - The database: the suite runs on SQLite, and again on a real PostgreSQL
+//!   server with `TRAJET_TEST_DATABASE=postgres` (`scripts/test.sh` does both).
+//!   `TestApp` follows it by itself; a test that starts the binary passes
+//!   `support::database_url().await` as `DATABASE_URL` when it is `Some`.
 //! - Tests that make their own inputs (generated books, feeds, hostile bytes)
 //!   need none of this: they run everywhere.
 #![allow(
@@ -24,6 +28,7 @@
 pub mod books;
 pub mod external;
 pub mod gtfs;
+pub mod postgres;
 pub mod schemas;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -216,12 +221,26 @@ pub fn redis_store(server: &RedisServer, prefix: &str, timeout: Duration) -> Ses
     )
 }
 
+/// Which database this run of the suite uses: `None` is SQLite in the data
+/// directory (the default); with `TRAJET_TEST_DATABASE=postgres`, a new empty
+/// database on this test process's PostgreSQL server.
+pub async fn database_url() -> Option<String> {
+    match std::env::var("TRAJET_TEST_DATABASE").as_deref() {
+        Ok("postgres") => postgres::database_url().await,
+        Ok("sqlite") | Err(_) => None,
+        Ok(other) => panic!("TRAJET_TEST_DATABASE={other}: expected sqlite or postgres"),
+    }
+}
+
 /// The app under test, with its data directory.
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub dir: tempfile::TempDir,
     pub prefix: String,
+    /// The PostgreSQL database of this app (`None`: SQLite in `dir`), for
+    /// the CLI commands a test runs beside it.
+    pub database_url: Option<String>,
 }
 
 impl TestApp {
@@ -238,6 +257,8 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path());
         config.redis_timeout = Duration::from_millis(300);
+        let database_url = database_url().await;
+        config.database.url = database_url.clone().map(Secret::new);
         adjust(&mut config);
         let prefix = unique_prefix();
         let sessions = match redis {
@@ -254,6 +275,7 @@ impl TestApp {
             state,
             dir,
             prefix,
+            database_url,
         }
     }
 
