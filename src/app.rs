@@ -98,7 +98,7 @@ impl App {
         sessions: SessionStore,
     ) -> anyhow::Result<AppState> {
         let db = Database::open(&config.database, data.root()).await?;
-        let accounts = Accounts::open(data.root())?;
+        let accounts = Accounts::open(&db).await?;
         let usage = Usage::new(data.root());
         let console_secret = ConsoleSecret::open(data.root())?;
         let seat_keys = KeyStore::open(&data, crate::seat_codes::unix_now())?;
@@ -137,11 +137,23 @@ impl App {
         Ok(state)
     }
 
+    /// Follows what another process changed in the database: one small
+    /// query, then a reload of only the domains whose generation moved.
+    async fn refresh(&self) {
+        let generations = match self.db.generations().await {
+            Ok(generations) => generations,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the database's change generations failed");
+                return;
+            }
+        };
+        if let Err(e) = self.accounts.refresh(&generations).await {
+            tracing::warn!(error = %e, "reloading accounts failed; keeping the previous ones");
+        }
+    }
+
     /// Re-reads what another process may have changed in the data directory.
     fn reload(&self) {
-        if let Err(e) = self.accounts.reload_if_changed() {
-            tracing::warn!(error = %format!("{e:#}"), "reloading accounts failed; keeping the previous ones");
-        }
         if let Err(e) = self.catalog.reload_if_changed() {
             tracing::warn!(error = %format!("{e:#}"), "reloading the catalog failed; keeping the previous one");
         }
@@ -170,6 +182,7 @@ async fn reload_task(app: std::sync::Weak<App>) {
     loop {
         tick.tick().await;
         let Some(app) = app.upgrade() else { return };
+        app.refresh().await;
         // File reads are small but blocking: keep them off the async workers.
         let _ = tokio::task::spawn_blocking(move || app.reload()).await;
     }

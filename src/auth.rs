@@ -26,7 +26,7 @@ pub struct Operator(pub Account);
 #[derive(Debug, Clone)]
 pub struct Publisher(pub Account);
 
-fn account_for(parts: &Parts, state: &AppState, role: Role) -> Result<Account, AppError> {
+async fn account_for(parts: &Parts, state: &AppState, role: Role) -> Result<Account, AppError> {
     let header = parts
         .headers
         .get(AUTHORIZATION)
@@ -36,12 +36,16 @@ fn account_for(parts: &Parts, state: &AppState, role: Role) -> Result<Account, A
             .or_else(|| v.strip_prefix("bearer "))
     });
     let account = match bearer {
-        Some(key) => state.accounts.authenticate(key.trim()).ok_or_else(|| {
-            AppError::unauthorized(
-                "unauthorized",
-                "This API key is not valid or has been revoked.",
-            )
-        })?,
+        Some(key) => state
+            .accounts
+            .authenticate(key.trim())
+            .await
+            .ok_or_else(|| {
+                AppError::unauthorized(
+                    "unauthorized",
+                    "This API key is not valid or has been revoked.",
+                )
+            })?,
         None => crate::console::account_from_cookie(parts, state)?.ok_or_else(|| {
             AppError::unauthorized(
                 "unauthorized",
@@ -65,14 +69,18 @@ fn account_for(parts: &Parts, state: &AppState, role: Role) -> Result<Account, A
 impl FromRequestParts<AppState> for Operator {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        account_for(parts, state, Role::Operator).map(Operator)
+        account_for(parts, state, Role::Operator)
+            .await
+            .map(Operator)
     }
 }
 
 impl FromRequestParts<AppState> for Publisher {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        account_for(parts, state, Role::Publisher).map(Publisher)
+        account_for(parts, state, Role::Publisher)
+            .await
+            .map(Publisher)
     }
 }
 

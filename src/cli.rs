@@ -101,8 +101,8 @@ pub async fn run(
         Command::Serve => serve(config).await,
         Command::CheckConfig => check_config(config, explained).await,
         Command::Migrate => migrate(&config).await,
-        Command::Admin(admin) => run_admin(admin, &config),
-        Command::Import(import) => run_import(import, &config),
+        Command::Admin(admin) => run_admin(admin, &config).await,
+        Command::Import(import) => run_import(import, &config).await,
     }
 }
 
@@ -113,8 +113,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let limits = config.http.clone();
     let state = App::open(config).await?;
     let router = crate::router::router(&state);
-    let app = state.0.clone();
-    let loaded = crate::memory::heavy(move || crate::sample::load_on_first_start(&app)).await??;
+    let loaded = crate::sample::load_on_first_start(&state.0).await?;
     if loaded > 0 {
         tracing::info!(books = loaded, "sample catalog loaded (first start)");
     }
@@ -198,7 +197,7 @@ async fn check_config(
     Ok(())
 }
 
-fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
+async fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
     let dir = &config.data_dir;
     match admin {
         Admin::CreateOperator { name } | Admin::CreatePublisher { name }
@@ -206,18 +205,23 @@ fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
         {
             anyhow::bail!("the name must not be empty")
         }
-        Admin::CreateOperator { name } => print_new_key(accounts::create_account_with_key(
-            dir,
-            Role::Operator,
-            &name,
-        )?),
-        Admin::CreatePublisher { name } => print_new_key(accounts::create_account_with_key(
-            dir,
-            Role::Publisher,
-            &name,
-        )?),
+        Admin::CreateOperator { name } => print_new_key(
+            accounts::open_for_cli(config)
+                .await?
+                .create_with_key(Role::Operator, &name)
+                .await?,
+        ),
+        Admin::CreatePublisher { name } => print_new_key(
+            accounts::open_for_cli(config)
+                .await?
+                .create_with_key(Role::Publisher, &name)
+                .await?,
+        ),
         Admin::RevokeKey { key_id } => {
-            accounts::revoke_key(dir, &key_id)?;
+            accounts::open_for_cli(config)
+                .await?
+                .revoke_key(&key_id)
+                .await?;
             println!("revoked key {key_id}");
         }
         Admin::RotateSigningKey => {
@@ -232,7 +236,8 @@ fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
+async fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
+    let accounts = accounts::open_for_cli(config).await?;
     match import {
         Import::Gtfs {
             operator,
@@ -247,10 +252,16 @@ fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
             options.limits = config.gtfs.clone();
             options.default_seats =
                 crate::trips::Seats::new(seats).map_err(|e| anyhow::anyhow!("--seats {e}"))?;
-            crate::trips::import_gtfs(&config.data_dir, operator.as_deref(), &file, &options)
+            crate::trips::import_gtfs(
+                &config.data_dir,
+                &accounts,
+                operator.as_deref(),
+                &file,
+                &options,
+            )
         }
         Import::Epub { publisher, paths } => {
-            crate::catalog::import::import_epubs(&config.data_dir, &publisher, &paths)
+            crate::catalog::import::import_epubs(&config.data_dir, &accounts, &publisher, &paths)
         }
     }
 }

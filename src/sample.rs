@@ -2,9 +2,11 @@
 //! "Sample publisher" on first start, and a demo trip running now with a seat
 //! code printed in the log, so `cargo run --release` leads straight to a reader.
 
+use std::sync::Arc;
+
 use chrono::{Duration, Utc};
 
-use crate::accounts::{self, Account, Role};
+use crate::accounts::{Account, Role};
 use crate::app::App;
 use crate::assets::Assets;
 use crate::catalog::title::Settings;
@@ -21,22 +23,25 @@ pub const DEMO_LINE: &str = "Démo trajet";
 /// or changes the demo trip.
 pub const DEMO_OPERATOR: &str = "op-demo";
 
-/// Loads the sample catalog once per data directory (a marker file remembers it).
-pub fn load_on_first_start(app: &App) -> anyhow::Result<usize> {
+/// Loads the sample catalog once per data directory (a marker file remembers
+/// it); the ingestion runs on a blocking thread.
+pub async fn load_on_first_start(app: &Arc<App>) -> anyhow::Result<usize> {
     let catalog = &app.config.sample_catalog;
     if !has_sample_catalog(catalog) || app.data.path(LOADED_MARKER).exists() {
         return Ok(0);
     }
-    accounts::update(app.data.root(), |file| {
-        if !file.accounts.iter().any(|a| a.id == SAMPLE_PUBLISHER) {
-            file.accounts.push(Account {
-                id: SAMPLE_PUBLISHER.into(),
-                name: "Sample publisher".into(),
-                role: Role::Publisher,
-            });
-        }
-        Ok(())
-    })?;
+    let publisher = Account {
+        id: SAMPLE_PUBLISHER.into(),
+        name: "Sample publisher".into(),
+        role: Role::Publisher,
+    };
+    app.accounts.ensure(&publisher).await?;
+    let app = app.clone();
+    crate::memory::heavy(move || ingest_sample_books(&app)).await?
+}
+
+fn ingest_sample_books(app: &App) -> anyhow::Result<usize> {
+    let catalog = &app.config.sample_catalog;
     let mut loaded = 0;
     for (slug, bytes) in crate::catalog_sample::sample_books(catalog)? {
         let upload = app.data.tmp().join(format!("sample-{slug}.epub"));

@@ -31,20 +31,21 @@ use world::{World, corpus_file};
 const OPERATOR: &str = "TER Auvergne-Rhône-Alpes";
 
 /// The operator's account id (the account is created on first use).
-fn operator_id(world: &World) -> String {
-    world.account(Role::Operator, OPERATOR).0
+async fn operator_id(world: &World) -> String {
+    world.account(Role::Operator, OPERATOR).await.0
 }
 
 /// A trip of the operator (see `TestApp::create_trip`).
-fn operator_trip(world: &World, line: &str, departs_in: i64, minutes: i64) -> Trip {
+async fn operator_trip(world: &World, line: &str, departs_in: i64, minutes: i64) -> Trip {
+    let operator = operator_id(world).await;
     world
         .app
-        .create_trip_of(&operator_id(world), line, departs_in, minutes)
+        .create_trip_of(&operator, line, departs_in, minutes)
 }
 
 /// Opens the console signed in with a new operator key; returns the browser and the key.
 async fn signed_in(world: &World, lang: &str) -> (Browser, String) {
-    let (_, key) = world.account(Role::Operator, OPERATOR);
+    let (_, key) = world.account(Role::Operator, OPERATOR).await;
     let browser = console::open_signed_in(world, "/operator", &key, lang).await;
     (browser, key)
 }
@@ -378,7 +379,7 @@ async fn operator_mints_codes_previews_a_label_and_downloads_the_sheet_and_image
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = operator_trip(&world, "TER Clermont – Lyon", 10, 90);
+    let running = operator_trip(&world, "TER Clermont – Lyon", 10, 90).await;
     let (browser, _) = signed_in(&world, "en-US").await;
     open(
         &browser,
@@ -504,7 +505,7 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60);
+    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60).await;
     for seat in [3, 4] {
         world.app.passenger(&running, seat).await;
     }
@@ -630,8 +631,8 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60);
-    operator_trip(&world, "TER Lyon – Genève", 240, 60);
+    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60).await;
+    operator_trip(&world, "TER Lyon – Genève", 240, 60).await;
     let (browser, _) = signed_in(&world, "en-US").await;
     browser
         .wait_for(
@@ -752,8 +753,8 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         return;
     };
     let line = "TER Clermont – Lyon";
-    let later = operator_trip(&world, line, 60, 90);
-    let (publisher, _) = world.account(Role::Publisher, "Éditions du Quai");
+    let later = operator_trip(&world, line, 60, 90).await;
+    let (publisher, _) = world.account(Role::Publisher, "Éditions du Quai").await;
     let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
     std::fs::write(file.path(), world::sample_epub("the-night-conductor")).unwrap();
     let settings = trajet::catalog::title::Settings {
@@ -814,7 +815,7 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         .app
         .state
         .lines
-        .choice(&operator_id(&world), line)
+        .choice(&operator_id(&world).await, line)
         .expect("a choice");
     assert_eq!(choice.len(), 1);
     assert_eq!(
@@ -849,7 +850,7 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
             .app
             .state
             .lines
-            .choice(&operator_id(&world), line)
+            .choice(&operator_id(&world).await, line)
             .is_none()
     );
 
@@ -894,7 +895,7 @@ async fn cross_site_state_changes_are_refused_and_change_nothing() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60);
+    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60).await;
     let (browser, _) = signed_in(&world, "en-US").await;
     let cancel = format!("/api/v1/operator/trips/{}/cancel", running.id);
 
@@ -948,7 +949,7 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60);
+    let running = operator_trip(&world, "TER Clermont – Lyon", -10, 60).await;
     world.app.passenger(&running, 1).await;
     let (browser, _) = signed_in(&world, "en-US").await;
     browser

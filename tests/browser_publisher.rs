@@ -78,7 +78,7 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
     let Some((_turn, world)) = world::begin(true).await else {
         return;
     };
-    let (account, key) = world.account(Role::Publisher, "Éditions du Quai");
+    let (account, key) = world.account(Role::Publisher, "Éditions du Quai").await;
     let browser = console::open_signed_in(&world, "/publisher", &key, "en-US").await;
     assert!(browser.text_of("#who").await.contains("Éditions du Quai"));
     assert!(
@@ -385,7 +385,7 @@ async fn the_console_speaks_french_refuses_cross_site_changes_and_passes_axe() {
     let Some((_turn, world)) = world::begin(false).await else {
         return;
     };
-    let (_, key) = world.account(Role::Publisher, "Éditions du Quai");
+    let (_, key) = world.account(Role::Publisher, "Éditions du Quai").await;
     let created = api_upload(&world, &key, sample_epub("the-night-conductor")).await;
     let id = created["id"].as_str().unwrap().to_owned();
 
@@ -603,14 +603,16 @@ async fn publisher_sorts_searches_drops_files_edits_links_replaces_and_deletes_a
     let Some((_turn, world)) = world::begin(true).await else {
         return;
     };
-    let (_, key) = world.account(Role::Publisher, "Éditions du Quai");
+    let (_, key) = world.account(Role::Publisher, "Éditions du Quai").await;
     let night = api_upload(&world, &key, sample_epub("the-night-conductor")).await;
     let lost = api_upload(&world, &key, sample_epub("lost-property")).await;
     let night_id = night["id"].as_str().unwrap().to_owned();
     let browser = Browser::start_desktop("en-GB").await;
 
     // An operator key on the publisher console: told which key is needed.
-    let (_, operator_key) = world.account(Role::Operator, "TER Auvergne-Rhône-Alpes");
+    let (_, operator_key) = world
+        .account(Role::Operator, "TER Auvergne-Rhône-Alpes")
+        .await;
     browser.goto(&world.tunnel.url("/publisher")).await;
     let error = console::refused_sign_in(&browser, &operator_key).await;
     assert!(error.contains("publisher key"), "{error}");
@@ -852,7 +854,7 @@ async fn a_french_batch_names_every_refused_file_with_its_reason_and_a_manga_tak
     let Some((_turn, world)) = world::begin(true).await else {
         return;
     };
-    let (_, key) = world.account(Role::Publisher, "Éditions du Quai");
+    let (_, key) = world.account(Role::Publisher, "Éditions du Quai").await;
     let browser = console::open_signed_in(&world, "/publisher", &key, "fr-FR").await;
     let read = |p: &str| std::fs::read(corpus_dir().join(p)).unwrap();
     drop_files(

@@ -8,14 +8,23 @@ use std::time::{Duration, Instant};
 
 use support::TestApp;
 
-fn trajet(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_trajet"))
+/// Runs the CLI on a data directory and, when given, a PostgreSQL database.
+fn trajet(
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    args: &[&str],
+) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trajet"));
+    command
         .args(args)
         .env("TRAJET_DATA_DIR", data_dir)
         .env_remove("TRAJET_CONFIG")
         .env_remove("REDIS_URL")
-        .output()
-        .unwrap()
+        .env_remove("DATABASE_URL");
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    command.output().unwrap()
 }
 
 fn last_line(output: &std::process::Output) -> String {
@@ -36,6 +45,7 @@ async fn a_key_created_by_the_cli_works_on_the_next_request_and_revocation_withi
     let app = TestApp::new(None).await;
     let key = last_line(&trajet(
         &app.data_path(),
+        app.database_url.as_deref(),
         &["admin", "create-operator", "TER Occitanie"],
     ));
     assert!(
@@ -54,15 +64,19 @@ async fn a_key_created_by_the_cli_works_on_the_next_request_and_revocation_withi
     .await;
     assert_eq!(response.status(), 200, "a new key works at once");
     assert_eq!(
-        app.state.accounts.authenticate(&key).unwrap().name,
+        app.state.accounts.authenticate(&key).await.unwrap().name,
         "TER Occitanie"
     );
 
     let key_id = key.split('_').nth(1).unwrap();
-    let out = trajet(&app.data_path(), &["admin", "revoke-key", key_id]);
+    let out = trajet(
+        &app.data_path(),
+        app.database_url.as_deref(),
+        &["admin", "revoke-key", key_id],
+    );
     assert!(out.status.success());
     let deadline = Instant::now() + Duration::from_secs(2);
-    while app.state.accounts.authenticate(&key).is_some() {
+    while app.state.accounts.authenticate(&key).await.is_some() {
         assert!(
             Instant::now() < deadline,
             "the running service still accepts a revoked key"
@@ -74,7 +88,7 @@ async fn a_key_created_by_the_cli_works_on_the_next_request_and_revocation_withi
 #[test]
 fn revoking_an_unknown_key_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let out = trajet(dir.path(), &["admin", "revoke-key", "nosuchkey"]);
+    let out = trajet(dir.path(), None, &["admin", "revoke-key", "nosuchkey"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nosuchkey"));
 }
@@ -82,7 +96,7 @@ fn revoking_an_unknown_key_fails_clearly() {
 #[test]
 fn check_config_explains_every_setting_and_checks_the_store() {
     let dir = tempfile::tempdir().unwrap();
-    let out = trajet(dir.path(), &["check-config"]);
+    let out = trajet(dir.path(), None, &["check-config"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -118,9 +132,13 @@ fn a_bad_setting_is_refused_with_its_name() {
 async fn a_signing_key_rotated_by_the_cli_signs_on_the_running_service_within_a_second() {
     let app = TestApp::new(None).await;
     let before = app.state.seat_keys.keyring().signer().id();
-    let new_id: u8 = last_line(&trajet(&app.data_path(), &["admin", "rotate-signing-key"]))
-        .parse()
-        .expect("the new key id is alone on the last line");
+    let new_id: u8 = last_line(&trajet(
+        &app.data_path(),
+        app.database_url.as_deref(),
+        &["admin", "rotate-signing-key"],
+    ))
+    .parse()
+    .expect("the new key id is alone on the last line");
     assert_ne!(new_id, before);
     let deadline = Instant::now() + Duration::from_secs(2);
     while app.state.seat_keys.keyring().signer().id() != new_id {

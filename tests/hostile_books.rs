@@ -8,13 +8,16 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::Value;
 use support::books::{Item, tiny_png, write_book};
 use support::{TestApp, body_bytes, body_json, send};
-use trajet::accounts::{Role, create_account_with_key};
+use trajet::accounts::Role;
 
 /// Uploads `book` through the publisher API, whole book offered; returns the title id.
 async fn upload(app: &TestApp, book: &std::path::Path) -> String {
-    let (_, key) =
-        create_account_with_key(&app.data_path(), Role::Publisher, "Éditions H").unwrap();
-    app.state.accounts.reload_if_changed().unwrap();
+    let (_, key) = app
+        .state
+        .accounts
+        .create_with_key(Role::Publisher, "Éditions H")
+        .await
+        .unwrap();
     let request = Request::builder()
         .method("POST")
         .uri("/api/v1/publisher/titles?percent=100")

@@ -108,13 +108,12 @@ async fn silent_connections_are_closed_after_the_idle_timeout() {
 }
 
 async fn operator_key(app: &TestApp) -> String {
-    let (_, key) = trajet::accounts::create_account_with_key(
-        &app.data_path(),
-        trajet::accounts::Role::Operator,
-        "TER Auvergne",
-    )
-    .unwrap();
-    app.state.accounts.reload_if_changed().unwrap();
+    let (_, key) = app
+        .state
+        .accounts
+        .create_with_key(trajet::accounts::Role::Operator, "TER Auvergne")
+        .await
+        .unwrap();
     key
 }
 

@@ -9,11 +9,15 @@ use serde_json::{Value, json};
 use support::books::{write_marker_book, write_picture_book};
 use support::schemas::openapi_schema;
 use support::{TestApp, body_json, send};
-use trajet::accounts::{Role, create_account_with_key};
+use trajet::accounts::Role;
 
 async fn publisher(app: &TestApp, name: &str) -> String {
-    let (_, key) = create_account_with_key(&app.data_path(), Role::Publisher, name).unwrap();
-    app.state.accounts.reload_if_changed().unwrap();
+    let (_, key) = app
+        .state
+        .accounts
+        .create_with_key(Role::Publisher, name)
+        .await
+        .unwrap();
     key
 }
 

@@ -5,12 +5,16 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use support::{TestApp, body_bytes, body_json, send};
-use trajet::accounts::{Role, create_account_with_key};
+use trajet::accounts::Role;
 use trajet::usage::{Event, UsageKey};
 
 async fn account(app: &TestApp, role: Role, name: &str) -> (String, String) {
-    let (account, key) = create_account_with_key(&app.data_path(), role, name).unwrap();
-    app.state.accounts.reload_if_changed().unwrap();
+    let (account, key) = app
+        .state
+        .accounts
+        .create_with_key(role, name)
+        .await
+        .unwrap();
     (account.id, key)
 }
 

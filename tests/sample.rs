@@ -18,10 +18,14 @@ async fn the_sample_catalog_loads_once_and_the_demo_code_opens_it() {
         .unwrap()
         .len();
     assert!(books >= 3, "the repository ships a sample catalog");
-    let loaded = trajet::sample::load_on_first_start(&app.state).unwrap();
+    let loaded = trajet::sample::load_on_first_start(&app.state.0)
+        .await
+        .unwrap();
     assert_eq!(loaded, books, "every sample book ingests");
     assert_eq!(
-        trajet::sample::load_on_first_start(&app.state).unwrap(),
+        trajet::sample::load_on_first_start(&app.state.0)
+            .await
+            .unwrap(),
         0,
         "only on first start"
     );

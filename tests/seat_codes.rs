@@ -5,7 +5,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use support::{TestApp, body_bytes, body_json, send};
-use trajet::accounts::{Role, create_account_with_key};
+use trajet::accounts::Role;
 use trajet::seat_codes::{Car, Seat, verify};
 
 struct Operator {
@@ -17,9 +17,12 @@ struct Operator {
 impl Operator {
     async fn new() -> Self {
         let app = TestApp::new(None).await;
-        let (account, key) =
-            create_account_with_key(&app.data_path(), Role::Operator, "TER").unwrap();
-        app.state.accounts.reload_if_changed().unwrap();
+        let (account, key) = app
+            .state
+            .accounts
+            .create_with_key(Role::Operator, "TER")
+            .await
+            .unwrap();
         Self {
             app,
             id: account.id,
@@ -303,9 +306,13 @@ async fn codes_need_an_operator_key() {
     )
     .await;
     assert_problem(anonymous, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    let (_, publisher) =
-        create_account_with_key(&op.app.data_path(), Role::Publisher, "Quai").unwrap();
-    op.app.state.accounts.reload_if_changed().unwrap();
+    let (_, publisher) = op
+        .app
+        .state
+        .accounts
+        .create_with_key(Role::Publisher, "Quai")
+        .await
+        .unwrap();
     let request = Request::get(&path)
         .header("authorization", format!("Bearer {publisher}"))
         .body(Body::empty())
@@ -322,9 +329,13 @@ async fn codes_need_an_operator_key() {
 async fn another_operators_trip_has_no_codes_images_or_sheet_for_you() {
     let owner = Operator::new().await;
     let trip = owner.trip("TER", 60, 70);
-    let (_, key) =
-        create_account_with_key(&owner.app.data_path(), Role::Operator, "Trenitalia").unwrap();
-    owner.app.state.accounts.reload_if_changed().unwrap();
+    let (_, key) = owner
+        .app
+        .state
+        .accounts
+        .create_with_key(Role::Operator, "Trenitalia")
+        .await
+        .unwrap();
     let other = Operator {
         app: owner.app,
         id: String::new(),

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use support::{TestApp, body_json, send};
-use trajet::accounts::{Role, create_account_with_key};
+use trajet::accounts::Role;
 use trajet::sessions::{Session, SessionId};
 
 async fn operator(app: &TestApp) -> String {
@@ -20,8 +20,12 @@ async fn operator(app: &TestApp) -> String {
 
 /// An operator account of this name: (account id, API key).
 async fn operator_named(app: &TestApp, name: &str) -> (String, String) {
-    let (account, key) = create_account_with_key(&app.data_path(), Role::Operator, name).unwrap();
-    app.state.accounts.reload_if_changed().unwrap();
+    let (account, key) = app
+        .state
+        .accounts
+        .create_with_key(Role::Operator, name)
+        .await
+        .unwrap();
     (account.id, key)
 }
 
@@ -195,9 +199,12 @@ async fn trip_routes_need_an_operator_key() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let (_, publisher) =
-        create_account_with_key(&app.data_path(), Role::Publisher, "Éditions").unwrap();
-    app.state.accounts.reload_if_changed().unwrap();
+    let (_, publisher) = app
+        .state
+        .accounts
+        .create_with_key(Role::Publisher, "Éditions")
+        .await
+        .unwrap();
     let response = send(
         &app.router,
         call(

@@ -13,12 +13,14 @@ use crate::data_dir::DataDir;
 
 /// Ingests every EPUB named (folders: their `.epub` files, sorted); prints one
 /// line per file and fails when any file was refused.
-pub fn import_epubs(data_dir: &Path, publisher: &str, paths: &[PathBuf]) -> anyhow::Result<()> {
-    let accounts = Accounts::open(data_dir)?;
+pub fn import_epubs(
+    data_dir: &Path,
+    accounts: &Accounts,
+    publisher: &str,
+    paths: &[PathBuf],
+) -> anyhow::Result<()> {
     let account = accounts
-        .all()
-        .into_iter()
-        .find(|a| a.role == Role::Publisher && a.name == publisher)
+        .named(Role::Publisher, publisher)
         .with_context(|| {
             format!(
                 "no publisher named {publisher:?}; create it with `trajet admin create-publisher`"
@@ -69,13 +71,16 @@ fn epub_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::create_account_with_key;
 
-    #[test]
-    fn a_folder_is_imported_for_the_named_publisher_and_bad_files_are_reported() {
+    #[tokio::test]
+    async fn a_folder_is_imported_for_the_named_publisher_and_bad_files_are_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let (account, _) =
-            create_account_with_key(dir.path(), Role::Publisher, "Éditions du Quai").unwrap();
+        let db = crate::db::testing::sqlite(dir.path()).await;
+        let accounts = Accounts::open(&db).await.unwrap();
+        let (account, _) = accounts
+            .create_with_key(Role::Publisher, "Éditions du Quai")
+            .await
+            .unwrap();
         let books = dir.path().join("books");
         std::fs::create_dir_all(&books).unwrap();
         let good = super::super::tests::support::minimal_epub(
@@ -84,7 +89,7 @@ mod tests {
         );
         std::fs::write(books.join("a.epub"), good).unwrap();
         std::fs::write(books.join("b.epub"), b"not a zip").unwrap();
-        let result = import_epubs(dir.path(), "Éditions du Quai", &[books]);
+        let result = import_epubs(dir.path(), &accounts, "Éditions du Quai", &[books]);
         assert!(
             result
                 .unwrap_err()
@@ -93,6 +98,6 @@ mod tests {
         );
         let catalog = Catalog::open(&DataDir::open(dir.path()).unwrap()).unwrap();
         assert_eq!(catalog.titles_of(&account.id).len(), 1);
-        assert!(import_epubs(dir.path(), "Nobody", &[]).is_err());
+        assert!(import_epubs(dir.path(), &accounts, "Nobody", &[]).is_err());
     }
 }

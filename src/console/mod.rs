@@ -32,9 +32,12 @@ pub const COOKIE: &str = "trajet_console";
 pub const CSRF_HEADER: &str = "x-trajet-console";
 /// How long a console sign-in lasts.
 const LIFETIME_SECONDS: i64 = 12 * 3600;
+const LIFETIME_MS: i64 = LIFETIME_SECONDS * 1000;
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+/// Console times are in milliseconds: a sign-in right after a sign-out
+/// (the same second) must not be taken for one that came before it.
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// The account of the console cookie, after the CSRF checks for state changes.
@@ -43,18 +46,25 @@ pub fn account_from_cookie(parts: &Parts, state: &AppState) -> Result<Option<Acc
     let Some(value) = crate::http::cookie::value(&parts.headers, COOKIE) else {
         return Ok(None);
     };
-    let key_id = state.console_secret.verify(value, now()).ok_or_else(|| {
-        AppError::unauthorized(
-            "unauthorized",
-            "Your console session has expired. Sign in again.",
-        )
-    })?;
-    let account = state.accounts.account_for_key_id(key_id).ok_or_else(|| {
-        AppError::unauthorized(
-            "unauthorized",
-            "This API key has been revoked. Sign in with a valid key.",
-        )
-    })?;
+    let (key_id, expires) = state
+        .console_secret
+        .verify(value, now_ms())
+        .ok_or_else(|| {
+            AppError::unauthorized(
+                "unauthorized",
+                "Your console session has expired. Sign in again.",
+            )
+        })?;
+    let signed_in_at = expires - LIFETIME_MS;
+    let account = state
+        .accounts
+        .account_for_console(key_id, signed_in_at)
+        .ok_or_else(|| {
+            AppError::unauthorized(
+                "unauthorized",
+                "You have signed out, or this API key has been revoked. Sign in again.",
+            )
+        })?;
     if !matches!(parts.method, Method::GET | Method::HEAD) {
         check_same_origin(&parts.headers, state.config.cookie_secure)?;
     }
@@ -126,14 +136,13 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Resp
     let key = body.key.trim();
     // A real account's key id is also limited on its own, against guesses
     // spread over many addresses; ids of no account make no bucket.
-    if let Some(id) = parse_key_id(key).filter(|id| state.accounts.account_for_key_id(id).is_some())
-    {
+    if let Some(id) = parse_key_id(key).filter(|id| state.accounts.is_valid_key_id(id)) {
         state
             .limits
             .calls_per_key
             .enforce(("sign-in", id), "sign-in attempts")?;
     }
-    let account = state.accounts.authenticate(key).ok_or_else(|| {
+    let account = state.accounts.authenticate(key).await.ok_or_else(|| {
         AppError::unauthorized(
             "unauthorized",
             "This API key is not valid or has been revoked.",
@@ -142,7 +151,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Result<Resp
     let key_id = parse_key_id(key).expect("an authenticated key is well formed");
     let value = state
         .console_secret
-        .cookie_value(key_id, now() + LIFETIME_SECONDS);
+        .cookie_value(key_id, now_ms() + LIFETIME_MS);
     let secure = if state.config.cookie_secure {
         "; Secure"
     } else {
@@ -166,7 +175,16 @@ async fn whoami(State(state): State<AppState>, parts: Parts) -> Result<Response,
     Ok(Json(serde_json::json!({"account": {"id": account.id, "name": account.name, "role": account.role}})).into_response())
 }
 
-async fn sign_out(State(state): State<AppState>) -> Response {
+/// Ends the console session: this browser's cookie is cleared, and every
+/// console session signed in with the same key until now is refused by every
+/// instance (a copied cookie, another tab or browser).
+async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Response, AppError> {
+    if let Some(value) = crate::http::cookie::value(&parts.headers, COOKIE)
+        && let Some((key_id, _)) = state.console_secret.verify(value, now_ms())
+    {
+        check_same_origin(&parts.headers, state.config.cookie_secure)?;
+        state.accounts.sign_out(key_id, now_ms()).await?;
+    }
     let secure = if state.config.cookie_secure {
         "; Secure"
     } else {
@@ -178,7 +196,7 @@ async fn sign_out(State(state): State<AppState>) -> Response {
         SET_COOKIE,
         HeaderValue::from_str(&cookie).expect("ASCII cookie"),
     );
-    response
+    Ok(response)
 }
 
 #[cfg(test)]

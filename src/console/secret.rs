@@ -1,5 +1,6 @@
 //! The secret that signs console cookies, and the cookie values it signs:
-//! `key id . expiry . HMAC`, checkable by any instance without storage.
+//! `key id . expiry (Unix milliseconds) . HMAC`, checkable by any instance
+//! without storage (sign-outs and revocations come from the accounts).
 
 use std::path::Path;
 
@@ -58,14 +59,14 @@ impl ConsoleSecret {
         format!("{key_id}.{expires}.{}", self.mac(key_id, expires))
     }
 
-    /// The key id of a valid, unexpired cookie value.
-    pub(super) fn verify<'a>(&self, value: &'a str, now: i64) -> Option<&'a str> {
+    /// The key id and expiry of a valid, unexpired cookie value.
+    pub(super) fn verify<'a>(&self, value: &'a str, now: i64) -> Option<(&'a str, i64)> {
         let mut parts = value.splitn(3, '.');
         let (key_id, expires, mac) = (parts.next()?, parts.next()?, parts.next()?);
         let expires: i64 = expires.parse().ok()?;
         let expected = self.mac(key_id, expires);
         let same: bool = subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), mac.as_bytes()).into();
-        (same && expires > now).then_some(key_id)
+        (same && expires > now).then_some((key_id, expires))
     }
 }
 
@@ -86,7 +87,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secret = ConsoleSecret::open(dir.path()).unwrap();
         let value = secret.cookie_value("abcd", 2_000);
-        assert_eq!(secret.verify(&value, 1_000), Some("abcd"));
+        assert_eq!(secret.verify(&value, 1_000), Some(("abcd", 2_000)));
         assert_eq!(secret.verify(&value, 2_000), None, "expired");
         assert_eq!(secret.verify(&value.replace("abcd", "abce"), 1_000), None);
         assert_eq!(
@@ -98,7 +99,7 @@ mod tests {
             ConsoleSecret::open(dir.path())
                 .unwrap()
                 .verify(&value, 1_000),
-            Some("abcd")
+            Some(("abcd", 2_000))
         );
     }
 

@@ -11,11 +11,18 @@ use sqlx::migrate::{MigrateError, Migration, MigrationType, Migrator};
 
 /// Every migration: version, description, SQL. A test checks this list
 /// against the files of `migrations/`.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "changes",
-    include_str!("../../migrations/0001_changes.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "changes",
+        include_str!("../../migrations/0001_changes.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../../migrations/0002_accounts.sql"),
+    ),
+];
 
 /// What a migration run did.
 #[derive(Debug, Clone, PartialEq, Eq)]

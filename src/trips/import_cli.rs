@@ -16,11 +16,12 @@ use crate::data_dir::DataDir;
 /// `operator` (or the only operator there is) and prints what happened.
 pub fn import_gtfs(
     data_dir: &Path,
+    accounts: &Accounts,
     operator: Option<&str>,
     file: &Path,
     options: &ImportOptions,
 ) -> anyhow::Result<()> {
-    let account = owner(data_dir, operator)?;
+    let account = owner(accounts, operator)?;
     let data = DataDir::open(data_dir)
         .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
     let store = TripStore::open(&data)?;
@@ -59,8 +60,8 @@ pub fn import_gtfs(
 }
 
 /// The operator the imported trips belong to: the one named, or the only one.
-fn owner(data_dir: &Path, name: Option<&str>) -> anyhow::Result<Account> {
-    let mut operators: Vec<Account> = Accounts::open(data_dir)?
+fn owner(accounts: &Accounts, name: Option<&str>) -> anyhow::Result<Account> {
+    let mut operators: Vec<Account> = accounts
         .all()
         .into_iter()
         .filter(|a| a.role == Role::Operator)

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, MutexGuard};
-use trajet::accounts::{Role, create_account_with_key};
+use trajet::accounts::Role;
 
 use crate::proxy::Tunnel;
 use crate::support::{TestApp, external};
@@ -72,9 +72,14 @@ impl World {
     }
 
     /// An account of `role` known to the running app: (account id, API key).
-    pub fn account(&self, role: Role, name: &str) -> (String, String) {
-        let (account, key) = create_account_with_key(&self.app.data_path(), role, name).unwrap();
-        self.app.state.accounts.reload_if_changed().unwrap();
+    pub async fn account(&self, role: Role, name: &str) -> (String, String) {
+        let (account, key) = self
+            .app
+            .state
+            .accounts
+            .create_with_key(role, name)
+            .await
+            .unwrap();
         (account.id, key)
     }
 
