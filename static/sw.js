@@ -2,7 +2,7 @@
 // open excerpt's chapters for tunnels, and deletes a session's content when it ends.
 "use strict";
 
-const SHELL = "trajet-shell-v2";
+const SHELL = "trajet-shell-v3";
 const CONTENT = "trajet-content";
 const EXPIRY_KEY = "/__trajet/session-expiry";
 // Session answers that mean the content may no longer be shown.

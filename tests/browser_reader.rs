@@ -824,7 +824,7 @@ async fn first_visit_downloads_the_app_once_and_a_reload_in_a_tunnel_leads_back_
     assert!(
         app_files
             .iter()
-            .any(|r| r.as_str() == "GET /static/reader/app.js"),
+            .any(|r| r.as_str() == "GET /static/reader/app.bundle.js"),
         "{requests:#?}"
     );
     let mut twice: Vec<&&String> = app_files

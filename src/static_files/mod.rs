@@ -7,8 +7,14 @@
 //! mirror lives in the data directory under `cache/static-{digest}`, named by
 //! a digest of the pages' content: instances sharing the data directory, and
 //! every restart of the same binary, reuse it; other pages make a new one.
+//!
+//! A page can ask for its modules joined into one file (`bundle`): the
+//! mirror then holds the bundle and the page's copy loading it.
+
+mod bundle;
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -58,6 +64,7 @@ pub fn serving_dir(pages: &Assets, cache_dir: &Path) -> anyhow::Result<PathBuf> 
 /// Makes (or finds) the compressed mirror of `files` under `cache_dir`.
 fn compressed_mirror(mut files: Vec<PageFile>, cache_dir: &Path) -> anyhow::Result<PathBuf> {
     files.retain(|(relative, _)| !is_precompressed(relative));
+    bundle_modules(&mut files);
     files.sort();
     let mut digest = Sha256::new();
     for (relative, bytes) in &files {
@@ -86,6 +93,47 @@ fn compressed_mirror(mut files: Vec<PageFile>, cache_dir: &Path) -> anyhow::Resu
     }
     remove_stale_mirrors(cache_dir, &name);
     Ok(target)
+}
+
+/// Joins the modules of the pages that ask for it. The digest is taken
+/// after, so a new way of joining makes a new mirror. A page whose modules
+/// cannot be joined keeps them (slower on a weak network, still working).
+fn bundle_modules(files: &mut Vec<PageFile>) {
+    let key = |relative: &Path| relative.to_string_lossy().replace('\\', "/");
+    let texts: BTreeMap<String, String> = files
+        .iter()
+        .filter(|(relative, _)| extension(relative) == "js")
+        .filter_map(|(relative, bytes)| {
+            let text = std::str::from_utf8(bytes).ok()?;
+            Some((key(relative), text.to_string()))
+        })
+        .collect();
+    let read = |path: &str| texts.get(path).cloned();
+    let mut bundles = Vec::new();
+    for (relative, bytes) in files.iter_mut() {
+        if extension(relative) != "html" {
+            continue;
+        }
+        let Ok(page) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        match bundle::bundle_page(page, &read) {
+            Ok(Some(bundled)) => {
+                *bytes = Cow::Owned(bundled.page.into_bytes());
+                bundles.push((
+                    PathBuf::from(bundled.path),
+                    Cow::Owned(bundled.source.into_bytes()),
+                ));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(
+                page = %relative.display(),
+                error = %format!("{e:#}"),
+                "the page's modules are served one by one"
+            ),
+        }
+    }
+    files.extend(bundles);
 }
 
 fn write_mirror(staging: &Path, files: &[PageFile]) -> anyhow::Result<()> {
@@ -221,6 +269,22 @@ mod tests {
     }
 
     #[test]
+    fn a_page_whose_modules_cannot_be_joined_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pages_dir, cache) = (dir.path().join("static"), dir.path().join("cache"));
+        pages(&pages_dir);
+        let page = "<script type=\"module\" src=\"/static/reader/app.js\" data-bundle></script>";
+        fs::write(pages_dir.join("reader.html"), page).unwrap();
+        fs::write(pages_dir.join("reader/app.js"), "export let a = 1;\n").unwrap();
+        let mirror = serving_dir(&Assets::Folder(pages_dir.clone()), &cache).unwrap();
+        assert_eq!(
+            fs::read_to_string(mirror.join("reader.html")).unwrap(),
+            page
+        );
+        assert!(!mirror.join("reader/app.bundle.js").exists());
+    }
+
+    #[test]
     fn without_a_writable_cache_the_pages_are_served_from_their_folder() {
         let dir = tempfile::tempdir().unwrap();
         let pages_dir = dir.path().join("static");
@@ -238,13 +302,17 @@ mod tests {
         let mirror = serving_dir(&Assets::BuiltIn, dir.path()).unwrap();
         assert!(mirror.starts_with(dir.path()), "{}", mirror.display());
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-        for page in ["index.html", "read.html", "publisher.html", "operator.html"] {
-            assert_eq!(
-                fs::read(mirror.join(page)).unwrap(),
-                fs::read(source.join(page)).unwrap()
+        for page in ["index.html", "publisher.html", "operator.html"] {
+            assert!(
+                fs::read(mirror.join(page)).unwrap() == fs::read(source.join(page)).unwrap(),
+                "{page}"
             );
             assert!(mirror.join(format!("{page}.br")).is_file(), "{page}");
         }
+        // The reader page loads its modules joined into one file.
+        let reader = fs::read_to_string(mirror.join("read.html")).unwrap();
+        assert!(reader.contains("src=\"/static/reader/app.bundle.js\""));
+        assert!(mirror.join("reader/app.bundle.js.br").is_file());
         assert_eq!(serving_dir(&Assets::BuiltIn, dir.path()).unwrap(), mirror);
     }
 
