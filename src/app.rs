@@ -99,7 +99,7 @@ impl App {
     ) -> anyhow::Result<AppState> {
         let db = Database::open(&config.database, data.root()).await?;
         let accounts = Accounts::open(&db).await?;
-        let usage = Usage::new(data.root());
+        let usage = Usage::new(&db);
         let console_secret = ConsoleSecret::open(data.root())?;
         let seat_keys = KeyStore::open(&data, crate::seat_codes::unix_now())?;
         let trips = TripStore::open(&data)?;
@@ -200,13 +200,10 @@ async fn flush_usage_task(app: std::sync::Weak<App>) {
 }
 
 impl App {
-    /// Writes usage counters to disk now (also called at shutdown).
-    pub async fn flush_usage(self: &Arc<Self>) {
-        let app = self.clone();
-        match tokio::task::spawn_blocking(move || app.usage.flush()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "writing usage counters failed; will retry"),
-            Err(e) => tracing::error!(error = %e, "the usage flush task panicked"),
+    /// Adds this process's usage counters to the database now (also called at shutdown).
+    pub async fn flush_usage(&self) {
+        if let Err(e) = self.usage.flush().await {
+            tracing::error!(error = %e, "writing usage counters failed; will retry");
         }
     }
 }

@@ -1,22 +1,26 @@
 //! Usage counters: what passengers read, aggregated by day, trip, line and
 //! title, with no personal data (no session id, address or device).
 //!
-//! Events are added to in-memory counters and flushed to the data directory
-//! every `FLUSH_EVERY` (and at shutdown), so a crash loses at most that much.
-//! Each process writes its own file per day (`usage/{day}/{instance}.json`,
-//! cumulative for that process), so several instances sharing a data
-//! directory never overwrite each other; reports add the files up.
+//! Events are added to in-memory counters (the passenger's request never
+//! waits on the database) and flushed to the database every `FLUSH_EVERY`
+//! (and at shutdown) in one transaction of upserts that *add* this process's
+//! counts since the last flush: several instances add up exactly, and a crash
+//! loses at most one interval. A failed flush keeps its counts for the next.
+//!
+//! Reports are SQL over `usage_by_line` (the same counts without the trip),
+//! grouped by title, day, month and/or line; the operator's dashboard reads
+//! `usage_counts` and `scan_hours` for its own trips.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
 
-use crate::data_dir::write_atomic;
+use crate::db::Database;
 
-/// How often counters reach the disk.
+/// How often counters reach the database.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(30);
 
 /// What one row of counters is about.
@@ -32,6 +36,8 @@ pub struct UsageKey {
     pub title: String,
     /// The title's publisher, or empty for trip-level events.
     pub publisher: String,
+    /// The trip's operator (its dashboard counts only its own trips).
+    pub operator: String,
 }
 
 /// The counters of one row.
@@ -101,47 +107,89 @@ impl Event {
     }
 }
 
-/// The counters of this process, and where they go.
-pub struct Usage {
-    dir: PathBuf,
-    instance: String,
-    // Cumulative counts of this process, by day; a std mutex: each event is a map update.
-    counts: Mutex<BTreeMap<String, BTreeMap<UsageKey, Counters>>>,
-    // Scans by UTC hour (unix seconds of the hour's start) and trip, for the
-    // dashboard (by trip, so each operator sees the scans of its own trips).
-    scan_hours: Mutex<BTreeMap<(i64, u32), u64>>,
-    dirty: Mutex<bool>,
+/// What one flush writes: counts added since the previous flush.
+#[derive(Default)]
+struct Pending {
+    rows: BTreeMap<UsageKey, Counters>,
+    /// Scans by (UTC hour start in Unix seconds, trip, operator).
+    scan_hours: BTreeMap<(i64, u32, String), u64>,
 }
 
-#[derive(Default, Serialize, Deserialize)]
-struct DayFile {
-    rows: Vec<(UsageKey, Counters)>,
-    /// Scans as `(UTC hour start in unix seconds, trip, scans)`, for the hours
-    /// falling on this file's UTC date. (Files written before scans were
-    /// counted by trip hold a `scan_hours` list instead: ignored, since those
-    /// scans belong to no known operator.)
-    #[serde(default)]
-    trip_scan_hours: Vec<(i64, u32, u64)>,
+impl Pending {
+    fn merge(&mut self, other: Pending) {
+        for (key, counters) in other.rows {
+            self.rows.entry(key).or_default().add(&counters);
+        }
+        for (hour, scans) in other.scan_hours {
+            *self.scan_hours.entry(hour).or_default() += scans;
+        }
+    }
+}
+
+/// The counters of this process, and the database they go to.
+pub struct Usage {
+    db: Database,
+    // A std mutex: each event is a map update, never held across an await.
+    pending: Mutex<Pending>,
+    // One flush at a time, so a slow flush and the next tick never race.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 const HOUR: i64 = 3600;
 
-fn utc_day(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .unwrap_or_default()
-        .date_naive()
-        .to_string()
+/// The dimensions a report groups by, as SQL over `usage_by_line`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// The title id.
+    Title,
+    /// The service date.
+    Day,
+    /// The service date's month, `YYYY-MM`.
+    Month,
+    /// The line.
+    Line,
+}
+
+impl Group {
+    fn sql(self) -> &'static str {
+        match self {
+            Group::Title => "title",
+            Group::Day => "day",
+            Group::Month => "substr(day, 1, 7)",
+            Group::Line => "line",
+        }
+    }
+}
+
+/// A report's grouped rows are capped: more means the grouping is too fine
+/// for the range (the caller says so).
+pub const MAX_REPORT_ROWS: usize = 100_000;
+
+const COUNTERS: &str = "CAST(SUM(opened) AS BIGINT), CAST(SUM(chapters_read) AS BIGINT), \
+     CAST(SUM(reading_seconds) AS BIGINT), CAST(SUM(excerpts_finished) AS BIGINT), \
+     CAST(SUM(offer_clicks) AS BIGINT)";
+
+fn counters_at(row: &sqlx::any::AnyRow, first: usize) -> Result<Counters, sqlx::Error> {
+    let get = |i: usize| -> Result<u64, sqlx::Error> {
+        Ok(row.try_get::<i64, _>(first + i)?.max(0) as u64)
+    };
+    Ok(Counters {
+        sessions: 0,
+        opened: get(0)?,
+        chapters_read: get(1)?,
+        reading_seconds: get(2)?,
+        excerpts_finished: get(3)?,
+        offer_clicks: get(4)?,
+    })
 }
 
 impl Usage {
-    /// Counters stored under `{data_dir}/usage`.
-    pub fn new(data_dir: &Path) -> Self {
+    /// Counters that go to `db`.
+    pub fn new(db: &Database) -> Self {
         Self {
-            dir: data_dir.join("usage"),
-            instance: format!("{:016x}", rand::random::<u64>()),
-            counts: Mutex::default(),
-            scan_hours: Mutex::default(),
-            dirty: Mutex::new(false),
+            db: db.clone(),
+            pending: Mutex::default(),
+            flushing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -152,196 +200,390 @@ impl Usage {
 
     /// Counts one event that happened at `unix` seconds (scans also count in their hour).
     pub fn record_at(&self, key: UsageKey, event: Event, unix: i64) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         if event == Event::SessionOpened {
             let hour = unix - unix.rem_euclid(HOUR);
-            *self
+            *pending
                 .scan_hours
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .entry((hour, key.trip))
+                .entry((hour, key.trip, key.operator.clone()))
                 .or_default() += 1;
         }
-        let delta = event.counters();
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        counts
-            .entry(key.day.clone())
-            .or_default()
-            .entry(key)
-            .or_default()
-            .add(&delta);
-        *self.dirty.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        pending.rows.entry(key).or_default().add(&event.counters());
     }
 
-    /// Writes this process's counters to disk (atomically, one file per day).
-    pub fn flush(&self) -> std::io::Result<()> {
-        {
-            let mut dirty = self.dirty.lock().unwrap_or_else(|e| e.into_inner());
-            if !*dirty {
-                return Ok(());
+    /// Adds the counts of this process since the last flush to the database,
+    /// in one transaction; on failure they stay for the next flush.
+    pub async fn flush(&self) -> Result<(), sqlx::Error> {
+        let _turn = self.flushing.lock().await;
+        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if batch.rows.is_empty() && batch.scan_hours.is_empty() {
+            return Ok(());
+        }
+        match self.write(&batch).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .merge(batch);
+                Err(e)
             }
-            *dirty = false;
         }
-        let mut files: BTreeMap<String, DayFile> = BTreeMap::new();
-        for (day, rows) in self.counts.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            files.entry(day.clone()).or_default().rows =
-                rows.iter().map(|(k, c)| (k.clone(), *c)).collect();
-        }
-        for (&(hour, trip), &scans) in self
-            .scan_hours
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let file = files.entry(utc_day(hour)).or_default();
-            file.trip_scan_hours.push((hour, trip, scans));
-        }
-        for (day, file) in files {
-            let path = self.dir.join(&day).join(format!("{}.json", self.instance));
-            write_atomic(
-                &path,
-                &serde_json::to_vec(&file).map_err(std::io::Error::other)?,
-            )?;
-        }
-        Ok(())
     }
 
-    /// Every row of the days in `[from, to]` (inclusive, `YYYY-MM-DD`), summed over
-    /// every instance's files on disk. Call `flush` first to include this process's latest counts.
-    pub fn rows(&self, from: &str, to: &str) -> std::io::Result<BTreeMap<UsageKey, Counters>> {
-        let mut total: BTreeMap<UsageKey, Counters> = BTreeMap::new();
-        self.each_file(from, to, |file| {
-            for (key, counters) in file.rows {
-                total.entry(key).or_default().add(&counters);
+    async fn write(&self, batch: &Pending) -> Result<(), sqlx::Error> {
+        // Rows go in key order: two instances flushing the same rows lock
+        // them in the same order and never deadlock.
+        let mut tx = self.db.pool().begin().await?;
+        let mut by_line: BTreeMap<(&str, &str, &str, &str), Counters> = BTreeMap::new();
+        for (key, c) in &batch.rows {
+            sqlx::query(
+                "INSERT INTO usage_counts (day, trip, line, title, publisher, operator, sessions, \
+                 opened, chapters_read, reading_seconds, excerpts_finished, offer_clicks) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (day, trip, line, title) DO UPDATE SET \
+                 sessions = usage_counts.sessions + excluded.sessions, \
+                 opened = usage_counts.opened + excluded.opened, \
+                 chapters_read = usage_counts.chapters_read + excluded.chapters_read, \
+                 reading_seconds = usage_counts.reading_seconds + excluded.reading_seconds, \
+                 excerpts_finished = usage_counts.excerpts_finished + excluded.excerpts_finished, \
+                 offer_clicks = usage_counts.offer_clicks + excluded.offer_clicks",
+            )
+            .bind(&key.day)
+            .bind(i64::from(key.trip))
+            .bind(&key.line)
+            .bind(&key.title)
+            .bind(&key.publisher)
+            .bind(&key.operator)
+            .bind(c.sessions as i64)
+            .bind(c.opened as i64)
+            .bind(c.chapters_read as i64)
+            .bind(c.reading_seconds as i64)
+            .bind(c.excerpts_finished as i64)
+            .bind(c.offer_clicks as i64)
+            .execute(&mut *tx)
+            .await?;
+            if !key.title.is_empty() {
+                by_line
+                    .entry((&key.publisher, &key.day, &key.title, &key.line))
+                    .or_default()
+                    .add(c);
             }
-        })?;
-        Ok(total)
+        }
+        for ((publisher, day, title, line), c) in by_line {
+            sqlx::query(
+                "INSERT INTO usage_by_line (publisher, day, title, line, opened, chapters_read, \
+                 reading_seconds, excerpts_finished, offer_clicks) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (publisher, day, title, line) DO UPDATE SET \
+                 opened = usage_by_line.opened + excluded.opened, \
+                 chapters_read = usage_by_line.chapters_read + excluded.chapters_read, \
+                 reading_seconds = usage_by_line.reading_seconds + excluded.reading_seconds, \
+                 excerpts_finished = usage_by_line.excerpts_finished + excluded.excerpts_finished, \
+                 offer_clicks = usage_by_line.offer_clicks + excluded.offer_clicks",
+            )
+            .bind(publisher)
+            .bind(day)
+            .bind(title)
+            .bind(line)
+            .bind(c.opened as i64)
+            .bind(c.chapters_read as i64)
+            .bind(c.reading_seconds as i64)
+            .bind(c.excerpts_finished as i64)
+            .bind(c.offer_clicks as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for ((hour, trip, operator), scans) in &batch.scan_hours {
+            sqlx::query(
+                "INSERT INTO scan_hours (hour, trip, operator, scans) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (hour, trip) DO UPDATE SET scans = scan_hours.scans + excluded.scans",
+            )
+            .bind(hour)
+            .bind(i64::from(*trip))
+            .bind(operator)
+            .bind(*scans as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
     }
 
-    /// Scans of the trips `counted` accepts per UTC hour, for the hours
-    /// starting in `[from, to)` (unix seconds), summed over every instance's
-    /// files, as `(hour start, scans)`. Call `flush` first.
-    pub fn scans_per_hour(
+    /// A publisher's counts over the service days `[from, to]` (`YYYY-MM-DD`),
+    /// grouped by `groups` in that order, sorted by group: the values of the
+    /// groups and the summed counts (not suppressed: the caller does that on
+    /// the aggregate). At most [`MAX_REPORT_ROWS`] + 1 rows.
+    pub async fn report(
         &self,
-        from: i64,
-        to: i64,
-        counted: impl Fn(u32) -> bool,
-    ) -> std::io::Result<BTreeMap<i64, u64>> {
-        let mut total: BTreeMap<i64, u64> = BTreeMap::new();
-        let (first, last) = (utc_day(from), utc_day(to));
-        self.each_file(&first, &last, |file| {
-            for (hour, trip, scans) in file.trip_scan_hours {
-                if (from..to).contains(&hour) && counted(trip) {
-                    *total.entry(hour).or_default() += scans;
-                }
-            }
-        })?;
-        Ok(total)
-    }
-
-    /// Calls `each` with every readable instance file of the days in `[from, to]`.
-    fn each_file(
-        &self,
+        publisher: &str,
         from: &str,
         to: &str,
-        mut each: impl FnMut(DayFile),
-    ) -> std::io::Result<()> {
-        let days = match std::fs::read_dir(&self.dir) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        for day in days {
-            let day = day?;
-            let name = day.file_name().to_string_lossy().into_owned();
-            if name.as_str() < from || name.as_str() > to {
-                continue;
-            }
-            for file in std::fs::read_dir(day.path())? {
-                let path = file?.path();
-                if path.extension().is_none_or(|e| e != "json") {
-                    continue;
-                }
-                match serde_json::from_slice::<DayFile>(&std::fs::read(&path)?) {
-                    Ok(parsed) => each(parsed),
-                    Err(_) => {
-                        tracing::warn!(path = %path.display(), "skipping an unreadable usage file")
-                    }
-                }
-            }
-        }
-        Ok(())
+        groups: &[Group],
+    ) -> Result<Vec<(Vec<String>, Counters)>, sqlx::Error> {
+        let columns: Vec<&str> = groups.iter().map(|g| g.sql()).collect();
+        let list = columns.join(", ");
+        let sql = format!(
+            "SELECT {list}, {COUNTERS} FROM usage_by_line \
+             WHERE publisher = $1 AND day >= $2 AND day <= $3 \
+             GROUP BY {list} ORDER BY {list} LIMIT {}",
+            MAX_REPORT_ROWS + 1
+        );
+        let rows = sqlx::query(&sql)
+            .bind(publisher)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let values = (0..groups.len())
+                    .map(|i| row.try_get::<String, _>(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((values, counters_at(row, groups.len())?))
+            })
+            .collect()
+    }
+
+    /// The titles read on an operator's trips of one service day, with their
+    /// counts summed over trips and lines: `(title, publisher, counters)`.
+    pub async fn titles_read(
+        &self,
+        operator: &str,
+        day: &str,
+    ) -> Result<Vec<(String, String, Counters)>, sqlx::Error> {
+        let sql = format!(
+            "SELECT title, publisher, {COUNTERS} FROM usage_counts \
+             WHERE operator = $1 AND day = $2 AND title <> '' \
+             GROUP BY title, publisher ORDER BY title, publisher"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(operator)
+            .bind(day)
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, counters_at(row, 2)?)))
+            .collect()
+    }
+
+    /// Scans of an operator's trips per UTC hour, for the hours starting in
+    /// `[from, to)` (Unix seconds), as `(hour start, scans)`.
+    pub async fn scans_per_hour(
+        &self,
+        operator: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<BTreeMap<i64, u64>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT hour, CAST(SUM(scans) AS BIGINT) FROM scan_hours \
+             WHERE operator = $1 AND hour >= $2 AND hour < $3 GROUP BY hour",
+        )
+        .bind(operator)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let scans: i64 = row.try_get(1)?;
+                Ok((row.try_get(0)?, scans.max(0) as u64))
+            })
+            .collect()
+    }
+
+    /// Sessions opened on a trip-level row set (tests and the sample check).
+    pub async fn sessions(&self, day: &str, trip: u32) -> Result<u64, sqlx::Error> {
+        let sessions: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(sessions) AS BIGINT) FROM usage_counts WHERE day = $1 AND trip = $2",
+        )
+        .bind(day)
+        .bind(i64::from(trip))
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok(sessions.unwrap_or(0).max(0) as u64)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::Path;
 
-    fn key(day: &str, title: &str) -> UsageKey {
+    use super::*;
+    use crate::db::testing::on_both_databases;
+
+    fn key(day: &str, trip: u32, line: &str, title: &str) -> UsageKey {
         UsageKey {
             day: day.into(),
-            trip: 1,
-            line: "TER 17".into(),
+            trip,
+            line: line.into(),
             title: title.into(),
-            publisher: "pub-a".into(),
+            publisher: if title.is_empty() { "" } else { "pub-a" }.into(),
+            operator: "op-a".into(),
         }
     }
 
-    #[test]
-    fn flushed_counters_add_up_across_instances() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Usage::new(dir.path());
-        let b = Usage::new(dir.path());
-        a.record(key("2026-11-28", "t1"), Event::TitleOpened);
-        a.record(key("2026-11-28", "t1"), Event::ReadingTime(90));
-        b.record(key("2026-11-28", "t1"), Event::TitleOpened);
-        b.record(key("2026-11-29", "t1"), Event::OfferClick);
-        a.flush().unwrap();
-        b.flush().unwrap();
-        // A second flush rewrites the same cumulative file: no double counting.
-        a.record(key("2026-11-28", "t1"), Event::ChapterRead);
-        a.flush().unwrap();
-        let rows = a.rows("2026-11-28", "2026-11-28").unwrap();
-        let c = rows[&key("2026-11-28", "t1")];
+    /// Two instances flushing the same rows add up exactly; a second flush
+    /// adds only what happened since the first.
+    async fn flushed_counters_add_up_across_instances(db: Database, _: &Path) {
+        let a = Usage::new(&db);
+        let b = Usage::new(&db);
+        a.record(key("2026-11-28", 1, "TER 17", "t1"), Event::TitleOpened);
+        a.record(key("2026-11-28", 1, "TER 17", "t1"), Event::ReadingTime(90));
+        b.record(key("2026-11-28", 1, "TER 17", "t1"), Event::TitleOpened);
+        b.record(key("2026-11-29", 2, "TER 17", "t1"), Event::OfferClick);
+        a.flush().await.unwrap();
+        b.flush().await.unwrap();
+        a.record(key("2026-11-28", 1, "TER 17", "t1"), Event::ChapterRead);
+        a.flush().await.unwrap();
+        a.flush().await.unwrap();
+        let by_day = a
+            .report("pub-a", "2026-11-28", "2026-11-28", &[Group::Title])
+            .await
+            .unwrap();
+        assert_eq!(by_day.len(), 1);
+        let c = by_day[0].1;
         assert_eq!(
             (c.opened, c.reading_seconds, c.chapters_read, c.offer_clicks),
             (2, 90, 1, 0)
         );
-        let all = a.rows("2026-01-01", "2026-12-31").unwrap();
-        assert_eq!(all[&key("2026-11-29", "t1")].offer_clicks, 1);
+        let all = a
+            .report("pub-a", "2026-01-01", "2026-12-31", &[Group::Day])
+            .await
+            .unwrap();
+        assert_eq!(all[1].0, ["2026-11-29"]);
+        assert_eq!(all[1].1.offer_clicks, 1);
     }
 
-    #[test]
-    fn scans_count_in_their_utc_hour_across_instances() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Usage::new(dir.path());
-        let b = Usage::new(dir.path());
+    /// Many writers at once (two instances' worth of flushes racing) lose nothing.
+    async fn concurrent_flushes_lose_nothing(db: Database, _: &Path) {
+        let instances: Vec<_> = (0..4)
+            .map(|_| std::sync::Arc::new(Usage::new(&db)))
+            .collect();
+        let mut tasks = Vec::new();
+        for usage in &instances {
+            let usage = usage.clone();
+            tasks.push(tokio::spawn(async move {
+                for round in 0..5 {
+                    for trip in 0..20 {
+                        usage.record(key("2026-11-28", trip, "TER 17", "t1"), Event::ChapterRead);
+                        usage.record(
+                            key("2026-11-28", trip, "TER 17", &format!("t{}", round % 2)),
+                            Event::TitleOpened,
+                        );
+                    }
+                    usage.flush().await.unwrap();
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let total: u64 = instances[0]
+            .report("pub-a", "2026-11-28", "2026-11-28", &[Group::Title])
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, c)| c.chapters_read + c.opened)
+            .sum();
+        assert_eq!(total, 4 * 5 * 20 * 2);
+    }
+
+    /// Reports group in SQL by title, day, month and line, filtered to the publisher.
+    async fn reports_group_by_month_and_line(db: Database, _: &Path) {
+        let usage = Usage::new(&db);
+        for (day, line) in [
+            ("2026-10-31", "TER 17"),
+            ("2026-11-01", "TER 17"),
+            ("2026-11-02", "TER 52"),
+        ] {
+            usage.record(key(day, 1, line, "t1"), Event::TitleOpened);
+        }
+        let mut other = key("2026-11-01", 1, "TER 17", "t9");
+        other.publisher = "pub-b".into();
+        usage.record(other, Event::TitleOpened);
+        usage.flush().await.unwrap();
+        let by_month = usage
+            .report(
+                "pub-a",
+                "2026-01-01",
+                "2026-12-31",
+                &[Group::Month, Group::Line],
+            )
+            .await
+            .unwrap();
+        let groups: Vec<Vec<String>> = by_month.iter().map(|(g, _)| g.clone()).collect();
+        assert_eq!(
+            groups,
+            [
+                vec!["2026-10".to_owned(), "TER 17".to_owned()],
+                vec!["2026-11".to_owned(), "TER 17".to_owned()],
+                vec!["2026-11".to_owned(), "TER 52".to_owned()],
+            ]
+        );
+        assert!(by_month.iter().all(|(_, c)| c.opened == 1));
+        let none = usage
+            .report("pub-c", "2026-01-01", "2026-12-31", &[Group::Title])
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+    }
+
+    /// Scans count in their UTC hour, for the operator's own trips only.
+    async fn scans_count_in_their_utc_hour_for_their_operator(db: Database, _: &Path) {
+        let a = Usage::new(&db);
+        let b = Usage::new(&db);
         // 2026-11-28 23:10 and 23:50 UTC, and 2026-11-29 00:05 UTC.
         let (h23, h00) = (1_795_906_800, 1_795_910_400);
-        a.record_at(key("2026-11-28", ""), Event::SessionOpened, h23 + 600);
-        b.record_at(key("2026-11-28", ""), Event::SessionOpened, h23 + 3000);
-        a.record_at(key("2026-11-28", ""), Event::SessionOpened, h00 + 300);
-        a.record_at(key("2026-11-28", "t1"), Event::TitleOpened, h00 + 400);
-        a.flush().unwrap();
-        b.flush().unwrap();
-        let hours = a.scans_per_hour(h23 - HOUR, h00 + HOUR, |_| true).unwrap();
+        let scan = key("2026-11-28", 1, "TER 17", "");
+        a.record_at(scan.clone(), Event::SessionOpened, h23 + 600);
+        b.record_at(scan.clone(), Event::SessionOpened, h23 + 3000);
+        a.record_at(scan.clone(), Event::SessionOpened, h00 + 300);
+        let mut elsewhere = scan.clone();
+        elsewhere.operator = "op-b".into();
+        elsewhere.trip = 2;
+        a.record_at(elsewhere, Event::SessionOpened, h00 + 300);
+        a.flush().await.unwrap();
+        b.flush().await.unwrap();
+        let hours = a
+            .scans_per_hour("op-a", h23 - HOUR, h00 + HOUR)
+            .await
+            .unwrap();
         assert_eq!(hours.into_iter().collect::<Vec<_>>(), [(h23, 2), (h00, 1)]);
-        assert_eq!(
-            a.scans_per_hour(h00, h00 + HOUR, |_| true).unwrap()[&h00],
-            1
-        );
-        let other_trips = a.scans_per_hour(h23 - HOUR, h00 + HOUR, |trip| trip != 1);
-        assert!(other_trips.unwrap().is_empty());
-        assert_eq!(
-            a.rows("2026-11-28", "2026-11-28").unwrap()[&key("2026-11-28", "")].sessions,
-            3
-        );
+        let theirs = a
+            .scans_per_hour("op-b", h23 - HOUR, h00 + HOUR)
+            .await
+            .unwrap();
+        assert_eq!(theirs.into_iter().collect::<Vec<_>>(), [(h00, 1)]);
+        assert_eq!(a.sessions("2026-11-28", 1).await.unwrap(), 3);
     }
 
-    #[test]
-    fn nothing_is_written_when_nothing_happened() {
-        let dir = tempfile::tempdir().unwrap();
-        Usage::new(dir.path()).flush().unwrap();
-        assert!(!dir.path().join("usage").exists());
+    /// A flush that fails keeps its counts for the next one.
+    async fn a_failed_flush_keeps_its_counts(db: Database, _: &Path) {
+        let usage = Usage::new(&db);
+        usage.record(key("2026-11-28", 1, "TER 17", "t1"), Event::TitleOpened);
+        sqlx::query("ALTER TABLE usage_by_line RENAME TO usage_by_line_away")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        assert!(usage.flush().await.is_err());
+        sqlx::query("ALTER TABLE usage_by_line_away RENAME TO usage_by_line")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        usage.record(key("2026-11-28", 1, "TER 17", "t1"), Event::TitleOpened);
+        usage.flush().await.unwrap();
+        let rows = usage
+            .report("pub-a", "2026-11-28", "2026-11-28", &[Group::Title])
+            .await
+            .unwrap();
+        assert_eq!(rows[0].1.opened, 2, "nothing lost, nothing counted twice");
     }
+
+    on_both_databases!(
+        flushed_counters_add_up_across_instances,
+        concurrent_flushes_lose_nothing,
+        reports_group_by_month_and_line,
+        scans_count_in_their_utc_hour_for_their_operator,
+        a_failed_flush_keeps_its_counts
+    );
 }

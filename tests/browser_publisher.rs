@@ -280,6 +280,7 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
         line: "TER Clermont – Lyon".into(),
         title: id.clone(),
         publisher: account.clone(),
+        operator: "op-ter".into(),
     };
     for _ in 0..12 {
         world

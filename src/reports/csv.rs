@@ -59,6 +59,7 @@ fn name(d: Dimension) -> &'static str {
     match d {
         Dimension::Title => "title",
         Dimension::Day => "day",
+        Dimension::Month => "month",
         Dimension::Line => "line",
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::reports::table::Count;
 use crate::trips::{Trip, Window};
-use crate::usage::{Counters, UsageKey};
+use crate::usage::Counters;
 
 /// Where a trip stands now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,16 +114,13 @@ pub struct TopTitle {
     pub reading_minutes: Count,
 }
 
-/// The `limit` titles most opened in `rows`, most first (ties by id).
-pub fn top_titles(rows: &BTreeMap<UsageKey, Counters>, limit: usize) -> Vec<TopTitle> {
-    let mut by_title: BTreeMap<(String, String), Counters> = BTreeMap::new();
-    for (key, c) in rows.iter().filter(|(k, _)| !k.title.is_empty()) {
-        by_title
-            .entry((key.title.clone(), key.publisher.clone()))
-            .or_default()
-            .add(c);
-    }
-    let mut ranked: Vec<_> = by_title.into_iter().collect();
+/// The `limit` titles most opened among `(title, publisher, counts)`, most
+/// first (ties by id).
+pub fn top_titles(read: Vec<(String, String, Counters)>, limit: usize) -> Vec<TopTitle> {
+    let mut ranked: Vec<_> = read
+        .into_iter()
+        .map(|(title, publisher, c)| ((title, publisher), c))
+        .collect();
     ranked.sort_by(|(ka, a), (kb, b)| {
         (b.opened, b.reading_seconds)
             .cmp(&(a.opened, a.reading_seconds))

@@ -1,7 +1,5 @@
 //! `GET /api/v1/publisher/reports`, `/reports.csv` and `GET /api/v1/operator/dashboard`.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
@@ -18,11 +16,8 @@ use crate::error::AppError;
 use crate::http::extract::ApiQuery;
 use crate::reports::dashboard;
 use crate::reports::table::{Grouping, SUPPRESS_BELOW, publisher_report};
-use crate::trips::TripId;
-use crate::usage::{Counters, UsageKey};
+use crate::usage::{Counters, MAX_REPORT_ROWS};
 
-/// The longest span a report covers.
-const MAX_DAYS: i64 = 366;
 /// The span of a report when `from` is not given.
 const DEFAULT_DAYS: i64 = 30;
 
@@ -56,31 +51,40 @@ impl ReportQuery {
         if from > to {
             return Err(invalid(format!("`from` ({from}) is after `to` ({to}).")));
         }
-        if (to - from).num_days() >= MAX_DAYS {
-            return Err(invalid(format!(
-                "A report covers at most {MAX_DAYS} days; ask for several."
-            )));
-        }
         let grouping =
             Grouping::parse(self.group.as_deref().unwrap_or("title")).map_err(invalid)?;
         Ok(ReportRequest { from, to, grouping })
     }
 }
 
-/// Every usage row of the days, this process's latest counts included.
-async fn usage_rows(
+/// A publisher's grouped counts over the request's days, this process's
+/// latest counts included.
+async fn report_groups(
     state: &AppState,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<BTreeMap<UsageKey, Counters>, AppError> {
+    publisher: &str,
+    request: &ReportRequest,
+) -> Result<Vec<(Vec<String>, Counters)>, AppError> {
     state.0.flush_usage().await;
-    let app = state.0.clone();
-    let rows =
-        tokio::task::spawn_blocking(move || app.usage.rows(&from.to_string(), &to.to_string()))
-            .await
-            .map_err(anyhow::Error::from)?
-            .map_err(anyhow::Error::from)?;
-    Ok(rows)
+    let groups = state
+        .usage
+        .report(
+            publisher,
+            &request.from.to_string(),
+            &request.to.to_string(),
+            &request.grouping.groups(),
+        )
+        .await?;
+    if groups.len() > MAX_REPORT_ROWS {
+        return Err(AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "report-too-large",
+            format!(
+                "This report would have more than {MAX_REPORT_ROWS} rows: group by month, \
+                 or ask for a shorter range."
+            ),
+        ));
+    }
+    Ok(groups)
 }
 
 async fn report_json(
@@ -89,8 +93,8 @@ async fn report_json(
     ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Json<Value>, AppError> {
     let request = query.parse()?;
-    let rows = usage_rows(&state, request.from, request.to).await?;
-    let (rows, totals) = publisher_report(&rows, &account.id, &request.grouping);
+    let groups = report_groups(&state, &account.id, &request).await?;
+    let (rows, totals) = publisher_report(&groups, &request.grouping);
     Ok(Json(json!({
         "from": request.from,
         "to": request.to,
@@ -107,8 +111,8 @@ async fn report_csv(
     ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Response, AppError> {
     let request = query.parse()?;
-    let rows = usage_rows(&state, request.from, request.to).await?;
-    let (rows, _) = publisher_report(&rows, &account.id, &request.grouping);
+    let groups = report_groups(&state, &account.id, &request).await?;
+    let (rows, _) = publisher_report(&groups, &request.grouping);
     let body = crate::reports::csv::render(&request.grouping, &rows)?;
     let disposition = format!(
         "attachment; filename=\"trajet-report-{}-{}.csv\"",
@@ -159,19 +163,17 @@ async fn dashboard_json(
         };
         entries.push(dashboard::trip_entry(trip, status, live));
     }
-    let mut rows = usage_rows(&state, date, date).await?;
-    rows.retain(|key, _| state.trips.owned_by(TripId::new(key.trip), &operator.id));
+    state.0.flush_usage().await;
+    let read = state
+        .usage
+        .titles_read(&operator.id, &date.to_string())
+        .await?;
     let first = dashboard::first_hour(now);
-    let (app, id) = (state.0.clone(), operator.id.clone());
-    let hours = tokio::task::spawn_blocking(move || {
-        app.usage.scans_per_hour(first, first + 24 * 3600, |trip| {
-            app.trips.owned_by(TripId::new(trip), &id)
-        })
-    })
-    .await
-    .map_err(anyhow::Error::from)?
-    .map_err(anyhow::Error::from)?;
-    let mut top = dashboard::top_titles(&rows, 10);
+    let hours = state
+        .usage
+        .scans_per_hour(&operator.id, first, first + 24 * 3600)
+        .await?;
+    let mut top = dashboard::top_titles(read, 10);
     let (catalog, accounts) = (state.catalog.titles(), state.accounts.all());
     dashboard::name_titles(
         &mut top,

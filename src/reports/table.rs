@@ -1,11 +1,12 @@
-//! A publisher's report: usage rows filtered to its titles, grouped by the
-//! dimensions asked for, with small counts suppressed.
+//! A publisher's report: its usage grouped by the dimensions asked for (in
+//! SQL, `crate::usage::Usage::report`), with small counts suppressed on the
+//! aggregated result.
 
 use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::usage::{Counters, UsageKey};
+use crate::usage::{Counters, Group};
 
 /// Counts below this are shown as `"< 5"`.
 pub const SUPPRESS_BELOW: u64 = 5;
@@ -58,6 +59,8 @@ pub enum Dimension {
     Title,
     /// One row per service date.
     Day,
+    /// One row per month of service dates (`YYYY-MM`).
+    Month,
     /// One row per line.
     Line,
 }
@@ -67,17 +70,18 @@ pub enum Dimension {
 pub struct Grouping(Vec<Dimension>);
 
 impl Grouping {
-    /// Parses `title`, `day`, `line` or a comma-separated combination.
+    /// Parses `title`, `day`, `month`, `line` or a comma-separated combination.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut dims = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let dim = match part {
                 "title" => Dimension::Title,
                 "day" => Dimension::Day,
+                "month" => Dimension::Month,
                 "line" => Dimension::Line,
                 other => {
                     return Err(format!(
-                        "`{other}` is not a grouping; use title, day, line or a comma-separated combination"
+                        "`{other}` is not a grouping; use title, day, month, line or a comma-separated combination"
                     ));
                 }
             };
@@ -87,7 +91,7 @@ impl Grouping {
             dims.push(dim);
         }
         if dims.is_empty() {
-            return Err("the grouping is empty; use title, day or line".into());
+            return Err("the grouping is empty; use title, day, month or line".into());
         }
         Ok(Self(dims))
     }
@@ -97,13 +101,15 @@ impl Grouping {
         &self.0
     }
 
-    fn project(&self, key: &UsageKey) -> Vec<String> {
+    /// The SQL groups of the dimensions, in order.
+    pub fn groups(&self) -> Vec<Group> {
         self.0
             .iter()
             .map(|d| match d {
-                Dimension::Title => key.title.clone(),
-                Dimension::Day => key.day.clone(),
-                Dimension::Line => key.line.clone(),
+                Dimension::Title => Group::Title,
+                Dimension::Day => Group::Day,
+                Dimension::Month => Group::Month,
+                Dimension::Line => Group::Line,
             })
             .collect()
     }
@@ -112,7 +118,7 @@ impl Grouping {
 /// One row of a report: the values of its dimensions and its counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportRow {
-    /// Title id, service date and/or line, as grouped.
+    /// Title id, service date, month and/or line, as grouped.
     #[serde(flatten)]
     pub group: BTreeMap<Dimension, String>,
     /// Sessions that opened the title.
@@ -140,30 +146,25 @@ impl ReportRow {
     }
 }
 
-/// The rows of one publisher's titles, grouped, with their totals: counts are
-/// summed first and suppressed last, so totals are exact sums of the raw counts.
+/// The report rows of grouped counts (one per group, in the order given),
+/// with their totals: counts are summed first and suppressed last, so totals
+/// are exact sums of the raw counts.
 pub fn publisher_report(
-    rows: &BTreeMap<UsageKey, Counters>,
-    publisher: &str,
+    groups: &[(Vec<String>, Counters)],
     grouping: &Grouping,
 ) -> (Vec<ReportRow>, ReportRow) {
-    let mut groups: BTreeMap<Vec<String>, Counters> = BTreeMap::new();
     let mut total = Counters::default();
-    let own = rows
-        .iter()
-        .filter(|(k, _)| k.publisher == publisher && !k.title.is_empty());
-    for (key, counters) in own {
-        groups
-            .entry(grouping.project(key))
-            .or_default()
-            .add(counters);
-        total.add(counters);
-    }
     let rows = groups
-        .into_iter()
+        .iter()
         .map(|(values, c)| {
-            let group = grouping.dimensions().iter().copied().zip(values).collect();
-            ReportRow::new(group, &c)
+            total.add(c);
+            let group = grouping
+                .dimensions()
+                .iter()
+                .copied()
+                .zip(values.iter().cloned())
+                .collect();
+            ReportRow::new(group, c)
         })
         .collect();
     (rows, ReportRow::new(BTreeMap::new(), &total))

@@ -1,10 +1,13 @@
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use chrono::{TimeZone, Utc};
 
+use crate::db::Database;
+use crate::db::testing::on_both_databases;
 use crate::reports::dashboard::{self, Status};
-use crate::reports::table::{Count, Dimension, Grouping, publisher_report};
-use crate::usage::{Counters, UsageKey};
+use crate::reports::table::{Count, Dimension, Grouping, ReportRow, publisher_report};
+use crate::usage::{Event, Usage, UsageKey};
 
 fn key(day: &str, line: &str, title: &str, publisher: &str) -> UsageKey {
     UsageKey {
@@ -13,15 +16,7 @@ fn key(day: &str, line: &str, title: &str, publisher: &str) -> UsageKey {
         line: line.into(),
         title: title.into(),
         publisher: publisher.into(),
-    }
-}
-
-fn counters(opened: u64, chapters: u64, seconds: u64) -> Counters {
-    Counters {
-        opened,
-        chapters_read: chapters,
-        reading_seconds: seconds,
-        ..Counters::default()
+        operator: "op-a".into(),
     }
 }
 
@@ -45,34 +40,59 @@ fn groupings_parse_and_refuse_unknown_or_repeated_dimensions() {
     assert!(Grouping::parse("").is_err());
 }
 
-#[test]
-fn a_report_sums_only_the_publishers_own_titles_and_suppresses_after_summing() {
-    let mut rows = BTreeMap::new();
-    rows.insert(
-        key("2026-11-27", "TER 17", "t1", "pub-a"),
-        counters(3, 4, 100),
-    );
-    rows.insert(
-        key("2026-11-28", "TER 17", "t1", "pub-a"),
-        counters(3, 9, 200),
-    );
-    rows.insert(
-        key("2026-11-28", "TER 52", "t2", "pub-a"),
-        counters(7, 1, 0),
-    );
-    rows.insert(
-        key("2026-11-28", "TER 17", "t9", "pub-b"),
-        counters(50, 50, 5000),
-    );
-    rows.insert(
-        key("2026-11-28", "TER 17", "", ""),
-        Counters {
-            sessions: 40,
-            ..Counters::default()
-        },
-    );
+/// Counts `opened` title openings, `chapters` chapters and `seconds` of reading on `key`.
+fn record(usage: &Usage, key: UsageKey, opened: u64, chapters: u64, seconds: u64) {
+    for _ in 0..opened {
+        usage.record(key.clone(), Event::TitleOpened);
+    }
+    for _ in 0..chapters {
+        usage.record(key.clone(), Event::ChapterRead);
+    }
+    if seconds > 0 {
+        usage.record(key, Event::ReadingTime(seconds));
+    }
+}
 
-    let (by_title, total) = publisher_report(&rows, "pub-a", &Grouping::parse("title").unwrap());
+async fn report(usage: &Usage, publisher: &str, group: &str) -> (Vec<ReportRow>, ReportRow) {
+    let grouping = Grouping::parse(group).unwrap();
+    let groups = usage
+        .report(publisher, "2026-01-01", "2026-12-31", &grouping.groups())
+        .await
+        .unwrap();
+    publisher_report(&groups, &grouping)
+}
+
+async fn a_report_sums_only_the_publishers_own_titles_and_suppresses_after_summing(
+    db: Database,
+    _: &Path,
+) {
+    let usage = Usage::new(&db);
+    record(
+        &usage,
+        key("2026-11-27", "TER 17", "t1", "pub-a"),
+        3,
+        4,
+        100,
+    );
+    record(
+        &usage,
+        key("2026-11-28", "TER 17", "t1", "pub-a"),
+        3,
+        9,
+        200,
+    );
+    record(&usage, key("2026-11-28", "TER 52", "t2", "pub-a"), 7, 1, 0);
+    record(
+        &usage,
+        key("2026-11-28", "TER 17", "t9", "pub-b"),
+        50,
+        50,
+        5000,
+    );
+    usage.record(key("2026-11-28", "TER 17", "", ""), Event::SessionOpened);
+    usage.flush().await.unwrap();
+
+    let (by_title, total) = report(&usage, "pub-a", "title").await;
     assert_eq!(
         by_title.len(),
         2,
@@ -89,24 +109,32 @@ fn a_report_sums_only_the_publishers_own_titles_and_suppresses_after_summing() {
     assert_eq!(by_title[1].chapters_read, Count::Suppressed);
     assert_eq!(total.sessions, Count::Shown(13));
 
-    let (by_day, _) = publisher_report(&rows, "pub-a", &Grouping::parse("day").unwrap());
+    let (by_day, _) = report(&usage, "pub-a", "day").await;
     assert_eq!(by_day[0].sessions, Count::Suppressed, "3 on the 27th");
     assert_eq!(by_day[1].sessions, Count::Shown(10));
 
-    let (none, total) = publisher_report(&rows, "pub-c", &Grouping::parse("line").unwrap());
+    let (by_month, _) = report(&usage, "pub-a", "month").await;
+    assert_eq!(by_month.len(), 1);
+    assert_eq!(by_month[0].group[&Dimension::Month], "2026-11");
+    assert_eq!(by_month[0].sessions, Count::Shown(13));
+
+    let (none, total) = report(&usage, "pub-c", "line").await;
     assert!(none.is_empty());
     assert_eq!(total.sessions, Count::Shown(0));
 }
 
-#[test]
-fn the_csv_has_a_header_crlf_lines_and_quotes_when_needed() {
-    let mut rows = BTreeMap::new();
-    rows.insert(
+async fn the_csv_has_a_header_crlf_lines_and_quotes_when_needed(db: Database, _: &Path) {
+    let usage = Usage::new(&db);
+    record(
+        &usage,
         key("2026-11-28", "Paris, \"Lyon\"", "t1", "p"),
-        counters(9, 2, 600),
+        9,
+        2,
+        600,
     );
+    usage.flush().await.unwrap();
     let grouping = Grouping::parse("line,day").unwrap();
-    let (rows, _) = publisher_report(&rows, "p", &grouping);
+    let (rows, _) = report(&usage, "p", "line,day").await;
     let bytes = crate::reports::csv::render(&grouping, &rows).unwrap();
     let text = String::from_utf8(bytes).unwrap();
     assert_eq!(
@@ -116,25 +144,33 @@ fn the_csv_has_a_header_crlf_lines_and_quotes_when_needed() {
     );
 }
 
-#[test]
-fn top_titles_rank_by_sessions_over_every_line_and_publisher() {
-    let mut rows = BTreeMap::new();
-    rows.insert(key("d", "A", "t1", "p"), counters(2, 0, 0));
-    rows.insert(key("d", "B", "t1", "p"), counters(4, 0, 0));
-    rows.insert(key("d", "A", "t2", "q"), counters(5, 0, 0));
-    rows.insert(key("d", "A", "t3", "q"), counters(1, 0, 0));
-    rows.insert(
-        key("d", "A", "", ""),
-        Counters {
-            sessions: 99,
-            ..Counters::default()
-        },
-    );
-    let top = dashboard::top_titles(&rows, 2);
+async fn top_titles_rank_by_sessions_over_every_line_and_publisher(db: Database, _: &Path) {
+    let usage = Usage::new(&db);
+    record(&usage, key("2026-11-28", "A", "t1", "p"), 2, 0, 0);
+    record(&usage, key("2026-11-28", "B", "t1", "p"), 4, 0, 0);
+    record(&usage, key("2026-11-28", "A", "t2", "q"), 5, 0, 0);
+    record(&usage, key("2026-11-28", "A", "t3", "q"), 1, 0, 0);
+    let mut elsewhere = key("2026-11-28", "A", "t3", "q");
+    elsewhere.operator = "op-b".into();
+    elsewhere.trip = 2;
+    record(&usage, elsewhere, 50, 0, 0);
+    usage.flush().await.unwrap();
+    let read = usage.titles_read("op-a", "2026-11-28").await.unwrap();
+    let top = dashboard::top_titles(read, 2);
     let ids: Vec<_> = top.iter().map(|t| t.title.as_str()).collect();
-    assert_eq!(ids, ["t1", "t2"]);
+    assert_eq!(
+        ids,
+        ["t1", "t2"],
+        "another operator's trips count for it only"
+    );
     assert_eq!(top[0].sessions, Count::Shown(6));
 }
+
+on_both_databases!(
+    a_report_sums_only_the_publishers_own_titles_and_suppresses_after_summing,
+    the_csv_has_a_header_crlf_lines_and_quotes_when_needed,
+    top_titles_rank_by_sessions_over_every_line_and_publisher
+);
 
 #[test]
 fn hour_bars_cover_the_last_24_hours_with_zeros() {

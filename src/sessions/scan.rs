@@ -272,6 +272,7 @@ pub fn trip_usage_key(trip: &Trip) -> UsageKey {
         line: trip.line.clone(),
         title: String::new(),
         publisher: String::new(),
+        operator: trip.operator.clone().unwrap_or_default(),
     }
 }
 
