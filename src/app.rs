@@ -101,7 +101,12 @@ impl App {
         let accounts = Accounts::open(&db).await?;
         let usage = Usage::new(&db);
         let console_secret = ConsoleSecret::open(data.root())?;
-        let seat_keys = KeyStore::open(&data, crate::seat_codes::unix_now())?;
+        let seat_keys = KeyStore::open(
+            &db,
+            &config.database.master_key_file(data.root()),
+            crate::seat_codes::unix_now(),
+        )
+        .await?;
         let trips = TripStore::open(&data)?;
         let catalog = Catalog::open(&data)?;
         sweep_leftovers(&catalog);
@@ -150,6 +155,16 @@ impl App {
         if let Err(e) = self.accounts.refresh(&generations).await {
             tracing::warn!(error = %e, "reloading accounts failed; keeping the previous ones");
         }
+        match self.seat_keys.refresh(&generations).await {
+            Ok(true) => tracing::info!(
+                signer = self.seat_keys.keyring().signer().id(),
+                "seat code signing keys reloaded"
+            ),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "reloading signing keys failed; keeping the previous ones")
+            }
+        }
     }
 
     /// Re-reads what another process may have changed in the data directory.
@@ -162,16 +177,6 @@ impl App {
         }
         if let Err(e) = self.lines.reload_if_changed() {
             tracing::warn!(error = %format!("{e:#}"), "reloading line collections failed; keeping the previous ones");
-        }
-        match self.seat_keys.reload_if_changed() {
-            Ok(true) => tracing::info!(
-                signer = self.seat_keys.keyring().signer().id(),
-                "seat code signing keys reloaded"
-            ),
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "reloading signing keys failed; keeping the previous ones")
-            }
         }
     }
 }

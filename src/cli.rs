@@ -89,6 +89,13 @@ pub enum Admin {
     /// Add a new seat code signing key; codes signed by older keys stay valid
     /// until their windows end. Prints the new key id on the last line.
     RotateSigningKey,
+    /// Revoke a seat code signing key (leaked, or labels stolen): every code
+    /// it signed is refused at once on every instance. Revoking the key that
+    /// signs first rotates to a new one. Prints the signing key id on the last line.
+    RevokeSigningKey {
+        /// The key id (as `rotate-signing-key` printed it).
+        key_id: u8,
+    },
 }
 
 /// Runs the command line (the whole program but the telemetry set-up).
@@ -198,7 +205,6 @@ async fn check_config(
 }
 
 async fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
-    let dir = &config.data_dir;
     match admin {
         Admin::CreateOperator { name } | Admin::CreatePublisher { name }
             if name.trim().is_empty() =>
@@ -225,15 +231,40 @@ async fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
             println!("revoked key {key_id}");
         }
         Admin::RotateSigningKey => {
-            let data = crate::data_dir::DataDir::open(dir)?;
-            let id = crate::seat_codes::rotate_signing_key(&data, crate::seat_codes::unix_now())?;
+            let id = signing_keys(config)
+                .await?
+                .rotate(crate::seat_codes::unix_now())
+                .await?;
             println!(
                 "New seat codes are signed with key {id}; codes signed before stay valid until their windows end."
             );
             println!("{id}");
         }
+        Admin::RevokeSigningKey { key_id } => {
+            let signer = signing_keys(config)
+                .await?
+                .revoke(key_id, crate::seat_codes::unix_now())
+                .await?;
+            println!(
+                "Revoked signing key {key_id}: the codes it signed are refused now. \
+                 New codes are signed with key {signer}; reprint the labels of key {key_id}."
+            );
+            println!("{signer}");
+        }
     }
     Ok(())
+}
+
+/// The signing keys of the configured database, for the admin commands.
+async fn signing_keys(config: &Config) -> anyhow::Result<crate::seat_codes::KeyStore> {
+    let data = crate::data_dir::DataDir::open(&config.data_dir)?;
+    let db = crate::db::Database::open(&config.database, data.root()).await?;
+    crate::seat_codes::KeyStore::open(
+        &db,
+        &config.database.master_key_file(data.root()),
+        crate::seat_codes::unix_now(),
+    )
+    .await
 }
 
 async fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {

@@ -388,10 +388,22 @@ impl Loader<'_> {
 pub struct DatabaseSettings {
     /// `postgres://…`, or `None` for SQLite in the data directory.
     pub url: Option<Secret<String>>,
+    /// The file of the key that seals the seat-code signing secrets in the
+    /// database; `None`: `keys/master.key` in the data directory.
+    pub master_key_file: Option<PathBuf>,
     /// Connections the pool keeps open at most.
     pub max_connections: u32,
     /// How long a query waits for a free connection (and a connection for the server).
     pub acquire_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// The master key file: the one configured, else `keys/master.key` in `data_dir`.
+    pub fn master_key_file(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| data_dir.join(crate::seat_codes::MASTER_KEY_FILE))
+    }
 }
 
 fn database_settings(l: &mut Loader<'_>) -> anyhow::Result<DatabaseSettings> {
@@ -408,6 +420,12 @@ fn database_settings(l: &mut Loader<'_>) -> anyhow::Result<DatabaseSettings> {
             );
         }
     }
+    let master_key_file: String = l.get(
+        "master_key_file",
+        "TRAJET_MASTER_KEY_FILE",
+        String::new(),
+        "file of the key sealing the signing keys in the database (same on every instance); unset: keys/master.key in the data directory",
+    )?;
     let max_connections: u32 = l.get(
         "database_max_connections",
         "TRAJET_DATABASE_MAX_CONNECTIONS",
@@ -422,6 +440,7 @@ fn database_settings(l: &mut Loader<'_>) -> anyhow::Result<DatabaseSettings> {
     )?;
     Ok(DatabaseSettings {
         url,
+        master_key_file: (!master_key_file.is_empty()).then(|| master_key_file.into()),
         max_connections: max_connections.max(1),
         acquire_timeout: Duration::from_secs(acquire_s.max(1)),
     })

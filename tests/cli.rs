@@ -153,3 +153,41 @@ async fn a_signing_key_rotated_by_the_cli_signs_on_the_running_service_within_a_
         "the previous key still verifies its codes"
     );
 }
+
+/// A leaked signing key revoked by the CLI: the running service refuses the
+/// codes it signed within a second, and signs new ones with a fresh key.
+#[tokio::test]
+async fn a_signing_key_revoked_by_the_cli_ends_its_codes_on_the_running_service() {
+    let app = TestApp::new(None).await;
+    let trip = app.create_trip("TER 17", -5, 60);
+    let leaked_code = app.seat_token(&trip, 3);
+    let leaked = app.state.seat_keys.keyring().signer().id();
+    let signer: u8 = last_line(&trajet(
+        &app.data_path(),
+        app.database_url.as_deref(),
+        &["admin", "revoke-signing-key", &leaked.to_string()],
+    ))
+    .parse()
+    .expect("the signing key id is alone on the last line");
+    assert_ne!(signer, leaked);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while app.state.seat_keys.keyring().key(leaked).is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "the running service still trusts the revoked key"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let response = app.scan(&leaked_code, None).await;
+    assert_eq!(
+        response.status(),
+        400,
+        "a code of the revoked key opens nothing"
+    );
+    let fresh = app.seat_token(&trip, 3);
+    assert_eq!(
+        app.scan(&fresh, None).await.status(),
+        303,
+        "a reprinted code works"
+    );
+}

@@ -44,6 +44,17 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The signing keys of the service's database (`DATABASE_URL`, else the
+/// SQLite file of the data directory), as the server will load them.
+fn signing_keys(data: &DataDir) -> anyhow::Result<std::sync::Arc<trajet::seat_codes::Keyring>> {
+    let (config, _) = trajet::config::Config::load()?;
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let db = trajet::db::Database::open(&config.database, data.root()).await?;
+        let master = config.database.master_key_file(data.root());
+        Ok(KeyStore::open(&db, &master, unix_now()).await?.keyring())
+    })
+}
+
 fn trip(data: &Path, out: &Path, minutes: i64, seats: u16, cars: u8) -> anyhow::Result<()> {
     let data = DataDir::open(data).context("opening the data directory")?;
     let departs_at = Utc::now() - Duration::minutes(1);
@@ -64,7 +75,7 @@ fn trip(data: &Path, out: &Path, minutes: i64, seats: u16, cars: u8) -> anyhow::
     };
     // The bench's own operator: no one signs in as it, the codes need none.
     let trip = TripStore::open(&data)?.create("op-bench", draft)?;
-    let keys = KeyStore::open(&data, unix_now())?.keyring();
+    let keys = signing_keys(&data)?;
     let window = Window::from_unix_seconds(departs_at.timestamp(), arrives_at.timestamp())?;
     let mut file = std::io::BufWriter::new(std::fs::File::create(out)?);
     for car in 1..=cars {

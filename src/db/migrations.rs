@@ -23,6 +23,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0002_accounts.sql"),
     ),
     (6, "usage", include_str!("../../migrations/0006_usage.sql")),
+    (
+        7,
+        "signing_keys",
+        include_str!("../../migrations/0007_signing_keys.sql"),
+    ),
 ];
 
 /// What a migration run did.

@@ -9,11 +9,9 @@
 //! the price is that an old key lives about a year after rotation.
 
 use anyhow::{Context, bail, ensure};
-use data_encoding::HEXLOWER;
 use hmac::{Hmac, Mac};
 use rand::TryRngCore;
 use rand::rngs::OsRng;
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::fmt;
 
@@ -21,7 +19,6 @@ use std::fmt;
 /// retired key keeps verifying: a year of timetable plus a margin.
 pub const KEY_HORIZON_DAYS: u32 = 370;
 const HORIZON_SECONDS: i64 = KEY_HORIZON_DAYS as i64 * 86_400;
-const FILE_FORMAT: u32 = 1;
 
 /// All signing keys known to this server; the newest one signs.
 #[derive(Debug, Clone)]
@@ -53,7 +50,7 @@ impl fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    fn generate(id: u8, now: i64) -> anyhow::Result<Self> {
+    pub(super) fn generate(id: u8, now: i64) -> anyhow::Result<Self> {
         let mut secret = [0u8; 32];
         OsRng
             .try_fill_bytes(&mut secret)
@@ -61,7 +58,7 @@ impl SigningKey {
         Ok(Self::new(id, secret, now, None))
     }
 
-    fn new(id: u8, secret: [u8; 32], created_at: i64, retired_at: Option<i64>) -> Self {
+    pub(super) fn new(id: u8, secret: [u8; 32], created_at: i64, retired_at: Option<i64>) -> Self {
         let mac = Hmac::<Sha256>::new_from_slice(&secret).expect("HMAC takes keys of any length");
         Self {
             id,
@@ -75,6 +72,21 @@ impl SigningKey {
     /// The key id written into each token it signs.
     pub fn id(&self) -> u8 {
         self.id
+    }
+
+    /// The secret, for sealing it into the database only.
+    pub(super) fn secret(&self) -> &[u8; 32] {
+        &self.secret
+    }
+
+    /// When it was made (Unix seconds).
+    pub fn created_at(&self) -> i64 {
+        self.created_at
+    }
+
+    /// When it stopped signing (Unix seconds); `None` while it signs.
+    pub fn retired_at(&self) -> Option<i64> {
+        self.retired_at
     }
 
     /// HMAC-SHA256 of `message` under this key.
@@ -134,12 +146,18 @@ impl Keyring {
     /// Retires the signer, drops keys whose codes have all expired, and adds
     /// a fresh key that signs from now on. Returns the new key's id.
     pub fn rotate(&mut self, now: i64) -> anyhow::Result<u8> {
+        self.rotate_avoiding(now, |_| false)
+    }
+
+    /// Like [`Keyring::rotate`], never giving the new key an id `taken` says
+    /// is used elsewhere (a revoked key's).
+    pub fn rotate_avoiding(&mut self, now: i64, taken: impl Fn(u8) -> bool) -> anyhow::Result<u8> {
         self.keys
             .retain(|k| k.retire_after().is_none_or(|limit| limit >= now));
         let signer = self.signer().id;
         let id = (1..=u8::MAX)
             .map(|step| signer.wrapping_add(step))
-            .find(|id| self.key(*id).is_none())
+            .find(|id| self.key(*id).is_none() && !taken(*id))
             .context("every key id is still trusted; rotate again once old keys expire")?;
         let key = SigningKey::generate(id, now)?;
         for old in self.keys.iter_mut().filter(|k| k.retired_at.is_none()) {
@@ -149,80 +167,18 @@ impl Keyring {
         Ok(id)
     }
 
-    /// The keyring as the JSON of `keys/signing.json`.
-    pub(super) fn to_json(&self) -> Vec<u8> {
-        let records = self.keys.iter().map(KeyRecord::from).collect();
-        let file = KeyringFile {
-            format: FILE_FORMAT,
-            keys: records,
-        };
-        serde_json::to_vec_pretty(&file).expect("keyring JSON always serializes")
-    }
-
-    /// Parses `keys/signing.json`, checking that it holds exactly one signer.
-    pub(super) fn from_json(bytes: &[u8]) -> anyhow::Result<Self> {
-        let file: KeyringFile = serde_json::from_slice(bytes).context("parsing the key file")?;
-        ensure!(
-            file.format == FILE_FORMAT,
-            "unknown key file format {}",
-            file.format
-        );
-        let keys = file
-            .keys
-            .into_iter()
-            .map(KeyRecord::into_key)
-            .collect::<anyhow::Result<Vec<_>>>()?;
+    /// A keyring of stored keys, checking that exactly one signs.
+    pub(super) fn from_keys(keys: Vec<SigningKey>) -> anyhow::Result<Self> {
         let signers = keys.iter().filter(|k| k.retired_at.is_none()).count();
         ensure!(
             signers == 1,
-            "the key file must have exactly one signing key, found {signers}"
+            "the signing keys must have exactly one signer, found {signers}"
         );
         for (i, key) in keys.iter().enumerate() {
             if keys[..i].iter().any(|k| k.id == key.id) {
-                bail!("the key file has key id {} twice", key.id);
+                bail!("key id {} is there twice", key.id);
             }
         }
         Ok(Self { keys })
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct KeyringFile {
-    format: u32,
-    keys: Vec<KeyRecord>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct KeyRecord {
-    id: u8,
-    secret_hex: String,
-    created_at_unix: i64,
-    retired_at_unix: Option<i64>,
-}
-
-impl From<&SigningKey> for KeyRecord {
-    fn from(key: &SigningKey) -> Self {
-        Self {
-            id: key.id,
-            secret_hex: HEXLOWER.encode(&key.secret),
-            created_at_unix: key.created_at,
-            retired_at_unix: key.retired_at,
-        }
-    }
-}
-
-impl KeyRecord {
-    fn into_key(self) -> anyhow::Result<SigningKey> {
-        let bytes = HEXLOWER.decode(self.secret_hex.as_bytes());
-        let secret: [u8; 32] = bytes
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .with_context(|| format!("key {} is not 32 bytes of lower-case hex", self.id))?;
-        Ok(SigningKey::new(
-            self.id,
-            secret,
-            self.created_at_unix,
-            self.retired_at_unix,
-        ))
     }
 }

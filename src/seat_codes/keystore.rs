@@ -1,131 +1,322 @@
-//! The key file `keys/signing.json` in the data directory, shared between the
-//! running service and the `trajet admin rotate-signing-key` command.
+//! The seat-code signing keys, kept in the database (`signing_keys`) so that
+//! every instance signs and verifies with the same keys, and rotation or
+//! revocation by one (or by `trajet admin`) reaches all within a second.
+//!
+//! The secrets are sealed with ChaCha20-Poly1305 under the master key: 32
+//! random bytes in a file readable by its owner only (`keys/master.key` in
+//! the data directory, created on first start, or the file named by
+//! `TRAJET_MASTER_KEY_FILE`, which instances sharing a database share). A
+//! copy of the database (a backup, a read replica) cannot mint seat codes;
+//! losing the master key means rotating to new keys (printed labels must then
+//! be reprinted), which is why the error says so.
 
-use super::keyring::Keyring;
-use crate::data_dir::{DataDir, sync_dir, write_atomic};
-use anyhow::Context;
-use std::fs;
 use std::io;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 
-/// Where the signing keys live, relative to the data directory.
-pub const SIGNING_KEYS_FILE: &str = "keys/signing.json";
+use anyhow::{Context, bail};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use data_encoding::HEXLOWER;
+use rand::TryRngCore;
+use sqlx::Row as _;
 
-/// The service's view of the key file, refreshed by [`KeyStore::reload_if_changed`].
-#[derive(Debug)]
+use super::keyring::{Keyring, SigningKey};
+use crate::config::Secret;
+use crate::db::{Database, Domain, Generations};
+
+/// The master key file in the data directory, when no other is configured.
+pub const MASTER_KEY_FILE: &str = "keys/master.key";
+
+/// The signing keys as the running process sees them.
 pub struct KeyStore {
-    path: PathBuf,
-    /// Swapped whole on reload; readers clone the `Arc` and never wait on I/O.
+    db: Database,
+    master: MasterKey,
     keyring: RwLock<Arc<Keyring>>,
-    /// Identity of the file last loaded (a rotation renames a new inode in).
-    seen: Mutex<Option<Stamp>>,
+    loaded: AtomicI64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    inode: u64,
-    len: u64,
-    mtime_ns: i128,
+impl std::fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStore")
+            .field("keyring", &self.keyring())
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyStore {
-    /// Loads the keys, generating the first one when the data directory has none.
-    pub fn open(data: &DataDir, now: i64) -> anyhow::Result<Self> {
-        let path = data.path(SIGNING_KEYS_FILE);
-        if !path.exists() {
-            let fresh = Keyring::generate(now)?;
-            // Another process may create the file at the same moment: only
-            // one creation wins, and both then load the winner.
-            write_private(&path, &fresh.to_json(), true).context("creating the signing key")?;
+    /// Loads the keys, generating the first one when the database has none.
+    pub async fn open(db: &Database, master_key_file: &Path, now: i64) -> anyhow::Result<Self> {
+        let master = MasterKey::open(master_key_file)?;
+        let mut write = db.write(Domain::SigningKeys).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys")
+            .fetch_one(write.tx())
+            .await?;
+        if count == 0 {
+            let first = Keyring::generate(now)?;
+            insert(write.tx(), &master, first.signer()).await?;
+            write.commit().await?;
         }
-        let stamp = stamp(&path).with_context(|| format!("reading {}", path.display()))?;
-        let keyring = load(&path)?;
+        // Else the write is dropped: nothing changed, no generation moves.
+        let generation = db.generations().await?.of(Domain::SigningKeys);
+        let keyring = load(db.pool(), &master).await?;
         Ok(Self {
-            path,
+            db: db.clone(),
+            master,
             keyring: RwLock::new(Arc::new(keyring)),
-            seen: Mutex::new(Some(stamp)),
+            loaded: AtomicI64::new(generation),
         })
     }
 
     /// The keys as of the last load.
     pub fn keyring(&self) -> Arc<Keyring> {
-        self.keyring.read().expect("keyring lock poisoned").clone()
+        self.keyring
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
-    /// Reloads the key file if it changed since the last load; cheap (one
-    /// `stat`) when it did not, so the service can call it twice a second.
-    /// On a bad file the previous keys stay in use and the error is returned once.
-    pub fn reload_if_changed(&self) -> anyhow::Result<bool> {
-        let now = stamp(&self.path).with_context(|| format!("reading {}", self.path.display()))?;
-        {
-            let mut seen = self.seen.lock().expect("stamp lock poisoned");
-            if *seen == Some(now) {
-                return Ok(false);
-            }
-            *seen = Some(now);
+    /// Reloads the keys when another process changed them; on a bad state
+    /// the previous keys stay in use and the error is returned.
+    pub async fn refresh(&self, generations: &Generations) -> anyhow::Result<bool> {
+        let generation = generations.of(Domain::SigningKeys);
+        if generation == self.loaded.load(Ordering::Acquire) {
+            return Ok(false);
         }
-        let keyring = load(&self.path)?;
-        *self.keyring.write().expect("keyring lock poisoned") = Arc::new(keyring);
+        let keyring = load(self.db.pool(), &self.master).await?;
+        *self.keyring.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keyring);
+        self.loaded.store(generation, Ordering::Release);
         Ok(true)
     }
+
+    /// Retires the signer and adds a fresh key that signs from now on; drops
+    /// keys whose codes have all ended. Returns the new key's id.
+    pub async fn rotate(&self, now: i64) -> anyhow::Result<u8> {
+        let mut write = self.db.write(Domain::SigningKeys).await?;
+        let mut keyring = load(&mut *write.tx(), &self.master).await?;
+        let before: Vec<u8> = keyring.keys().iter().map(SigningKey::id).collect();
+        // Ids of revoked keys are not reused while their rows are kept.
+        let revoked: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM signing_keys WHERE revoked_at IS NOT NULL")
+                .fetch_all(write.tx())
+                .await?;
+        let id = keyring.rotate_avoiding(now, |id| revoked.contains(&i64::from(id)))?;
+        for gone in before.iter().filter(|id| keyring.key(**id).is_none()) {
+            sqlx::query("DELETE FROM signing_keys WHERE id = $1")
+                .bind(i64::from(*gone))
+                .execute(write.tx())
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE signing_keys SET retired_at = $1 \
+             WHERE retired_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .execute(write.tx())
+        .await?;
+        let new = keyring.key(id).expect("the rotation added it");
+        insert(write.tx(), &self.master, new).await?;
+        write.commit().await?;
+        self.reload().await?;
+        Ok(id)
+    }
+
+    /// Revokes a key: no code it signed verifies any more, on any instance
+    /// within a second. Revoking the signer first rotates to a fresh one.
+    /// Returns the id of the key that signs afterwards.
+    pub async fn revoke(&self, id: u8, now: i64) -> anyhow::Result<u8> {
+        let state: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query("SELECT retired_at, revoked_at FROM signing_keys WHERE id = $1")
+                .bind(i64::from(id))
+                .fetch_optional(self.db.pool())
+                .await?
+                .map(|row| (row.get(0), row.get(1)));
+        let Some((retired_at, revoked_at)) = state else {
+            bail!("no signing key has the id {id}");
+        };
+        if revoked_at.is_some() {
+            return Ok(self.keyring().signer().id());
+        }
+        if retired_at.is_none() {
+            self.rotate(now).await?;
+        }
+        let mut write = self.db.write(Domain::SigningKeys).await?;
+        sqlx::query("UPDATE signing_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(i64::from(id))
+            .bind(now)
+            .execute(write.tx())
+            .await?;
+        write.commit().await?;
+        self.reload().await?;
+        Ok(self.keyring().signer().id())
+    }
+
+    async fn reload(&self) -> anyhow::Result<()> {
+        let generations = self.db.generations().await?;
+        self.loaded.store(-1, Ordering::Release);
+        self.refresh(&generations).await?;
+        Ok(())
+    }
 }
 
-/// Adds a new signing key to the data directory's key file (creating the file
-/// when missing) and returns its id. The running service picks it up on its
-/// next [`KeyStore::reload_if_changed`].
-pub fn rotate_signing_key(data: &DataDir, now: i64) -> anyhow::Result<u8> {
-    let path = data.path(SIGNING_KEYS_FILE);
-    let mut keyring = if path.exists() {
-        load(&path)?
-    } else {
-        Keyring::generate(now)?
-    };
-    let id = keyring.rotate(now)?;
-    write_private(&path, &keyring.to_json(), false).context("writing the signing keys")?;
-    Ok(id)
+/// The trusted keys (not revoked), unsealed.
+async fn load<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    master: &MasterKey,
+) -> anyhow::Result<Keyring> {
+    let rows = sqlx::query(
+        "SELECT id, sealed_secret, created_at, retired_at FROM signing_keys \
+         WHERE revoked_at IS NULL ORDER BY created_at, id",
+    )
+    .fetch_all(executor)
+    .await?;
+    let keys = rows
+        .iter()
+        .map(|row| {
+            let id: i64 = row.try_get(0)?;
+            let id = u8::try_from(id).with_context(|| format!("key id {id} is out of range"))?;
+            let secret = master.unseal(id, &row.try_get::<String, _>(1)?)?;
+            Ok(SigningKey::new(
+                id,
+                secret,
+                row.try_get(2)?,
+                row.try_get(3)?,
+            ))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Keyring::from_keys(keys)
 }
 
-fn load(path: &Path) -> anyhow::Result<Keyring> {
-    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Keyring::from_json(&bytes).with_context(|| format!("loading {}", path.display()))
+async fn insert(
+    tx: &mut sqlx::AnyConnection,
+    master: &MasterKey,
+    key: &SigningKey,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO signing_keys (id, sealed_secret, created_at, retired_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(i64::from(key.id()))
+    .bind(master.seal(key.id(), key.secret())?)
+    .bind(key.created_at())
+    .bind(key.retired_at())
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
-fn stamp(path: &Path) -> io::Result<Stamp> {
-    let meta = fs::metadata(path)?;
-    let mtime_ns = i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec());
-    Ok(Stamp {
-        inode: meta.ino(),
-        len: meta.len(),
-        mtime_ns,
-    })
+/// The key that seals the signing secrets in the database.
+struct MasterKey {
+    path: PathBuf,
+    cipher: ChaCha20Poly1305,
+}
+
+impl MasterKey {
+    /// Reads the master key file, creating it (0600, in a 0700 folder) only
+    /// when missing: any other read failure stops the start.
+    fn open(path: &Path) -> anyhow::Result<Self> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let mut fresh = [0u8; 32];
+                rand::rngs::OsRng
+                    .try_fill_bytes(&mut fresh)
+                    .context("reading the operating system's random source")?;
+                write_private(path, &fresh).context("creating the master key")?;
+                // Another process may have raced us: the first one won; read it.
+                std::fs::read(path)?
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("reading the master key {}", path.display())));
+            }
+        };
+        let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+            anyhow::anyhow!(
+                "the master key {} holds {} bytes, not 32: restore it from your backup",
+                path.display(),
+                bytes.len()
+            )
+        })?;
+        let key = Secret::new(key);
+        Ok(Self {
+            path: path.to_owned(),
+            cipher: ChaCha20Poly1305::new(key.expose().into()),
+        })
+    }
+
+    fn aad(id: u8) -> Vec<u8> {
+        format!("trajet seat-code signing key {id}").into_bytes()
+    }
+
+    /// `hex(nonce ‖ ciphertext ‖ tag)`, bound to the key id.
+    fn seal(&self, id: u8, secret: &[u8; 32]) -> anyhow::Result<String> {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut nonce)
+            .context("reading the operating system's random source")?;
+        let sealed = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: secret,
+                    aad: &Self::aad(id),
+                },
+            )
+            .map_err(|_| anyhow::anyhow!("sealing signing key {id} failed"))?;
+        Ok(HEXLOWER.encode(&[nonce.as_slice(), &sealed].concat()))
+    }
+
+    fn unseal(&self, id: u8, sealed: &str) -> anyhow::Result<[u8; 32]> {
+        let refused = || {
+            anyhow::anyhow!(
+                "signing key {id} in the database cannot be opened with the master key {}: \
+                 every instance sharing this database needs the same master key file \
+                 (TRAJET_MASTER_KEY_FILE); if it is lost, restore it from a backup",
+                self.path.display()
+            )
+        };
+        let bytes = HEXLOWER.decode(sealed.as_bytes()).map_err(|_| refused())?;
+        if bytes.len() < 12 {
+            return Err(refused());
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let secret = self
+            .cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &Self::aad(id),
+                },
+            )
+            .map_err(|_| refused())?;
+        secret.try_into().map_err(|_| refused())
+    }
 }
 
 /// Writes a secret file readable by its owner only, in a directory only the
-/// owner can enter, so the secret is never exposed even while staged.
-/// With `exclusive`, an existing file is left alone (first writer wins).
-fn write_private(path: &Path, bytes: &[u8], exclusive: bool) -> io::Result<()> {
+/// owner can enter, so the secret is never exposed even while staged; an
+/// existing file is left alone (first writer wins), and a crash leaves either
+/// no file or the whole one.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
     let dir = path.parent().expect("the key file is inside a directory");
-    fs::create_dir_all(dir)?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    let nonce: u64 = rand::random();
-    let staged = dir.join(format!(".signing.{nonce:016x}.new"));
-    write_atomic(&staged, bytes)?;
-    fs::set_permissions(&staged, fs::Permissions::from_mode(0o600))?;
-    let placed = if exclusive {
-        // A hard link fails when the name exists, unlike a rename.
-        match fs::hard_link(&staged, path) {
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-            other => other,
-        }
-        .and_then(|()| fs::remove_file(&staged))
-    } else {
-        fs::rename(&staged, path)
-    };
-    if placed.is_err() {
-        let _ = fs::remove_file(&staged);
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
+    let staged = dir.join(format!(".master.{:016x}.new", rand::random::<u64>()));
+    crate::data_dir::write_atomic(&staged, bytes)?;
+    std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o600))?;
+    // A hard link fails when the name exists, unlike a rename.
+    let placed = match std::fs::hard_link(&staged, path) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    };
+    let _ = std::fs::remove_file(&staged);
     placed?;
-    sync_dir(dir)
+    crate::data_dir::sync_dir(dir)
 }

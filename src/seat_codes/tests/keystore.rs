@@ -1,89 +1,142 @@
-use super::{NOW, claims};
-use crate::data_dir::DataDir;
-use crate::seat_codes::keyring::{KEY_HORIZON_DAYS, Keyring};
-use crate::seat_codes::keystore::SIGNING_KEYS_FILE;
-use crate::seat_codes::{KeyStore, SeatCodeError, mint, rotate_signing_key, verify};
+//! The signing keys in the database, sealed under the master key file.
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
-fn data_dir() -> (tempfile::TempDir, DataDir) {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = DataDir::open(tmp.path().join("data")).unwrap();
-    (tmp, data)
-}
+use super::{NOW, claims};
+use crate::db::Database;
+use crate::db::testing::on_both_databases;
+use crate::seat_codes::keyring::{KEY_HORIZON_DAYS, Keyring};
+use crate::seat_codes::{KeyStore, MASTER_KEY_FILE, SeatCodeError, mint, verify};
 
-#[test]
-fn first_start_creates_a_key_file_only_the_owner_can_read() {
-    let (_tmp, data) = data_dir();
-    KeyStore::open(&data, NOW).unwrap();
-    let file = data.path(SIGNING_KEYS_FILE);
+async fn first_start_creates_a_master_key_only_the_owner_can_read(db: Database, dir: &Path) {
+    let master = dir.join(MASTER_KEY_FILE);
+    KeyStore::open(&db, &master, NOW).await.unwrap();
     assert_eq!(
-        fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        fs::metadata(&master).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    let dir = file.parent().unwrap();
+    let folder = master.parent().unwrap();
     assert_eq!(
-        fs::metadata(dir).unwrap().permissions().mode() & 0o777,
+        fs::metadata(folder).unwrap().permissions().mode() & 0o777,
         0o700
     );
-    let names: Vec<_> = fs::read_dir(dir)
+    let names: Vec<_> = fs::read_dir(folder)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(
         names,
-        vec![std::ffi::OsString::from("signing.json")],
+        vec![std::ffi::OsString::from("master.key")],
         "no staged file is left"
     );
 }
 
-#[test]
-fn restart_keeps_the_same_keys() {
-    let (_tmp, data) = data_dir();
-    let token = mint(
-        &KeyStore::open(&data, NOW).unwrap().keyring(),
-        &claims(9, 1, 1),
-        NOW,
-    )
-    .unwrap();
-    let reopened = KeyStore::open(&data, NOW + 60).unwrap();
+/// The database holds the secret sealed: its bytes appear nowhere in it.
+async fn the_database_never_holds_a_secret_in_clear(db: Database, dir: &Path) {
+    let store = KeyStore::open(&db, &dir.join(MASTER_KEY_FILE), NOW)
+        .await
+        .unwrap();
+    let keyring = store.keyring();
+    let secret = data_encoding::HEXLOWER.encode(keyring.signer().secret());
+    let sealed: Vec<String> = sqlx::query_scalar("SELECT sealed_secret FROM signing_keys")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sealed.len(), 1);
+    assert!(!sealed[0].contains(&secret));
+    assert!(!format!("{store:?}").contains(&secret));
+    assert!(!format!("{keyring:?}").contains(&secret));
+}
+
+async fn restart_keeps_the_same_keys(db: Database, dir: &Path) {
+    let master = dir.join(MASTER_KEY_FILE);
+    let first = KeyStore::open(&db, &master, NOW).await.unwrap();
+    let token = mint(&first.keyring(), &claims(9, 1, 1), NOW).unwrap();
+    let reopened = KeyStore::open(&db, &master, NOW + 60).await.unwrap();
     assert_eq!(
         verify(&reopened.keyring(), token.as_str()),
         Ok(claims(9, 1, 1))
     );
 }
 
-#[test]
-fn rotation_signs_with_a_new_key_and_old_codes_stay_valid() {
-    let (_tmp, data) = data_dir();
-    let store = KeyStore::open(&data, NOW).unwrap();
-    let old = mint(&store.keyring(), &claims(9, 1, 1), NOW).unwrap();
-    let new_id = rotate_signing_key(&data, NOW + 60).unwrap();
-    assert!(store.reload_if_changed().unwrap(), "the rotation is seen");
-    let keys = store.keyring();
+/// Another instance with another master key cannot open the keys, and says why.
+async fn another_master_key_is_refused_clearly(db: Database, dir: &Path) {
+    KeyStore::open(&db, &dir.join("a/master.key"), NOW)
+        .await
+        .unwrap();
+    let error = KeyStore::open(&db, &dir.join("b/master.key"), NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{error:#}").contains("same master key file"),
+        "{error:#}"
+    );
+    fs::write(dir.join("c.key"), b"short").unwrap();
+    let error = KeyStore::open(&db, &dir.join("c.key"), NOW)
+        .await
+        .unwrap_err();
+    assert!(format!("{error:#}").contains("not 32"), "{error:#}");
+}
+
+/// A rotation by one process (the CLI) reaches another on its next refresh;
+/// old codes stay valid.
+async fn rotation_signs_with_a_new_key_and_old_codes_stay_valid(db: Database, dir: &Path) {
+    let master = dir.join(MASTER_KEY_FILE);
+    let service = KeyStore::open(&db, &master, NOW).await.unwrap();
+    let cli = KeyStore::open(&db, &master, NOW).await.unwrap();
+    let old = mint(&service.keyring(), &claims(9, 1, 1), NOW).unwrap();
+    let unchanged = db.generations().await.unwrap();
+    assert!(!service.refresh(&unchanged).await.unwrap());
+    let new_id = cli.rotate(NOW + 60).await.unwrap();
+    assert!(
+        service
+            .refresh(&db.generations().await.unwrap())
+            .await
+            .unwrap()
+    );
+    let keys = service.keyring();
     assert_eq!(keys.signer().id(), new_id);
     assert_ne!(mint(&keys, &claims(9, 1, 1), NOW).unwrap(), old);
     assert_eq!(verify(&keys, old.as_str()), Ok(claims(9, 1, 1)));
 }
 
-#[test]
-fn unchanged_key_file_is_not_reloaded() {
-    let (_tmp, data) = data_dir();
-    let store = KeyStore::open(&data, NOW).unwrap();
-    assert!(!store.reload_if_changed().unwrap());
-    rotate_signing_key(&data, NOW).unwrap();
-    assert!(store.reload_if_changed().unwrap());
-    assert!(!store.reload_if_changed().unwrap());
-}
-
-#[test]
-fn corrupt_key_file_keeps_the_loaded_keys() {
-    let (_tmp, data) = data_dir();
-    let store = KeyStore::open(&data, NOW).unwrap();
-    let signer = store.keyring().signer().id();
-    fs::write(data.path(SIGNING_KEYS_FILE), b"{ not json").unwrap();
-    assert!(store.reload_if_changed().is_err());
-    assert_eq!(store.keyring().signer().id(), signer);
+/// Revocation refuses every code the key signed, at once here and on the
+/// next refresh elsewhere; revoking the signer rotates first.
+async fn a_revoked_key_verifies_nothing(db: Database, dir: &Path) {
+    let master = dir.join(MASTER_KEY_FILE);
+    let service = KeyStore::open(&db, &master, NOW).await.unwrap();
+    let cli = KeyStore::open(&db, &master, NOW).await.unwrap();
+    let leaked = service.keyring().signer().id();
+    let token = mint(&service.keyring(), &claims(9, 1, 1), NOW).unwrap();
+    let signer = cli.revoke(leaked, NOW + 60).await.unwrap();
+    assert_ne!(signer, leaked, "the signer was replaced");
+    assert_eq!(
+        verify(&cli.keyring(), token.as_str()),
+        Err(SeatCodeError::UnknownKey)
+    );
+    assert!(
+        service
+            .refresh(&db.generations().await.unwrap())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        verify(&service.keyring(), token.as_str()),
+        Err(SeatCodeError::UnknownKey)
+    );
+    let fresh = mint(&service.keyring(), &claims(9, 1, 1), NOW).unwrap();
+    assert_eq!(verify(&cli.keyring(), fresh.as_str()), Ok(claims(9, 1, 1)));
+    // The revoked id is never given to a new key while its row is kept.
+    for minute in 2..6 {
+        let id = cli.rotate(NOW + 60 * minute).await.unwrap();
+        assert_ne!(id, leaked);
+    }
+    assert!(
+        cli.revoke(200, NOW).await.is_err(),
+        "an unknown id is an error"
+    );
 }
 
 #[test]
@@ -112,28 +165,26 @@ fn retired_key_does_not_vouch_for_windows_past_its_horizon() {
 }
 
 #[test]
-fn debug_output_never_shows_a_secret() {
-    let (_tmp, data) = data_dir();
-    let store = KeyStore::open(&data, NOW).unwrap();
-    let file = fs::read_to_string(data.path(SIGNING_KEYS_FILE)).unwrap();
-    let secret = file
-        .split("\"secret_hex\": \"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    assert_eq!(secret.len(), 64);
-    assert!(!format!("{store:?}").contains(secret));
-    assert!(!format!("{:?}", store.keyring()).contains(secret));
-}
-
-#[test]
-fn key_file_without_a_signer_is_refused() {
+fn a_keyring_without_exactly_one_signer_is_refused() {
     let mut keys = Keyring::generate(NOW).unwrap();
     keys.rotate(NOW).unwrap();
-    let json = String::from_utf8(keys.to_json())
-        .unwrap()
-        .replace("\"retired_at_unix\": null", "\"retired_at_unix\": 1");
-    assert!(Keyring::from_json(json.as_bytes()).is_err());
+    let retired: Vec<_> = keys
+        .keys()
+        .iter()
+        .filter(|k| k.retired_at().is_some())
+        .cloned()
+        .collect();
+    assert!(Keyring::from_keys(retired).is_err());
+    assert!(Keyring::from_keys(keys.keys().to_vec()).is_ok());
+    let twice = [keys.keys().to_vec(), keys.keys().to_vec()].concat();
+    assert!(Keyring::from_keys(twice).is_err());
 }
+
+on_both_databases!(
+    first_start_creates_a_master_key_only_the_owner_can_read,
+    the_database_never_holds_a_secret_in_clear,
+    restart_keeps_the_same_keys,
+    another_master_key_is_refused_clearly,
+    rotation_signs_with_a_new_key_and_old_codes_stay_valid,
+    a_revoked_key_verifies_nothing
+);
