@@ -114,9 +114,11 @@ pub async fn run(
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let listener = crate::server::bind(config.listen).await?;
+    let metrics_listener = match config.metrics_listen {
+        Some(address) => Some(crate::server::bind(address).await?),
+        None => None,
+    };
     let limits = config.http.clone();
     let state = App::open(config).await?;
     let router = crate::router::router(&state);
@@ -143,6 +145,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         data_dir = %state.data.root().display(),
         "trajet is serving"
     );
+    if let Some(listener) = metrics_listener {
+        tracing::info!(listen = %listener.local_addr()?, "metrics served on their own listener");
+        // Dropped with the runtime once the service has shut down: a scrape needs no grace.
+        let metrics = crate::router::metrics_router(&state);
+        tokio::spawn(crate::server::serve(
+            listener,
+            metrics,
+            limits.clone(),
+            std::future::pending(),
+        ));
+    }
     crate::server::serve(listener, router, limits, crate::server::shutdown_signal()).await;
     state.0.flush_usage().await;
     Ok(())

@@ -238,6 +238,8 @@ impl Default for GtfsLimits {
 pub struct Config {
     /// Address the HTTP server binds.
     pub listen: SocketAddr,
+    /// Address serving `/metrics` alone; `None`: `/metrics` is on the public listener.
+    pub metrics_listen: Option<SocketAddr>,
     /// Durable state: catalog, trips, accounts, keys.
     pub data_dir: PathBuf,
     /// Base URL printed in seat codes, without a trailing slash.
@@ -372,14 +374,41 @@ impl Loader<'_> {
         env: &'static str,
         help: &'static str,
     ) -> anyhow::Result<Option<Secret<String>>> {
-        let raw: String = self.get_as(key, env, String::new(), help, true)?;
+        Ok(self.get_optional_as(key, env, help, true)?.map(Secret::new))
+    }
+
+    /// A setting without a default: `None` when unset or empty.
+    fn get_optional<T>(
+        &mut self,
+        key: &'static str,
+        env: &'static str,
+        help: &'static str,
+    ) -> anyhow::Result<Option<T>>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        self.get_optional_as(key, env, help, false)?
+            .map(|raw| raw.parse::<T>())
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("setting `{key}` ({env}): {e}"))
+    }
+
+    fn get_optional_as(
+        &mut self,
+        key: &'static str,
+        env: &'static str,
+        help: &'static str,
+        secret: bool,
+    ) -> anyhow::Result<Option<String>> {
+        let raw: String = self.get_as(key, env, String::new(), help, secret)?;
         if raw.is_empty() {
             if let Some(last) = self.explained.last_mut() {
                 last.value = "(unset)".into();
             }
             return Ok(None);
         }
-        Ok(Some(Secret::new(raw)))
+        Ok(Some(raw))
     }
 }
 
@@ -525,6 +554,16 @@ impl Config {
             "127.0.0.1:8080".parse()?,
             "address the HTTP server binds",
         )?;
+        let metrics_listen: Option<SocketAddr> = l.get_optional(
+            "metrics_listen",
+            "TRAJET_METRICS_LISTEN",
+            "address serving /metrics alone, never on the public listener (set it in production: the metrics need no credentials); unset: /metrics on the listen address",
+        )?;
+        if metrics_listen == Some(listen) {
+            bail!(
+                "setting `metrics_listen` (TRAJET_METRICS_LISTEN): must differ from `listen` ({listen}), or the metrics would be public"
+            );
+        }
         let data_dir: String = l.get(
             "data_dir",
             "TRAJET_DATA_DIR",
@@ -717,6 +756,7 @@ impl Config {
         )?;
         let config = Config {
             listen,
+            metrics_listen,
             data_dir: data_dir.into(),
             public_url,
             redis_url,
@@ -841,6 +881,47 @@ mod tests {
             .find(|e| e.key == "sessions_per_seat_code")
             .unwrap();
         assert_eq!(k.source, "file");
+    }
+
+    #[test]
+    fn metrics_listen_is_unset_by_default_explained_and_never_the_public_address() {
+        let (config, explained) = load(&[]).unwrap();
+        assert_eq!(config.metrics_listen, None);
+        let line = explained
+            .iter()
+            .find(|e| e.env == "TRAJET_METRICS_LISTEN")
+            .unwrap();
+        assert_eq!(
+            (line.key, line.value.as_str()),
+            ("metrics_listen", "(unset)")
+        );
+        assert!(
+            line.help.contains("never on the public listener"),
+            "{}",
+            line.help
+        );
+        let (config, explained) = load(&[("TRAJET_METRICS_LISTEN", "127.0.0.1:9464")]).unwrap();
+        assert_eq!(
+            config.metrics_listen,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        let line = explained
+            .iter()
+            .find(|e| e.key == "metrics_listen")
+            .unwrap();
+        assert_eq!(
+            (line.value.as_str(), line.source),
+            ("127.0.0.1:9464", "environment")
+        );
+        for (value, expected) in [
+            ("metrics", "metrics_listen"),
+            ("127.0.0.1:8080", "must differ"),
+        ] {
+            let error = load(&[("TRAJET_METRICS_LISTEN", value)])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{value}: {error}");
+        }
     }
 
     #[test]

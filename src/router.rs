@@ -23,3 +23,9 @@ pub fn router(state: &AppState) -> Router {
         .layer(crate::http::layer(state))
         .with_state(state.clone())
 }
+
+/// What the metrics listener (`metrics_listen`) serves: `/metrics` and
+/// nothing else, for the monitoring network only.
+pub fn metrics_router(state: &AppState) -> Router {
+    crate::service::metrics_router().with_state(state.clone())
+}

@@ -27,6 +27,13 @@ use crate::config::{HttpLimits, TrustedProxies};
 /// How long in-flight requests may run after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
+/// Binds a listener, with an error that names the address.
+pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves, then lets
 /// in-flight requests finish (up to a grace period).
 pub async fn serve(

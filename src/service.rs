@@ -11,8 +11,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::app::AppState;
 use crate::error::AppError;
 
-/// `/healthz`, `/readyz`, `/metrics`, the pages (`/`, `/read`, `/publisher`,
-/// `/operator`), the service worker and `/static/…`.
+/// `/healthz`, `/readyz`, the pages (`/`, `/read`, `/publisher`,
+/// `/operator`), the service worker and `/static/…`; `/metrics` too unless
+/// it has a listener of its own (`metrics_listen`).
 pub fn router(state: &AppState) -> Router<AppState> {
     let static_dir = &state.static_root;
     let pages = Router::new()
@@ -49,12 +50,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
             header::VARY,
             HeaderValue::from_static("accept-encoding"),
         ));
-    Router::new()
+    let service = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
-        .merge(pages)
+        .merge(pages);
+    match state.config.metrics_listen {
+        Some(_) => service,
+        None => service.merge(metrics_router()),
+    }
+}
+
+/// `/metrics` alone: on the public listener, or on the metrics listener.
+pub fn metrics_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
 }
 
 /// A page or the service worker, compressed as the browser accepts.

@@ -33,6 +33,11 @@ impl Service {
     /// Starts `trajet` from an empty folder, with a data directory of its own
     /// and no configuration beyond the listen address.
     fn start() -> Service {
+        Self::start_with(&[])
+    }
+
+    /// [`Self::start`] with these environment variables too.
+    fn start_with(vars: &[(&str, &str)]) -> Service {
         let (folder, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let base = format!("http://127.0.0.1:{}", support::free_port());
         let mut child = Command::new(env!("CARGO_BIN_EXE_trajet"))
@@ -45,6 +50,8 @@ impl Service {
             .env_remove("TRAJET_STATIC_DIR")
             .env_remove("TRAJET_SAMPLE_CATALOG")
             .env_remove("REDIS_URL")
+            .env_remove("TRAJET_METRICS_LISTEN")
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -159,4 +166,50 @@ async fn the_binary_started_from_an_empty_folder_serves_its_pages_and_the_sample
     let mut expected = SAMPLE_TITLES;
     expected.sort();
     assert_eq!(titles, expected);
+
+    // Without TRAJET_METRICS_LISTEN the metrics are on the one listener.
+    let metrics = http
+        .get(format!("{}/metrics", service.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+}
+
+#[tokio::test]
+async fn with_a_metrics_listener_the_metrics_are_served_there_only() {
+    let metrics_base = format!("127.0.0.1:{}", support::free_port());
+    let service = Service::start_with(&[("TRAJET_METRICS_LISTEN", &metrics_base)]);
+    service.demo_url();
+    let http = reqwest::Client::new();
+    let get = |url: String| {
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap() }
+    };
+
+    let public = get(format!("{}/metrics", service.base)).await;
+    assert_eq!(public.status(), 404, "never on the public listener");
+    let metrics = get(format!("http://{metrics_base}/metrics")).await;
+    assert_eq!(metrics.status(), 200);
+    let content_type = metrics.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    let text = metrics.text().await.unwrap();
+    for family in [
+        "# TYPE trajet_http_requests counter",
+        "# TYPE trajet_scans counter",
+        "# EOF",
+    ] {
+        assert!(text.contains(family), "{family} missing from:\n{text}");
+    }
+    // The public listener's own requests are counted there, the 404 included.
+    assert!(text.contains("status=\"404\""), "{text}");
+    // Only the metrics: the service's pages and API are not on that address.
+    for path in ["/", "/healthz", "/api/v1/catalog"] {
+        let response = get(format!("http://{metrics_base}{path}")).await;
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    assert_eq!(get(format!("{}/healthz", service.base)).await.status(), 200);
 }
