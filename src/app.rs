@@ -41,7 +41,7 @@ pub struct App {
     pub console_secret: ConsoleSecret,
     /// The keys that sign and verify seat codes.
     pub seat_keys: KeyStore,
-    /// Trips, durable in the data directory.
+    /// Trips in the database; the current days' in memory.
     pub trips: TripStore,
     /// The turns of GTFS imports.
     pub gtfs_imports: crate::trips::ImportGate,
@@ -107,7 +107,7 @@ impl App {
             crate::seat_codes::unix_now(),
         )
         .await?;
-        let trips = TripStore::open(&data)?;
+        let trips = TripStore::open(db.clone()).await?;
         let catalog = Catalog::open(&data)?;
         sweep_leftovers(&catalog);
         let library = Library::new(config.chapter_cache_bytes);
@@ -165,15 +165,15 @@ impl App {
                 tracing::warn!(error = %format!("{e:#}"), "reloading signing keys failed; keeping the previous ones")
             }
         }
+        if let Err(e) = self.trips.refresh(&generations).await {
+            tracing::warn!(error = %e, "reloading trips failed; keeping the previous ones");
+        }
     }
 
     /// Re-reads what another process may have changed in the data directory.
     fn reload(&self) {
         if let Err(e) = self.catalog.reload_if_changed() {
             tracing::warn!(error = %format!("{e:#}"), "reloading the catalog failed; keeping the previous one");
-        }
-        if let Err(e) = self.trips.reload_if_changed() {
-            tracing::warn!(error = %e, "reloading trips failed; keeping the previous ones");
         }
         if let Err(e) = self.lines.reload_if_changed() {
             tracing::warn!(error = %format!("{e:#}"), "reloading line collections failed; keeping the previous ones");

@@ -127,8 +127,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!(books = loaded, "sample catalog loaded (first start)");
     }
     if crate::sample::has_sample_catalog(&state.config.sample_catalog) {
-        let app = state.0.clone();
-        match tokio::task::spawn_blocking(move || crate::sample::demo_seat_code(&app)).await? {
+        match crate::sample::demo_seat_code(&state).await {
             Ok(url) => {
                 tracing::info!(%url, "demo trip running now");
                 println!(
@@ -296,13 +295,7 @@ async fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
             options.limits = config.gtfs.clone();
             options.default_seats =
                 crate::trips::Seats::new(seats).map_err(|e| anyhow::anyhow!("--seats {e}"))?;
-            crate::trips::import_gtfs(
-                &config.data_dir,
-                &accounts,
-                operator.as_deref(),
-                &file,
-                &options,
-            )
+            crate::trips::import_gtfs(config, &accounts, operator.as_deref(), &file, &options).await
         }
         Import::Epub { publisher, paths } => {
             crate::catalog::import::import_epubs(&config.data_dir, &accounts, &publisher, &paths)

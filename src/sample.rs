@@ -67,31 +67,35 @@ fn ingest_sample_books(app: &App) -> anyhow::Result<usize> {
 
 /// Makes sure a demo trip runs now and returns the URL of a seat code for it
 /// (seat 1), in the lower-case form a terminal turns into a link.
-pub fn demo_seat_code(app: &App) -> anyhow::Result<String> {
+pub async fn demo_seat_code(app: &App) -> anyhow::Result<String> {
     let now = Utc::now();
-    let today = app.trips.trips_of(DEMO_OPERATOR, now.date_naive());
+    let today = app.trips.trips_of(DEMO_OPERATOR, now.date_naive()).await?;
     let running = today.into_iter().find(|t| {
         t.line == DEMO_LINE && !t.is_cancelled() && t.arrives_at > now + Duration::hours(1)
     });
     let trip = match running {
         Some(trip) => trip,
-        None => app.trips.create(
-            DEMO_OPERATOR,
-            TripDraft {
-                service_date: now.date_naive(),
-                line: DEMO_LINE.into(),
-                train_number: "0001".into(),
-                origin: "Clermont-Ferrand".into(),
-                destination: "Lyon Part-Dieu".into(),
-                departs_at: now - Duration::minutes(5),
-                arrives_at: now + Duration::hours(12),
-                seats: Seats::new(80).map_err(anyhow::Error::msg)?,
-                cars: None,
-                collections: None,
-                timezone: chrono_tz::Europe::Paris,
-                source: None,
-            },
-        )?,
+        None => {
+            app.trips
+                .create(
+                    DEMO_OPERATOR,
+                    TripDraft {
+                        service_date: now.date_naive(),
+                        line: DEMO_LINE.into(),
+                        train_number: "0001".into(),
+                        origin: "Clermont-Ferrand".into(),
+                        destination: "Lyon Part-Dieu".into(),
+                        departs_at: now - Duration::minutes(5),
+                        arrives_at: now + Duration::hours(12),
+                        seats: Seats::new(80).map_err(anyhow::Error::msg)?,
+                        cars: None,
+                        collections: None,
+                        timezone: chrono_tz::Europe::Paris,
+                        source: None,
+                    },
+                )
+                .await?
+        }
     };
     let window = trip.window(&app.config);
     let claims = Claims {

@@ -41,6 +41,7 @@ async fn operator_trip(world: &World, line: &str, departs_in: i64, minutes: i64)
     world
         .app
         .create_trip_of(&operator, line, departs_in, minutes)
+        .await
 }
 
 /// Opens the console signed in with a new operator key; returns the browser and the key.
@@ -75,8 +76,15 @@ async fn fetch_head(browser: &Browser, url: &str) -> Value {
     browser.js_async(&script).await
 }
 
-fn trip(world: &World, id: TripId) -> Trip {
-    world.app.state.trips.get(id).expect("the trip exists")
+async fn trip(world: &World, id: TripId) -> Trip {
+    world
+        .app
+        .state
+        .trips
+        .get(id)
+        .await
+        .unwrap()
+        .expect("the trip exists")
 }
 
 /// "HH:MM" of an instant in the trip's own time zone.
@@ -143,7 +151,13 @@ async fn operator_imports_a_gtfs_feed_reads_the_report_and_sees_the_trips_in_the
             "return document.querySelectorAll('#trips-table tbody tr').length === 28",
         )
         .await;
-    let mut stored = world.app.state.trips.list("2017-07-29".parse().unwrap());
+    let mut stored = world
+        .app
+        .state
+        .trips
+        .list("2017-07-29".parse().unwrap())
+        .await
+        .unwrap();
     stored.sort_by_key(|t| (t.departs_at, t.id));
     let first = &stored[0];
     let row = browser.text_of("#trips-table tbody tr").await;
@@ -335,7 +349,7 @@ async fn operator_creates_a_trip_after_the_api_names_every_missing_field_at_once
             "const m = location.hash.match(/^#trip\\/(\\d+)$/); return m && document.getElementById('trip-facts') && Number(m[1])",
         )
         .await;
-    let created = trip(&world, TripId::new(id.as_u64().unwrap() as u32));
+    let created = trip(&world, TripId::new(id.as_u64().unwrap() as u32)).await;
     // 23:20 in Paris in November is 22:20 UTC; the arrival after midnight is the next day.
     assert_eq!(created.departs_at.to_rfc3339(), "2026-11-28T22:20:00+00:00");
     assert_eq!(created.arrives_at.to_rfc3339(), "2026-11-29T00:05:00+00:00");
@@ -549,7 +563,7 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
             ),
         )
         .await;
-    let moved = trip(&world, running.id).arrives_at - new_arrival;
+    let moved = trip(&world, running.id).await.arrives_at - new_arrival;
     assert!(
         moved.num_milliseconds() == 0,
         "the arrival moved by 25 minutes ({moved} off)"
@@ -572,7 +586,7 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
             "return !document.querySelector('dialog.confirm')",
         )
         .await;
-    assert_eq!(trip(&world, running.id).state, TripState::Scheduled);
+    assert_eq!(trip(&world, running.id).await.state, TripState::Scheduled);
 
     browser.click("#cancel-trip").await;
     dialog_text(&browser).await;
@@ -584,7 +598,7 @@ async fn operator_extends_a_late_trip_and_cancels_it_after_confirmations_stating
         )
         .await;
     assert_eq!(browser.text_of("#trip-sessions").await, "0");
-    assert_eq!(trip(&world, running.id).state, TripState::Cancelled);
+    assert_eq!(trip(&world, running.id).await.state, TripState::Cancelled);
     assert_eq!(
         browser
             .js(
@@ -876,7 +890,7 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         )
         .await;
     assert_eq!(
-        trip(&world, later.id).collections,
+        trip(&world, later.id).await.collections,
         Some(vec!["polar".to_owned(), "nuit".to_owned()])
     );
     browser.click("#trip-collections-follow").await;
@@ -886,7 +900,7 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
             "return document.getElementById('trip-collections-now').textContent.includes('what its line offers')",
         )
         .await;
-    assert_eq!(trip(&world, later.id).collections, None);
+    assert_eq!(trip(&world, later.id).await.collections, None);
     browser.quit().await;
 }
 
@@ -928,7 +942,7 @@ async fn cross_site_state_changes_are_refused_and_change_nothing() {
         let problem: Value = response.json().await.unwrap();
         assert_eq!(problem["code"], "csrf-rejected");
     }
-    assert_eq!(trip(&world, running.id).state, TripState::Scheduled);
+    assert_eq!(trip(&world, running.id).await.state, TripState::Scheduled);
 
     // The console itself may: same cookie, its header, its origin.
     let same = client
@@ -940,7 +954,7 @@ async fn cross_site_state_changes_are_refused_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(same.status(), 200);
-    assert_eq!(trip(&world, running.id).state, TripState::Cancelled);
+    assert_eq!(trip(&world, running.id).await.state, TripState::Cancelled);
     browser.quit().await;
 }
 

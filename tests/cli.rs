@@ -159,7 +159,7 @@ async fn a_signing_key_rotated_by_the_cli_signs_on_the_running_service_within_a_
 #[tokio::test]
 async fn a_signing_key_revoked_by_the_cli_ends_its_codes_on_the_running_service() {
     let app = TestApp::new(None).await;
-    let trip = app.create_trip("TER 17", -5, 60);
+    let trip = app.create_trip("TER 17", -5, 60).await;
     let leaked_code = app.seat_token(&trip, 3);
     let leaked = app.state.seat_keys.keyring().signer().id();
     let signer: u8 = last_line(&trajet(

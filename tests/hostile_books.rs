@@ -57,7 +57,7 @@ async fn every_resource_is_served_with_a_type_trajet_chose_not_the_one_declared(
         ],
     );
     let title = upload(&app, &book).await;
-    let trip = app.create_trip("TER 17", -5, 60);
+    let trip = app.create_trip("TER 17", -5, 60).await;
     let cookie = app.passenger(&trip, 4).await;
 
     let manifest = body_json(

@@ -45,7 +45,7 @@ async fn reading_book(
         policy,
         Some("https://books.example/marker"),
     );
-    let trip = app.create_trip("TER 17", -5, 60);
+    let trip = app.create_trip("TER 17", -5, 60).await;
     let cookie = app.passenger(&trip, 4).await;
     Reading {
         app,
@@ -317,7 +317,7 @@ async fn the_catalog_states_each_books_accessibility_or_that_there_is_none() {
     let without = write_marker_book(&app.dir.path().join("b"), 3);
     app.ingest(&with, "pub-a", serde_json::json!({"chapters": 1}), None);
     app.ingest(&without, "pub-b", serde_json::json!({"chapters": 1}), None);
-    let trip = app.create_trip("TER 17", -5, 60);
+    let trip = app.create_trip("TER 17", -5, 60).await;
     let cookie = app.passenger(&trip, 4).await;
     let catalog = body_json(app.get_with("/api/v1/catalog", &cookie).await).await;
     let titles = catalog["titles"].as_array().unwrap();
@@ -510,7 +510,12 @@ async fn the_session_route_renews_the_cookies_and_a_cancelled_trip_says_so(backe
     );
 
     // Cancelled: with the trip cookie the answer says so; without it, no session.
-    r.app.state.trips.cancel(r.trip.id).unwrap();
+    r.app
+        .state
+        .trips
+        .cancel(r.trip.id, "op-test")
+        .await
+        .unwrap();
     r.app
         .state
         .sessions
@@ -636,10 +641,11 @@ async fn a_title_outside_the_trips_collections_is_not_offered() {
     let app = TestApp::new(None).await;
     let book = write_marker_book(app.dir.path(), 4);
     let title = app.ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None);
-    let trip = app.create_trip("TER 18", -5, 60);
+    let trip = app.create_trip("TER 18", -5, 60).await;
     app.state
         .trips
-        .set_collections(trip.id, Some(vec!["polar".into()]))
+        .set_collections(trip.id, Some(vec!["polar".into()]), "op-test")
+        .await
         .unwrap();
     let cookie = app.passenger(&trip, 1).await;
     let catalog = body_json(app.get_with("/api/v1/catalog", &cookie).await).await;
@@ -667,7 +673,7 @@ async fn an_operators_line_choice_decides_what_passengers_see() {
     let app = TestApp::new(None).await;
     let book = write_marker_book(app.dir.path(), 4);
     let title = app.ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None);
-    let trip = app.create_trip("TER 19", -5, 60);
+    let trip = app.create_trip("TER 19", -5, 60).await;
     let cookie = app.passenger(&trip, 1).await;
     let count = |v: Value| v["titles"].as_array().unwrap().len();
     assert_eq!(

@@ -281,8 +281,8 @@ async fn reports_need_a_publisher_and_a_sane_range() {
 async fn the_dashboard_shows_running_trips_with_live_sessions_scans_and_top_titles() {
     let app = TestApp::new(None).await;
     let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
-    let running = app.create_trip_of(&operator_id, "TER 17", -10, 60);
-    let later = app.create_trip_of(&operator_id, "TER 52", 300, 60);
+    let running = app.create_trip_of(&operator_id, "TER 17", -10, 60).await;
+    let later = app.create_trip_of(&operator_id, "TER 52", 300, 60).await;
     for seat in 1..=3 {
         let r = app.scan(&app.seat_token(&running, seat), None).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -346,7 +346,9 @@ async fn operators_choose_collections_per_line_and_the_choice_decides_the_offer(
     let app = TestApp::new(None).await;
     let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
     let (pub_a, publisher) = account(&app, Role::Publisher, "A").await;
-    let trip = app.create_trip_of(&operator_id, "TER Clermont – Lyon", 30, 60);
+    let trip = app
+        .create_trip_of(&operator_id, "TER Clermont – Lyon", 30, 60)
+        .await;
     let path = "/api/v1/operator/lines/TER%20Clermont%20%E2%80%93%20Lyon/collections";
     let polar = vec!["polar".to_owned()];
 
@@ -419,7 +421,7 @@ async fn the_dashboard_names_top_titles_and_lines_list_each_publishers_collectio
     let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
     let (pub_a, _) = account(&app, Role::Publisher, "Éditions du Quai").await;
     let title = sample_title(&app, &pub_a);
-    let trip = app.create_trip_of(&operator_id, "TER 17", -10, 60);
+    let trip = app.create_trip_of(&operator_id, "TER 17", -10, 60).await;
     let today = trip.service_date.to_string();
     events(
         &app,
@@ -457,7 +459,7 @@ async fn time_spent_reading_reaches_the_report_and_the_dashboard_in_minutes() {
     let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
     let (pub_a, publisher) = account(&app, Role::Publisher, "Éditions du Quai").await;
     let title = sample_title(&app, &pub_a);
-    let trip = app.create_trip_of(&operator_id, "TER 17", -10, 60);
+    let trip = app.create_trip_of(&operator_id, "TER 17", -10, 60).await;
     let today = trip.service_date.to_string();
     let cookie = app.passenger(&trip, 3).await;
     let manifest = body_json(
@@ -519,7 +521,7 @@ async fn another_operators_dashboard_and_lines_show_nothing_of_yours() {
     let (owner_id, owner) = account(&app, Role::Operator, "TER").await;
     let (_, other) = account(&app, Role::Operator, "Trenitalia").await;
     let (pub_a, _) = account(&app, Role::Publisher, "Éditions du Quai").await;
-    let running = app.create_trip_of(&owner_id, "TER 17", -10, 60);
+    let running = app.create_trip_of(&owner_id, "TER 17", -10, 60).await;
     for seat in 1..=2 {
         let r = app.scan(&app.seat_token(&running, seat), None).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -31,7 +31,7 @@ async fn the_sample_catalog_loads_once_and_the_demo_code_opens_it() {
     );
     assert_eq!(app.state.catalog.titles().len(), books);
 
-    let url = trajet::sample::demo_seat_code(&app.state).unwrap();
+    let url = trajet::sample::demo_seat_code(&app.state).await.unwrap();
     let token = url.rsplit('/').next().unwrap();
     assert!(url.starts_with("http://127.0.0.1:8080/t/"), "{url}");
     let response = app.scan(token, None).await;
@@ -49,11 +49,13 @@ async fn the_sample_catalog_loads_once_and_the_demo_code_opens_it() {
         "{languages:?}"
     );
     // A second call reuses the running demo trip.
-    let again = trajet::sample::demo_seat_code(&app.state).unwrap();
+    let again = trajet::sample::demo_seat_code(&app.state).await.unwrap();
     assert_eq!(
         app.state
             .trips
             .list(chrono::Utc::now().date_naive())
+            .await
+            .unwrap()
             .iter()
             .filter(|t| t.line == trajet::sample::DEMO_LINE)
             .count(),

@@ -28,7 +28,7 @@ on_both_stores!(
 async fn a_scan_opens_a_session_and_sends_the_browser_to_the_reader(backend: Backend) {
     let mut redis = None;
     let app = app(backend, &mut redis).await;
-    let trip = app.create_trip("TER Clermont – Lyon", -5, 70);
+    let trip = app.create_trip("TER Clermont – Lyon", -5, 70).await;
     let response = app.scan(&app.seat_token(&trip, 12), None).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/read");
@@ -53,7 +53,7 @@ async fn a_scan_opens_a_session_and_sends_the_browser_to_the_reader(backend: Bac
 async fn a_rescan_keeps_the_session_and_a_foreign_id_is_never_adopted(backend: Backend) {
     let mut redis = None;
     let app = app(backend, &mut redis).await;
-    let trip = app.create_trip("L1", -5, 60);
+    let trip = app.create_trip("L1", -5, 60).await;
     let token = app.seat_token(&trip, 3);
     let first = cookie_pair(&app.scan(&token, None).await);
     let again = app.scan(&token, Some(&first)).await;
@@ -88,7 +88,7 @@ async fn sixty_four_concurrent_scans_open_exactly_k_sessions(backend: Backend) {
     })
     .await;
     let app = std::sync::Arc::new(app);
-    let trip = app.create_trip("L2", -5, 60);
+    let trip = app.create_trip("L2", -5, 60).await;
     let token = std::sync::Arc::new(app.seat_token(&trip, 7));
     let scans: Vec<_> = (0..64)
         .map(|_| {
@@ -128,13 +128,13 @@ async fn sixty_four_concurrent_scans_open_exactly_k_sessions(backend: Backend) {
 async fn scans_outside_the_window_explain_why(backend: Backend) {
     let mut redis = None;
     let app = app(backend, &mut redis).await;
-    let later = app.create_trip("L3", 120, 60);
+    let later = app.create_trip("L3", 120, 60).await;
     let response = app.scan(&app.seat_token(&later, 1), None).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let page = String::from_utf8(body_bytes(response).await).unwrap();
     assert!(page.contains("pas encore commencé"), "French page: {page}");
 
-    let past = app.create_trip("L3", -180, 60);
+    let past = app.create_trip("L3", -180, 60).await;
     let response = app.scan(&app.seat_token(&past, 1), None).await;
     assert_eq!(response.status(), StatusCode::GONE);
     let page = String::from_utf8(body_bytes(response).await).unwrap();
@@ -144,10 +144,10 @@ async fn scans_outside_the_window_explain_why(backend: Backend) {
 async fn a_cancelled_trip_refuses_its_codes_and_ends_its_sessions(backend: Backend) {
     let mut redis = None;
     let app = app(backend, &mut redis).await;
-    let trip = app.create_trip("L4", -5, 60);
+    let trip = app.create_trip("L4", -5, 60).await;
     let token = app.seat_token(&trip, 9);
     let cookie = cookie_pair(&app.scan(&token, None).await);
-    app.state.trips.cancel(trip.id).unwrap();
+    app.state.trips.cancel(trip.id, "op-test").await.unwrap();
     app.state.sessions.end_trip(trip.id.get()).await.unwrap();
     let response = app.scan(&token, None).await;
     assert_eq!(response.status(), StatusCode::GONE);
@@ -166,7 +166,7 @@ async fn a_cancelled_trip_refuses_its_codes_and_ends_its_sessions(backend: Backe
 async fn an_altered_code_is_refused_with_a_readable_page(backend: Backend) {
     let mut redis = None;
     let app = app(backend, &mut redis).await;
-    let trip = app.create_trip("L5", -5, 60);
+    let trip = app.create_trip("L5", -5, 60).await;
     let mut token = app.seat_token(&trip, 1).into_bytes();
     token[5] = if token[5] == b'A' { b'B' } else { b'A' };
     let response = app.scan(std::str::from_utf8(&token).unwrap(), None).await;
@@ -189,7 +189,7 @@ async fn an_altered_code_is_refused_with_a_readable_page(backend: Backend) {
 async fn a_scan_while_redis_is_down_is_a_503_page_with_retry_after() {
     let mut redis = RedisServer::start();
     let app = TestApp::new(Some(&redis)).await;
-    let trip = app.create_trip("L6", -5, 60);
+    let trip = app.create_trip("L6", -5, 60).await;
     let token = app.seat_token(&trip, 2);
     redis.kill();
     let response = app.scan(&token, None).await;
@@ -228,7 +228,7 @@ async fn scans_retried_while_redis_stalls_open_one_session() {
         config.scans_per_minute_per_seat_code = 1_000;
     })
     .await;
-    let trip = app.create_trip("L8", -5, 60);
+    let trip = app.create_trip("L8", -5, 60).await;
     let token = app.seat_token(&trip, 5);
     // A running service: its connection to Redis is up when Redis stalls.
     app.passenger(&trip, 6).await;
@@ -291,9 +291,10 @@ async fn a_full_train_behind_one_address_boards_at_once() {
     // Default limits: 400 passengers behind the train's Wi-Fi scan their
     // own seats within two minutes (here, as fast as they can).
     let app = TestApp::new(None).await;
-    let trips: Vec<_> = (0..5)
-        .map(|i| app.create_trip(&format!("L{i}"), -5, 60))
-        .collect();
+    let mut trips = Vec::new();
+    for i in 0..5 {
+        trips.push(app.create_trip(&format!("L{i}"), -5, 60).await);
+    }
     let mut refused = Vec::new();
     for trip in &trips {
         for seat in 1..=80 {
@@ -314,7 +315,7 @@ async fn a_full_train_behind_one_address_boards_at_once() {
 #[tokio::test]
 async fn junk_scans_from_an_address_do_not_block_valid_scans_from_it() {
     let app = TestApp::new(None).await;
-    let trip = app.create_trip("L7", -5, 60);
+    let trip = app.create_trip("L7", -5, 60).await;
     let junk_limited = (0..200)
         .map(|i| format!("JUNK{i:04}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
         .collect::<Vec<_>>();

@@ -31,8 +31,10 @@ impl Operator {
     }
 
     /// A trip of this operator (see `TestApp::create_trip`).
-    fn trip(&self, line: &str, departs_in: i64, minutes: i64) -> trajet::trips::Trip {
-        self.app.create_trip_of(&self.id, line, departs_in, minutes)
+    async fn trip(&self, line: &str, departs_in: i64, minutes: i64) -> trajet::trips::Trip {
+        self.app
+            .create_trip_of(&self.id, line, departs_in, minutes)
+            .await
     }
 
     async fn post_codes(&self, trip: u32, body: serde_json::Value) -> axum::response::Response {
@@ -53,8 +55,8 @@ impl Operator {
     }
 
     /// A trip with two cars, departing in an hour.
-    fn trip_with_cars(&self) -> trajet::trips::Trip {
-        let trip = self.trip("TER Auvergne-Rhône-Alpes", 60, 70);
+    async fn trip_with_cars(&self) -> trajet::trips::Trip {
+        let trip = self.trip("TER Auvergne-Rhône-Alpes", 60, 70).await;
         let mut draft_cars = trip.clone();
         draft_cars.cars = Some(vec!["1".into(), "2".into()]);
         let draft = trajet::trips::TripDraft {
@@ -71,7 +73,7 @@ impl Operator {
             timezone: trip.timezone,
             source: None,
         };
-        self.app.state.trips.create(&self.id, draft).unwrap()
+        self.app.state.trips.create(&self.id, draft).await.unwrap()
     }
 }
 
@@ -82,7 +84,7 @@ fn token_of(url: &str) -> &str {
 #[tokio::test]
 async fn minting_a_trips_80_seats_answers_their_signed_urls() {
     let op = Operator::new().await;
-    let trip = op.trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70).await;
     let response = op
         .post_codes(trip.id.get(), serde_json::json!({"seats": "1-80"}))
         .await;
@@ -108,7 +110,7 @@ async fn minting_a_trips_80_seats_answers_their_signed_urls() {
 #[tokio::test]
 async fn a_minted_code_opens_a_session_when_scanned() {
     let op = Operator::new().await;
-    let trip = op.trip("TER", -5, 70);
+    let trip = op.trip("TER", -5, 70).await;
     let body = body_json(
         op.post_codes(trip.id.get(), serde_json::json!({"seats": "7"}))
             .await,
@@ -125,7 +127,7 @@ async fn a_minted_code_opens_a_session_when_scanned() {
 #[tokio::test]
 async fn codes_per_car_name_their_car() {
     let op = Operator::new().await;
-    let trip = op.trip_with_cars();
+    let trip = op.trip_with_cars().await;
     let body = body_json(
         op.post_codes(
             trip.id.get(),
@@ -148,7 +150,7 @@ async fn codes_per_car_name_their_car() {
 #[tokio::test]
 async fn png_and_svg_of_a_seat_decode_to_its_url() {
     let op = Operator::new().await;
-    let trip = op.trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70).await;
     let id = trip.id.get();
     let minted = body_json(op.post_codes(id, serde_json::json!({"seats": "12"})).await).await;
     let url = minted["codes"][0]["url"].as_str().unwrap().to_owned();
@@ -183,7 +185,7 @@ async fn png_and_svg_of_a_seat_decode_to_its_url() {
 #[tokio::test]
 async fn the_sheet_is_a_pdf_with_a_page_per_24_labels() {
     let op = Operator::new().await;
-    let trip = op.trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70).await;
     let response = op
         .get(&format!(
             "/api/v1/operator/trips/{}/sheet.pdf?seats=1-30",
@@ -222,7 +224,7 @@ async fn assert_problem(response: axum::response::Response, status: StatusCode, 
 #[tokio::test]
 async fn invalid_requests_name_the_problem() {
     let op = Operator::new().await;
-    let trip = op.trip_with_cars();
+    let trip = op.trip_with_cars().await;
     let id = trip.id.get();
     let codes = |seats: &str| serde_json::json!({"seats": seats});
     assert_problem(
@@ -280,8 +282,8 @@ async fn invalid_requests_name_the_problem() {
 #[tokio::test]
 async fn a_cancelled_trip_has_no_codes() {
     let op = Operator::new().await;
-    let trip = op.trip("TER", 60, 70);
-    op.app.state.trips.cancel(trip.id).unwrap();
+    let trip = op.trip("TER", 60, 70).await;
+    op.app.state.trips.cancel(trip.id, &op.id).await.unwrap();
     let response = op
         .post_codes(trip.id.get(), serde_json::json!({"seats": "1"}))
         .await;
@@ -298,7 +300,7 @@ async fn a_cancelled_trip_has_no_codes() {
 #[tokio::test]
 async fn codes_need_an_operator_key() {
     let op = Operator::new().await;
-    let trip = op.trip("TER", 60, 70);
+    let trip = op.trip("TER", 60, 70).await;
     let path = format!("/api/v1/operator/trips/{}/codes/1.png", trip.id.get());
     let anonymous = send(
         &op.app.router,
@@ -328,7 +330,7 @@ async fn codes_need_an_operator_key() {
 #[tokio::test]
 async fn another_operators_trip_has_no_codes_images_or_sheet_for_you() {
     let owner = Operator::new().await;
-    let trip = owner.trip("TER", 60, 70);
+    let trip = owner.trip("TER", 60, 70).await;
     let (_, key) = owner
         .app
         .state

@@ -220,6 +220,8 @@ async fn trip_routes_need_an_operator_key() {
         app.state
             .trips
             .list("2026-11-28".parse().unwrap())
+            .await
+            .unwrap()
             .is_empty()
     );
 }
@@ -552,7 +554,11 @@ async fn cli_import_reaches_the_running_service_within_a_second() {
             )
             .env("TRAJET_DATA_DIR", app.data_path())
             .env_remove("TRAJET_CONFIG")
-            .env_remove("REDIS_URL");
+            .env_remove("REDIS_URL")
+            .env_remove("DATABASE_URL");
+        if let Some(url) = &app.database_url {
+            command.env("DATABASE_URL", url);
+        }
         command.output().unwrap()
     };
     // With one operator the trips are its own; with two, the CLI asks which.
@@ -573,7 +579,15 @@ async fn cli_import_reaches_the_running_service_within_a_second() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("28 unchanged"));
     let deadline = Instant::now() + Duration::from_secs(2);
     let day = "2017-07-29".parse().unwrap();
-    while app.state.trips.trips_of(&caltrain, day).len() != 28 {
+    while app
+        .state
+        .trips
+        .trips_of(&caltrain, day)
+        .await
+        .unwrap()
+        .len()
+        != 28
+    {
         assert!(
             Instant::now() < deadline,
             "the running service did not see the imported trips"
@@ -631,7 +645,12 @@ async fn another_operator_cannot_see_change_or_cancel_a_trip() {
     let app = TestApp::new(None).await;
     let owner = operator(&app).await;
     let (trip_id, _) = future_trip(&app, &owner).await;
-    let stored = app.state.trips.get(trajet::trips::TripId::new(trip_id));
+    let stored = app
+        .state
+        .trips
+        .get(trajet::trips::TripId::new(trip_id))
+        .await
+        .unwrap();
     let (_, key) = operator_named(&app, "Trenitalia").await;
     let other = Intruder { app: &app, key };
     let uri = format!("/api/v1/operator/trips/{trip_id}");
@@ -652,7 +671,11 @@ async fn another_operator_cannot_see_change_or_cancel_a_trip() {
     assert_eq!((status, &listed["trips"]), (StatusCode::OK, &json!([])));
 
     assert_eq!(
-        app.state.trips.get(trajet::trips::TripId::new(trip_id)),
+        app.state
+            .trips
+            .get(trajet::trips::TripId::new(trip_id))
+            .await
+            .unwrap(),
         stored,
         "nothing changed"
     );
@@ -683,13 +706,19 @@ async fn importing_a_feed_another_operator_imported_leaves_their_trips_alone() {
     };
     let day = "2026-11-30".parse().unwrap();
     assert_eq!(import(first.clone()).await["created"], 1);
-    let theirs = app.state.trips.trips_of(&first_id, day).remove(0);
+    let theirs = app
+        .state
+        .trips
+        .trips_of(&first_id, day)
+        .await
+        .unwrap()
+        .remove(0);
     let extended =
         json!({"arrives_at": (theirs.arrives_at + chrono::Duration::minutes(20)).to_rfc3339()});
     let uri_of = format!("/api/v1/operator/trips/{}", theirs.id);
     let response = send(&app.router, call("PATCH", &uri_of, &first, Some(extended))).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let before = app.state.trips.get(theirs.id).unwrap();
+    let before = app.state.trips.get(theirs.id).await.unwrap().unwrap();
 
     let report = import(second.clone()).await;
     assert_eq!(
@@ -697,8 +726,11 @@ async fn importing_a_feed_another_operator_imported_leaves_their_trips_alone() {
         (Some(1), Some(0)),
         "the same feed trip is a new trip of the second operator: {report}"
     );
-    assert_eq!(app.state.trips.get(theirs.id).unwrap(), before);
-    let ours = app.state.trips.trips_of(&second_id, day);
+    assert_eq!(
+        app.state.trips.get(theirs.id).await.unwrap().unwrap(),
+        before
+    );
+    let ours = app.state.trips.trips_of(&second_id, day).await.unwrap();
     assert_eq!(ours.len(), 1);
     assert_ne!(ours[0].id, theirs.id);
     assert_eq!(ours[0].arrives_at, ours[0].scheduled_arrives_at);
@@ -800,7 +832,10 @@ async fn a_file_inflating_past_its_cap_is_a_413_naming_it_and_nothing_is_stored(
         "{problem}"
     );
     let day = "2026-11-30".parse().unwrap();
-    assert!(app.state.trips.list(day).is_empty(), "nothing stored");
+    assert!(
+        app.state.trips.list(day).await.unwrap().is_empty(),
+        "nothing stored"
+    );
 
     // The same feed under the cap of the whole feed instead.
     let app = TestApp::with_config(None, |c| c.gtfs.max_inflated_bytes = 64 * 1024).await;
@@ -816,7 +851,10 @@ async fn a_file_inflating_past_its_cap_is_a_413_naming_it_and_nothing_is_stored(
         problem["detail"].as_str().unwrap().contains("in all"),
         "{problem}"
     );
-    assert!(app.state.trips.list(day).is_empty(), "nothing stored");
+    assert!(
+        app.state.trips.list(day).await.unwrap().is_empty(),
+        "nothing stored"
+    );
 }
 
 #[tokio::test]
@@ -835,11 +873,11 @@ async fn imports_take_turns_and_one_without_a_turn_in_time_is_a_503_with_retry_a
     assert_eq!(response.headers()["retry-after"], "30");
     assert_eq!(body_json(response).await["code"], "gtfs-import-busy");
     let day = "2026-11-30".parse().unwrap();
-    assert!(app.state.trips.list(day).is_empty());
+    assert!(app.state.trips.list(day).await.unwrap().is_empty());
     drop(running);
     let response = send(&app.router, upload(uri, &key, "application/zip", feed())).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(app.state.trips.list(day).len(), 1);
+    assert_eq!(app.state.trips.list(day).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -853,13 +891,13 @@ async fn an_import_waiting_for_its_turn_runs_when_the_turn_frees() {
     tokio::task::yield_now().await;
     let day = "2026-11-30".parse().unwrap();
     assert!(
-        app.state.trips.list(day).is_empty(),
+        app.state.trips.list(day).await.unwrap().is_empty(),
         "it waits for its turn"
     );
     drop(running);
     let response = waiting.await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(app.state.trips.list(day).len(), 1);
+    assert_eq!(app.state.trips.list(day).await.unwrap().len(), 1);
 }
 
 async fn send_owned(router: axum::Router, request: Request<Body>) -> axum::response::Response {

@@ -74,7 +74,20 @@ fn trip(data: &Path, out: &Path, minutes: i64, seats: u16, cars: u8) -> anyhow::
         source: None,
     };
     // The bench's own operator: no one signs in as it, the codes need none.
-    let trip = TripStore::open(&data)?.create("op-bench", draft)?;
+    // The database is the one the server uses (`DATABASE_URL`, else SQLite).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let trip = runtime.block_on(async {
+        let (config, _) = trajet::config::Config::load()?;
+        let db = trajet::db::Database::open(&config.database, data.root()).await?;
+        let trip = TripStore::open(db.clone())
+            .await?
+            .create("op-bench", draft)
+            .await?;
+        db.close().await;
+        anyhow::Ok(trip)
+    })?;
     let keys = signing_keys(&data)?;
     let window = Window::from_unix_seconds(departs_at.timestamp(), arrives_at.timestamp())?;
     let mut file = std::io::BufWriter::new(std::fs::File::create(out)?);

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../../migrations/0002_accounts.sql"),
     ),
+    (3, "trips", include_str!("../../migrations/0003_trips.sql")),
     (6, "usage", include_str!("../../migrations/0006_usage.sql")),
     (
         7,

@@ -302,6 +302,26 @@ pub mod testing {
         )
     }
 
+    /// Another pool on the same database, as a second process (the CLI, a
+    /// second instance) opens it.
+    pub async fn second_process(db: &Database, dir: &Path) -> Database {
+        let mut settings = crate::config::Config::for_tests(dir).database;
+        if db.backend() == Backend::Postgres {
+            let (name, port): (String, i64) = {
+                let row = sqlx::query(
+                    "SELECT CAST(current_database() AS TEXT), CAST(inet_server_port() AS BIGINT)",
+                )
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+                (row.get(0), row.get(1))
+            };
+            let url = format!("postgres://postgres@127.0.0.1:{port}/{name}");
+            settings.url = Some(crate::config::Secret::new(url));
+        }
+        Database::open(&settings, dir).await.unwrap()
+    }
+
     /// Runs each `async fn name(db: Database, dir: &Path)` as two tests,
     /// `name::sqlite` and `name::postgres`.
     macro_rules! on_both_databases {

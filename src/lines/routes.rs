@@ -36,7 +36,10 @@ pub fn router() -> Router<AppState> {
 
 /// The operator's known lines (of its trips around today and of its choices),
 /// each with its choice, and the publishers with their collections.
-async fn list(State(state): State<AppState>, Operator(operator): Operator) -> Json<Value> {
+async fn list(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Json<Value>, AppError> {
     let choices = state.lines.all(&operator.id);
     let today = Utc::now().date_naive();
     let mut names: BTreeSet<String> = choices.keys().cloned().collect();
@@ -44,6 +47,7 @@ async fn list(State(state): State<AppState>, Operator(operator): Operator) -> Js
         for trip in state
             .trips
             .trips_of(&operator.id, today + Duration::days(offset))
+            .await?
         {
             names.insert(trip.line);
         }
@@ -68,7 +72,7 @@ async fn list(State(state): State<AppState>, Operator(operator): Operator) -> Js
             json!({"id": a.id, "name": a.name, "collections": collections})
         })
         .collect();
-    Json(json!({"lines": lines, "publishers": publishers}))
+    Ok(Json(json!({"lines": lines, "publishers": publishers})))
 }
 
 fn line_name(raw: String) -> Result<String, AppError> {

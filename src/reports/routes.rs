@@ -147,10 +147,11 @@ async fn dashboard_json(
     let date = query.date.unwrap_or_else(|| now.date_naive());
     let window = |t: &crate::trips::Trip| t.window(&state.config);
     let trips = dashboard::trips_of(
-        state.trips.trips_of(&operator.id, date),
+        state.trips.trips_of(&operator.id, date).await?,
         state
             .trips
-            .trips_of(&operator.id, dashboard::previous_day(date)),
+            .trips_of(&operator.id, dashboard::previous_day(date))
+            .await?,
         window,
         now,
     );

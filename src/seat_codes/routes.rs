@@ -65,7 +65,7 @@ async fn create_codes(
     ApiPath(id): ApiPath<u32>,
     ApiJson(request): ApiJson<CodesRequest>,
 ) -> Result<axum::Json<CodesResponse>, AppError> {
-    let minting = Minting::new(&state, &operator, id)?;
+    let minting = Minting::new(&state, &operator, id).await?;
     let labels = blocking(move || minting.batch(request.seats.as_deref(), request.cars.as_deref()))
         .await??;
     let codes = labels
@@ -91,7 +91,7 @@ async fn code_image(
     ApiQuery(query): ApiQuery<ImageQuery>,
 ) -> Result<Response, AppError> {
     let (seat, format) = image_file(&file)?;
-    let minting = Minting::new(&state, &operator, id)?;
+    let minting = Minting::new(&state, &operator, id).await?;
     let (bytes, content_type) = blocking(move || {
         let label = minting.one(seat, query.car.as_deref())?;
         let code = encode(&label.url)?;
@@ -130,7 +130,7 @@ async fn sheet(
         .as_deref()
         .filter(|c| !c.trim().is_empty())
         .map(|c| c.split(',').map(str::to_owned).collect());
-    let minting = Minting::new(&state, &operator, id)?;
+    let minting = Minting::new(&state, &operator, id).await?;
     let _permit = SHEETS
         .acquire()
         .await
@@ -159,8 +159,8 @@ struct Minting {
 impl Minting {
     /// Finds the operator's trip (404 for a missing or someone else's trip),
     /// refuses a cancelled one (422), and takes its window.
-    fn new(state: &AppState, operator: &Operator, id: u32) -> Result<Self, AppError> {
-        let trip = crate::trips::routes::own(state, operator, id)?;
+    async fn new(state: &AppState, operator: &Operator, id: u32) -> Result<Self, AppError> {
+        let trip = crate::trips::routes::own(state, operator, id).await?;
         if trip.is_cancelled() {
             return Err(AppError::unprocessable(
                 "trip-cancelled",

@@ -194,10 +194,10 @@ fn admit(state: &AppState, token: &str, parts: &Parts) -> Result<Admitted, AppEr
             .scans_per_client
             .enforce(ip, "scans from this network")?;
     }
-    let trip = state
-        .trips
-        .get(TripId::new(claims.trip))
-        .ok_or_else(invalid)?;
+    let Some(trip) = state.trips.shared(TripId::new(claims.trip)) else {
+        return Err(outside_current_days(&claims, Utc::now()).unwrap_or_else(invalid));
+    };
+    let trip = Trip::clone(&trip);
     if trip.is_cancelled() {
         return Err(AppError::gone(
             "trip-cancelled",
@@ -207,13 +207,7 @@ fn admit(state: &AppState, token: &str, parts: &Parts) -> Result<Admitted, AppEr
     let now = Utc::now();
     let (opens_at, closes_at) = validity(state, &trip, &claims);
     if now < opens_at {
-        return Err(AppError::forbidden(
-            "trip-not-started",
-            format!("Reading opens at {}.", opens_at.to_rfc3339()),
-        )
-        .with_retry_after(Duration::from_secs(
-            (opens_at - now).num_seconds().max(1) as u64
-        )));
+        return Err(not_started(opens_at, now));
     }
     if now >= closes_at {
         return Err(AppError::gone("trip-ended", "This trip has ended."));
@@ -247,6 +241,30 @@ fn pending_id(
     let same_trip = crate::http::cookie::value(&parts.headers, TRIP_COOKIE)
         .is_some_and(|t| t == trip.get().to_string());
     presented.filter(|_| same_trip).unwrap_or(fresh)
+}
+
+/// The answer to a valid code whose trip is not among the current days in
+/// memory (a trip of last month, or of next week): the window signed into
+/// the code says whether it has ended or has not begun, without a database
+/// query on the passenger's path. `None` when the code's window is open now
+/// (its trip does not exist).
+fn outside_current_days(claims: &Claims, now: DateTime<Utc>) -> Option<AppError> {
+    let opens_at = DateTime::from_timestamp(claims.window.start_unix(), 0)?;
+    let closes_at = DateTime::from_timestamp(claims.window.end_unix(), 0)?;
+    if now < opens_at {
+        return Some(not_started(opens_at, now));
+    }
+    (now >= closes_at).then(|| AppError::gone("trip-ended", "This trip has ended."))
+}
+
+fn not_started(opens_at: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+    AppError::forbidden(
+        "trip-not-started",
+        format!("Reading opens at {}.", opens_at.to_rfc3339()),
+    )
+    .with_retry_after(Duration::from_secs(
+        (opens_at - now).num_seconds().max(1) as u64
+    ))
 }
 
 /// When the code opens sessions: from the code's own window start, until the

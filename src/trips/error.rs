@@ -25,7 +25,10 @@ pub enum TripError {
     /// Every trip id has been handed out (more than four billion trips).
     #[error("no trip id left to assign")]
     IdsExhausted,
-    /// The data directory could not be read or written.
+    /// The database could not be reached or refused a statement.
+    #[error("trip database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The database holds something trajet did not write.
     #[error("trip storage failed: {0:#}")]
     Storage(#[from] anyhow::Error),
 }
@@ -38,7 +41,7 @@ impl TripError {
             Self::NotFound(_) => "trip-not-found",
             Self::Cancelled(_) => "trip-cancelled",
             Self::IdsExhausted => "trip-ids-exhausted",
-            Self::Storage(_) => "trip-storage-failed",
+            Self::Database(_) | Self::Storage(_) => "trip-storage-failed",
         }
     }
 

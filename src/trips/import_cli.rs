@@ -1,7 +1,7 @@
 //! `trajet import gtfs FILE --from DATE --to DATE [--operator NAME]`: the
 //! same import as the API, from the command line; the trips belong to the
-//! named operator (or to the only one, when there is one). A running service
-//! sees them within a second.
+//! named operator (or to the only one, when there is one), in one database
+//! transaction. A running service sees them within a second.
 
 use std::path::Path;
 
@@ -10,24 +10,30 @@ use anyhow::Context;
 use super::gtfs::{ImportOptions, import};
 use super::store::TripStore;
 use crate::accounts::{Account, Accounts, Role};
+use crate::config::Config;
 use crate::data_dir::DataDir;
+use crate::db::Database;
 
-/// Imports `file` into the trips of `data_dir` for the operator named
-/// `operator` (or the only operator there is) and prints what happened.
-pub fn import_gtfs(
-    data_dir: &Path,
+/// Imports `file` into the trips of the configured database for the operator
+/// named `operator` (or the only operator there is) and prints what happened.
+pub async fn import_gtfs(
+    config: &Config,
     accounts: &Accounts,
     operator: Option<&str>,
     file: &Path,
     options: &ImportOptions,
 ) -> anyhow::Result<()> {
+    let data_dir = &config.data_dir;
     let account = owner(accounts, operator)?;
     let data = DataDir::open(data_dir)
         .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
-    let store = TripStore::open(&data)?;
+    let db = Database::open(&config.database, data.root()).await?;
+    let store = TripStore::open(db.clone()).await?;
     let feed = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let report = import(&store, &account.id, std::io::BufReader::new(feed), options)
+        .await
         .with_context(|| format!("{} was refused", file.display()))?;
+    db.close().await;
     for row in &report.skipped_rows {
         let trip = row
             .trip_id

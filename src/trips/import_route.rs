@@ -52,13 +52,8 @@ pub(super) async fn import_feed(
     state.limits.upload(&operator)?;
     let turn = state.gtfs_imports.turn().await.ok_or_else(busy)?;
     let bytes = feed_bytes(&state, request).await?;
-    let app = state.0.clone();
-    let imported = crate::memory::heavy(move || {
-        let _turn = turn;
-        import(&app.trips, &operator.id, Cursor::new(bytes), &options)
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("GTFS import task failed: {e}")))?;
+    let imported = import(&state.trips, &operator.id, Cursor::new(bytes), &options).await;
+    drop(turn);
     let report = imported.map_err(|e| match e {
         ImportError::Gtfs(e) => gtfs_problem(e),
         ImportError::Store(e) => e.into(),

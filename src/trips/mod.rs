@@ -1,8 +1,7 @@
 //! Trips: what a seat code points at, with its time window, durable storage
-//! in the data directory, and the GTFS import that fills it.
+//! in the database, and the GTFS import that fills it.
 //!
-//! Everything here is plain Rust, callable from `spawn_blocking`; only
-//! `routes.rs` and `import_route.rs` know HTTP.
+//! Only `routes.rs` and `import_route.rs` know HTTP.
 
 pub mod change;
 pub mod error;
@@ -22,7 +21,7 @@ pub use import_cli::import_gtfs;
 pub use import_route::ImportGate;
 pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};
-pub use store::{ArrivalChange, ImportCounts, SharedTrip, TripStore};
+pub use store::{ArrivalChange, ImportCounts, SharedTrip, TripHistoryEntry, TripStore};
 
 #[cfg(test)]
 mod tests;

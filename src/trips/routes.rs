@@ -15,7 +15,6 @@ use super::change::TripChangeRequest;
 use super::import_route::import_feed;
 use super::model::{Trip, TripId};
 use super::request::NewTripRequest;
-use super::store::TripStore;
 use crate::app::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
@@ -32,6 +31,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/operator/trips/{id}", get(read).patch(change))
         .route("/api/v1/operator/trips/{id}/cancel", post(cancel))
+        .route("/api/v1/operator/trips/{id}/history", get(history))
         .route("/api/v1/operator/trips/{id}/sessions", get(sessions))
 }
 
@@ -41,7 +41,7 @@ async fn create(
     ApiJson(request): ApiJson<NewTripRequest>,
 ) -> Result<Response, AppError> {
     let draft = request.parse(state.config.default_timezone)?;
-    let trip = blocking(&state, move |store| store.create(&operator.id, draft)).await?;
+    let trip = state.trips.create(&operator.id, draft).await?;
     tracing::info!(trip = %trip.id, "trip created");
     Ok((StatusCode::CREATED, axum::Json(trip)).into_response())
 }
@@ -55,10 +55,10 @@ async fn list(
     State(state): State<AppState>,
     Operator(operator): Operator,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Response {
+) -> Result<Response, AppError> {
     let date = query.date.unwrap_or_else(|| Utc::now().date_naive());
-    let trips = state.trips.trips_of(&operator.id, date);
-    axum::Json(json!({ "date": date, "trips": trips })).into_response()
+    let trips = state.trips.trips_of(&operator.id, date).await?;
+    Ok(axum::Json(json!({ "date": date, "trips": trips })).into_response())
 }
 
 async fn read(
@@ -66,15 +66,25 @@ async fn read(
     operator: Operator,
     ApiPath(id): ApiPath<u32>,
 ) -> Result<Response, AppError> {
-    let trip = own(&state, &operator, id)?;
+    let trip = own(&state, &operator, id).await?;
     Ok(axum::Json(trip).into_response())
+}
+
+/// The trip's changes, oldest first: who made each and when.
+async fn history(
+    State(state): State<AppState>,
+    operator: Operator,
+    ApiPath(id): ApiPath<u32>,
+) -> Result<Response, AppError> {
+    let id = own(&state, &operator, id).await?.id;
+    Ok(axum::Json(state.trips.history(id).await?).into_response())
 }
 
 /// The operator's trip with this id; another operator's trip is a `404`
 /// exactly like a missing one, so ids reveal nothing.
-pub fn own(state: &AppState, operator: &Operator, id: u32) -> Result<Trip, AppError> {
+pub async fn own(state: &AppState, operator: &Operator, id: u32) -> Result<Trip, AppError> {
     let id = TripId::new(id);
-    let trip = state.trips.trip_of(&operator.0.id, id);
+    let trip = state.trips.trip_of(&operator.0.id, id).await?;
     Ok(trip.ok_or(super::TripError::NotFound(id))?)
 }
 
@@ -86,11 +96,12 @@ async fn change(
     ApiPath(id): ApiPath<u32>,
     ApiJson(request): ApiJson<TripChangeRequest>,
 ) -> Result<Response, AppError> {
-    let mut trip = own(&state, &operator, id)?;
+    let mut trip = own(&state, &operator, id).await?;
     let id = trip.id;
+    let by = &operator.0.id;
     let change = request.parse()?;
     if let Some(arrives_at) = change.arrives_at {
-        let arrival = blocking(&state, move |store| store.update_arrival(id, arrives_at)).await?;
+        let arrival = state.trips.update_arrival(id, arrives_at, by).await?;
         if arrival.extends_window {
             let closes_at = window_end(&state, &arrival.trip);
             let live = state.sessions.extend_trip(id.get(), closes_at).await?;
@@ -99,7 +110,7 @@ async fn change(
         trip = arrival.trip;
     }
     if let Some(collections) = change.collections {
-        trip = blocking(&state, move |store| store.set_collections(id, collections)).await?;
+        trip = state.trips.set_collections(id, collections, by).await?;
     }
     Ok(axum::Json(trip).into_response())
 }
@@ -111,8 +122,8 @@ async fn cancel(
     operator: Operator,
     ApiPath(id): ApiPath<u32>,
 ) -> Result<Response, AppError> {
-    let id = own(&state, &operator, id)?.id;
-    let trip = blocking(&state, move |store| store.cancel(id)).await?;
+    let id = own(&state, &operator, id).await?.id;
+    let trip = state.trips.cancel(id, &operator.0.id).await?;
     let ended = state.sessions.end_trip(id.get()).await?;
     tracing::info!(trip = %id, ended, "trip cancelled");
     Ok(axum::Json(trip).into_response())
@@ -126,7 +137,7 @@ async fn sessions(
     operator: Operator,
     ApiPath(id): ApiPath<u32>,
 ) -> Result<Response, AppError> {
-    let trip = own(&state, &operator, id)?;
+    let trip = own(&state, &operator, id).await?;
     let id = trip.id;
     let window = trip.window(&state.config);
     let live = if trip.is_cancelled() {
@@ -147,18 +158,6 @@ async fn sessions(
 /// The Unix second at which the trip's sessions expire.
 pub fn window_end(state: &AppState, trip: &Trip) -> i64 {
     trip.window(&state.config).closes_at.timestamp()
-}
-
-/// Runs a store operation (file writes and fsyncs) off the async workers.
-pub(super) async fn blocking<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&TripStore) -> Result<T, super::TripError> + Send + 'static,
-) -> Result<T, AppError> {
-    let app = state.0.clone();
-    let joined = tokio::task::spawn_blocking(move || work(&app.trips)).await;
-    let result =
-        joined.map_err(|e| AppError::Internal(anyhow::anyhow!("trip store task failed: {e}")))?;
-    Ok(result?)
 }
 
 impl From<super::TripError> for AppError {
@@ -190,6 +189,7 @@ impl From<super::TripError> for AppError {
                 code,
                 format!("Trip {id} was cancelled; it can no longer change."),
             ),
+            E::Database(e) => e.into(),
             E::IdsExhausted | E::Storage(_) => AppError::Internal(anyhow::Error::new(error)),
         }
     }

@@ -114,7 +114,7 @@ impl World {
 
     /// A trip that left 10 minutes ago and arrives in `minutes`, with seat 1's code.
     pub async fn trip(&self, minutes: i64) -> Trip {
-        let trip = self.app.create_trip("TER", -10, minutes + 10);
+        let trip = self.app.create_trip("TER", -10, minutes + 10).await;
         let token = self.app.seat_token(&trip, 1);
         Trip {
             id: trip.id,
@@ -127,9 +127,13 @@ impl World {
     /// Delays the trip's arrival by `minutes` as its operator would: its
     /// sessions last that much longer.
     pub async fn delay(&self, trip: &Trip, minutes: i64) -> String {
-        let current = self.app.state.trips.get(trip.id).unwrap();
+        let current = self.app.state.trips.get(trip.id).await.unwrap().unwrap();
         let later = current.arrives_at + chrono::Duration::minutes(minutes);
-        let change = self.app.state.trips.update_arrival(trip.id, later).unwrap();
+        let trips = &self.app.state.trips;
+        let change = trips
+            .update_arrival(trip.id, later, "op-test")
+            .await
+            .unwrap();
         let closes_at = change.trip.window(&self.app.state.config).closes_at;
         self.app
             .state
@@ -142,7 +146,12 @@ impl World {
 
     /// Cancels the trip as its operator would: its sessions end at once.
     pub async fn cancel(&self, trip: &Trip) {
-        self.app.state.trips.cancel(trip.id).unwrap();
+        self.app
+            .state
+            .trips
+            .cancel(trip.id, "op-test")
+            .await
+            .unwrap();
         self.app
             .state
             .sessions

@@ -333,12 +333,18 @@ pub const TEST_OPERATOR: &str = "op-test";
 impl TestApp {
     /// Creates a trip departing `departs_in` minutes from now (negative: already left)
     /// and lasting `minutes`, owned by [`TEST_OPERATOR`].
-    pub fn create_trip(&self, line: &str, departs_in: i64, minutes: i64) -> trajet::trips::Trip {
+    pub async fn create_trip(
+        &self,
+        line: &str,
+        departs_in: i64,
+        minutes: i64,
+    ) -> trajet::trips::Trip {
         self.create_trip_of(TEST_OPERATOR, line, departs_in, minutes)
+            .await
     }
 
     /// Like [`Self::create_trip`], for the operator with this account id.
-    pub fn create_trip_of(
+    pub async fn create_trip_of(
         &self,
         operator: &str,
         line: &str,
@@ -361,7 +367,7 @@ impl TestApp {
             timezone: chrono_tz::Europe::Paris,
             source: None,
         };
-        self.state.trips.create(operator, draft).unwrap()
+        self.state.trips.create(operator, draft).await.unwrap()
     }
 
     /// A seat code token for `seat` of `trip`, valid over the trip's window.

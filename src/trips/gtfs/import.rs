@@ -51,21 +51,22 @@ impl ImportError {
     }
 }
 
-/// Reads the feed and stores its trips as `operator`'s in one commit
-/// (idempotent: the same feed twice leaves the same trips). CPU and disk
-/// work: call from `spawn_blocking`.
-pub fn import<R: Read + Seek>(
+/// Reads the feed (off the async workers: it is CPU work) and stores its
+/// trips as `operator`'s in one transaction (idempotent: the same feed twice
+/// leaves the same trips).
+pub async fn import<R: Read + Seek + Send + 'static>(
     store: &TripStore,
     operator: &str,
     reader: R,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let feed = read_feed(reader, options)?;
-    let counts = if feed.trips.is_empty() {
-        Default::default()
-    } else {
-        store.import_batch(operator, feed.trips)?
-    };
+    let read_options = options.clone();
+    let feed = crate::memory::heavy(move || read_feed(reader, &read_options))
+        .await
+        .map_err(|e| TripError::Storage(anyhow::anyhow!("the GTFS reading task failed: {e}")))??;
+    let counts = store.import_batch(operator, feed.trips).await?;
+    // The feed's trips held tens of megabytes for a moment.
+    crate::memory::release_free_memory();
     Ok(ImportReport {
         created: counts.created,
         updated: counts.updated,

@@ -1,138 +1,160 @@
-//! The in-memory index of committed trips: by service date and by id.
+//! The in-memory index of the trips around now: by id and by service date.
+//!
+//! It holds the service dates of [`Span::around`] today, whole: a lookup by
+//! id answers for every trip whose seat codes can open a session now, and a
+//! day of the span is listed without the database.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::rows::Stored;
 use crate::FastMap;
-
-use super::disk::{Disk, Manifest, Stamp};
 use crate::trips::model::{Trip, TripId};
 
-/// The trips of one service date, sorted by departure, as one segment holds them.
-#[derive(Debug)]
-pub(super) struct Day {
-    /// The segment file they were read from or written to.
-    pub file: String,
-    /// Sorted by departure, then id.
-    pub trips: Vec<Trip>,
-    positions: FastMap<TripId, usize>,
+/// Days of the span before and after today (UTC).
+///
+/// Why two each way: a trip's codes open sessions from 30 minutes before its
+/// departure to 15 minutes after its arrival; a service date may lie a day
+/// before its trip's UTC departure (GTFS times past 24:00, time zones west
+/// of UTC) or a day after it (zones east of UTC, up to UTC+14). Two days
+/// each way covers these with a day to spare, and the trips of a national
+/// network on five days (50,000) take a few tens of megabytes.
+const DAYS_BEFORE: i64 = 2;
+const DAYS_AFTER: i64 = 2;
+
+/// The service dates held in memory: `first..=last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Span {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
 }
 
-impl Day {
-    /// Sorts the trips and indexes them by id.
-    pub fn new(file: String, mut trips: Vec<Trip>) -> Self {
-        trips.sort_by_key(|t| (t.departs_at, t.id));
-        let positions = trips.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+impl Span {
+    /// The span around `today`.
+    pub fn around(today: NaiveDate) -> Self {
         Self {
-            file,
-            trips,
-            positions,
+            first: today - Duration::days(DAYS_BEFORE),
+            last: today + Duration::days(DAYS_AFTER),
         }
     }
 
-    /// The trip with this id, if it runs on this day.
-    pub fn get(&self, id: TripId) -> Option<&Trip> {
-        self.positions.get(&id).map(|&i| &self.trips[i])
+    /// Whether `date` is held.
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.first <= date && date <= self.last
     }
 }
 
-/// A committed trip as of one lookup, shared with the index instead of copied
-/// (the passenger routes look one up on every request). Later changes to the
-/// trip are not seen through it: look it up again.
+/// A trip of the index, shared instead of copied (the passenger routes look
+/// one up on every request). Later changes to the trip are not seen through
+/// it: look it up again.
 #[derive(Debug, Clone)]
-pub struct SharedTrip {
-    day: Arc<Day>,
-    at: usize,
-}
+pub struct SharedTrip(Arc<Trip>);
 
 impl std::ops::Deref for SharedTrip {
     type Target = Trip;
     fn deref(&self) -> &Trip {
-        &self.day.trips[self.at]
+        &self.0
     }
 }
 
-/// Everything committed, as of one manifest generation.
-#[derive(Debug, Default)]
+#[derive(Debug)]
+struct Held {
+    trip: SharedTrip,
+    revision: i64,
+}
+
+/// The trips of the span, as of generation `seen` at least.
+#[derive(Debug)]
 pub(super) struct Index {
-    pub generation: u64,
-    pub next_id: u32,
-    pub stamp: Option<Stamp>,
-    pub days: BTreeMap<NaiveDate, Arc<Day>>,
-    by_id: FastMap<TripId, NaiveDate>,
+    pub span: Span,
+    /// Every change up to this generation of the trips domain is in.
+    pub seen: i64,
+    trips: FastMap<TripId, Held>,
+    days: BTreeMap<NaiveDate, BTreeSet<(DateTime<Utc>, TripId)>>,
 }
 
 impl Index {
-    /// Builds the index of `manifest`, reusing the days of `previous` whose
-    /// segment file did not change (so a reload reads only what changed).
-    pub fn load(
-        disk: &Disk,
-        manifest: &Manifest,
-        stamp: Option<Stamp>,
-        previous: &Index,
-    ) -> std::io::Result<Self> {
-        let mut index = Index {
-            generation: manifest.generation,
-            next_id: manifest.next_id,
-            stamp,
-            ..Index::default()
-        };
-        for (&date, file) in &manifest.days {
-            let day = match previous.days.get(&date) {
-                Some(day) if day.file == *file => Arc::clone(day),
-                _ => Arc::new(Day::new(file.clone(), disk.read_segment(file)?)),
-            };
-            index.insert_day(date, day);
+    /// An empty index of `span`.
+    pub fn new(span: Span, seen: i64) -> Self {
+        Self {
+            span,
+            seen,
+            trips: FastMap::default(),
+            days: BTreeMap::new(),
         }
-        Ok(index)
     }
 
-    /// The trip with this id.
-    pub fn get(&self, id: TripId) -> Option<&Trip> {
-        let date = self.by_id.get(&id)?;
-        self.days.get(date)?.get(id)
+    /// The trip with this id, if it runs in the span.
+    pub fn get(&self, id: TripId) -> Option<&SharedTrip> {
+        self.trips.get(&id).map(|h| &h.trip)
     }
 
-    /// The trip with this id, sharing its day with the index (no copy).
-    pub fn shared(&self, id: TripId) -> Option<SharedTrip> {
-        let day = self.days.get(self.by_id.get(&id)?)?;
-        let at = *day.positions.get(&id)?;
-        Some(SharedTrip {
-            day: day.clone(),
-            at,
-        })
+    /// The trips of one day of the span, by departure.
+    pub fn day(&self, date: NaiveDate) -> impl Iterator<Item = &SharedTrip> {
+        self.days
+            .get(&date)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, id)| self.get(*id))
     }
 
-    /// The service date a trip runs on.
-    pub fn date_of(&self, id: TripId) -> Option<NaiveDate> {
-        self.by_id.get(&id).copied()
+    /// Puts stored trips in (those of the span), unless the index already
+    /// holds a newer revision of one: a refresh that read the database just
+    /// before this process's own write committed must not undo it.
+    pub fn put(&mut self, stored: impl IntoIterator<Item = Stored>) {
+        for Stored { trip, revision } in stored {
+            if !self.span.contains(trip.service_date) {
+                continue;
+            }
+            if let Some(held) = self.trips.get(&trip.id) {
+                if held.revision > revision {
+                    continue;
+                }
+                let old = (held.trip.departs_at, trip.id);
+                if let Some(day) = self.days.get_mut(&held.trip.service_date) {
+                    day.remove(&old);
+                }
+            }
+            self.days
+                .entry(trip.service_date)
+                .or_default()
+                .insert((trip.departs_at, trip.id));
+            self.trips.insert(
+                trip.id,
+                Held {
+                    trip: SharedTrip(Arc::new(trip)),
+                    revision,
+                },
+            );
+        }
     }
 
-    /// Replaces (or adds) one day and its entries in the id index.
-    pub fn insert_day(&mut self, date: NaiveDate, day: Arc<Day>) {
-        if let Some(old) = self.days.get(&date) {
-            for trip in &old.trips {
-                self.by_id.remove(&trip.id);
+    /// Moves the index to `span`: drops the days that left it. Returns the
+    /// dates that entered it, for the caller to load.
+    pub fn move_to(&mut self, span: Span) -> Vec<NaiveDate> {
+        let old = std::mem::replace(&mut self.span, span);
+        let leaving: Vec<NaiveDate> = self
+            .days
+            .keys()
+            .copied()
+            .filter(|d| !span.contains(*d))
+            .collect();
+        for date in leaving {
+            for (_, id) in self.days.remove(&date).unwrap_or_default() {
+                self.trips.remove(&id);
             }
         }
-        for trip in &day.trips {
-            self.by_id.insert(trip.id, date);
-        }
-        self.days.insert(date, day);
+        span.first
+            .iter_days()
+            .take_while(|d| *d <= span.last)
+            .filter(|d| !old.contains(*d))
+            .collect()
     }
 
-    /// The manifest describing this index.
-    pub fn manifest(&self) -> Manifest {
-        Manifest {
-            generation: self.generation,
-            next_id: self.next_id,
-            days: self
-                .days
-                .iter()
-                .map(|(d, day)| (*d, day.file.clone()))
-                .collect(),
-        }
+    /// How many trips the index holds.
+    pub fn len(&self) -> usize {
+        self.trips.len()
     }
 }

@@ -1,204 +1,195 @@
-//! Durable trip storage in the data directory, with an in-memory index
-//! shared across threads and reloaded when another process (the CLI import)
-//! commits a change.
+//! Trips in the database, with an in-memory index of the trips around now.
 //!
-//! Readers take a std `RwLock` for a lookup or an `Arc` clone only; writers
-//! are serialized by a mutex (this process) and a file lock (other
-//! processes), copy the days they change, write them outside the lock, and
-//! swap them in. A std lock is right here: no critical section awaits.
+//! The passenger's path (a scan, the session's live arrival) reads only the
+//! index: the trips of five service dates around today ([`index::Span`]). It
+//! follows the database three ways: this process's writes put their trips
+//! in as they commit (the next request sees them); [`TripStore::refresh`],
+//! called by the app's reload tick, reads only the rows whose `revision` is
+//! newer than the generation the index has seen, when another process (an
+//! instance, the CLI import) committed; and when the UTC day rolls over, the
+//! day entering the span is loaded and the one leaving it dropped.
+//! Everything else (a day of last month on the console, a trip id outside
+//! the span) is a query.
+//!
+//! Readers take a std `RwLock` for a lookup or an `Arc` clone only; no
+//! critical section awaits, so a std lock is right.
 
-mod disk;
+mod history;
 mod index;
 mod ops;
-mod txn;
+mod rows;
 mod upsert;
 
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 
-use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 
-use crate::data_dir::DataDir;
+use crate::db::{Database, Domain, Generations};
 use crate::trips::error::TripError;
 use crate::trips::model::{Trip, TripId};
-use disk::Disk;
-pub use index::SharedTrip;
-use index::{Day, Index};
-use txn::Txn;
+use index::{Index, Span};
+use rows::{COLUMNS, Stored};
 
+pub use history::TripHistoryEntry;
+pub use index::SharedTrip;
 pub use ops::ArrivalChange;
 pub use upsert::ImportCounts;
 
-/// The trips of this data directory.
+/// The trips of the database, the current ones indexed in memory.
 #[derive(Debug)]
 pub struct TripStore {
-    disk: Disk,
+    db: Database,
     index: RwLock<Index>,
-    writer: Mutex<()>,
+    /// One refresh at a time (the reload tick, a day roll-over).
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl TripStore {
-    /// Opens the store, loading every committed day and removing leftovers of
-    /// an interrupted commit.
-    pub fn open(data: &DataDir) -> Result<Self, TripError> {
-        let disk = Disk::open(data)?;
-        let _lock = disk.lock()?;
-        let stamp = disk.stamp();
-        let manifest = disk.read_manifest()?;
-        let index =
-            Index::load(&disk, &manifest, stamp, &Index::default()).context("loading trips")?;
-        disk.remove_unreferenced(&manifest)?;
+    /// Loads the trips of the span around today.
+    pub async fn open(db: Database) -> Result<Self, TripError> {
+        let seen = db.generations().await?.of(Domain::Trips);
+        let span = Span::around(Utc::now().date_naive());
+        let mut index = Index::new(span, seen);
+        index.put(load_days(&db, span.first, span.last).await?);
+        tracing::debug!(trips = index.len(), "trips of the current days loaded");
         Ok(Self {
-            disk,
+            db,
             index: RwLock::new(index),
-            writer: Mutex::new(()),
+            refreshing: tokio::sync::Mutex::new(()),
         })
     }
 
-    /// The trip with this id, whoever owns it: for the passenger routes, where
-    /// a verified seat code names the trip. Operator routes use [`Self::trip_of`].
-    pub fn get(&self, id: TripId) -> Option<Trip> {
+    /// The trip with this id among the current ones (memory only): for the
+    /// passenger routes, where a verified seat code names the trip. `None`
+    /// for a trip outside the span, which has no session to open now.
+    pub fn shared(&self, id: TripId) -> Option<SharedTrip> {
         self.read().get(id).cloned()
     }
 
-    /// The trip with this id, without copying it (for the hot paths).
-    pub fn shared(&self, id: TripId) -> Option<SharedTrip> {
-        self.read().shared(id)
+    /// The trip with this id, whoever owns it: from memory when current,
+    /// else from the database.
+    pub async fn get(&self, id: TripId) -> Result<Option<Trip>, TripError> {
+        if let Some(trip) = self.shared(id) {
+            return Ok(Some(Trip::clone(&trip)));
+        }
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM trips WHERE id = $1"))
+            .bind(i64::from(id.get()))
+            .fetch_optional(self.db.pool())
+            .await?;
+        Ok(row.map(|r| rows::trip(&r)).transpose()?.map(|s| s.trip))
     }
 
     /// `operator`'s trip with this id: `None` when it belongs to someone else.
-    pub fn trip_of(&self, operator: &str, id: TripId) -> Option<Trip> {
-        self.read()
-            .get(id)
-            .filter(|t| t.belongs_to(operator))
-            .cloned()
-    }
-
-    /// Whether the trip with this id exists and belongs to `operator`.
-    pub fn owned_by(&self, id: TripId, operator: &str) -> bool {
-        self.read().get(id).is_some_and(|t| t.belongs_to(operator))
+    pub async fn trip_of(&self, operator: &str, id: TripId) -> Result<Option<Trip>, TripError> {
+        Ok(self.get(id).await?.filter(|t| t.belongs_to(operator)))
     }
 
     /// `operator`'s trips of one service date, by departure.
-    pub fn trips_of(&self, operator: &str, date: NaiveDate) -> Vec<Trip> {
-        let day = self.read().days.get(&date).cloned();
-        day.map(|d| {
-            d.trips
-                .iter()
-                .filter(|t| t.belongs_to(operator))
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
+    pub async fn trips_of(&self, operator: &str, date: NaiveDate) -> Result<Vec<Trip>, TripError> {
+        self.day(Some(operator), date).await
     }
 
     /// Every operator's trips of one service date, by departure.
-    pub fn list(&self, date: NaiveDate) -> Vec<Trip> {
-        let day = self.read().days.get(&date).cloned();
-        day.map(|d| d.trips.clone()).unwrap_or_default()
+    pub async fn list(&self, date: NaiveDate) -> Result<Vec<Trip>, TripError> {
+        self.day(None, date).await
     }
 
-    /// Picks up changes committed by another process; cheap when there are
-    /// none (one `stat`), so the app may call it every 500 ms. Answers whether
-    /// anything changed.
-    pub fn reload_if_changed(&self) -> Result<bool, TripError> {
-        // A writer of this process is committing: it reloads itself first.
-        let Ok(_writer) = self.writer.try_lock() else {
-            return Ok(false);
-        };
-        // A commit of another process may delete a segment between our reading
-        // of the manifest and of that segment: read the newer manifest again.
-        let mut attempts = 0;
-        loop {
-            match self.reload() {
-                Err(TripError::Storage(e)) if attempts < 3 && is_not_found(&e) => attempts += 1,
-                other => return other,
-            }
-        }
-    }
-
-    fn reload(&self) -> Result<bool, TripError> {
-        let stamp = self.disk.stamp();
-        if stamp == self.read().stamp {
-            return Ok(false);
-        }
-        let manifest = self.disk.read_manifest()?;
-        let fresh = {
-            let current = self.read();
-            if manifest.generation == current.generation {
-                None
-            } else {
-                Some(
-                    Index::load(&self.disk, &manifest, stamp, &current)
-                        .context("reloading trips")?,
-                )
-            }
-        };
-        let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-        match fresh {
-            Some(fresh) => *index = fresh,
-            None => index.stamp = stamp,
-        }
-        Ok(true)
-    }
-
-    /// Runs one write transaction over the days `dates_of` names, then commits
-    /// every changed day and the manifest, and swaps them into the index.
-    fn transact<T>(
-        &self,
-        dates_of: impl FnOnce(&Index) -> Result<Vec<NaiveDate>, TripError>,
-        change: impl FnOnce(&mut Txn) -> Result<T, TripError>,
-    ) -> Result<T, TripError> {
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let _lock = self.disk.lock()?;
-        self.reload()?;
-        let mut txn = {
+    /// Follows the database: the rows changed since the generation the index
+    /// has seen (when `generations` says the trips moved), and the days
+    /// entering the span when the UTC day rolled over. Cheap when nothing
+    /// changed: no query. Answers whether the index changed.
+    pub async fn refresh(&self, generations: &Generations) -> Result<bool, TripError> {
+        let _one = self.refreshing.lock().await;
+        let generation = generations.of(Domain::Trips);
+        let span = Span::around(Utc::now().date_naive());
+        let (held, seen) = {
             let index = self.read();
-            Txn::new(&index, dates_of(&index)?)
+            (index.span, index.seen)
         };
-        let answer = change(&mut txn)?;
-        let next_id = txn.next_id();
-        let changes = txn.into_changes();
-        if changes.is_empty() {
-            return Ok(answer);
+        let mut changed = false;
+        if span != held {
+            let entering = self.write_index().move_to(span);
+            if let (Some(&first), Some(&last)) = (entering.first(), entering.last()) {
+                let loaded = load_days(&self.db, first, last).await?;
+                self.write_index().put(loaded);
+            }
+            changed = true;
         }
-        let mut manifest = self.read().manifest();
-        manifest.generation += 1;
-        manifest.next_id = next_id;
-        let mut days = Vec::with_capacity(changes.len());
-        for (date, trips) in changes {
-            let file = self.disk.write_segment(date, manifest.generation, &trips)?;
-            manifest.days.insert(date, file.clone());
-            days.push((date, Day::new(file, trips)));
+        if generation != seen {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM trips WHERE revision > $1 \
+                 AND service_date >= $2 AND service_date <= $3"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(seen)
+                .bind(span.first.to_string())
+                .bind(span.last.to_string())
+                .fetch_all(self.db.pool())
+                .await?;
+            let stored = rows.iter().map(rows::trip).collect::<Result<Vec<_>, _>>()?;
+            let mut index = self.write_index();
+            index.put(stored);
+            // `generations` was read before the query: every change up to it
+            // is in (later ones, perhaps too; reading them again is harmless).
+            index.seen = index.seen.max(generation);
+            changed = true;
         }
-        self.disk.write_manifest(&manifest)?;
+        Ok(changed)
+    }
+
+    /// The trips of a day: from memory in the span, else from the database.
+    async fn day(&self, operator: Option<&str>, date: NaiveDate) -> Result<Vec<Trip>, TripError> {
         {
-            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-            index.generation = manifest.generation;
-            index.next_id = manifest.next_id;
-            index.stamp = self.disk.stamp();
-            for (date, day) in days {
-                index.insert_day(date, day.into());
+            let index = self.read();
+            if index.span.contains(date) {
+                return Ok(index
+                    .day(date)
+                    .filter(|t| operator.is_none_or(|o| t.belongs_to(o)))
+                    .map(|t| Trip::clone(t))
+                    .collect());
             }
         }
-        // The commit is durable; a failure to tidy up only leaves files that
-        // the next open removes.
-        if let Err(e) = self.disk.remove_unreferenced(&manifest) {
-            tracing::warn!(error = %format!("{e:#}"), "could not remove replaced trip segments");
-        }
-        Ok(answer)
+        // `$2 IS NULL` lists every operator's trips (the query stays one text).
+        let sql = format!(
+            "SELECT {COLUMNS} FROM trips WHERE service_date = $1 \
+             AND (operator = $2 OR $2 IS NULL) ORDER BY departs_at, id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(date.to_string())
+            .bind(operator.map(str::to_owned))
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter().map(|r| rows::trip(r).map(|s| s.trip)).collect()
+    }
+
+    /// Puts the trips a write of this process committed into the index.
+    fn committed(&self, stored: impl IntoIterator<Item = Stored>) {
+        self.write_index().put(stored);
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
         // A panic while holding the lock cannot leave the index half-updated
-        // (each swap is a few plain assignments), so a poisoned lock is usable.
+        // in a way that matters (each trip goes in by a few assignments).
         self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_index(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-fn is_not_found(error: &anyhow::Error) -> bool {
-    error.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-    })
+/// Every trip of the service dates `first..=last`.
+async fn load_days(
+    db: &Database,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<Stored>, TripError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM trips WHERE service_date >= $1 AND service_date <= $2"
+    ))
+    .bind(first.to_string())
+    .bind(last.to_string())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(rows::trip).collect()
 }

@@ -1,10 +1,14 @@
-//! The changes an operator makes to trips.
+//! The changes an operator makes to trips, each one write transaction.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
 
 use super::TripStore;
-use super::upsert::{ImportCounts, upsert_day};
+use super::history::{self, Change, Source};
+use super::rows::{self, COLUMNS, Stored};
+use crate::db::Domain;
 use crate::trips::error::TripError;
 use crate::trips::model::{Trip, TripId, TripState};
 use crate::trips::request::TripDraft;
@@ -21,23 +25,39 @@ pub struct ArrivalChange {
     pub extends_window: bool,
 }
 
-/// The changes below take a trip id alone: the operator routes look the trip
-/// up with [`TripStore::trip_of`] first, and since a trip's owner never
-/// changes, that check still holds when the change commits.
+/// The changes below take a trip id and the account making the change: the
+/// operator routes look the trip up with [`TripStore::trip_of`] first, and
+/// since a trip's owner never changes, that check still holds at commit.
 impl TripStore {
     /// Stores a new trip of `operator` under a fresh id.
-    pub fn create(&self, operator: &str, draft: TripDraft) -> Result<Trip, TripError> {
-        let date = draft.service_date;
-        self.transact(|_| Ok(vec![date]), |txn| txn.insert(operator, draft))
+    pub async fn create(&self, operator: &str, draft: TripDraft) -> Result<Trip, TripError> {
+        let mut write = self.db.write(Domain::Trips).await?;
+        let id = allocate_ids(write.tx(), 1).await?;
+        let trip = rows::in_whole_seconds(draft).into_trip(id, operator);
+        let revision = write.generation();
+        rows::upsert(write.tx(), &[&trip], revision).await?;
+        let created = Change {
+            trip: id,
+            detail: json!({"created": {"departs_at": trip.departs_at, "arrives_at": trip.arrives_at}}),
+        };
+        history::record(write.tx(), revision, operator, Source::Api, &[created]).await?;
+        write.commit().await?;
+        self.committed([Stored {
+            trip: trip.clone(),
+            revision,
+        }]);
+        Ok(trip)
     }
 
     /// Records a new expected arrival (a late train, or a correction).
-    pub fn update_arrival(
+    pub async fn update_arrival(
         &self,
         id: TripId,
         arrives_at: DateTime<Utc>,
+        by: &str,
     ) -> Result<ArrivalChange, TripError> {
-        self.change(id, |trip| {
+        let arrives_at = rows::whole_seconds(arrives_at);
+        self.change(id, by, |trip| {
             if trip.is_cancelled() {
                 return Err(TripError::Cancelled(id));
             }
@@ -49,88 +69,88 @@ impl TripStore {
                 ));
             }
             let previous_arrival = std::mem::replace(&mut trip.arrives_at, arrives_at);
-            Ok(ArrivalChange {
+            let detail = json!({"arrives_at": {"from": previous_arrival, "to": arrives_at}});
+            let change = ArrivalChange {
                 trip: trip.clone(),
                 previous_arrival,
                 extends_window: arrives_at > previous_arrival,
-            })
+            };
+            Ok((change, detail))
         })
+        .await
     }
 
     /// Sets the collections offered on a trip (`None`: every live title).
-    pub fn set_collections(
+    pub async fn set_collections(
         &self,
         id: TripId,
         collections: Option<Vec<String>>,
+        by: &str,
     ) -> Result<Trip, TripError> {
-        self.change(id, |trip| {
+        self.change(id, by, |trip| {
+            let detail = json!({"collections": {"from": trip.collections, "to": collections}});
             trip.collections = collections;
-            Ok(trip.clone())
+            Ok((trip.clone(), detail))
         })
+        .await
     }
 
     /// Cancels a trip; cancelling it again changes nothing and answers the trip.
-    pub fn cancel(&self, id: TripId) -> Result<Trip, TripError> {
-        self.change(id, |trip| {
+    pub async fn cancel(&self, id: TripId, by: &str) -> Result<Trip, TripError> {
+        self.change(id, by, |trip| {
             trip.state = TripState::Cancelled;
-            Ok(trip.clone())
+            Ok((trip.clone(), json!({"state": "cancelled"})))
         })
+        .await
     }
 
-    /// Creates or updates `operator`'s imported trips by their feed key, all
-    /// in one commit: importing the same feed twice leaves the same trips.
-    pub fn import_batch(
-        &self,
-        operator: &str,
-        drafts: Vec<TripDraft>,
-    ) -> Result<ImportCounts, TripError> {
-        if drafts.iter().any(|d| d.source.is_none()) {
-            return Err(TripError::invalid(
-                "source",
-                "an imported trip needs its feed trip_id and service date",
-            ));
-        }
-        let mut dates: Vec<_> = drafts.iter().map(|d| d.service_date).collect();
-        dates.sort_unstable();
-        dates.dedup();
-        self.transact(
-            |_| Ok(dates.clone()),
-            |txn| {
-                let mut counts = ImportCounts::default();
-                let mut drafts = drafts;
-                drafts.sort_by_key(|d| d.service_date);
-                for date in &dates {
-                    let split = drafts.partition_point(|d| d.service_date <= *date);
-                    let of_day: Vec<_> = drafts.drain(..split).collect();
-                    upsert_day(txn, operator, *date, of_day, &mut counts)?;
-                }
-                Ok(counts)
-            },
-        )
-    }
-
-    /// Changes one trip; nothing is written when `change` refuses.
-    fn change<T>(
+    /// Changes one trip and records it in its history; nothing is written
+    /// when `change` refuses or leaves the trip as it was.
+    async fn change<T>(
         &self,
         id: TripId,
-        change: impl FnOnce(&mut Trip) -> Result<T, TripError>,
+        by: &str,
+        change: impl FnOnce(&mut Trip) -> Result<(T, serde_json::Value), TripError>,
     ) -> Result<T, TripError> {
-        self.transact(
-            |index| Ok(vec![index.date_of(id).ok_or(TripError::NotFound(id))?]),
-            |txn| {
-                let date = txn.first_date().ok_or(TripError::NotFound(id))?;
-                let mut trips = txn.day_copy(date);
-                let trip = trips
-                    .iter_mut()
-                    .find(|t| t.id == id)
-                    .ok_or(TripError::NotFound(id))?;
-                let before = trip.clone();
-                let answer = change(trip)?;
-                if *trip != before {
-                    *txn.day_mut(date) = trips;
-                }
-                Ok(answer)
-            },
-        )
+        // The write holds the trips' change row: no other writer can change
+        // this trip between the read and the update.
+        let mut write = self.db.write(Domain::Trips).await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM trips WHERE id = $1"))
+            .bind(i64::from(id.get()))
+            .fetch_optional(&mut *write.tx())
+            .await?
+            .ok_or(TripError::NotFound(id))?;
+        let mut trip = rows::trip(&row)?.trip;
+        let before = trip.clone();
+        let (answer, detail) = change(&mut trip)?;
+        if trip == before {
+            return Ok(answer); // dropping the write rolls it back
+        }
+        let revision = write.generation();
+        rows::upsert(write.tx(), &[&trip], revision).await?;
+        let change = Change { trip: id, detail };
+        history::record(write.tx(), revision, by, Source::Api, &[change]).await?;
+        write.commit().await?;
+        self.committed([Stored { trip, revision }]);
+        Ok(answer)
     }
+}
+
+/// Hands out `count` fresh ids from the counter row, in the write's
+/// transaction (rolled back with it), and answers the first.
+pub(super) async fn allocate_ids(
+    conn: &mut AnyConnection,
+    count: usize,
+) -> Result<TripId, TripError> {
+    let count = i64::try_from(count).map_err(|_| TripError::IdsExhausted)?;
+    let next: i64 =
+        sqlx::query_scalar("UPDATE trip_ids SET next_id = next_id + $1 RETURNING next_id")
+            .bind(count)
+            .fetch_one(&mut *conn)
+            .await?;
+    if next - 1 > i64::from(u32::MAX) {
+        return Err(TripError::IdsExhausted);
+    }
+    let first = u32::try_from(next - count).map_err(|_| TripError::IdsExhausted)?;
+    Ok(TripId::new(first))
 }

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::{OPERATOR, utc};
-use crate::data_dir::DataDir;
 use crate::trips::TripStore;
 use crate::trips::gtfs::{ImportOptions, ImportReport, import};
 
@@ -89,15 +88,24 @@ type Outcome = (
     tempfile::TempDir,
 );
 
-fn run(dir: &Path, file: &str, options: &ImportOptions) -> Outcome {
+/// A store on a fresh SQLite database (the feeds are the subject here; the
+/// store's contract runs on both databases in `store.rs`).
+async fn store(data: &Path) -> TripStore {
+    TripStore::open(crate::db::testing::sqlite(data).await)
+        .await
+        .unwrap()
+}
+
+async fn run(dir: &Path, file: &str, options: &ImportOptions) -> Outcome {
     let data = tempfile::tempdir().unwrap();
-    let store = TripStore::open(&DataDir::open(data.path()).unwrap()).unwrap();
+    let store = store(data.path()).await;
     let report = import(
         &store,
         OPERATOR,
         File::open(dir.join(file)).unwrap(),
         options,
-    );
+    )
+    .await;
     (store, report, data)
 }
 
@@ -124,12 +132,12 @@ fn every_corpus_feed_has_an_expected_answer() {
     }
 }
 
-#[test]
-fn valid_corpus_feeds_import_the_trips_they_hold_and_reimport_changes_nothing() {
+#[tokio::test]
+async fn valid_corpus_feeds_import_the_trips_they_hold_and_reimport_changes_nothing() {
     let Some(dir) = corpus() else { return };
     for v in &VALID {
         let options = options(v.from, v.to, v.all_route_types);
-        let (store, report, _data) = run(&dir, v.file, &options);
+        let (store, report, _data) = run(&dir, v.file, &options).await;
         let report = report.unwrap_or_else(|e| panic!("{}: {e}", v.file));
         let got = (
             report.created,
@@ -151,6 +159,7 @@ fn valid_corpus_feeds_import_the_trips_they_hold_and_reimport_changes_nothing() 
             File::open(dir.join(v.file)).unwrap(),
             &options,
         )
+        .await
         .unwrap();
         assert_eq!(
             (again.created, again.updated, again.unchanged),
@@ -158,21 +167,20 @@ fn valid_corpus_feeds_import_the_trips_they_hold_and_reimport_changes_nothing() 
             "{}: re-import",
             v.file
         );
-        let stored: usize = options
-            .from
-            .iter_days()
-            .take_while(|d| *d <= options.to)
-            .map(|d| store.list(d).len())
-            .sum();
+        let mut stored = 0;
+        for day in options.from.iter_days().take_while(|d| *d <= options.to) {
+            stored += store.list(day).await.unwrap().len();
+        }
         assert_eq!(stored, v.created, "{}", v.file);
     }
 }
 
-#[test]
-fn broken_corpus_feeds_are_refused_naming_file_line_and_reason() {
+#[tokio::test]
+async fn broken_corpus_feeds_are_refused_naming_file_line_and_reason() {
     let Some(dir) = corpus() else { return };
     for (file, code, in_file, line, word) in INVALID {
-        let (store, report, _data) = run(&dir, file, &options("2007-01-01", "2007-12-31", true));
+        let (store, report, _data) =
+            run(&dir, file, &options("2007-01-01", "2007-12-31", true)).await;
         let error = match report {
             Err(crate::trips::gtfs::ImportError::Gtfs(e)) => e,
             other => panic!("{file}: expected a refusal, got {other:?}"),
@@ -184,15 +192,15 @@ fn broken_corpus_feeds_are_refused_naming_file_line_and_reason() {
         );
         assert!(error.to_string().contains(word), "{file}: {error}");
         assert_eq!(
-            store.list("2007-06-04".parse().unwrap()),
+            store.list("2007-06-04".parse().unwrap()).await.unwrap(),
             vec![],
             "{file}: nothing stored"
         );
     }
 }
 
-#[test]
-fn undefined_stop_skips_only_its_trip_and_names_the_row() {
+#[tokio::test]
+async fn undefined_stop_skips_only_its_trip_and_names_the_row() {
     let Some(dir) = corpus() else { return };
     // CITY2's third stop (stop_times.txt line 11) is NADAR, absent from stops.txt. The other
     // 10 trips import: per weekday FULLW runs 4 plain + 32 STBA + 52 CITY1 = 88 (CITY2 gone),
@@ -201,7 +209,8 @@ fn undefined_stop_skips_only_its_trip_and_names_the_row() {
         &dir,
         "undefined-stop.zip",
         &options("2008-01-01", "2008-01-07", true),
-    );
+    )
+    .await;
     let report = report.unwrap();
     assert_eq!((report.created, report.skipped), (624, 1));
     let row = &report.skipped_rows[0];
@@ -212,17 +221,21 @@ fn undefined_stop_skips_only_its_trip_and_names_the_row() {
     assert!(row.reason.contains("NADAR"), "{}", row.reason);
 }
 
-#[test]
-fn caltrain_after_midnight_trip_ends_on_the_next_morning() {
+#[tokio::test]
+async fn caltrain_after_midnight_trip_ends_on_the_next_morning() {
     let Some(dir) = corpus() else { return };
     // Train 454 (trip 454a, Saturday): San Francisco 24:01:00 → San Jose Diridon 25:39:00, PDT (UTC−7).
     let (store, report, _data) = run(
         &dir,
         "caltrain-2016-rail.zip",
         &options("2016-05-28", "2016-05-28", false),
-    );
+    )
+    .await;
     report.unwrap();
-    let trips = store.list(NaiveDate::from_ymd_opt(2016, 5, 28).unwrap());
+    let trips = store
+        .list(NaiveDate::from_ymd_opt(2016, 5, 28).unwrap())
+        .await
+        .unwrap();
     let t = trips.iter().find(|t| t.train_number == "454").unwrap();
     assert_eq!(
         (t.departs_at, t.arrives_at),
@@ -239,16 +252,20 @@ fn caltrain_after_midnight_trip_ends_on_the_next_morning() {
     assert_eq!(t.timezone.name(), "America/Los_Angeles");
 }
 
-#[test]
-fn metra_feed_in_a_subfolder_with_padded_values_reads_its_names_and_times() {
+#[tokio::test]
+async fn metra_feed_in_a_subfolder_with_padded_values_reads_its_names_and_times() {
     let Some(dir) = corpus() else { return };
     let (store, report, _data) = run(
         &dir,
         "metra-rail-in-subfolder.zip",
         &options("2023-12-11", "2023-12-11", false),
-    );
+    )
+    .await;
     report.unwrap();
-    let trips = store.list(NaiveDate::from_ymd_opt(2023, 12, 11).unwrap());
+    let trips = store
+        .list(NaiveDate::from_ymd_opt(2023, 12, 11).unwrap())
+        .await
+        .unwrap();
     let t = &trips[0];
     // BNSF_BN1200_V4_A: AURORA 04:00:01 → CUS 05:12:00, CST (UTC−6).
     assert_eq!(
@@ -261,19 +278,21 @@ fn metra_feed_in_a_subfolder_with_padded_values_reads_its_names_and_times() {
     );
 }
 
-#[test]
-fn zip_slip_feed_writes_nothing_anywhere() {
+#[tokio::test]
+async fn zip_slip_feed_writes_nothing_anywhere() {
     let Some(dir) = corpus() else { return };
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("a/b/data");
-    let store = TripStore::open(&DataDir::open(&data).unwrap()).unwrap();
+    std::fs::create_dir_all(&data).unwrap();
+    let store = store(&data).await;
     let before = files_under(root.path());
     let error = import(
         &store,
         OPERATOR,
         File::open(dir.join("gtfs-macosx-dotdot-entries.zip")).unwrap(),
         &options("2017-01-01", "2017-01-15", true),
-    );
+    )
+    .await;
     assert_eq!(error.unwrap_err().code(), "gtfs-unsafe-entry");
     assert_eq!(
         files_under(root.path()),

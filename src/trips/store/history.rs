@@ -1,0 +1,104 @@
+//! The changes of each trip, who made them and when (`trip_changes`).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{AnyConnection, Row as _};
+
+use super::TripStore;
+use super::rows::placeholders;
+use crate::trips::error::TripError;
+use crate::trips::model::TripId;
+
+/// Where a change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// An operator's request (the API or the console).
+    Api,
+    /// A GTFS import (the API's or the command line's).
+    Import,
+}
+
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Import => "import",
+        }
+    }
+}
+
+/// One change to record: what happened to which trip.
+#[derive(Debug, Clone)]
+pub(super) struct Change {
+    pub trip: TripId,
+    pub detail: Value,
+}
+
+/// One entry of a trip's history, as `GET /trips/{id}/history` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TripHistoryEntry {
+    /// When the change committed.
+    pub at: DateTime<Utc>,
+    /// `api` or `import`.
+    pub source: String,
+    /// The account that made it.
+    pub actor: String,
+    /// What changed, e.g. `{"arrives_at": {"from": …, "to": …}}`.
+    pub change: Value,
+}
+
+/// Appends changes made by `actor` now, in the write's transaction.
+pub(super) async fn record(
+    conn: &mut AnyConnection,
+    revision: i64,
+    actor: &str,
+    source: Source,
+    changes: &[Change],
+) -> Result<(), TripError> {
+    let now = Utc::now().timestamp();
+    // Six parameters a row: 2,000 rows stay below every engine's limit.
+    for chunk in changes.chunks(2000) {
+        let sql = format!(
+            "INSERT INTO trip_changes (trip_id, revision, changed_at, actor, source, detail) \
+             VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql).persistent(false);
+        for change in chunk {
+            query = query
+                .bind(i64::from(change.trip.get()))
+                .bind(revision)
+                .bind(now)
+                .bind(actor.to_owned())
+                .bind(source.name().to_owned())
+                .bind(change.detail.to_string());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+impl TripStore {
+    /// The changes of one trip, oldest first.
+    pub async fn history(&self, id: TripId) -> Result<Vec<TripHistoryEntry>, TripError> {
+        let rows = sqlx::query(
+            "SELECT changed_at, actor, source, detail FROM trip_changes WHERE trip_id = $1 \
+             ORDER BY revision",
+        )
+        .bind(i64::from(id.get()))
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let detail: String = row.try_get("detail")?;
+                Ok(TripHistoryEntry {
+                    at: DateTime::from_timestamp(row.try_get("changed_at")?, 0).unwrap_or_default(),
+                    source: row.try_get("source")?,
+                    actor: row.try_get("actor")?,
+                    change: serde_json::from_str(&detail).unwrap_or(Value::String(detail)),
+                })
+            })
+            .collect()
+    }
+}
