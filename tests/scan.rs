@@ -21,6 +21,7 @@ on_both_stores!(
     a_rescan_keeps_the_session_and_a_foreign_id_is_never_adopted,
     sixty_four_concurrent_scans_open_exactly_k_sessions,
     scans_outside_the_window_explain_why,
+    codes_of_trips_far_from_today_explain_why,
     a_cancelled_trip_refuses_its_codes_and_ends_its_sessions,
     an_altered_code_is_refused_with_a_readable_page,
 );
@@ -139,6 +140,29 @@ async fn scans_outside_the_window_explain_why(backend: Backend) {
     assert_eq!(response.status(), StatusCode::GONE);
     let page = String::from_utf8(body_bytes(response).await).unwrap();
     assert!(page.contains("trajet est terminé"), "{page}");
+}
+
+/// Last month's and next month's trips are not among the days the service
+/// holds in memory: their codes still get the right answer, from the window
+/// signed into the code.
+async fn codes_of_trips_far_from_today_explain_why(backend: Backend) {
+    let mut redis = None;
+    let app = app(backend, &mut redis).await;
+    let month = 30 * 24 * 60;
+    let past = app.create_trip("L9", -month, 60).await;
+    assert!(app.state.trips.shared(past.id).is_none(), "not in memory");
+    let response = app.scan(&app.seat_token(&past, 1), None).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    let page = String::from_utf8(body_bytes(response).await).unwrap();
+    assert!(page.contains("trajet est terminé"), "{page}");
+
+    let later = app.create_trip("L9", month, 60).await;
+    assert!(app.state.trips.shared(later.id).is_none(), "not in memory");
+    let response = app.scan(&app.seat_token(&later, 1), None).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers().contains_key("retry-after"));
+    let page = String::from_utf8(body_bytes(response).await).unwrap();
+    assert!(page.contains("pas encore commencé"), "French page: {page}");
 }
 
 async fn a_cancelled_trip_refuses_its_codes_and_ends_its_sessions(backend: Backend) {

@@ -664,6 +664,9 @@ async fn another_operator_cannot_see_change_or_cancel_a_trip() {
     other
         .finds_nothing("POST", &format!("{uri}/cancel"), None)
         .await;
+    other
+        .finds_nothing("GET", &format!("{uri}/history"), None)
+        .await;
     let date = stored.as_ref().unwrap().service_date;
     let (status, listed) = other
         .status("GET", &format!("/api/v1/operator/trips?date={date}"), None)
@@ -920,4 +923,45 @@ async fn gtfs_imports_past_the_keys_rate_are_429_with_retry_after() {
     let second = send(&app.router, import()).await;
     assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(second.headers().contains_key("retry-after"));
+}
+
+/// Every change of a trip is in its history: when, by whom, from where, what.
+#[tokio::test]
+async fn a_trips_history_says_who_changed_what_and_when() {
+    let app = TestApp::new(None).await;
+    let (operator_id, key) = operator_named(&app, "TER Auvergne").await;
+    let (trip_id, arrives) = future_trip(&app, &key).await;
+    let uri = format!("/api/v1/operator/trips/{trip_id}");
+    let later = arrives + chrono::Duration::minutes(25);
+    let change = json!({"arrives_at": later.to_rfc3339()});
+    let response = send(&app.router, call("PATCH", &uri, &key, Some(change))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cancel = call("POST", &format!("{uri}/cancel"), &key, None);
+    assert_eq!(send(&app.router, cancel).await.status(), StatusCode::OK);
+    let response = send(
+        &app.router,
+        call("GET", &format!("{uri}/history"), &key, None),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let history = body_json(response).await;
+    let entries = history.as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{history}");
+    assert!(entries[0]["change"].get("created").is_some(), "{history}");
+    let arrival = &entries[1]["change"]["arrives_at"];
+    assert_eq!(
+        (&arrival["from"], &arrival["to"]),
+        (&json!(arrives), &json!(later)),
+        "{history}"
+    );
+    assert_eq!(entries[2]["change"]["state"], "cancelled");
+    for entry in entries {
+        assert_eq!(entry["source"], "api");
+        assert_eq!(entry["actor"], operator_id.as_str());
+        let at = chrono::DateTime::parse_from_rfc3339(entry["at"].as_str().unwrap()).unwrap();
+        assert!(
+            (chrono::Utc::now() - at.to_utc()).num_seconds() < 60,
+            "{entry}"
+        );
+    }
 }
