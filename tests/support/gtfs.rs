@@ -52,3 +52,37 @@ pub fn one_trip_feed() -> Vec<u8> {
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
     zip(&refs)
 }
+
+/// A feed of `trips` TER trips (trip ids `t0`…, train numbers from 10000)
+/// Clermont-Ferrand → Lyon on weekdays of November and December 2026, two
+/// stops each, departing from 05:00 minute by minute (wrapping after 15
+/// hours) plus `shift` minutes: a new `shift` is a new timetable that
+/// reschedules every trip.
+pub fn many_trips_feed(trips: usize, shift: u32) -> Vec<u8> {
+    let mut trips_txt = String::from("route_id,service_id,trip_id,trip_short_name\n");
+    let mut stop_times =
+        String::from("trip_id,arrival_time,departure_time,stop_id,stop_sequence\n");
+    let clock = |minutes: u32| format!("{:02}:{:02}:00", minutes / 60, minutes % 60);
+    for i in 0..trips {
+        trips_txt.push_str(&format!("TER,WK,t{i},{}\n", 10_000 + i));
+        let departs = many_trips_departure(i, shift);
+        stop_times.push_str(&format!("t{i},,{},CF,1\n", clock(departs)));
+        stop_times.push_str(&format!("t{i},{},,LY,2\n", clock(departs + 70)));
+    }
+    let mut files = one_trip_files();
+    for (name, body) in &mut files {
+        match *name {
+            "trips.txt" => *body = trips_txt.clone().into_bytes(),
+            "stop_times.txt" => *body = stop_times.clone().into_bytes(),
+            _ => {}
+        }
+    }
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    zip(&refs)
+}
+
+/// The local departure, in minutes after midnight, of trip `index` of
+/// [`many_trips_feed`] with this `shift`.
+pub fn many_trips_departure(index: usize, shift: u32) -> u32 {
+    5 * 60 + (index % 900) as u32 + shift
+}
