@@ -108,11 +108,11 @@ impl App {
         )
         .await?;
         let trips = TripStore::open(db.clone()).await?;
-        let catalog = Catalog::open(&data)?;
-        sweep_leftovers(&catalog);
+        let catalog = Catalog::open(&data, db.clone()).await?;
+        sweep_leftovers(&catalog).await;
         let library = Library::new(config.chapter_cache_bytes);
         let limits = RateLimits::new(&config);
-        let lines = LineCollections::open(&data)?;
+        let lines = LineCollections::open(db.clone()).await?;
         let gtfs_imports = crate::trips::ImportGate::new(&config.gtfs);
         let static_root =
             crate::static_files::serving_dir(&config.static_dir, &data.path("cache"))?;
@@ -168,14 +168,10 @@ impl App {
         if let Err(e) = self.trips.refresh(&generations).await {
             tracing::warn!(error = %e, "reloading trips failed; keeping the previous ones");
         }
-    }
-
-    /// Re-reads what another process may have changed in the data directory.
-    fn reload(&self) {
-        if let Err(e) = self.catalog.reload_if_changed() {
+        if let Err(e) = self.catalog.refresh(&generations).await {
             tracing::warn!(error = %format!("{e:#}"), "reloading the catalog failed; keeping the previous one");
         }
-        if let Err(e) = self.lines.reload_if_changed() {
+        if let Err(e) = self.lines.refresh(&generations).await {
             tracing::warn!(error = %format!("{e:#}"), "reloading line collections failed; keeping the previous ones");
         }
     }
@@ -188,8 +184,6 @@ async fn reload_task(app: std::sync::Weak<App>) {
         tick.tick().await;
         let Some(app) = app.upgrade() else { return };
         app.refresh().await;
-        // File reads are small but blocking: keep them off the async workers.
-        let _ = tokio::task::spawn_blocking(move || app.reload()).await;
     }
 }
 
@@ -214,11 +208,11 @@ impl App {
 }
 
 /// What an interrupted upload or policy change left on disk (a crash between
-/// two renames) goes at start; entries younger than an hour may belong to
+/// writing a version's files and the database update) goes at start; entries younger than an hour may belong to
 /// another instance's running ingestion and stay.
-fn sweep_leftovers(catalog: &Catalog) {
+async fn sweep_leftovers(catalog: &Catalog) {
     let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    match catalog.store().sweep(cutoff) {
+    match catalog.sweep(cutoff).await {
         Ok(0) => {}
         Ok(removed) => tracing::info!(removed, "removed leftovers of interrupted changes"),
         Err(e) => {

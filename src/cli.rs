@@ -298,7 +298,7 @@ async fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {
             crate::trips::import_gtfs(config, &accounts, operator.as_deref(), &file, &options).await
         }
         Import::Epub { publisher, paths } => {
-            crate::catalog::import::import_epubs(&config.data_dir, &accounts, &publisher, &paths)
+            crate::catalog::import::import_epubs(config, &accounts, &publisher, &paths).await
         }
     }
 }

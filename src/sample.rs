@@ -24,7 +24,7 @@ pub const DEMO_LINE: &str = "Démo trajet";
 pub const DEMO_OPERATOR: &str = "op-demo";
 
 /// Loads the sample catalog once per data directory (a marker file remembers
-/// it); the ingestion runs on a blocking thread.
+/// it); the catalog runs each ingestion on a blocking thread.
 pub async fn load_on_first_start(app: &Arc<App>) -> anyhow::Result<usize> {
     let catalog = &app.config.sample_catalog;
     if !has_sample_catalog(catalog) || app.data.path(LOADED_MARKER).exists() {
@@ -36,12 +36,6 @@ pub async fn load_on_first_start(app: &Arc<App>) -> anyhow::Result<usize> {
         role: Role::Publisher,
     };
     app.accounts.ensure(&publisher).await?;
-    let app = app.clone();
-    crate::memory::heavy(move || ingest_sample_books(&app)).await?
-}
-
-fn ingest_sample_books(app: &App) -> anyhow::Result<usize> {
-    let catalog = &app.config.sample_catalog;
     let mut loaded = 0;
     for (slug, bytes) in crate::catalog_sample::sample_books(catalog)? {
         let upload = app.data.tmp().join(format!("sample-{slug}.epub"));
@@ -51,7 +45,10 @@ fn ingest_sample_books(app: &App) -> anyhow::Result<usize> {
             policy: ExcerptPolicy::new(Limit::Chapters(2))?,
             ..Settings::default()
         };
-        let result = app.catalog.ingest(&upload, SAMPLE_PUBLISHER, settings);
+        let result = app
+            .catalog
+            .ingest(&upload, SAMPLE_PUBLISHER, settings)
+            .await;
         let _ = std::fs::remove_file(&upload);
         match result {
             Ok(record) => {

@@ -775,14 +775,13 @@ async fn operator_chooses_collections_per_line_and_offers_everything_again() {
         collections: vec!["polar".into()],
         ..Default::default()
     };
-    tokio::task::block_in_place(|| {
-        world
-            .app
-            .state
-            .catalog
-            .ingest(file.path(), &publisher, settings)
-            .unwrap()
-    });
+    world
+        .app
+        .state
+        .catalog
+        .ingest(file.path(), &publisher, settings)
+        .await
+        .unwrap();
 
     let (browser, _) = signed_in(&world, "en-US").await;
     open(

@@ -39,12 +39,14 @@ async fn reading_book(
     let redis = matches!(backend, Backend::Redis).then(RedisServer::start);
     let app = TestApp::new(redis.as_ref()).await;
     let book = write(app.dir.path());
-    let title = app.ingest(
-        &book,
-        "pub-test",
-        policy,
-        Some("https://books.example/marker"),
-    );
+    let title = app
+        .ingest(
+            &book,
+            "pub-test",
+            policy,
+            Some("https://books.example/marker"),
+        )
+        .await;
     let trip = app.create_trip("TER 17", -5, 60).await;
     let cookie = app.passenger(&trip, 4).await;
     Reading {
@@ -315,8 +317,10 @@ async fn the_catalog_states_each_books_accessibility_or_that_there_is_none() {
     let app = TestApp::new(None).await;
     let with = write_marker_book_with(&app.dir.path().join("a"), 3, ACCESSIBLE);
     let without = write_marker_book(&app.dir.path().join("b"), 3);
-    app.ingest(&with, "pub-a", serde_json::json!({"chapters": 1}), None);
-    app.ingest(&without, "pub-b", serde_json::json!({"chapters": 1}), None);
+    app.ingest(&with, "pub-a", serde_json::json!({"chapters": 1}), None)
+        .await;
+    app.ingest(&without, "pub-b", serde_json::json!({"chapters": 1}), None)
+        .await;
     let trip = app.create_trip("TER 17", -5, 60).await;
     let cookie = app.passenger(&trip, 4).await;
     let catalog = body_json(app.get_with("/api/v1/catalog", &cookie).await).await;
@@ -534,7 +538,9 @@ async fn the_session_route_renews_the_cookies_and_a_cancelled_trip_says_so(backe
 async fn an_offer_link_without_an_offer_answers_a_page_in_the_visitors_language() {
     let app = TestApp::new(None).await;
     let book = write_marker_book(app.dir.path(), 3);
-    let title = app.ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None);
+    let title = app
+        .ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None)
+        .await;
     for id in [title.as_str(), "gone0title"] {
         let request = axum::http::Request::get(format!("/api/v1/titles/{id}/offer"))
             .header("accept-language", "fr-FR,fr;q=0.9")
@@ -566,7 +572,7 @@ async fn a_withdrawn_title_is_gone_at_once(backend: Backend) {
         .unwrap();
     let mut settings = record.settings.clone();
     settings.live = false;
-    r.app.state.catalog.update(&record, settings).unwrap();
+    r.app.state.catalog.update(&record, settings).await.unwrap();
     let response = r.get(&r.path("chapters/0")).await;
     assert_eq!(response.status(), StatusCode::GONE);
     assert_eq!(body_json(response).await["code"], "title-withdrawn");
@@ -640,7 +646,9 @@ async fn the_opds_feed_is_valid_and_says_until_when(backend: Backend) {
 async fn a_title_outside_the_trips_collections_is_not_offered() {
     let app = TestApp::new(None).await;
     let book = write_marker_book(app.dir.path(), 4);
-    let title = app.ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None);
+    let title = app
+        .ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None)
+        .await;
     let trip = app.create_trip("TER 18", -5, 60).await;
     app.state
         .trips
@@ -672,7 +680,9 @@ async fn reading_routes_without_a_session_answer_401_problems() {
 async fn an_operators_line_choice_decides_what_passengers_see() {
     let app = TestApp::new(None).await;
     let book = write_marker_book(app.dir.path(), 4);
-    let title = app.ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None);
+    let title = app
+        .ingest(&book, "pub-test", serde_json::json!({"chapters": 1}), None)
+        .await;
     let trip = app.create_trip("TER 19", -5, 60).await;
     let cookie = app.passenger(&trip, 1).await;
     let count = |v: Value| v["titles"].as_array().unwrap().len();
@@ -688,6 +698,7 @@ async fn an_operators_line_choice_decides_what_passengers_see() {
     app.state
         .lines
         .set(support::TEST_OPERATOR, "TER 19", Some(vec![other]))
+        .await
         .unwrap();
     assert_eq!(
         count(body_json(app.get_with("/api/v1/catalog", &cookie).await).await),
@@ -704,6 +715,7 @@ async fn an_operators_line_choice_decides_what_passengers_see() {
     app.state
         .lines
         .set(support::TEST_OPERATOR, "TER 19", Some(vec![ours]))
+        .await
         .unwrap();
     assert_eq!(
         count(body_json(app.get_with("/api/v1/catalog", &cookie).await).await),

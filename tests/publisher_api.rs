@@ -666,30 +666,38 @@ async fn a_percentage_preview_of_a_single_chapter_book_cuts_inside_the_chapter()
 async fn an_excerpt_stored_under_older_rules_is_computed_again_when_the_catalog_opens() {
     let app = TestApp::new(None).await;
     let book = write_picture_book(app.dir.path(), 12, true);
-    let id = app.ingest(&book, "pub-a", json!({"pages": 3}), None);
+    let id = app.ingest(&book, "pub-a", json!({"pages": 3}), None).await;
     // What trajet stored before pages counted: every page allowed, no rules version.
-    let path = app
-        .state
-        .catalog
-        .store()
-        .titles_dir()
-        .join(&id)
-        .join("title.json");
-    let mut record: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let db = &app.state.db;
+    let excerpt = || async {
+        let text: String = sqlx::query_scalar("SELECT excerpt FROM titles WHERE id = $1")
+            .bind(&id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let mut old = excerpt().await;
     let all: Vec<Value> = (0..13)
         .map(|i| json!({"index": i, "extent": "full"}))
         .collect();
-    record["excerpt"]["excerpt"]["chapters"] = Value::Array(all);
-    record["excerpt"].as_object_mut().unwrap().remove("rules");
-    std::fs::write(&path, serde_json::to_vec(&record).unwrap()).unwrap();
+    old["excerpt"]["chapters"] = Value::Array(all);
+    old.as_object_mut().unwrap().remove("rules");
+    sqlx::query("UPDATE titles SET excerpt = $1 WHERE id = $2")
+        .bind(old.to_string())
+        .bind(&id)
+        .execute(db.pool())
+        .await
+        .unwrap();
 
     let data = trajet::data_dir::DataDir::open(app.data_path()).unwrap();
-    let catalog = trajet::catalog::Catalog::open(&data).unwrap();
+    let catalog = trajet::catalog::Catalog::open(&data, db.clone())
+        .await
+        .unwrap();
     let title = catalog.title(id.as_str()).unwrap();
     assert_eq!(title.excerpt.excerpt.chapters().len(), 3);
     assert!(!title.excerpt.excerpt.allows_chapter(3));
-    let stored: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(stored["excerpt"]["rules"], 2, "written back");
+    assert_eq!(excerpt().await["rules"], 2, "written back");
 }
 
 #[tokio::test]

@@ -394,7 +394,7 @@ async fn operators_choose_collections_per_line_and_the_choice_decides_the_offer(
 }
 
 /// Ingests the sample book for `publisher` in the `polar` collection; returns its id.
-fn sample_title(app: &TestApp, publisher: &str) -> String {
+async fn sample_title(app: &TestApp, publisher: &str) -> String {
     let dir =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog/the-night-conductor");
     let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
@@ -410,6 +410,7 @@ fn sample_title(app: &TestApp, publisher: &str) -> String {
     app.state
         .catalog
         .ingest(file.path(), publisher, settings)
+        .await
         .unwrap()
         .id
         .to_string()
@@ -420,7 +421,7 @@ async fn the_dashboard_names_top_titles_and_lines_list_each_publishers_collectio
     let app = TestApp::new(None).await;
     let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
     let (pub_a, _) = account(&app, Role::Publisher, "Éditions du Quai").await;
-    let title = sample_title(&app, &pub_a);
+    let title = sample_title(&app, &pub_a).await;
     let trip = app.create_trip_of(&operator_id, "TER 17", -10, 60).await;
     let today = trip.service_date.to_string();
     events(
@@ -458,7 +459,7 @@ async fn time_spent_reading_reaches_the_report_and_the_dashboard_in_minutes() {
     let app = TestApp::new(None).await;
     let (operator_id, operator) = account(&app, Role::Operator, "TER").await;
     let (pub_a, publisher) = account(&app, Role::Publisher, "Éditions du Quai").await;
-    let title = sample_title(&app, &pub_a);
+    let title = sample_title(&app, &pub_a).await;
     let trip = app.create_trip_of(&operator_id, "TER 17", -10, 60).await;
     let today = trip.service_date.to_string();
     let cookie = app.passenger(&trip, 3).await;

@@ -16,10 +16,12 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
+use trajet::catalog::Catalog;
 use trajet::catalog::sanitize::{RefTarget, sanitize_chapter};
-use trajet::catalog::store::Store;
 use trajet::catalog::title::Settings;
+use trajet::config::Config;
 use trajet::data_dir::DataDir;
+use trajet::db::Database;
 use trajet::seat_codes::{Car, Claims, KeyStore, Seat, Window, mint, unix_now};
 use trajet::trips::{Seats, TripDraft, TripStore};
 
@@ -119,13 +121,23 @@ fn chapter(epub: &Path, entry: &str, out: &Path) -> anyhow::Result<()> {
 }
 
 fn ingest(data: &Path, publisher: &str, count: u32, epub: &Path) -> anyhow::Result<()> {
-    let store = Store::new(DataDir::open(data)?);
-    let started = cpu_seconds()?;
-    store.ingest(epub, publisher, Settings::default(), None, None)?;
-    let first = cpu_seconds()? - started;
-    for _ in 1..count {
-        store.ingest(epub, publisher, Settings::default(), None, None)?;
-    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let first = runtime.block_on(async {
+        let data = DataDir::open(data)?;
+        // The service's database: SQLite in DATA_DIR, or DATABASE_URL.
+        let (config, _) = Config::load()?;
+        let db = Database::open(&config.database, data.root()).await?;
+        let catalog = Catalog::open(&data, db).await?;
+        let started = cpu_seconds()?;
+        catalog.ingest(epub, publisher, Settings::default()).await?;
+        let first = cpu_seconds()? - started;
+        for _ in 1..count {
+            catalog.ingest(epub, publisher, Settings::default()).await?;
+        }
+        anyhow::Ok(first)
+    })?;
     let status = std::fs::read_to_string("/proc/self/status")?;
     let peak_kb = status
         .lines()

@@ -29,6 +29,13 @@ pub enum IngestError {
     /// Ingestion took longer than allowed.
     #[error("{0}")]
     TimedOut(String),
+    /// The title changed (another request or instance) since the change was
+    /// computed from it: nothing was stored; read it again and retry.
+    #[error("{0}")]
+    Changed(String),
+    /// The database refused or did not answer: nothing was published.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
     /// Storing failed or the pipeline panicked: our fault, not the file's.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -44,13 +51,19 @@ impl IngestError {
             IngestError::DrmUnsupported(_) => "epub-drm-unsupported",
             IngestError::Chapter { source, .. } => source.code(),
             IngestError::TimedOut(_) => "epub-ingestion-timeout",
-            IngestError::Internal(_) => "internal-error",
+            IngestError::Changed(_) => "title-changed",
+            IngestError::Database(e) if crate::db::is_unavailable(e) => "database-unavailable",
+            IngestError::Database(_) | IngestError::Internal(_) => "internal-error",
         }
     }
 
-    /// True when the file is at fault (a `422`), false for our own failures.
+    /// True when the file is at fault (a `422`), false for our own failures
+    /// and for a change that met another one.
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, IngestError::Internal(_))
+        !matches!(
+            self,
+            IngestError::Internal(_) | IngestError::Database(_) | IngestError::Changed(_)
+        )
     }
 }
 

@@ -1,20 +1,22 @@
 //! `trajet import epub --publisher NAME PATH…`: the same ingestion as the
-//! API, run against the data directory; a running service sees the new
-//! titles within a second (it watches the catalog generation file).
+//! API, run against the data directory and the database; a running service
+//! sees the new titles within a second (it watches the titles generation).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 
 use super::Catalog;
 use super::title::Settings;
 use crate::accounts::{Accounts, Role};
+use crate::config::Config;
 use crate::data_dir::DataDir;
+use crate::db::Database;
 
 /// Ingests every EPUB named (folders: their `.epub` files, sorted); prints one
 /// line per file and fails when any file was refused.
-pub fn import_epubs(
-    data_dir: &Path,
+pub async fn import_epubs(
+    config: &Config,
     accounts: &Accounts,
     publisher: &str,
     paths: &[PathBuf],
@@ -26,11 +28,15 @@ pub fn import_epubs(
                 "no publisher named {publisher:?}; create it with `trajet admin create-publisher`"
             )
         })?;
-    let data = DataDir::open(data_dir).context("opening the data directory")?;
-    let catalog = Catalog::open(&data)?;
+    let data = DataDir::open(&config.data_dir).context("opening the data directory")?;
+    let db = Database::open(&config.database, data.root()).await?;
+    let catalog = Catalog::open(&data, db).await?;
     let mut refused = 0;
     for file in epub_files(paths)? {
-        match catalog.ingest(&file, &account.id, Settings::default()) {
+        match catalog
+            .ingest(&file, &account.id, Settings::default())
+            .await
+        {
             Ok(record) => println!(
                 "{}\t{}\t{}",
                 file.display(),
@@ -89,15 +95,21 @@ mod tests {
         );
         std::fs::write(books.join("a.epub"), good).unwrap();
         std::fs::write(books.join("b.epub"), b"not a zip").unwrap();
-        let result = import_epubs(dir.path(), &accounts, "Éditions du Quai", &[books]);
+        let config = Config::for_tests(dir.path());
+        let result = import_epubs(&config, &accounts, "Éditions du Quai", &[books]).await;
         assert!(
             result
                 .unwrap_err()
                 .to_string()
                 .contains("1 file(s) were refused")
         );
-        let catalog = Catalog::open(&DataDir::open(dir.path()).unwrap()).unwrap();
+        let data = DataDir::open(dir.path()).unwrap();
+        let catalog = Catalog::open(&data, db).await.unwrap();
         assert_eq!(catalog.titles_of(&account.id).len(), 1);
-        assert!(import_epubs(dir.path(), &accounts, "Nobody", &[]).is_err());
+        assert!(
+            import_epubs(&config, &accounts, "Nobody", &[])
+                .await
+                .is_err()
+        );
     }
 }

@@ -1,74 +1,88 @@
 //! The catalog in memory: every title record (metadata, settings, excerpt;
-//! never content), reloaded when another process (the `import` command)
-//! changed the data directory, found by a cheap check of one file's mtime.
-//! Changes made through this handle are visible at once.
+//! never content), read from the database at start and again when the
+//! `titles` generation shows another instance (or the `import` command)
+//! changed it. Passengers read only this copy. Changes made through this
+//! handle are visible to the next request at once.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Instant, SystemTime};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use super::error::IngestError;
 use super::excerpt_plan::{EXCERPT_RULES, Preview};
+use super::records;
 use super::store::Store;
 use super::title::{Settings, TitleId, TitleRecord};
 use crate::data_dir::DataDir;
+use crate::db::{Database, Domain, Generations};
 use crate::excerpts::ExcerptPolicy;
 
 /// Title records by id, shared by readers.
 pub type Titles = Arc<BTreeMap<TitleId, Arc<TitleRecord>>>;
 
-/// The catalog: an index in memory over the store on disk.
+/// What this instance holds: the records and the generation they were read at.
+#[derive(Default)]
+struct Loaded {
+    titles: Titles,
+    generation: i64,
+}
+
+/// The catalog: an index in memory over the records in the database and
+/// the publication files on disk.
 pub struct Catalog {
     store: Store,
-    titles: RwLock<Titles>,
-    seen: Mutex<Option<(SystemTime, Vec<u8>)>>,
-    // Writers go one at a time so that a reload never races a half-applied change.
-    write: Mutex<()>,
+    db: Database,
+    loaded: RwLock<Loaded>,
+    // Writes and reloads of this instance go one at a time, so that a reload
+    // that read the table before a write never replaces the write's result.
+    write: tokio::sync::Mutex<()>,
 }
 
 impl Catalog {
-    /// Loads every title of the data directory.
-    pub fn open(data: &DataDir) -> anyhow::Result<Catalog> {
-        Self::with_store(Store::new(data.clone()))
+    /// Loads every title of the database, with its files in the data directory.
+    pub async fn open(data: &DataDir, db: Database) -> anyhow::Result<Catalog> {
+        Self::with_store(Store::new(data.clone()), db).await
     }
 
-    /// Loads every title of a store.
-    pub fn with_store(store: Store) -> anyhow::Result<Catalog> {
+    /// Loads every title, with its files in a store.
+    pub async fn with_store(store: Store, db: Database) -> anyhow::Result<Catalog> {
         let catalog = Catalog {
             store,
-            titles: RwLock::default(),
-            seen: Mutex::new(None),
-            write: Mutex::new(()),
+            db,
+            loaded: RwLock::default(),
+            write: tokio::sync::Mutex::new(()),
         };
-        catalog.reload()?;
-        catalog.recompute_stale_excerpts();
+        let generations = catalog.db.generations().await?;
+        catalog.reload(generations.of(Domain::Titles)).await?;
+        catalog.recompute_stale_excerpts().await;
         Ok(catalog)
     }
 
     /// Computes again the excerpts stored under older rules, so that no title
     /// keeps serving what today's rules would not (a failure is logged and
     /// the title keeps its record: it is tried again at the next start).
-    fn recompute_stale_excerpts(&self) {
+    async fn recompute_stale_excerpts(&self) {
         let titles = self.titles();
         let stale = titles.values().filter(|t| t.excerpt.rules < EXCERPT_RULES);
         for record in stale {
-            if let Err(e) = self.update(record, record.settings.clone()) {
+            if let Err(e) = self.update(record, record.settings.clone()).await {
                 tracing::warn!(title = %record.id, error = %e, "excerpt not recomputed");
             }
         }
     }
 
-    /// The store below.
+    /// The publication files.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
     /// Every title, live or not.
     pub fn titles(&self) -> Titles {
-        self.titles
+        self.loaded
             .read()
             .unwrap_or_else(|e| e.into_inner())
+            .titles
             .clone()
     }
 
@@ -78,9 +92,10 @@ impl Catalog {
         TitleId: std::borrow::Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.titles
+        self.loaded
             .read()
             .unwrap_or_else(|e| e.into_inner())
+            .titles
             .get(id)
             .cloned()
     }
@@ -102,68 +117,118 @@ impl Catalog {
         titles
     }
 
-    /// Ingests a new title.
-    pub fn ingest(
+    /// Ingests a new title: its files, then its row.
+    pub async fn ingest(
         &self,
         upload: &Path,
         publisher: &str,
         settings: Settings,
     ) -> Result<Arc<TitleRecord>, IngestError> {
-        self.ingest_until(upload, publisher, settings, None)
-    }
-
-    /// Ingests a new title, refused (nothing published) if not ready by `deadline`.
-    pub fn ingest_until(
-        &self,
-        upload: &Path,
-        publisher: &str,
-        settings: Settings,
-        deadline: Option<Instant>,
-    ) -> Result<Arc<TitleRecord>, IngestError> {
-        let _write = self.write.lock().unwrap_or_else(|e| e.into_inner());
-        let record = self
-            .store
-            .ingest(upload, publisher, settings, None, deadline)?;
-        Ok(self.put(record))
+        let (store, upload, publisher) =
+            (self.store.clone(), upload.to_owned(), publisher.to_owned());
+        let version = crate::memory::heavy(move || {
+            store.write_version(&upload, &publisher, settings, None, None)
+        })
+        .await
+        .map_err(|e| IngestError::Internal(e.into()))??;
+        self.publish(version, None).await
     }
 
     /// Replaces the EPUB of a title, keeping its id and settings.
-    pub fn replace(
+    pub async fn replace(
         &self,
         existing: &TitleRecord,
         upload: &Path,
     ) -> Result<Arc<TitleRecord>, IngestError> {
-        self.replace_until(existing, upload, None)
+        let (store, upload, existing_owned) =
+            (self.store.clone(), upload.to_owned(), existing.clone());
+        let version = crate::memory::heavy(move || {
+            let e = &existing_owned;
+            store.write_version(&upload, &e.publisher, e.settings.clone(), Some(e), None)
+        })
+        .await
+        .map_err(|e| IngestError::Internal(e.into()))??;
+        self.publish(version, Some(existing)).await
     }
 
-    /// Replaces the EPUB of a title, refused (old version kept) if not ready by `deadline`.
-    pub fn replace_until(
+    /// Makes a version whose files are written live, with one database
+    /// write: a new title (`replaced` is `None`) or a new version of
+    /// `replaced`, refused if the title changed since `replaced` was read.
+    /// Once live, the replaced version's files go; if it is not made live,
+    /// the new files go and the previous version stays live.
+    pub async fn publish(
         &self,
-        existing: &TitleRecord,
-        upload: &Path,
-        deadline: Option<Instant>,
+        version: TitleRecord,
+        replaced: Option<&TitleRecord>,
     ) -> Result<Arc<TitleRecord>, IngestError> {
-        let _write = self.write.lock().unwrap_or_else(|e| e.into_inner());
-        let settings = existing.settings.clone();
-        let record = self.store.ingest(
-            upload,
-            &existing.publisher,
-            settings,
-            Some(existing),
-            deadline,
-        )?;
-        Ok(self.put(record))
+        match self.save(version.clone(), replaced).await {
+            Ok(record) => {
+                if let Some(replaced) = replaced {
+                    self.store.discard(Some(&record), replaced);
+                }
+                Ok(record)
+            }
+            Err(e) => {
+                self.store.discard(replaced, &version);
+                Err(e)
+            }
+        }
     }
 
     /// Changes a title's settings (a new policy recomputes the excerpt).
-    pub fn update(
+    pub async fn update(
         &self,
         existing: &TitleRecord,
         settings: Settings,
     ) -> Result<Arc<TitleRecord>, IngestError> {
-        let _write = self.write.lock().unwrap_or_else(|e| e.into_inner());
-        let record = self.store.update(existing, settings)?;
-        Ok(self.put(record))
+        let (store, existing_owned) = (self.store.clone(), existing.clone());
+        let updated = crate::memory::heavy(move || store.with_settings(&existing_owned, settings))
+            .await
+            .map_err(|e| IngestError::Internal(e.into()))?;
+        // A reading made stale by another instance may name a version whose
+        // files are gone: that is a change met, not a failure of ours.
+        let updated = match updated {
+            Err(IngestError::Internal(e)) if records::changed_since(&self.db, existing).await? => {
+                tracing::info!(title = %existing.id, error = %format!("{e:#}"), "a change met another one");
+                return Err(changed(existing));
+            }
+            other => other?,
+        };
+        match self.save(updated.clone(), Some(existing)).await {
+            Ok(record) => {
+                self.store.discard(Some(&record), existing);
+                Ok(record)
+            }
+            Err(e) => {
+                self.store.discard(Some(existing), &updated);
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes a record: a new row, or the row `read` if nobody wrote it since.
+    async fn save(
+        &self,
+        mut record: TitleRecord,
+        read: Option<&TitleRecord>,
+    ) -> Result<Arc<TitleRecord>, IngestError> {
+        let _write = self.write.lock().await;
+        let mut write = self.db.write(Domain::Titles).await?;
+        record.generation = write.generation();
+        match read {
+            None => records::insert(&mut write, &record).await?,
+            Some(read) => {
+                if !records::replace(&mut write, &record, read.generation).await? {
+                    return Err(changed(&record));
+                }
+            }
+        }
+        let generation = write.commit().await?;
+        let record = Arc::new(record);
+        self.apply(generation, |titles| {
+            titles.insert(record.id.clone(), record.clone());
+        });
+        Ok(record)
     }
 
     /// What `policy` would give passengers of a title, nothing stored.
@@ -175,54 +240,91 @@ impl Catalog {
         self.store.preview(record, policy)
     }
 
-    /// Deletes a title and its files.
-    pub fn delete(&self, id: &TitleId) -> anyhow::Result<()> {
-        let _write = self.write.lock().unwrap_or_else(|e| e.into_inner());
-        self.store.delete(id)?;
-        let mut titles = self.titles.write().unwrap_or_else(|e| e.into_inner());
-        let mut next = (**titles).clone();
-        next.remove(id);
-        *titles = Arc::new(next);
+    /// Deletes a title (one database write: passengers lose it at once) and its files.
+    pub async fn delete(&self, record: &TitleRecord) -> Result<(), IngestError> {
+        {
+            let _write = self.write.lock().await;
+            let mut write = self.db.write(Domain::Titles).await?;
+            records::delete(&mut write, &record.id).await?;
+            let generation = write.commit().await?;
+            self.apply(generation, |titles| {
+                titles.remove(&record.id);
+            });
+        }
+        let store = self.store.clone();
+        let record = record.clone();
+        tokio::task::spawn_blocking(move || store.discard(None, &record))
+            .await
+            .map_err(|e| IngestError::Internal(e.into()))?;
         Ok(())
     }
 
-    /// Re-reads the records when the generation file changed (cheap when it did not).
-    pub fn reload_if_changed(&self) -> anyhow::Result<bool> {
-        let stamp = self.stamp();
-        if *self.seen.lock().unwrap_or_else(|e| e.into_inner()) == stamp {
+    /// Reads the records again when another instance changed them since they
+    /// were loaded (one comparison when it did not); answers whether it did.
+    pub async fn refresh(&self, generations: &Generations) -> anyhow::Result<bool> {
+        let generation = generations.of(Domain::Titles);
+        if self.loaded().generation == generation {
             return Ok(false);
         }
-        self.reload()?;
+        let _write = self.write.lock().await;
+        self.reload(generation).await?;
         Ok(true)
     }
 
-    fn stamp(&self) -> Option<(SystemTime, Vec<u8>)> {
-        let path = self.store.generation_file();
-        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
-        Some((modified, std::fs::read(&path).ok()?))
-    }
-
-    fn reload(&self) -> anyhow::Result<()> {
-        let _write = self.write.lock().unwrap_or_else(|e| e.into_inner());
-        let stamp = self.stamp();
-        let records = self.store.load_all()?;
-        let titles = records
+    /// Removes what interrupted changes left on disk (see [`Store::sweep`]),
+    /// keeping every version the database names. Answers how many entries went.
+    pub async fn sweep(&self, cutoff: SystemTime) -> anyhow::Result<usize> {
+        let records = records::load_all(&self.db).await?;
+        let records = records
             .into_iter()
             .map(|r| (r.id.clone(), Arc::new(r)))
             .collect();
-        *self.titles.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(titles);
-        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = stamp;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.sweep(&records, cutoff)).await?
+    }
+
+    /// Reads every row; `generation` was read before them, so a change
+    /// committed meanwhile is read again at the next refresh, never missed.
+    async fn reload(&self, generation: i64) -> anyhow::Result<()> {
+        let titles = records::load_all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), Arc::new(r)))
+            .collect();
+        *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Loaded {
+            titles: Arc::new(titles),
+            generation,
+        };
         Ok(())
     }
 
-    fn put(&self, record: TitleRecord) -> Arc<TitleRecord> {
-        let record = Arc::new(record);
-        let mut titles = self.titles.write().unwrap_or_else(|e| e.into_inner());
-        let mut next = (**titles).clone();
-        next.insert(record.id.clone(), record.clone());
-        *titles = Arc::new(next);
-        // Our own write changed the generation: no need to reload for it.
-        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = self.stamp();
-        record
+    fn loaded(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
+        self.loaded.read().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Applies this instance's own committed write to what it holds.
+    fn apply(
+        &self,
+        generation: i64,
+        change: impl FnOnce(&mut BTreeMap<TitleId, Arc<TitleRecord>>),
+    ) {
+        let mut loaded = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+        let mut titles = (*loaded.titles).clone();
+        change(&mut titles);
+        loaded.titles = Arc::new(titles);
+        // Our write is the only change since what we hold: no reload needed
+        // for it. After someone else's, the next refresh reads everything.
+        if loaded.generation == generation - 1 {
+            loaded.generation = generation;
+        }
+    }
+}
+
+/// The refusal of a change computed from a reading of `record` that is no longer current.
+fn changed(record: &TitleRecord) -> IngestError {
+    IngestError::Changed(format!(
+        "Title {} was changed or deleted meanwhile (by another request); nothing was \
+         stored. Read it again and retry.",
+        record.id
+    ))
 }

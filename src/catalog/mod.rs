@@ -3,8 +3,9 @@
 //! Ingestion runs check → parse → sanitize → store: `archive` checks the zip
 //! before inflating anything, `package` reads container, OPF, encryption and
 //! navigation under limits, `sanitize` cleans each chapter once, `images`
-//! makes pictures fit phones, and `store` publishes the prepared title in one
-//! rename. Everything here is plain sync code, run off the async workers.
+//! makes pictures fit phones, and `store` writes the prepared version's files;
+//! then one database write (`records`, through `index::Catalog`) makes it
+//! live. The preparation is plain sync code, run off the async workers.
 
 pub mod archive;
 pub mod charset;
@@ -18,6 +19,7 @@ pub mod pack;
 pub mod package;
 pub mod prepare;
 pub mod publication;
+pub mod records;
 pub mod refs;
 pub mod resources;
 pub mod routes;

@@ -1,18 +1,20 @@
-//! The catalog on disk, below the data directory:
+//! The publication files, below the data directory:
 //!
 //! ```text
-//! catalog/generation                  bumped after every change (other processes watch its mtime)
-//! catalog/titles/{id}/title.json      the title record: owner, settings, excerpt, live version
 //! catalog/titles/{id}/{version}/      publication.json, content.pack, source.epub, cut-*.pack
 //! ```
 //!
-//! A version is prepared in `DataDir::tmp()`, moved into place with one
-//! rename, and becomes visible when `title.json` is replaced (another
-//! rename). Until then nothing a reader sees has changed; on any error, or a
-//! panic, the staging folder is removed.
+//! A version's folder is immutable once written: it is prepared in
+//! `DataDir::tmp()` and moved into place with one rename, and becomes live
+//! only when the title's row in the database names it (`Catalog::publish`,
+//! one update). A crash between the two leaves a folder no row names, which
+//! [`Store::sweep`] removes later; on any error, or a panic, the staging
+//! folder is removed at once.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
@@ -23,14 +25,13 @@ use super::excerpt_plan;
 use super::prepare::prepare;
 use super::publication::Publication;
 use super::title::{Settings, Summary, TitleId, TitleRecord, now};
-use crate::data_dir::{DataDir, publish_dir, sync_dir, write_atomic};
+use crate::data_dir::{DataDir, publish_dir, sync_dir};
 use crate::excerpts::ExcerptPolicy;
 
 /// The publication document of a version folder.
 pub const PUBLICATION_JSON: &str = "publication.json";
-const TITLE_JSON: &str = "title.json";
 
-/// Where titles live and how they change.
+/// Where the publication files live and how they are written.
 #[derive(Debug, Clone)]
 pub struct Store {
     data: DataDir,
@@ -68,19 +69,16 @@ impl Store {
         self.data.path("catalog/titles")
     }
 
-    /// The file whose change tells other processes to reload.
-    pub fn generation_file(&self) -> PathBuf {
-        self.data.path("catalog/generation")
-    }
-
     /// A version folder.
     pub fn version_dir(&self, id: &TitleId, version: &str) -> PathBuf {
         self.titles_dir().join(id.as_str()).join(version)
     }
 
-    /// Ingests an upload as a new title (`existing` is `None`) or as a new version of one.
-    /// Past `deadline`, nothing is published and the upload is refused as too slow.
-    pub fn ingest(
+    /// Prepares an upload as a new title (`existing` is `None`) or as a new
+    /// version of one, and writes the version's folder. Nothing is live yet:
+    /// the record answered names the folder, and `Catalog::publish` makes it
+    /// live. Past `deadline`, nothing is written and the upload is refused.
+    pub fn write_version(
         &self,
         upload: &Path,
         publisher: &str,
@@ -101,7 +99,6 @@ impl Store {
         sync_dir(&staging.0).context("syncing the staged version")?;
         let id = existing.map_or_else(TitleId::random, |r| r.id.clone());
         let version = format!("v{:016x}", rand::random::<u64>());
-        let created_at = existing.map_or_else(now, |r| r.created_at.clone());
         let record = TitleRecord {
             id: id.clone(),
             publisher: publisher.to_string(),
@@ -109,8 +106,9 @@ impl Store {
             settings,
             excerpt,
             summary: Summary::of(&publication),
-            created_at,
+            created_at: existing.map_or_else(now, |r| r.created_at),
             updated_at: now(),
+            generation: existing.map_or(0, |r| r.generation),
         };
         if deadline.is_some_and(|d| Instant::now() > d) {
             return Err(IngestError::TimedOut(
@@ -120,25 +118,18 @@ impl Store {
         }
         let target = self.version_dir(&id, &version);
         publish_dir(&staging.0, &target).context("publishing the version folder")?;
-        if let Err(e) = self.write_record(&record) {
-            let _ = fs::remove_dir_all(&target);
-            return Err(e.into());
-        }
-        if let Some(old) = existing {
-            let _ = fs::remove_dir_all(self.version_dir(&old.id, &old.version));
-        }
         Ok(record)
     }
 
-    /// Replaces the settings of a title; a new policy (or a record computed
-    /// with older excerpt rules) recomputes the excerpt.
-    pub fn update(
+    /// The record of a title under new settings: a new policy (or a record
+    /// computed with older excerpt rules) computes the excerpt again, which
+    /// may write a new cut chapter beside the version's files.
+    pub fn with_settings(
         &self,
         record: &TitleRecord,
         settings: Settings,
     ) -> Result<TitleRecord, IngestError> {
         let mut updated = record.clone();
-        let old_cut = record.excerpt.cut.clone();
         let stale = record.excerpt.rules < excerpt_plan::EXCERPT_RULES;
         if settings.policy != record.settings.policy || stale {
             let dir = self.version_dir(&record.id, &record.version);
@@ -150,11 +141,39 @@ impl Store {
         }
         updated.settings = settings;
         updated.updated_at = now();
-        self.write_record(&updated)?;
-        if let (Some(old), true) = (old_cut, updated.excerpt.cut != record.excerpt.cut) {
-            let _ = fs::remove_file(self.version_dir(&record.id, &record.version).join(old.file));
-        }
         Ok(updated)
+    }
+
+    /// Removes the files of `dropped` that `kept` does not use: the whole
+    /// title when nothing is kept (deleted, or a new title that did not go
+    /// live), else `dropped`'s version when it is another one, else its cut
+    /// chapter when it is another one. Called once `kept` is what the
+    /// database says; a failure is logged and left to the sweep.
+    pub fn discard(&self, kept: Option<&TitleRecord>, dropped: &TitleRecord) {
+        let path = match kept {
+            None => self.titles_dir().join(dropped.id.as_str()),
+            Some(kept) if kept.version != dropped.version => {
+                self.version_dir(&dropped.id, &dropped.version)
+            }
+            Some(kept) => match &dropped.excerpt.cut {
+                Some(cut) if kept.excerpt.cut.as_ref() != Some(cut) => self
+                    .version_dir(&dropped.id, &dropped.version)
+                    .join(&cut.file),
+                _ => return,
+            },
+        };
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        match removed {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove unused files; the sweep will")
+            }
+        }
     }
 
     /// What `policy` would give passengers of this title, nothing stored.
@@ -168,26 +187,6 @@ impl Store {
         excerpt_plan::preview(&dir, &publication, policy)
     }
 
-    /// Withdraws a title and deletes its files.
-    pub fn delete(&self, id: &TitleId) -> anyhow::Result<()> {
-        let dir = self.titles_dir().join(id.as_str());
-        // Removing the record first makes the title disappear in one step.
-        match fs::remove_file(dir.join(TITLE_JSON)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).context("removing the title record"),
-        }
-        self.bump_generation()?;
-        fs::remove_dir_all(&dir).or_else(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })?;
-        Ok(())
-    }
-
     /// Reads a version's publication document.
     pub fn publication(&self, id: &TitleId, version: &str) -> anyhow::Result<Publication> {
         let path = self.version_dir(id, version).join(PUBLICATION_JSON);
@@ -195,56 +194,19 @@ impl Store {
         serde_json::from_slice(&bytes).with_context(|| format!("decoding {}", path.display()))
     }
 
-    /// Every title record on disk (folders without a record are versions being published).
-    pub fn load_all(&self) -> anyhow::Result<Vec<TitleRecord>> {
-        let mut records = Vec::new();
-        let entries = match fs::read_dir(self.titles_dir()) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(records),
-            Err(e) => return Err(e).context("listing the catalog"),
-        };
-        for entry in entries {
-            let path = entry?.path().join(TITLE_JSON);
-            match fs::read(&path) {
-                Ok(bytes) => {
-                    let record = serde_json::from_slice(&bytes)
-                        .with_context(|| format!("decoding {}", path.display()))?;
-                    records.push(self.with_contents(record));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-            }
-        }
-        Ok(records)
-    }
-
-    /// A record written before records listed their contents and kept the
-    /// accessibility metadata, completed from its publication (in memory only:
-    /// rewriting `title.json` here could undo a change another instance is making).
-    fn with_contents(&self, mut record: TitleRecord) -> TitleRecord {
-        let summary = &record.summary;
-        if summary.contents.len() == summary.chapters && summary.accessibility.is_some() {
-            return record;
-        }
-        match self.publication(&record.id, &record.version) {
-            Ok(publication) => {
-                record.summary.contents = Summary::contents_of(&publication);
-                record.summary.accessibility = Some(publication.metadata.accessibility);
-            }
-            Err(e) => {
-                tracing::warn!(title = %record.id, error = %e, "cannot list the contents of a title")
-            }
-        }
-        record
-    }
-
     /// Removes what an interrupted ingestion or change left behind, when it was
     /// last modified before `cutoff`: staging folders and uploads in `tmp/`,
     /// title folders without a record, versions other than a record's live one,
-    /// and cut chapters the live excerpt no longer uses. The cutoff keeps what
-    /// another instance sharing the data directory is writing right now.
-    /// Answers how many entries were removed.
-    pub fn sweep(&self, cutoff: SystemTime) -> anyhow::Result<usize> {
+    /// and cut chapters the live excerpt no longer uses. `records` are the
+    /// database's rows, read before this call: a version that went live since
+    /// is younger than the cutoff, which keeps what another instance sharing
+    /// the data directory is writing right now. The version a row names is
+    /// never removed. Answers how many entries were removed.
+    pub fn sweep(
+        &self,
+        records: &BTreeMap<TitleId, Arc<TitleRecord>>,
+        cutoff: SystemTime,
+    ) -> anyhow::Result<usize> {
         let stale = |path: &Path| {
             fs::symlink_metadata(path)
                 .and_then(|m| m.modified())
@@ -276,14 +238,8 @@ impl Store {
             if !title_dir.is_dir() {
                 continue;
             }
-            let record: Option<TitleRecord> = match fs::read(title_dir.join(TITLE_JSON)) {
-                Ok(bytes) => Some(serde_json::from_slice(&bytes).with_context(|| {
-                    format!("decoding {}", title_dir.join(TITLE_JSON).display())
-                })?),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(e).context("reading a title record"),
-            };
-            let Some(record) = record else {
+            let name = title_dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let Some(record) = records.get(name) else {
                 if stale(&title_dir) {
                     remove(&title_dir);
                 }
@@ -307,19 +263,6 @@ impl Store {
             }
         }
         Ok(removed)
-    }
-
-    fn write_record(&self, record: &TitleRecord) -> anyhow::Result<()> {
-        let json = serde_json::to_vec_pretty(record).context("encoding the title record")?;
-        let path = self.titles_dir().join(record.id.as_str()).join(TITLE_JSON);
-        write_atomic(&path, &json).context("writing the title record")?;
-        self.bump_generation()
-    }
-
-    fn bump_generation(&self) -> anyhow::Result<()> {
-        let stamp = format!("{:016x}\n", rand::random::<u64>());
-        write_atomic(&self.generation_file(), stamp.as_bytes())
-            .context("bumping the catalog generation")
     }
 }
 

@@ -1,6 +1,6 @@
 //! A title as the catalog knows it: who owns it, which version is live, the
-//! publisher's settings and the excerpt computed for them. Stored as
-//! `title.json`, small enough to keep every title in memory.
+//! publisher's settings and the excerpt computed for them. One row of the
+//! `titles` table (`super::records`), small enough to keep every title in memory.
 
 use std::fmt;
 
@@ -200,8 +200,8 @@ impl Default for Settings {
     }
 }
 
-/// The content of `title.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A title's row.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TitleRecord {
     /// The title id.
     pub id: TitleId,
@@ -215,15 +215,27 @@ pub struct TitleRecord {
     pub excerpt: ExcerptRecord,
     /// Catalog facts of this version.
     pub summary: Summary,
-    /// When the title was first uploaded (RFC 3339).
-    pub created_at: String,
-    /// When it last changed (RFC 3339).
-    pub updated_at: String,
+    /// When the title was first uploaded (Unix seconds).
+    pub created_at: i64,
+    /// When it last changed (Unix seconds).
+    pub updated_at: i64,
+    /// The titles generation of the write that stored this record (0 until
+    /// stored): a change is made only to the record it was computed from.
+    pub generation: i64,
 }
 
-/// Now, in RFC 3339.
-pub fn now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339)
+/// Now, in Unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Unix seconds in RFC 3339, as the API shows times.
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }

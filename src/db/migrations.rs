@@ -23,6 +23,12 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0002_accounts.sql"),
     ),
     (3, "trips", include_str!("../../migrations/0003_trips.sql")),
+    (
+        4,
+        "titles",
+        include_str!("../../migrations/0004_titles.sql"),
+    ),
+    (5, "lines", include_str!("../../migrations/0005_lines.sql")),
     (6, "usage", include_str!("../../migrations/0006_usage.sql")),
     (
         7,

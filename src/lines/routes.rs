@@ -151,11 +151,7 @@ async fn choose(
 ) -> Result<Json<Value>, AppError> {
     let line = line_name(line)?;
     let refs = checked(&state, choice)?;
-    let app = state.0.clone();
-    let (o, l, r) = (operator.id.clone(), line.clone(), refs);
-    tokio::task::spawn_blocking(move || app.lines.set(&o, &l, Some(r)))
-        .await
-        .map_err(anyhow::Error::from)??;
+    state.lines.set(&operator.id, &line, Some(refs)).await?;
     tracing::info!(operator = %operator.id, %line, "line collections chosen");
     Ok(Json(
         json!({"line": line, "collections": state.lines.choice(&operator.id, &line)}),
@@ -168,11 +164,7 @@ async fn reset(
     ApiPath(line): ApiPath<String>,
 ) -> Result<Json<Value>, AppError> {
     let line = line_name(line)?;
-    let app = state.0.clone();
-    let (o, l) = (operator.id.clone(), line.clone());
-    tokio::task::spawn_blocking(move || app.lines.set(&o, &l, None))
-        .await
-        .map_err(anyhow::Error::from)??;
+    state.lines.set(&operator.id, &line, None).await?;
     tracing::info!(operator = %operator.id, %line, "line collections reset: every live title offered");
     Ok(Json(json!({"line": line, "collections": Value::Null})))
 }

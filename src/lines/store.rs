@@ -1,21 +1,18 @@
-//! The operators' choices, durable in `lines/collections.json`, shared by
-//! every instance on the data directory (changes are re-read when the file changes).
+//! The operators' choices, durable in the database (`line_collections`: one
+//! row per operator and line), read by passengers from a copy in memory that
+//! follows other instances' changes when the `lines` generation moves.
 //!
 //! Each operator chooses for its own lines: two operators may both run a line
 //! called "TER 17", and a trip follows the choice of the operator it belongs
-//! to. A file written before choices had owners (a top-level `lines` map) is
-//! read as no choice at all: there were no deployments to carry over.
+//! to.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::SystemTime;
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
 
-use crate::data_dir::{DataDir, write_atomic};
+use crate::db::{Database, Domain, Generations};
 use crate::lines::offer::{CollectionRef, TitleOffer, is_offered};
 use crate::trips::Trip;
 
@@ -25,66 +22,74 @@ pub type Choices = BTreeMap<String, Vec<CollectionRef>>;
 /// Every operator's choices, by operator account id.
 type Operators = BTreeMap<String, Choices>;
 
-#[derive(Default, Serialize, Deserialize)]
-struct LinesFile {
-    #[serde(default)]
-    operators: Operators,
+/// What this instance holds: the choices and the generation they were read at.
+#[derive(Default)]
+struct Loaded {
+    operators: Arc<Operators>,
+    generation: i64,
 }
 
 /// The collections chosen per line.
 pub struct LineCollections {
-    dir: PathBuf,
-    current: RwLock<Arc<Operators>>,
-    seen: Mutex<Option<SystemTime>>,
+    db: Database,
+    current: RwLock<Loaded>,
+    // Writes and reloads of this instance go one at a time, so that a reload
+    // that read the table before a write never replaces the write's result.
+    write: tokio::sync::Mutex<()>,
 }
 
 impl LineCollections {
-    /// Loads the choices (none when the file is missing).
-    pub fn open(data: &DataDir) -> anyhow::Result<Self> {
+    /// Loads every choice.
+    pub async fn open(db: Database) -> anyhow::Result<Self> {
         let store = Self {
-            dir: data.path("lines"),
+            db,
             current: RwLock::default(),
-            seen: Mutex::new(None),
+            write: tokio::sync::Mutex::new(()),
         };
-        store.reload_if_changed()?;
+        let generations = store.db.generations().await?;
+        store.reload(generations.of(Domain::Lines)).await?;
         Ok(store)
     }
 
-    fn file(&self) -> PathBuf {
-        self.dir.join("collections.json")
+    /// Reads the choices again when another instance changed them since they
+    /// were loaded (one comparison when it did not).
+    pub async fn refresh(&self, generations: &Generations) -> anyhow::Result<bool> {
+        let generation = generations.of(Domain::Lines);
+        if self.loaded().generation == generation {
+            return Ok(false);
+        }
+        let _write = self.write.lock().await;
+        self.reload(generation).await?;
+        Ok(true)
     }
 
-    /// Re-reads the file when its modification time changed (another instance wrote it).
-    pub fn reload_if_changed(&self) -> anyhow::Result<()> {
-        let modified = std::fs::metadata(self.file())
-            .and_then(|m| m.modified())
-            .ok();
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if *seen == modified && modified.is_some() {
-            return Ok(());
+    /// Reads every row; `generation` was read before them, so a change
+    /// committed meanwhile is read again at the next refresh, never missed.
+    async fn reload(&self, generation: i64) -> anyhow::Result<()> {
+        let rows = sqlx::query("SELECT operator, line, collections FROM line_collections")
+            .fetch_all(self.db.pool())
+            .await?;
+        let mut operators = Operators::new();
+        for row in rows {
+            let (operator, line): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            let collections: String = row.try_get(2)?;
+            let refs = serde_json::from_str(&collections)
+                .with_context(|| format!("the collections of line {line:?} of {operator}"))?;
+            operators.entry(operator).or_default().insert(line, refs);
         }
-        let choices = self.read_file()?;
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(choices);
-        *seen = modified;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Loaded {
+            operators: Arc::new(operators),
+            generation,
+        };
         Ok(())
     }
 
-    fn read_file(&self) -> anyhow::Result<Operators> {
-        let path = self.file();
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(serde_json::from_slice::<LinesFile>(&bytes)
-                .with_context(|| format!("reading {}", path.display()))?
-                .operators),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Operators::new()),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-        }
+    fn loaded(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
+        self.current.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn operators(&self) -> Arc<Operators> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.loaded().operators.clone()
     }
 
     /// Every line of `operator` that has a choice.
@@ -114,43 +119,57 @@ impl LineCollections {
     }
 
     /// Sets `operator`'s choice for a line (`None`: back to offering
-    /// everything). Blocking file I/O under an inter-process lock, so two
-    /// instances never lose an update.
-    pub fn set(
+    /// everything), visible to this instance's next request at once.
+    pub async fn set(
         &self,
         operator: &str,
         line: &str,
         choice: Option<Vec<CollectionRef>>,
-    ) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.dir)
-            .with_context(|| format!("creating {}", self.dir.display()))?;
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join("lock"))?;
-        lock.lock().context("locking the line choices")?;
-        let mut operators = self.read_file()?;
-        let lines = operators.entry(operator.to_owned()).or_default();
-        match choice {
-            Some(mut refs) => {
-                refs.sort();
-                refs.dedup();
-                lines.insert(line.to_owned(), refs);
+    ) -> Result<(), sqlx::Error> {
+        let _write = self.write.lock().await;
+        let choice = choice.map(|mut refs| {
+            refs.sort();
+            refs.dedup();
+            refs
+        });
+        let mut write = self.db.write(Domain::Lines).await?;
+        match &choice {
+            Some(refs) => {
+                sqlx::query(
+                    "INSERT INTO line_collections (operator, line, collections) VALUES ($1, $2, $3) \
+                     ON CONFLICT (operator, line) DO UPDATE SET collections = excluded.collections",
+                )
+                .bind(operator)
+                .bind(line)
+                .bind(serde_json::to_string(refs).map_err(|e| sqlx::Error::Encode(e.into()))?)
+                .execute(write.tx())
+                .await?;
             }
             None => {
-                lines.remove(line);
+                sqlx::query("DELETE FROM line_collections WHERE operator = $1 AND line = $2")
+                    .bind(operator)
+                    .bind(line)
+                    .execute(write.tx())
+                    .await?;
             }
         }
+        let generation = write.commit().await?;
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let mut operators = (*current.operators).clone();
+        let lines = operators.entry(operator.to_owned()).or_default();
+        match choice {
+            Some(refs) => lines.insert(line.to_owned(), refs),
+            None => lines.remove(line),
+        };
         if lines.is_empty() {
             operators.remove(operator);
         }
-        write_atomic(
-            &self.file(),
-            &serde_json::to_vec_pretty(&LinesFile { operators })?,
-        )?;
-        // Read our own write back so this instance sees it at once.
-        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        self.reload_if_changed()
+        current.operators = Arc::new(operators);
+        // Our write is the only change since what we hold: no reload needed
+        // for it. After someone else's, the next refresh reads everything.
+        if current.generation == generation - 1 {
+            current.generation = generation;
+        }
+        Ok(())
     }
 }

@@ -1,6 +1,8 @@
+use std::path::Path;
+
 use chrono::{TimeZone, Utc};
 
-use crate::data_dir::DataDir;
+use crate::db::Database;
 use crate::lines::{CollectionRef, LineCollections, TitleOffer, is_offered};
 use crate::trips::{Seats, Trip, TripId, TripState};
 
@@ -96,11 +98,8 @@ fn a_trips_own_collections_win_over_its_lines_choice() {
     assert!(!is_offered(&title, &trip("TER 17", Some(&["polar"])), None));
 }
 
-#[test]
-fn choices_are_durable_and_reset_to_offering_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = DataDir::open(dir.path()).unwrap();
-    let store = LineCollections::open(&data).unwrap();
+async fn choices_are_durable_and_reset_to_offering_everything(db: Database, _dir: &Path) {
+    let store = LineCollections::open(db.clone()).await.unwrap();
     let t = trip("TER 17", None);
     let polar = strings(&["polar"]);
     store
@@ -109,6 +108,7 @@ fn choices_are_durable_and_reset_to_offering_everything() {
             "TER 17",
             Some(vec![entry("p", Some("polar")), entry("p", Some("polar"))]),
         )
+        .await
         .unwrap();
     assert_eq!(
         store.choice("op-a", "TER 17").unwrap().len(),
@@ -121,28 +121,54 @@ fn choices_are_durable_and_reset_to_offering_everything() {
         store.offers(&trip("TER 52", None), "q", &polar),
         "other lines are untouched"
     );
+    assert!(
+        !store
+            .refresh(&db.generations().await.unwrap())
+            .await
+            .unwrap(),
+        "its own write needs no reload"
+    );
 
-    let reopened = LineCollections::open(&data).unwrap();
+    let reopened = LineCollections::open(db.clone()).await.unwrap();
     assert!(
         !reopened.offers(&t, "q", &polar),
         "the choice survives a restart"
     );
-    reopened.set("op-a", "TER 17", None).unwrap();
+    reopened.set("op-a", "TER 17", None).await.unwrap();
     assert!(reopened.offers(&t, "q", &polar));
-    store.reload_if_changed().unwrap();
+    assert!(
+        store.choice("op-a", "TER 17").is_some(),
+        "another instance holds its copy until it refreshes"
+    );
+    assert!(
+        store
+            .refresh(&db.generations().await.unwrap())
+            .await
+            .unwrap()
+    );
     assert!(
         store.choice("op-a", "TER 17").is_none(),
         "another instance sees the reset"
     );
 }
 
-#[test]
-fn an_operators_choice_applies_to_its_own_trips_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = LineCollections::open(&DataDir::open(dir.path()).unwrap()).unwrap();
+async fn an_empty_choice_offers_nothing_and_is_kept_apart_from_no_choice(
+    db: Database,
+    _dir: &Path,
+) {
+    let store = LineCollections::open(db.clone()).await.unwrap();
+    store.set("op-a", "TER 17", Some(Vec::new())).await.unwrap();
+    let reopened = LineCollections::open(db).await.unwrap();
+    assert_eq!(reopened.choice("op-a", "TER 17"), Some(Vec::new()));
+    assert!(!reopened.offers(&trip("TER 17", None), "p", &[]));
+}
+
+async fn an_operators_choice_applies_to_its_own_trips_only(db: Database, _dir: &Path) {
+    let store = LineCollections::open(db).await.unwrap();
     let polar = strings(&["polar"]);
     store
         .set("op-b", "TER 17", Some(vec![entry("p", Some("polar"))]))
+        .await
         .unwrap();
     let ours = trip("TER 17", None);
     let theirs = Trip {
@@ -158,3 +184,9 @@ fn an_operators_choice_applies_to_its_own_trips_only() {
     assert!(store.all("op-a").is_empty());
     assert_eq!(store.all("op-b").len(), 1);
 }
+
+crate::db::testing::on_both_databases!(
+    choices_are_durable_and_reset_to_offering_everything,
+    an_empty_choice_offers_nothing_and_is_kept_apart_from_no_choice,
+    an_operators_choice_applies_to_its_own_trips_only
+);

@@ -109,7 +109,14 @@ impl World {
         let file = tempfile::Builder::new().suffix(".epub").tempfile().unwrap();
         std::fs::write(file.path(), epub).unwrap();
         // Ingestion is CPU work: let the runtime move the server's tasks elsewhere.
-        tokio::task::block_in_place(|| self.app.ingest(file.path(), PUBLISHER, excerpt, offer))
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(self.app.ingest(
+                file.path(),
+                PUBLISHER,
+                excerpt,
+                offer,
+            ))
+        })
     }
 
     /// A trip that left 10 minutes ago and arrives in `minutes`, with seat 1's code.

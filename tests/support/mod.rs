@@ -420,7 +420,7 @@ pub fn cookie_pair(response: &axum::response::Response) -> String {
 
 impl TestApp {
     /// Ingests an EPUB for a publisher with an excerpt policy and offer link; returns the title id.
-    pub fn ingest(
+    pub async fn ingest(
         &self,
         path: &std::path::Path,
         publisher: &str,
@@ -436,6 +436,7 @@ impl TestApp {
         self.state
             .catalog
             .ingest(path, publisher, settings)
+            .await
             .unwrap()
             .id
             .to_string()

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::catalog::excerpt_plan::Preview;
-use crate::catalog::title::{Settings, TitleRecord};
+use crate::catalog::title::{Settings, TitleRecord, rfc3339};
 use crate::error::AppError;
 use crate::excerpts::{Excerpt, ExcerptPolicy};
 
@@ -38,8 +38,8 @@ pub fn title_json(record: &TitleRecord) -> Value {
         "cover": s.thumbnail.then(|| format!("/api/v1/publisher/titles/{}/cover?v={}", record.id, record.version)),
         "collections": record.settings.collections,
         "live": record.settings.live,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
+        "created_at": rfc3339(record.created_at),
+        "updated_at": rfc3339(record.updated_at),
     })
 }
 

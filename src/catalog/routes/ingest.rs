@@ -60,24 +60,33 @@ async fn ingest(
         .acquire_owned()
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let app = state.0.clone();
+    let store = state.catalog.store().clone();
     let deadline = Instant::now() + TIME_LIMIT;
+    let replaced = match &job {
+        Job::New { .. } => None,
+        Job::Replace(existing) => Some(existing.clone()),
+    };
     let task = crate::memory::heavy(move || {
         let _permit = permit;
-        let catalog = &app.catalog;
         let result = catch_unwind(AssertUnwindSafe(|| match &job {
             Job::New {
                 publisher,
                 settings,
-            } => catalog.ingest_until(&upload.0, publisher, settings.clone(), Some(deadline)),
-            Job::Replace(existing) => catalog.replace_until(existing, &upload.0, Some(deadline)),
+            } => store.write_version(&upload.0, publisher, settings.clone(), None, Some(deadline)),
+            Job::Replace(existing) => store.write_version(
+                &upload.0,
+                &existing.publisher,
+                existing.settings.clone(),
+                Some(existing),
+                Some(deadline),
+            ),
         }));
         drop(upload);
         result
     });
     // The task itself refuses to publish past the deadline; the margin lets it say so.
     let joined = tokio::time::timeout(TIME_LIMIT + Duration::from_secs(5), task).await;
-    let result = match joined {
+    let written = match joined {
         Err(_) => {
             return Err(problem(IngestError::TimedOut(
                 "preparing this EPUB took too long; nothing was published".into(),
@@ -97,6 +106,11 @@ async fn ingest(
         }
         Ok(Ok(Ok(result))) => result,
     };
+    // The files are written; one database write makes them live.
+    let result = match written {
+        Ok(version) => state.catalog.publish(version, replaced.as_deref()).await,
+        Err(e) => Err(e),
+    };
     match &result {
         Ok(record) => {
             tracing::info!(title = %record.id, "EPUB ingested");
@@ -108,12 +122,18 @@ async fn ingest(
     result.map_err(problem)
 }
 
-/// An ingestion error as the client sees it: `422` with its code, or a logged `500`.
+/// An ingestion error as the client sees it: `422` with its code, `409`
+/// when the title changed meanwhile, `503` when the database is unavailable,
+/// or a logged `500`.
 pub fn problem(error: IngestError) -> AppError {
-    if error.is_client_error() {
-        let code = error.code();
-        AppError::unprocessable(code, error.to_string())
-    } else {
-        AppError::Internal(anyhow::Error::new(error))
+    match error {
+        IngestError::Database(e) => e.into(),
+        IngestError::Changed(detail) => {
+            AppError::new(axum::http::StatusCode::CONFLICT, "title-changed", detail)
+        }
+        error if error.is_client_error() => {
+            AppError::unprocessable(error.code(), error.to_string())
+        }
+        error => AppError::Internal(anyhow::Error::new(error)),
     }
 }

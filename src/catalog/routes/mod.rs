@@ -88,11 +88,12 @@ async fn change(
     let existing = own(&state, &publisher, &id)?;
     let mut settings = existing.settings.clone();
     body::apply_patch(&mut settings, &patch)?;
-    let app = state.0.clone();
-    // A new policy sanitizes the cut chapter again: file work, off the async workers.
-    let updated = crate::memory::heavy(move || app.catalog.update(&existing, settings))
+    // A new policy sanitizes the cut chapter again: the catalog does that
+    // file work off the async workers.
+    let updated = state
+        .catalog
+        .update(&existing, settings)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("title update task failed: {e}")))?
         .map_err(ingest::problem)?;
     Ok(axum::Json(body::title_json(&updated)))
 }
@@ -121,10 +122,11 @@ async fn remove(
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
     let existing = own(&state, &publisher, &id)?;
-    let app = state.0.clone();
-    tokio::task::spawn_blocking(move || app.catalog.delete(&existing.id))
+    state
+        .catalog
+        .delete(&existing)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("title deletion task failed: {e}")))??;
+        .map_err(ingest::problem)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use super::support::{epubs, snapshot};
 use crate::catalog::package::{Direction, Layout};
+use crate::catalog::store::Store;
 use crate::catalog::title::Settings;
-use crate::catalog::{Catalog, archive, package};
+use crate::catalog::{archive, package};
 use crate::data_dir::DataDir;
 
 /// file, title, language, chapters, layout, direction.
@@ -384,13 +385,13 @@ fn every_valid_corpus_book_ingests_with_its_title_language_chapters_layout_and_d
     );
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::open(dir.path()).unwrap();
-    let catalog = Catalog::open(&data).unwrap();
+    let store = Store::new(data.clone());
     for file in files {
         let name = stem(&file);
         let (_, title, language, chapters, layout, direction) =
             VALID.iter().find(|v| v.0 == name).unwrap();
-        let record = catalog
-            .ingest(&file, "pub-a", Settings::default())
+        let record = store
+            .write_version(&file, "pub-a", Settings::default(), None, None)
             .unwrap_or_else(|e| panic!("{name}: {} {e}", e.code()));
         let summary = &record.summary;
         assert_eq!(
@@ -426,7 +427,7 @@ fn the_corpus_manga_is_limited_by_pages_under_every_policy() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let catalog = Catalog::open(&DataDir::open(dir.path()).unwrap()).unwrap();
+    let store = Store::new(DataDir::open(dir.path()).unwrap());
     // Twelve pictured pages, then a reflowable note.
     for (policy, pages) in [
         (serde_json::json!({"words": 50}), 0),
@@ -439,7 +440,9 @@ fn the_corpus_manga_is_limited_by_pages_under_every_policy() {
             policy: crate::excerpts::ExcerptPolicy::parse_json(&policy).unwrap(),
             ..Settings::default()
         };
-        let record = catalog.ingest(&file, "pub-a", settings).unwrap();
+        let record = store
+            .write_version(&file, "pub-a", settings, None, None)
+            .unwrap();
         let excerpt = &record.excerpt.excerpt;
         assert_eq!(excerpt.chapters().len(), pages, "{policy}");
         assert_eq!(excerpt.pages(), pages as u64, "{policy}");
@@ -493,20 +496,20 @@ fn every_invalid_corpus_book_is_refused_with_a_code_and_nothing_stored_changes()
     );
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::open(dir.path()).unwrap();
-    let catalog = Catalog::open(&data).unwrap();
+    let store = Store::new(data.clone());
     let minimal = files[0]
         .parent()
         .unwrap()
         .join("../valid/minimal-epub3.epub");
-    catalog
-        .ingest(&minimal, "pub-a", Settings::default())
+    store
+        .write_version(&minimal, "pub-a", Settings::default(), None, None)
         .unwrap();
     let before = snapshot(&data.path("catalog"));
     for file in files {
         let name = stem(&file);
         let (_, code, detail) = INVALID.iter().find(|v| v.0 == name).unwrap();
-        let error = catalog
-            .ingest(&file, "pub-a", Settings::default())
+        let error = store
+            .write_version(&file, "pub-a", Settings::default(), None, None)
             .expect_err(&name);
         assert_eq!(error.code(), *code, "{name}: {error}");
         assert!(error.to_string().contains(detail), "{name}: {error}");
@@ -521,5 +524,5 @@ fn every_invalid_corpus_book_is_refused_with_a_code_and_nothing_stored_changes()
             "{name} left temp files"
         );
     }
-    assert_eq!(catalog.titles().len(), 1);
+    assert_eq!(std::fs::read_dir(store.titles_dir()).unwrap().count(), 1);
 }

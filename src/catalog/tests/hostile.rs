@@ -9,8 +9,9 @@ use zip::{CompressionMethod, ZipWriter};
 
 use super::support::{OPF, epub_zip, minimal_epub, patch_declared_size};
 use crate::catalog::archive::{Archive, ArchiveLimits};
+use crate::catalog::store::Store;
 use crate::catalog::title::Settings;
-use crate::catalog::{Catalog, IngestError, pack, prepare};
+use crate::catalog::{IngestError, pack, prepare};
 use crate::data_dir::DataDir;
 
 fn open(bytes: &[u8]) -> Result<Archive, IngestError> {
@@ -221,12 +222,17 @@ fn scripts_handlers_and_remote_urls_never_reach_the_stored_chapter() {
     );
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::open(dir.path()).unwrap();
-    let catalog = Catalog::open(&data).unwrap();
-    let record = catalog
-        .ingest(&upload(dir.path(), &bytes), "pub-a", Settings::default())
+    let store = Store::new(data);
+    let record = store
+        .write_version(
+            &upload(dir.path(), &bytes),
+            "pub-a",
+            Settings::default(),
+            None,
+            None,
+        )
         .unwrap();
-    let pack = catalog
-        .store()
+    let pack = store
         .version_dir(&record.id, &record.version)
         .join(prepare::CONTENT_PACK);
     let stored = String::from_utf8_lossy(&std::fs::read(pack).unwrap()).into_owned();
