@@ -739,3 +739,79 @@ async fn uploads_past_the_keys_rate_are_429_with_retry_after() {
         StatusCode::CREATED
     );
 }
+
+/// Asks `path` of `app` every 50 ms until it answers `status`; how long that took.
+async fn until_status(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    status: StatusCode,
+) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let answered = app.get_with(path, cookie).await.status();
+        if answered == status {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{path} still answers {answered}, not {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_title_withdrawn_through_one_instance_is_refused_by_another() {
+    let app = TestApp::new(None).await;
+    let trip = app.create_trip("TER 17", -5, 60).await;
+    let other = app.another_instance().await;
+    let (ours, theirs) = (
+        app.passenger(&trip, 1).await,
+        other.passenger(&trip, 2).await,
+    );
+    let key = publisher(&app, "Éditions A").await;
+    let book = std::fs::read(write_marker_book(app.dir.path(), 3)).unwrap();
+    let created = send(
+        &app.router,
+        call(
+            "POST",
+            "/api/v1/publisher/titles",
+            &key,
+            "application/epub+zip",
+            book,
+        ),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = body_json(created).await["id"].as_str().unwrap().to_owned();
+    let chapter = format!("/api/v1/titles/{id}/chapters/0");
+    assert_eq!(
+        app.get_with(&chapter, &ours).await.status(),
+        StatusCode::OK,
+        "the writing instance serves it at once"
+    );
+    let appeared = until_status(&other, &chapter, &theirs, StatusCode::OK).await;
+
+    let withdraw = send(
+        &app.router,
+        call(
+            "PATCH",
+            &format!("/api/v1/publisher/titles/{id}"),
+            &key,
+            "application/json",
+            br#"{"live": false}"#.to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(withdraw.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_with(&chapter, &ours).await.status(),
+        StatusCode::GONE,
+        "the writing instance refuses it at once"
+    );
+    let refused = until_status(&other, &chapter, &theirs, StatusCode::GONE).await;
+    eprintln!(
+        "the other instance served it after {appeared:?} and refused it {refused:?} after the withdrawal"
+    );
+}

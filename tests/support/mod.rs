@@ -236,7 +236,8 @@ pub async fn database_url() -> Option<String> {
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
-    pub dir: tempfile::TempDir,
+    /// The data directory (shared with [`TestApp::another_instance`]s).
+    pub dir: std::sync::Arc<tempfile::TempDir>,
     pub prefix: String,
     /// The PostgreSQL database of this app (`None`: SQLite in `dir`), for
     /// the CLI commands a test runs beside it.
@@ -273,9 +274,27 @@ impl TestApp {
         TestApp {
             router,
             state,
-            dir,
+            dir: std::sync::Arc::new(dir),
             prefix,
             database_url,
+        }
+    }
+
+    /// A second instance of the service on the same data directory and
+    /// database, as a second process would be: its own memory, sessions and
+    /// reload task.
+    pub async fn another_instance(&self) -> TestApp {
+        let data = DataDir::open(self.dir.path()).unwrap();
+        let sessions = SessionStore::Memory(MemoryStore::new());
+        let state = App::open_with_sessions(self.state.config.clone(), data, sessions)
+            .await
+            .unwrap();
+        TestApp {
+            router: trajet::router::router(&state),
+            state,
+            dir: self.dir.clone(),
+            prefix: unique_prefix(),
+            database_url: self.database_url.clone(),
         }
     }
 
