@@ -139,9 +139,8 @@ pub struct Trip {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ExternalKey>,
     /// The account id of the operator that created or imported the trip; it
-    /// never changes. Trips stored before trips had owners have none: no
-    /// operator sees or changes them (their codes still work until their
-    /// windows end).
+    /// never changes. Every stored trip has one (`None` only in a trip
+    /// built by hand, which the store refuses to write).
     #[serde(default)]
     pub operator: Option<String>,
 }
