@@ -137,3 +137,24 @@ pub fn problem(error: IngestError) -> AppError {
         error => AppError::Internal(anyhow::Error::new(error)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_met_is_409_an_unreachable_database_503_and_a_bad_file_422() {
+        let status = |error: IngestError| problem(error).problem().status.as_u16();
+        assert_eq!(status(IngestError::Changed("read it again".into())), 409);
+        assert_eq!(
+            status(IngestError::Database(sqlx::Error::PoolTimedOut)),
+            503
+        );
+        assert_eq!(status(IngestError::InvalidPackage("no OPF".into())), 422);
+        assert_eq!(status(IngestError::Internal(anyhow::anyhow!("disk"))), 500);
+        assert_eq!(
+            problem(IngestError::Changed(String::new())).code(),
+            "title-changed"
+        );
+    }
+}
