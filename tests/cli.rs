@@ -191,3 +191,49 @@ async fn a_signing_key_revoked_by_the_cli_ends_its_codes_on_the_running_service(
         "a reprinted code works"
     );
 }
+
+#[tokio::test]
+async fn an_epub_imported_by_the_cli_is_offered_by_the_running_service_within_a_second() {
+    let app = TestApp::new(None).await;
+    let (publisher, _) = app
+        .state
+        .accounts
+        .create_with_key(trajet::accounts::Role::Publisher, "Éditions du Quai")
+        .await
+        .unwrap();
+    let book = support::books::write_marker_book(&app.dir.path().join("books"), 3);
+    let line = last_line(&trajet(
+        &app.data_path(),
+        app.database_url.as_deref(),
+        &[
+            "import",
+            "epub",
+            "--publisher",
+            "Éditions du Quai",
+            book.to_str().unwrap(),
+        ],
+    ));
+    let id = line.split('\t').nth(1).unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let record = loop {
+        if let Some(record) = app.state.catalog.title(id.as_str()) {
+            break record;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the service never saw title {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(record.publisher, publisher.id);
+    assert!(record.settings.live);
+    assert!(
+        app.state
+            .catalog
+            .store()
+            .version_dir(&record.id, &record.version)
+            .join(trajet::catalog::store::PUBLICATION_JSON)
+            .exists(),
+        "the version the row names is on disk"
+    );
+}
