@@ -158,3 +158,60 @@ impl Index {
         self.trips.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trips::model::ExternalKey;
+
+    fn trip_on(id: u32, date: NaiveDate, revision: i64) -> Stored {
+        let mut draft = crate::trips::tests::draft();
+        draft.service_date = date;
+        draft.source = Some(ExternalKey {
+            feed_trip_id: format!("t{id}"),
+            service_date: date,
+        });
+        Stored {
+            trip: draft.into_trip(TripId::new(id), "op-test"),
+            revision,
+        }
+    }
+
+    /// The day roll-over drops the day that left the span and names the one
+    /// that entered it; trips outside the span never go in.
+    #[test]
+    fn a_new_day_drops_the_oldest_and_asks_for_the_newest() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let mut index = Index::new(Span::around(today), 0);
+        let days: Vec<NaiveDate> = (-3..=3).map(|d| today + Duration::days(d)).collect();
+        index.put(days.iter().zip(1..).map(|(d, id)| trip_on(id, *d, 1)));
+        assert_eq!(
+            index.len(),
+            5,
+            "the days before and after the span stay out"
+        );
+        let tomorrow = today + Duration::days(1);
+        let entering = index.move_to(Span::around(tomorrow));
+        assert_eq!(entering, vec![today + Duration::days(3)]);
+        assert!(
+            index.get(TripId::new(2)).is_none(),
+            "{} left the span",
+            days[1]
+        );
+        assert!(index.get(TripId::new(3)).is_some());
+        assert_eq!(index.day(days[1]).count(), 0);
+    }
+
+    /// A revision older than the one held never replaces it.
+    #[test]
+    fn an_older_revision_never_replaces_a_newer_one() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let mut index = Index::new(Span::around(today), 0);
+        let mut newer = trip_on(1, today, 5);
+        newer.trip.line = "newer".into();
+        index.put([newer]);
+        index.put([trip_on(1, today, 4)]);
+        assert_eq!(index.get(TripId::new(1)).unwrap().line, "newer");
+        assert_eq!(index.day(today).count(), 1);
+    }
+}

@@ -27,7 +27,7 @@ fn request() -> NewTripRequest {
 }
 
 /// The draft of [`request`].
-fn draft() -> TripDraft {
+pub(crate) fn draft() -> TripDraft {
     request().parse(chrono_tz::Europe::Paris).unwrap()
 }
 
