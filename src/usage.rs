@@ -7,8 +7,9 @@
 //! counts since the last flush: several instances add up exactly, and a crash
 //! loses at most one interval. A failed flush keeps its counts for the next.
 //!
-//! Reports are SQL over `usage_by_line` (the same counts without the trip),
-//! grouped by title, day, month and/or line; the operator's dashboard reads
+//! Reports are SQL over `usage_by_line` (the same counts without the trip)
+//! or, for whole months not grouped by day, `usage_by_month`, grouped by
+//! title, day, month and/or line; the operator's dashboard reads
 //! `usage_counts` and `scan_hours` for its own trips.
 
 use std::collections::BTreeMap;
@@ -137,7 +138,7 @@ pub struct Usage {
 
 const HOUR: i64 = 3600;
 
-/// The dimensions a report groups by, as SQL over `usage_by_line`.
+/// The dimensions a report groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
     /// The title id.
@@ -151,13 +152,86 @@ pub enum Group {
 }
 
 impl Group {
-    fn sql(self) -> &'static str {
-        match self {
-            Group::Title => "title",
-            Group::Day => "day",
-            Group::Month => "substr(day, 1, 7)",
-            Group::Line => "line",
+    fn sql(self, rollup: Rollup) -> &'static str {
+        match (self, rollup) {
+            (Group::Title, _) => "title",
+            (Group::Day, _) => "day",
+            (Group::Month, Rollup::Day) => "substr(day, 1, 7)",
+            (Group::Month, Rollup::Month) => "month",
+            (Group::Line, _) => "line",
         }
+    }
+}
+
+/// The report tables: counts by publisher, period, title and line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rollup {
+    /// `usage_by_line`, by service day.
+    Day,
+    /// `usage_by_month`, by month of service days.
+    Month,
+}
+
+impl Rollup {
+    fn table(self) -> &'static str {
+        match self {
+            Rollup::Day => "usage_by_line",
+            Rollup::Month => "usage_by_month",
+        }
+    }
+
+    fn period(self) -> &'static str {
+        match self {
+            Rollup::Day => "day",
+            Rollup::Month => "month",
+        }
+    }
+}
+
+/// Adds counts to a report table's row `(publisher, period, title, line)`.
+async fn add_to_rollup(
+    tx: &mut sqlx::AnyConnection,
+    rollup: Rollup,
+    (publisher, period, title, line): (&str, &str, &str, &str),
+    c: &Counters,
+) -> Result<(), sqlx::Error> {
+    let (table, column) = (rollup.table(), rollup.period());
+    let sql = format!(
+        "INSERT INTO {table} (publisher, {column}, title, line, opened, chapters_read, \
+         reading_seconds, excerpts_finished, offer_clicks) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (publisher, {column}, title, line) DO UPDATE SET \
+         opened = {table}.opened + excluded.opened, \
+         chapters_read = {table}.chapters_read + excluded.chapters_read, \
+         reading_seconds = {table}.reading_seconds + excluded.reading_seconds, \
+         excerpts_finished = {table}.excerpts_finished + excluded.excerpts_finished, \
+         offer_clicks = {table}.offer_clicks + excluded.offer_clicks"
+    );
+    sqlx::query(&sql)
+        .bind(publisher)
+        .bind(period)
+        .bind(title)
+        .bind(line)
+        .bind(c.opened as i64)
+        .bind(c.chapters_read as i64)
+        .bind(c.reading_seconds as i64)
+        .bind(c.excerpts_finished as i64)
+        .bind(c.offer_clicks as i64)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether `[from, to]` (`YYYY-MM-DD`) starts on a month's first day and
+/// ends on a month's last day.
+fn whole_months(from: &str, to: &str) -> bool {
+    let parse = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    match (parse(from), parse(to)) {
+        (Some(from), Some(to)) => {
+            use chrono::Datelike as _;
+            from.day() == 1 && to.succ_opt().is_some_and(|next| next.day() == 1)
+        }
+        _ => false,
     }
 }
 
@@ -270,29 +344,18 @@ impl Usage {
                     .add(c);
             }
         }
-        for ((publisher, day, title, line), c) in by_line {
-            sqlx::query(
-                "INSERT INTO usage_by_line (publisher, day, title, line, opened, chapters_read, \
-                 reading_seconds, excerpts_finished, offer_clicks) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (publisher, day, title, line) DO UPDATE SET \
-                 opened = usage_by_line.opened + excluded.opened, \
-                 chapters_read = usage_by_line.chapters_read + excluded.chapters_read, \
-                 reading_seconds = usage_by_line.reading_seconds + excluded.reading_seconds, \
-                 excerpts_finished = usage_by_line.excerpts_finished + excluded.excerpts_finished, \
-                 offer_clicks = usage_by_line.offer_clicks + excluded.offer_clicks",
-            )
-            .bind(publisher)
-            .bind(day)
-            .bind(title)
-            .bind(line)
-            .bind(c.opened as i64)
-            .bind(c.chapters_read as i64)
-            .bind(c.reading_seconds as i64)
-            .bind(c.excerpts_finished as i64)
-            .bind(c.offer_clicks as i64)
-            .execute(&mut *tx)
-            .await?;
+        let mut by_month: BTreeMap<(&str, &str, &str, &str), Counters> = BTreeMap::new();
+        for (&(publisher, day, title, line), c) in &by_line {
+            let month = day.get(..7).unwrap_or(day);
+            by_month
+                .entry((publisher, month, title, line))
+                .or_default()
+                .add(c);
+        }
+        for (table, rows) in [(Rollup::Day, by_line), (Rollup::Month, by_month)] {
+            for (group, c) in rows {
+                add_to_rollup(&mut tx, table, group, &c).await?;
+            }
         }
         for ((hour, trip, operator), scans) in &batch.scan_hours {
             sqlx::query(
@@ -312,7 +375,8 @@ impl Usage {
     /// A publisher's counts over the service days `[from, to]` (`YYYY-MM-DD`),
     /// grouped by `groups` in that order, sorted by group: the values of the
     /// groups and the summed counts (not suppressed: the caller does that on
-    /// the aggregate). At most [`MAX_REPORT_ROWS`] + 1 rows.
+    /// the aggregate). At most [`MAX_REPORT_ROWS`] + 1 rows. Whole months not
+    /// grouped by day are read from the monthly sums.
     pub async fn report(
         &self,
         publisher: &str,
@@ -320,11 +384,21 @@ impl Usage {
         to: &str,
         groups: &[Group],
     ) -> Result<Vec<(Vec<String>, Counters)>, sqlx::Error> {
-        let columns: Vec<&str> = groups.iter().map(|g| g.sql()).collect();
+        let rollup = if !groups.contains(&Group::Day) && whole_months(from, to) {
+            Rollup::Month
+        } else {
+            Rollup::Day
+        };
+        let (from, to) = match rollup {
+            Rollup::Month => (from.get(..7).unwrap_or(from), to.get(..7).unwrap_or(to)),
+            Rollup::Day => (from, to),
+        };
+        let columns: Vec<&str> = groups.iter().map(|g| g.sql(rollup)).collect();
         let list = columns.join(", ");
+        let (table, period) = (rollup.table(), rollup.period());
         let sql = format!(
-            "SELECT {list}, {COUNTERS} FROM usage_by_line \
-             WHERE publisher = $1 AND day >= $2 AND day <= $3 \
+            "SELECT {list}, {COUNTERS} FROM {table} \
+             WHERE publisher = $1 AND {period} >= $2 AND {period} <= $3 \
              GROUP BY {list} ORDER BY {list} LIMIT {}",
             MAX_REPORT_ROWS + 1
         );
@@ -521,6 +595,24 @@ mod tests {
             ]
         );
         assert!(by_month.iter().all(|(_, c)| c.opened == 1));
+        // Whole months come from the monthly sums, other ranges from the
+        // daily ones: the same answer.
+        let from_days = usage
+            .report(
+                "pub-a",
+                "2026-01-02",
+                "2026-12-31",
+                &[Group::Month, Group::Line],
+            )
+            .await
+            .unwrap();
+        assert_eq!(from_days, by_month);
+        let october = usage
+            .report("pub-a", "2026-10-01", "2026-10-31", &[Group::Title])
+            .await
+            .unwrap();
+        assert_eq!(october.len(), 1);
+        assert_eq!(october[0].1.opened, 1);
         let none = usage
             .report("pub-c", "2026-01-01", "2026-12-31", &[Group::Title])
             .await

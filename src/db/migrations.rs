@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "signing_keys",
         include_str!("../../migrations/0007_signing_keys.sql"),
     ),
+    (
+        8,
+        "usage_by_month",
+        include_str!("../../migrations/0008_usage_by_month.sql"),
+    ),
 ];
 
 /// What a migration run did.
