@@ -1,6 +1,7 @@
 //! Why an upload is refused: one variant per kind of problem, each with a
 //! stable machine code and a detail that names the entry or the limit.
 
+use super::charset::CharsetError;
 use super::sanitize::SanitizeError;
 
 /// An EPUB the pipeline will not publish, or a failure to store it.
@@ -26,6 +27,14 @@ pub enum IngestError {
         /// What the sanitizer refused.
         source: SanitizeError,
     },
+    /// A package file or stylesheet whose text cannot be decoded (chapters: [`Self::Chapter`]).
+    #[error("{file} {source}")]
+    Charset {
+        /// The file's path in the archive.
+        file: String,
+        /// Why its text cannot be read.
+        source: CharsetError,
+    },
     /// Ingestion took longer than allowed.
     #[error("{0}")]
     TimedOut(String),
@@ -50,6 +59,7 @@ impl IngestError {
             IngestError::InvalidPackage(_) => "epub-invalid-package",
             IngestError::DrmUnsupported(_) => "epub-drm-unsupported",
             IngestError::Chapter { source, .. } => source.code(),
+            IngestError::Charset { source, .. } => source.code(),
             IngestError::TimedOut(_) => "epub-ingestion-timeout",
             IngestError::Changed(_) => "title-changed",
             IngestError::Database(e) if crate::db::is_unavailable(e) => "database-unavailable",

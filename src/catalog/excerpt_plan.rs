@@ -240,16 +240,12 @@ fn sanitize_again(
     let media_type = package.opf.items[package.opf.spine[chapter].item]
         .media_type
         .clone();
-    let bytes = if media_type == "image/svg+xml" {
-        super::prepare::svg_page(&bytes).into_bytes()
-    } else {
-        bytes
-    };
-    sanitize::sanitize_chapter(&bytes, &|raw| refs.resolve(source, raw, &usable)).map_err(|e| {
-        IngestError::Chapter {
-            href: source.clone(),
-            source: e,
-        }
+    super::prepare::sanitize_page(&bytes, &media_type, &|raw| {
+        refs.resolve(source, raw, &usable)
+    })
+    .map_err(|e| IngestError::Chapter {
+        href: source.clone(),
+        source: e,
     })
 }
 

@@ -101,26 +101,35 @@ pub fn sanitize_spine_item(
     media_type: &str,
 ) -> Result<SanitizedChapter, IngestError> {
     let bytes = preparer.archive.borrow_mut().read(path)?;
-    let resolve = |raw: &str| preparer.resolve(path, raw);
-    let result = if media_type == "image/svg+xml" {
-        sanitize::sanitize_chapter(svg_page(&bytes).as_bytes(), &resolve)
-    } else {
-        sanitize::sanitize_chapter(&bytes, &resolve)
-    };
-    result.map_err(|source| IngestError::Chapter {
-        href: path.to_string(),
-        source,
+    sanitize_page(&bytes, media_type, &|raw| preparer.resolve(path, raw)).map_err(|source| {
+        IngestError::Chapter {
+            href: path.to_string(),
+            source,
+        }
     })
 }
 
+/// Sanitizes the bytes of a spine item: XHTML, or an SVG document shown as a page.
+pub(super) fn sanitize_page(
+    bytes: &[u8],
+    media_type: &str,
+    resolve: &dyn Fn(&str) -> sanitize::RefTarget,
+) -> Result<SanitizedChapter, sanitize::SanitizeError> {
+    if media_type == "image/svg+xml" {
+        sanitize::sanitize_chapter(svg_page(bytes)?.as_bytes(), resolve)
+    } else {
+        sanitize::sanitize_chapter(bytes, resolve)
+    }
+}
+
 /// An SVG document as the body of an XHTML page (its prolog and DOCTYPE dropped).
-pub(super) fn svg_page(bytes: &[u8]) -> String {
-    let text = super::charset::decode(bytes);
+fn svg_page(bytes: &[u8]) -> Result<String, sanitize::SanitizeError> {
+    let text = super::charset::decode(bytes)?;
     let start = text.find("<svg").unwrap_or(text.len());
-    format!(
+    Ok(format!(
         "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title></title></head><body>{}</body></html>",
         &text[start..]
-    )
+    ))
 }
 
 fn toc_title(toc: &[TocEntry], path: &str) -> Option<String> {

@@ -143,7 +143,11 @@ impl<'a> Preparer<'a> {
                 }
             }
             ResourceKind::Stylesheet => {
-                let css = super::charset::decode(&bytes);
+                let css =
+                    super::charset::decode(&bytes).map_err(|source| IngestError::Charset {
+                        file: path.clone(),
+                        source,
+                    })?;
                 let clean = sanitize::sanitize_stylesheet(&css, &|raw| self.resolve(&path, raw));
                 resource.media_type = "text/css".into();
                 resource.uses = clean.resources;

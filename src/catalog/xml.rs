@@ -101,7 +101,10 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<Element, IngestError> {
             bytes.len()
         )));
     }
-    let text = decode(bytes);
+    let text = decode(bytes).map_err(|source| IngestError::Charset {
+        file: what.to_owned(),
+        source,
+    })?;
     let mut reader = Reader::from_str(&text);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = vec![Element::default()];
@@ -229,6 +232,22 @@ mod tests {
         bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         let root = parse(&bytes, "opf").unwrap();
         assert_eq!(root.child("title").unwrap().text(), "Été");
+    }
+
+    #[test]
+    fn a_package_in_a_declared_legacy_encoding_keeps_its_accents_and_an_unknown_one_is_named() {
+        let latin = |declared: &str| {
+            let text = format!(
+                "<?xml version=\"1.0\" encoding=\"{declared}\"?><package><title>Café</title></package>"
+            );
+            let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+            bytes.into_owned()
+        };
+        let root = parse(&latin("ISO-8859-1"), "content.opf").unwrap();
+        assert_eq!(root.child("title").unwrap().text(), "Café");
+        let err = parse(&latin("ebcdic-fr"), "content.opf").unwrap_err();
+        assert_eq!(err.code(), "epub-charset-unknown");
+        assert!(err.to_string().starts_with("content.opf declares"), "{err}");
     }
 
     #[test]

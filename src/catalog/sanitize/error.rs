@@ -1,5 +1,7 @@
 //! Why a chapter is refused rather than cleaned.
 
+use crate::catalog::charset::CharsetError;
+
 /// A chapter the sanitizer will not process; anything else is cleaned, never refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SanitizeError {
@@ -18,6 +20,9 @@ pub enum SanitizeError {
     /// The document declares a DTD internal subset (the door to entity expansion).
     #[error("the document declares a DTD internal subset, which is refused")]
     DtdInternalSubset,
+    /// The document's text cannot be decoded.
+    #[error("{0}")]
+    Charset(#[from] CharsetError),
 }
 
 impl SanitizeError {
@@ -29,6 +34,7 @@ impl SanitizeError {
             SanitizeError::TooComplex { .. } => "epub-chapter-too-complex",
             SanitizeError::NotSvg => "epub-svg-invalid",
             SanitizeError::DtdInternalSubset => "epub-xml-dtd-refused",
+            SanitizeError::Charset(e) => e.code(),
         }
     }
 }

@@ -87,7 +87,7 @@ pub fn sanitize_chapter(
             max: MAX_CHAPTER_BYTES,
         });
     }
-    let text = decode(xhtml);
+    let text = decode(xhtml)?;
     limits::check_tags(&text)?;
     let (root, parsed_as_xml) = match parse_xml::parse(&text)? {
         Some(root) => (root, true),

@@ -31,7 +31,7 @@ pub fn sanitize_svg(
             max: MAX_CHAPTER_BYTES,
         });
     }
-    let text = decode(svg);
+    let text = decode(svg)?;
     check_tags(&text)?;
     let root = parse_xml::parse(&text)?.ok_or(SanitizeError::NotSvg)?;
     if root.ns != Ns::Svg || root.name != "svg" {

@@ -53,6 +53,8 @@ export default {
   "problem.epub-chapter-too-complex": "A chapter of this book is too complex to be shown safely (too many elements). Split or simplify the chapter and upload the book again.",
   "problem.epub-xml-dtd-refused": "A file of this book declares its own DTD entities, which trajet refuses for safety. Remove the internal DTD subset and upload the book again.",
   "problem.epub-svg-invalid": "An SVG image or page of this book could not be read safely. Fix or replace the SVG and upload the book again.",
+  "problem.epub-charset-unknown": "A file of this book declares a character encoding trajet does not know (the detail names the file). Save the book’s files as UTF-8 and upload the book again.",
+  "problem.epub-charset-invalid": "A file of this book holds text that is not valid in its character encoding (the detail names the file). Save the book’s files as UTF-8 and upload the book again.",
   "problem.epub-ingestion-timeout": "Checking this book took too long. Try again later; if it keeps failing, the book may be unusually large or complex.",
   "problem.epub-missing": "No file arrived with the upload. Choose the EPUB again.",
   "problem.upload-too-large": "This file is larger than the upload limit. Reduce image sizes in the book, then upload it again.",

@@ -53,6 +53,8 @@ export default {
   "problem.epub-chapter-too-complex": "Un chapitre de ce livre est trop complexe pour être affiché sans risque (trop d’éléments). Découpez-le ou simplifiez-le et déposez le livre à nouveau.",
   "problem.epub-xml-dtd-refused": "Un fichier de ce livre déclare ses propres entités DTD, ce que trajet refuse par sécurité. Retirez le sous-ensemble DTD interne et déposez le livre à nouveau.",
   "problem.epub-svg-invalid": "Une image ou une page SVG de ce livre n’a pas pu être lue sans risque. Corrigez ou remplacez le SVG et déposez le livre à nouveau.",
+  "problem.epub-charset-unknown": "Un fichier de ce livre déclare un codage des caractères que trajet ne connaît pas (le détail nomme le fichier). Enregistrez les fichiers du livre en UTF-8 et déposez le livre à nouveau.",
+  "problem.epub-charset-invalid": "Un fichier de ce livre contient du texte qui n’est pas valide dans son codage des caractères (le détail nomme le fichier). Enregistrez les fichiers du livre en UTF-8 et déposez le livre à nouveau.",
   "problem.epub-ingestion-timeout": "La vérification de ce livre a pris trop de temps. Réessayez plus tard ; si l’échec persiste, le livre est peut-être exceptionnellement lourd ou complexe.",
   "problem.epub-missing": "Aucun fichier n’est arrivé avec le dépôt. Choisissez à nouveau l’EPUB.",
   "problem.upload-too-large": "Ce fichier dépasse la taille maximale de dépôt. Réduisez le poids des images du livre, puis déposez-le à nouveau.",

@@ -13,6 +13,8 @@ const EXPLAINED = new Set([
   "epub-chapter-too-complex",
   "epub-xml-dtd-refused",
   "epub-svg-invalid",
+  "epub-charset-unknown",
+  "epub-charset-invalid",
   "epub-ingestion-timeout",
   "epub-missing",
   "upload-too-large",
