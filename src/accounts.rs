@@ -278,29 +278,32 @@ impl Accounts {
     }
 
     /// Creates an account with a given id unless it exists (the sample
-    /// publisher); issues no key.
-    pub async fn ensure(&self, account: &Account) -> anyhow::Result<()> {
+    /// publisher); issues no key. True when this call created it: of several
+    /// instances starting at once on one database, exactly one gets true.
+    pub async fn ensure(&self, account: &Account) -> anyhow::Result<bool> {
         if self.snapshot().account(&account.id).is_some() {
-            return Ok(());
+            return Ok(false);
         }
         let mut write = self.db.write(Domain::Accounts).await?;
         let exists: Option<String> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
             .bind(&account.id)
             .fetch_optional(write.tx())
             .await?;
-        if exists.is_none() {
-            insert_account(
-                write.tx(),
-                &account.id,
-                &account.name,
-                account.role,
-                unix_now(),
-            )
-            .await?;
+        if exists.is_some() {
+            // Dropping the write changes nothing.
+            return Ok(false);
         }
+        insert_account(
+            write.tx(),
+            &account.id,
+            &account.name,
+            account.role,
+            unix_now(),
+        )
+        .await?;
         let generation = write.commit().await?;
         self.reload(generation).await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Revokes a key by its id; an unknown id is an error. Its API calls and

@@ -16,18 +16,18 @@ use crate::trips::{Seats, TripDraft};
 
 /// The sample publisher's account id.
 pub const SAMPLE_PUBLISHER: &str = "pub-sample";
-const LOADED_MARKER: &str = "sample-catalog.loaded";
 /// The line of the demo trip.
 pub const DEMO_LINE: &str = "Démo trajet";
 /// The owner of the demo trip: no account has this id, so no operator sees
 /// or changes the demo trip.
 pub const DEMO_OPERATOR: &str = "op-demo";
 
-/// Loads the sample catalog once per data directory (a marker file remembers
-/// it); the catalog runs each ingestion on a blocking thread.
+/// Loads the sample catalog once per database: by the start that creates
+/// the sample publisher (of several instances starting together, one). The
+/// catalog runs each ingestion on a blocking thread.
 pub async fn load_on_first_start(app: &Arc<App>) -> anyhow::Result<usize> {
     let catalog = &app.config.sample_catalog;
-    if !has_sample_catalog(catalog) || app.data.path(LOADED_MARKER).exists() {
+    if !has_sample_catalog(catalog) {
         return Ok(0);
     }
     let publisher = Account {
@@ -35,7 +35,9 @@ pub async fn load_on_first_start(app: &Arc<App>) -> anyhow::Result<usize> {
         name: "Sample publisher".into(),
         role: Role::Publisher,
     };
-    app.accounts.ensure(&publisher).await?;
+    if !app.accounts.ensure(&publisher).await? {
+        return Ok(0);
+    }
     let mut loaded = 0;
     for (slug, bytes) in crate::catalog_sample::sample_books(catalog)? {
         let upload = app.data.tmp().join(format!("sample-{slug}.epub"));
@@ -58,7 +60,6 @@ pub async fn load_on_first_start(app: &Arc<App>) -> anyhow::Result<usize> {
             Err(e) => tracing::warn!(%slug, error = %e, "a sample book could not be loaded"),
         }
     }
-    crate::data_dir::write_atomic(&app.data.path(LOADED_MARKER), b"loaded\n")?;
     Ok(loaded)
 }
 
