@@ -797,6 +797,9 @@ async fn first_visit_downloads_the_app_once_and_a_reload_in_a_tunnel_leads_back_
     };
     let title = world.ingest_sample("the-night-conductor", json!({"chapters": 2}));
     world.ingest_sample("lost-property", json!({"chapters": 2}));
+    // Four covers on the first screen, more than the two asked for at a time.
+    world.ingest_sample("la-passagere-de-17h42", json!({"chapters": 2}));
+    world.ingest_sample("ligne-des-trois-vallees", json!({"chapters": 2}));
     let trip = world.trip(60).await;
     let browser = Browser::start("en-US").await;
 
@@ -817,6 +820,22 @@ async fn first_visit_downloads_the_app_once_and_a_reload_in_a_tunnel_leads_back_
     // The app's files came down once: the service worker took its copy from
     // the HTTP cache, not from the network again.
     let requests = world.tunnel.requests();
+    // Covers came two at a time (a phone has six connections, and the book
+    // the passenger taps must find them free): no cover was asked for while
+    // two others were still coming.
+    let most_at_once = browser
+        .js(
+            "const covers = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/cover'));
+             const during = (a) => covers.filter((b) => b !== a && b.startTime <= a.startTime && a.startTime < b.responseEnd).length + 1;
+             return [covers.length, Math.max(...covers.map(during))];",
+            json!([]),
+        )
+        .await;
+    assert!(most_at_once[0].as_u64().unwrap() >= 3, "{most_at_once}");
+    assert!(
+        most_at_once[1].as_u64().unwrap() <= 2,
+        "covers asked for at once: {most_at_once}"
+    );
     let app_files: Vec<&String> = requests
         .iter()
         .filter(|r| r.starts_with("GET /static/") || r.as_str() == "GET /read")

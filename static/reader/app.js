@@ -150,6 +150,7 @@ async function route() {
   const match = /^#\/read\/(.+)$/.exec(location.hash);
   if (!match) {
     if (state.view === "reader") sync.flush();
+    catalogView.holdCovers(false);
     renderCatalog();
     showView("catalog", state.view !== null);
     document.title = t("app.title");
@@ -159,11 +160,20 @@ async function route() {
   const entry = state.titles.find((e) => String(e.id) === id);
   showView("reader");
   document.title = `${entry?.title || ""} · trajet`;
+  // The book's first page comes before the catalog's remaining covers.
+  catalogView.holdCovers(true);
+  let opened;
+  opening = new Promise((resolve) => (opened = resolve));
   try {
     await reader.open(id, entry && { ...entry });
     document.title = `${reader.entry.title} · trajet`;
+    // Its fonts and pictures; a page that never finishes loading holds nothing back for long.
+    await Promise.race([reader.frame.loaded, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   } catch (error) {
     failed(error);
+  } finally {
+    catalogView.holdCovers(false);
+    opened();
   }
 }
 
@@ -264,9 +274,17 @@ function showEnd(kind, where, problem) {
   announce($("end-title").textContent);
 }
 
+/** Resolves once the first page of the book being opened is in. */
+let opening = Promise.resolve();
+
+/** Installs the service worker once the page is idle, and after the first
+ * page of a book tapped meanwhile: its download and its install never take
+ * a connection from what the passenger waits for. */
 function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+  const register = () => opening.then(() => navigator.serviceWorker.register("/sw.js", { scope: "/" })).catch(() => {});
+  if ("requestIdleCallback" in window) requestIdleCallback(register, { timeout: 2000 });
+  else setTimeout(register, 200);
 }
 
 function setupChrome() {

@@ -22,7 +22,47 @@ export function sorted(entries, sort, secondsLeft) {
 /** Renders the list of titles into `list` (a <ul>). */
 export function render(list, entries, sort, secondsLeft) {
   list.replaceChildren();
+  covers.waiting = [];
   sorted(entries, sort, secondsLeft).forEach((entry, i) => list.append(card(entry, i)));
+}
+
+// Covers come after the catalog's text, those near the screen only, two at a
+// time: a phone talks to us over six HTTP/1.1 connections at most, and the
+// book the passenger taps must find them free. While a book opens, the
+// covers not yet asked for wait for its first page.
+const COVERS_AT_ONCE = 2;
+const covers = { waiting: [], loading: 0, held: false };
+const nearScreen = new IntersectionObserver(
+  (seen) => {
+    for (const { isIntersecting, target } of seen) {
+      if (!isIntersecting) continue;
+      nearScreen.unobserve(target);
+      covers.waiting.push(target);
+    }
+    nextCovers();
+  },
+  { rootMargin: "50% 0px" },
+);
+
+function nextCovers() {
+  while (!covers.held && covers.loading < COVERS_AT_ONCE && covers.waiting.length) {
+    const img = covers.waiting.shift();
+    if (!img.isConnected) continue;
+    covers.loading += 1;
+    const done = () => {
+      covers.loading -= 1;
+      nextCovers();
+    };
+    img.addEventListener("load", done, { once: true });
+    img.addEventListener("error", done, { once: true });
+    img.src = img.dataset.src;
+  }
+}
+
+/** Holds back the covers not yet asked for (a book is opening), or lets them come. */
+export function holdCovers(held) {
+  covers.held = held;
+  nextCovers();
 }
 
 function el(tag, className, text) {
@@ -39,14 +79,12 @@ function card(entry, i) {
   const cover = el("div", "cover");
   if (entry.cover) {
     const img = el("img");
-    img.src = entry.cover;
+    img.dataset.src = entry.cover;
     img.alt = "";
-    // Covers come after the catalog's text and never before a book the
-    // passenger opens: lazy, and last in the browser's queue.
-    img.loading = "lazy";
     img.fetchPriority = "low";
     img.decoding = "async";
     cover.append(img);
+    nearScreen.observe(img);
   } else {
     cover.classList.add("no-cover");
     cover.append(el("span", null, (entry.title || "?").slice(0, 1)));
