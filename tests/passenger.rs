@@ -146,6 +146,10 @@ async fn the_catalog_lists_the_title_with_its_reading_time(backend: Backend) {
     assert!(t["reading_minutes"].as_u64().unwrap() >= 1);
     assert_eq!(t["fits_remaining_time"], true);
     assert_eq!(t["manifest"], r.path("manifest"));
+    // Where a first reading starts, so the reader asks for it with the manifest.
+    let manifest = r.json(&r.path("manifest")).await;
+    let first = manifest["readingOrder"][0]["href"].as_str().unwrap();
+    assert_eq!(t["start"], r.path(first));
 }
 
 async fn the_manifest_is_valid_rwpm_and_limited_to_the_excerpt(backend: Backend) {

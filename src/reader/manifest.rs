@@ -198,6 +198,8 @@ pub fn catalog_entry(record: &TitleRecord, seconds_left: i64) -> Value {
         "layout": record.summary.layout,
         "direction": record.summary.direction,
         "manifest": format!("{base}manifest"),
+        // Where a first reading starts: asked with the manifest, a round trip sooner.
+        "start": record.excerpt.excerpt.chapters().first().map(|c| format!("{base}chapters/{}", c.index)),
         "offer": record.settings.offer_url.as_ref().map(|_| format!("{base}offer")),
         "accessibility": super::accessibility::statements(
             &record.summary.accessibility.clone().unwrap_or_default(),
