@@ -162,8 +162,6 @@ async function route() {
   document.title = `${entry?.title || ""} · trajet`;
   // The book's first page comes before the catalog's remaining covers.
   catalogView.holdCovers(true);
-  let opened;
-  opening = new Promise((resolve) => (opened = resolve));
   try {
     await reader.open(id, entry && { ...entry });
     document.title = `${reader.entry.title} · trajet`;
@@ -173,7 +171,6 @@ async function route() {
     failed(error);
   } finally {
     catalogView.holdCovers(false);
-    opened();
   }
 }
 
@@ -274,17 +271,9 @@ function showEnd(kind, where, problem) {
   announce($("end-title").textContent);
 }
 
-/** Resolves once the first page of the book being opened is in. */
-let opening = Promise.resolve();
-
-/** Installs the service worker once the page is idle, and after the first
- * page of a book tapped meanwhile: its download and its install never take
- * a connection from what the passenger waits for. */
 function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
-  const register = () => opening.then(() => navigator.serviceWorker.register("/sw.js", { scope: "/" })).catch(() => {});
-  if ("requestIdleCallback" in window) requestIdleCallback(register, { timeout: 2000 });
-  else setTimeout(register, 200);
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
 }
 
 function setupChrome() {
