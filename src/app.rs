@@ -100,7 +100,8 @@ impl App {
         let db = Database::open(&config.database, data.root()).await?;
         let accounts = Accounts::open(&db).await?;
         let usage = Usage::new(&db);
-        let console_secret = ConsoleSecret::open(data.root())?;
+        let master_key = crate::db::MasterKey::open(&config.database.master_key_file(data.root()))?;
+        let console_secret = ConsoleSecret::open(&db, &master_key).await?;
         let seat_keys = KeyStore::open(
             &db,
             &config.database.master_key_file(data.root()),

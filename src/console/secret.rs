@@ -2,45 +2,47 @@
 //! `key id . expiry (Unix milliseconds) . HMAC`, checkable by any instance
 //! without storage (sign-outs and revocations come from the accounts).
 
-use std::path::Path;
-
 use hmac::{Hmac, Mac};
 use rand::TryRngCore;
 use sha2::Sha256;
 
 use crate::config::Secret;
-use crate::data_dir::write_atomic;
+use crate::db::{Database, MasterKey};
 
-/// The secret that signs console cookies, created on first start.
+/// The secret that signs console cookies: in the database, sealed under the
+/// master key, created by the first instance that starts, so a cookie signed
+/// by one instance is good on every other.
 pub struct ConsoleSecret(Secret<[u8; 32]>);
 
+/// The row of `secrets` it is kept in.
+const NAME: &str = "console";
+const LABEL: &str = "console cookie key";
+
 impl ConsoleSecret {
-    /// Loads `keys/console.secret` from the data directory, creating it only
-    /// when missing: any other read failure or a damaged file stops the start
-    /// (a new secret would sign every console out, on every instance).
-    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
-        let path = data_dir.join("keys").join("console.secret");
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) if bytes.len() == 32 => bytes,
-            Ok(bytes) => anyhow::bail!(
-                "{} holds {} bytes, not 32: restore it, or delete it to sign every console out",
-                path.display(),
-                bytes.len()
-            ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut fresh = [0u8; 32];
-                rand::rngs::OsRng.try_fill_bytes(&mut fresh)?;
-                write_atomic(&path, &fresh)?;
-                restrict(&path);
-                // Another process may have raced us: whoever renamed last wins; read it back.
-                std::fs::read(&path)?
-            }
-            Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!("reading {}", path.display())));
-            }
-        };
-        let mut key = [0u8; 32];
-        key.copy_from_slice(&bytes[..32]);
+    /// Reads the secret, creating it only when the database has none: a
+    /// secret that cannot be opened stops the start (a new one would sign
+    /// every console out, on every instance).
+    pub async fn open(db: &Database, master: &MasterKey) -> anyhow::Result<Self> {
+        let mut fresh = [0u8; 32];
+        rand::rngs::OsRng.try_fill_bytes(&mut fresh)?;
+        // Instances starting together: the first insert wins, all read it.
+        sqlx::query(
+            "INSERT INTO secrets (name, sealed, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(NAME)
+        .bind(master.seal(LABEL, &fresh)?)
+        .bind(time::OffsetDateTime::now_utc().unix_timestamp())
+        .execute(db.pool())
+        .await?;
+        let sealed: String = sqlx::query_scalar("SELECT sealed FROM secrets WHERE name = $1")
+            .bind(NAME)
+            .fetch_one(db.pool())
+            .await?;
+        let key: [u8; 32] = master
+            .unseal(LABEL, &sealed)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("the console cookie key is not 32 bytes"))?;
         Ok(Self(Secret::new(key)))
     }
 
@@ -70,22 +72,16 @@ impl ConsoleSecret {
     }
 }
 
-#[cfg(unix)]
-fn restrict(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-}
-#[cfg(not(unix))]
-fn restrict(_: &Path) {}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::Path;
 
-    #[test]
-    fn a_cookie_verifies_until_it_expires_and_not_once_altered() {
-        let dir = tempfile::tempdir().unwrap();
-        let secret = ConsoleSecret::open(dir.path()).unwrap();
+    use super::*;
+    use crate::db::testing::on_both_databases;
+
+    async fn a_cookie_verifies_until_it_expires_and_not_once_altered(db: Database, dir: &Path) {
+        let master = MasterKey::open(&dir.join("master.key")).unwrap();
+        let secret = ConsoleSecret::open(&db, &master).await.unwrap();
         let value = secret.cookie_value("abcd", 2_000);
         assert_eq!(secret.verify(&value, 1_000), Some(("abcd", 2_000)));
         assert_eq!(secret.verify(&value, 2_000), None, "expired");
@@ -94,27 +90,32 @@ mod tests {
             secret.verify(&value.replace(".2000.", ".9000."), 1_000),
             None
         );
-        // The secret survives a restart.
+        // Another instance (or a restart) on the same database verifies it.
+        let other = ConsoleSecret::open(&db, &master).await.unwrap();
+        assert_eq!(other.verify(&value, 1_000), Some(("abcd", 2_000)));
+    }
+
+    /// Another master key cannot open it, and the secret is never replaced.
+    async fn an_unopenable_secret_stops_the_start_and_is_never_replaced(db: Database, dir: &Path) {
+        let master = MasterKey::open(&dir.join("a.key")).unwrap();
+        let secret = ConsoleSecret::open(&db, &master).await.unwrap();
+        let value = secret.cookie_value("abcd", 2_000);
+        let other = MasterKey::open(&dir.join("b.key")).unwrap();
+        let error = ConsoleSecret::open(&db, &other).await.err().unwrap();
+        assert!(
+            format!("{error:#}").contains("same master key file"),
+            "{error:#}"
+        );
+        let again = ConsoleSecret::open(&db, &master).await.unwrap();
         assert_eq!(
-            ConsoleSecret::open(dir.path())
-                .unwrap()
-                .verify(&value, 1_000),
-            Some(("abcd", 2_000))
+            again.verify(&value, 1_000),
+            Some(("abcd", 2_000)),
+            "left as it was"
         );
     }
 
-    #[test]
-    fn a_damaged_or_unreadable_secret_stops_the_start_and_is_never_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keys").join("console.secret");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, b"short").unwrap();
-        assert!(ConsoleSecret::open(dir.path()).is_err());
-        assert_eq!(std::fs::read(&path).unwrap(), b"short", "left as it was");
-        // A read error other than "missing" (here: a folder in its place).
-        std::fs::remove_file(&path).unwrap();
-        std::fs::create_dir(&path).unwrap();
-        assert!(ConsoleSecret::open(dir.path()).is_err());
-        assert!(path.is_dir(), "left as it was");
-    }
+    on_both_databases!(
+        a_cookie_verifies_until_it_expires_and_not_once_altered,
+        an_unopenable_secret_stops_the_start_and_is_never_replaced
+    );
 }

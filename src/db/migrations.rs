@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "usage_by_month",
         include_str!("../../migrations/0008_usage_by_month.sql"),
     ),
+    (
+        9,
+        "secrets",
+        include_str!("../../migrations/0009_secrets.sql"),
+    ),
 ];
 
 /// What a migration run did.

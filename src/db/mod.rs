@@ -14,6 +14,7 @@
 //! failing mid-way, and gives each committed change a number that grows in
 //! commit order.
 
+mod master_key;
 mod migrations;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ use sqlx::{Any, AnyPool, ConnectOptions as _, Executor as _, Row as _, Transacti
 
 use crate::config::DatabaseSettings;
 
+pub use master_key::MasterKey;
 pub use migrations::{MIGRATIONS, Migrated};
 
 /// The SQLite file in the data directory, when no `DATABASE_URL` is set.

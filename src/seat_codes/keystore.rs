@@ -2,29 +2,18 @@
 //! every instance signs and verifies with the same keys, and rotation or
 //! revocation by one (or by `trajet admin`) reaches all within a second.
 //!
-//! The secrets are sealed with ChaCha20-Poly1305 under the master key: 32
-//! random bytes in a file readable by its owner only (`keys/master.key` in
-//! the data directory, created on first start, or the file named by
-//! `TRAJET_MASTER_KEY_FILE`, which instances sharing a database share). A
-//! copy of the database (a backup, a read replica) cannot mint seat codes;
-//! losing the master key means rotating to new keys (printed labels must then
-//! be reprinted), which is why the error says so.
+//! The secrets are sealed under the master key (`crate::db::MasterKey`): a
+//! copy of the database (a backup, a read replica) cannot mint seat codes.
 
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, bail};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use data_encoding::HEXLOWER;
-use rand::TryRngCore;
 use sqlx::Row as _;
 
 use super::keyring::{Keyring, SigningKey};
-use crate::config::Secret;
-use crate::db::{Database, Domain, Generations};
+use crate::db::{Database, Domain, Generations, MasterKey};
 
 /// The master key file in the data directory, when no other is configured.
 pub const MASTER_KEY_FILE: &str = "keys/master.key";
@@ -176,7 +165,7 @@ async fn load<'c>(
         .map(|row| {
             let id: i64 = row.try_get(0)?;
             let id = u8::try_from(id).with_context(|| format!("key id {id} is out of range"))?;
-            let secret = master.unseal(id, &row.try_get::<String, _>(1)?)?;
+            let secret = unseal_key(master, id, &row.try_get::<String, _>(1)?)?;
             Ok(SigningKey::new(
                 id,
                 secret,
@@ -198,7 +187,7 @@ async fn insert(
          VALUES ($1, $2, $3, $4)",
     )
     .bind(i64::from(key.id()))
-    .bind(master.seal(key.id(), key.secret())?)
+    .bind(master.seal(&label(key.id()), key.secret())?)
     .bind(key.created_at())
     .bind(key.retired_at())
     .execute(tx)
@@ -206,117 +195,13 @@ async fn insert(
     Ok(())
 }
 
-/// The key that seals the signing secrets in the database.
-struct MasterKey {
-    path: PathBuf,
-    cipher: ChaCha20Poly1305,
+fn label(id: u8) -> String {
+    format!("seat-code signing key {id}")
 }
 
-impl MasterKey {
-    /// Reads the master key file, creating it (0600, in a 0700 folder) only
-    /// when missing: any other read failure stops the start.
-    fn open(path: &Path) -> anyhow::Result<Self> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let mut fresh = [0u8; 32];
-                rand::rngs::OsRng
-                    .try_fill_bytes(&mut fresh)
-                    .context("reading the operating system's random source")?;
-                write_private(path, &fresh).context("creating the master key")?;
-                // Another process may have raced us: the first one won; read it.
-                std::fs::read(path)?
-            }
-            Err(e) => {
-                return Err(anyhow::Error::new(e)
-                    .context(format!("reading the master key {}", path.display())));
-            }
-        };
-        let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-            anyhow::anyhow!(
-                "the master key {} holds {} bytes, not 32: restore it from your backup",
-                path.display(),
-                bytes.len()
-            )
-        })?;
-        let key = Secret::new(key);
-        Ok(Self {
-            path: path.to_owned(),
-            cipher: ChaCha20Poly1305::new(key.expose().into()),
-        })
-    }
-
-    fn aad(id: u8) -> Vec<u8> {
-        format!("trajet seat-code signing key {id}").into_bytes()
-    }
-
-    /// `hex(nonce ‖ ciphertext ‖ tag)`, bound to the key id.
-    fn seal(&self, id: u8, secret: &[u8; 32]) -> anyhow::Result<String> {
-        let mut nonce = [0u8; 12];
-        rand::rngs::OsRng
-            .try_fill_bytes(&mut nonce)
-            .context("reading the operating system's random source")?;
-        let sealed = self
-            .cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: secret,
-                    aad: &Self::aad(id),
-                },
-            )
-            .map_err(|_| anyhow::anyhow!("sealing signing key {id} failed"))?;
-        Ok(HEXLOWER.encode(&[nonce.as_slice(), &sealed].concat()))
-    }
-
-    fn unseal(&self, id: u8, sealed: &str) -> anyhow::Result<[u8; 32]> {
-        let refused = || {
-            anyhow::anyhow!(
-                "signing key {id} in the database cannot be opened with the master key {}: \
-                 every instance sharing this database needs the same master key file \
-                 (TRAJET_MASTER_KEY_FILE); if it is lost, restore it from a backup",
-                self.path.display()
-            )
-        };
-        let bytes = HEXLOWER.decode(sealed.as_bytes()).map_err(|_| refused())?;
-        if bytes.len() < 12 {
-            return Err(refused());
-        }
-        let (nonce, sealed) = bytes.split_at(12);
-        let secret = self
-            .cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: &Self::aad(id),
-                },
-            )
-            .map_err(|_| refused())?;
-        secret.try_into().map_err(|_| refused())
-    }
-}
-
-/// Writes a secret file readable by its owner only, in a directory only the
-/// owner can enter, so the secret is never exposed even while staged; an
-/// existing file is left alone (first writer wins), and a crash leaves either
-/// no file or the whole one.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let dir = path.parent().expect("the key file is inside a directory");
-    if !dir.exists() {
-        std::fs::create_dir_all(dir)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    let staged = dir.join(format!(".master.{:016x}.new", rand::random::<u64>()));
-    crate::data_dir::write_atomic(&staged, bytes)?;
-    std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o600))?;
-    // A hard link fails when the name exists, unlike a rename.
-    let placed = match std::fs::hard_link(&staged, path) {
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        other => other,
-    };
-    let _ = std::fs::remove_file(&staged);
-    placed?;
-    crate::data_dir::sync_dir(dir)
+fn unseal_key(master: &MasterKey, id: u8, sealed: &str) -> anyhow::Result<[u8; 32]> {
+    let secret = master.unseal(&label(id), sealed)?;
+    secret
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("signing key {id} is not 32 bytes"))
 }
