@@ -24,6 +24,7 @@ on_both_stores!(
     codes_of_trips_far_from_today_explain_why,
     a_cancelled_trip_refuses_its_codes_and_ends_its_sessions,
     an_altered_code_is_refused_with_a_readable_page,
+    a_code_signed_for_weeks_opens_sessions_only_for_its_trip,
 );
 
 async fn a_scan_opens_a_session_and_sends_the_browser_to_the_reader(backend: Backend) {
@@ -163,6 +164,46 @@ async fn codes_of_trips_far_from_today_explain_why(backend: Backend) {
     assert!(response.headers().contains_key("retry-after"));
     let page = String::from_utf8(body_bytes(response).await).unwrap();
     assert!(page.contains("pas encore commencé"), "French page: {page}");
+}
+
+/// A code whose signed window spans weeks (minted with a leaked key, say)
+/// is held to its trip's live window: its session ends with the trip, and
+/// once the trip is over it opens nothing.
+async fn a_code_signed_for_weeks_opens_sessions_only_for_its_trip(backend: Backend) {
+    use trajet::seat_codes::{Car, Claims, Seat, Window};
+    let mut redis = None;
+    let app = app(backend, &mut redis).await;
+    let weeks = |trip: &trajet::trips::Trip| {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            trip: trip.id.get(),
+            seat: Seat(4),
+            car: Car::NONE,
+            window: Window::from_unix_seconds(now - 3 * 86_400, now + 30 * 86_400).unwrap(),
+        };
+        trajet::seat_codes::mint(&app.state.seat_keys.keyring(), &claims, now)
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    let running = app.create_trip("L4", -5, 60).await;
+    let response = app.scan(&weeks(&running), None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let session = body_json(
+        app.get_with("/api/v1/session", &cookie_pair(&response))
+            .await,
+    )
+    .await;
+    let left = session["seconds_left"].as_i64().unwrap();
+    // The trip's arrival (55 minutes from now) plus the 15-minute grace.
+    assert!(left <= 71 * 60, "session of {left} s outlives its trip");
+
+    let ended = app.create_trip("L4", -180, 60).await;
+    let response = app.scan(&weeks(&ended), None).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    let later = app.create_trip("L4", 120, 60).await;
+    let response = app.scan(&weeks(&later), None).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
 async fn a_cancelled_trip_refuses_its_codes_and_ends_its_sessions(backend: Backend) {

@@ -205,7 +205,7 @@ fn admit(state: &AppState, token: &str, parts: &Parts) -> Result<Admitted, AppEr
         ));
     }
     let now = Utc::now();
-    let (opens_at, closes_at) = validity(state, &trip, &claims);
+    let (opens_at, closes_at) = validity(state, &trip);
     if now < opens_at {
         return Err(not_started(opens_at, now));
     }
@@ -267,19 +267,15 @@ fn not_started(opens_at: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     ))
 }
 
-/// When the code opens sessions: from the code's own window start, until the
-/// later of its window end and the trip's current window end (so a trip
-/// extended after the codes were printed keeps them working).
-fn validity(state: &AppState, trip: &Trip, claims: &Claims) -> (DateTime<Utc>, DateTime<Utc>) {
+/// When the code opens sessions: the trip's current window (its live
+/// departure and arrival plus the configured margins), whatever window the
+/// code carries. A code minted with a leaked key for a window of weeks opens
+/// sessions only while its trip runs, and they end with it; a trip extended
+/// after its codes were printed keeps them working, since the window follows
+/// the live arrival.
+fn validity(state: &AppState, trip: &Trip) -> (DateTime<Utc>, DateTime<Utc>) {
     let window = trip.window(&state.config);
-    let token_start =
-        DateTime::from_timestamp(claims.window.start_unix(), 0).unwrap_or(window.opens_at);
-    let token_end =
-        DateTime::from_timestamp(claims.window.end_unix(), 0).unwrap_or(window.closes_at);
-    (
-        token_start.min(window.opens_at),
-        token_end.max(window.closes_at),
-    )
+    (window.opens_at, window.closes_at)
 }
 
 /// The usage row of trip-level events.
