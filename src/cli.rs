@@ -245,6 +245,7 @@ async fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
         Admin::RotateSigningKey => {
             let id = signing_keys(config)
                 .await?
+                .0
                 .rotate(crate::seat_codes::unix_now())
                 .await?;
             println!(
@@ -253,30 +254,68 @@ async fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
             println!("{id}");
         }
         Admin::RevokeSigningKey { key_id } => {
-            let signer = signing_keys(config)
-                .await?
-                .revoke(key_id, crate::seat_codes::unix_now())
-                .await?;
+            let now = crate::seat_codes::unix_now();
+            let (keys, db) = signing_keys(config).await?;
+            let revocation = keys.revoke(key_id, now).await?;
             println!(
                 "Revoked signing key {key_id}: the codes it signed are refused now. \
-                 New codes are signed with key {signer}; reprint the labels of key {key_id}."
+                 New codes are signed with key {}.",
+                revocation.signer
             );
-            println!("{signer}");
+            let grace = i64::try_from(config.window_after.as_secs()).unwrap_or(i64::MAX);
+            let trips = crate::trips::labelled_until(
+                &db,
+                revocation.signed_until,
+                now.saturating_sub(grace),
+            )
+            .await?;
+            print_trips_to_relabel(key_id, &trips);
+            println!("{}", revocation.signer);
         }
     }
     Ok(())
 }
 
-/// The signing keys of the configured database, for the admin commands.
-async fn signing_keys(config: &Config) -> anyhow::Result<crate::seat_codes::KeyStore> {
+/// The signing keys of the configured database, for the admin commands,
+/// and that database.
+async fn signing_keys(
+    config: &Config,
+) -> anyhow::Result<(crate::seat_codes::KeyStore, crate::db::Database)> {
     let data = crate::data_dir::DataDir::open(&config.data_dir)?;
     let db = crate::db::Database::open(&config.database, data.root()).await?;
-    crate::seat_codes::KeyStore::open(
+    let keys = crate::seat_codes::KeyStore::open(
         &db,
         &config.database.master_key_file(data.root()),
         crate::seat_codes::unix_now(),
     )
-    .await
+    .await?;
+    Ok((keys, db))
+}
+
+/// The trips whose seat labels a revoked key may have signed and that still
+/// run: the operator must print them again.
+fn print_trips_to_relabel(key_id: u8, trips: &[crate::trips::Trip]) {
+    if trips.is_empty() {
+        println!("No trip still to run has labels printed while key {key_id} signed.");
+        return;
+    }
+    println!(
+        "Print the seat labels of these {} trips again (their labels may carry key {key_id}):",
+        trips.len()
+    );
+    for trip in trips {
+        let departs = trip.departs_at.with_timezone(&trip.timezone);
+        println!(
+            "  operator {}  trip {}  {}  train {}  {} -> {}  departs {}",
+            trip.operator.as_deref().unwrap_or("?"),
+            trip.id.get(),
+            trip.service_date,
+            trip.train_number,
+            trip.origin,
+            trip.destination,
+            departs.format("%H:%M %Z"),
+        );
+    }
 }
 
 async fn run_import(import: Import, config: &Config) -> anyhow::Result<()> {

@@ -162,14 +162,29 @@ async fn a_signing_key_revoked_by_the_cli_ends_its_codes_on_the_running_service(
     let trip = app.create_trip("TER 17", -5, 60).await;
     let leaked_code = app.seat_token(&trip, 3);
     let leaked = app.state.seat_keys.keyring().signer().id();
-    let signer: u8 = last_line(&trajet(
+    let ended = app.create_trip("TER 17", -180, 60).await;
+    let cancelled = app.create_trip("TER 17", 30, 60).await;
+    app.state
+        .trips
+        .cancel(cancelled.id, "operator")
+        .await
+        .unwrap();
+    let tomorrow = app.create_trip("TER 17", 24 * 60, 60).await;
+    let output = trajet(
         &app.data_path(),
         app.database_url.as_deref(),
         &["admin", "revoke-signing-key", &leaked.to_string()],
-    ))
-    .parse()
-    .expect("the signing key id is alone on the last line");
+    );
+    let signer: u8 = last_line(&output)
+        .parse()
+        .expect("the signing key id is alone on the last line");
     assert_ne!(signer, leaked);
+    // The operator is told which labels to print again: the trips still to
+    // run, not the ended or cancelled ones.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let listed = |trip: &trajet::trips::Trip| stdout.contains(&format!("trip {} ", trip.id.get()));
+    assert!(listed(&trip) && listed(&tomorrow), "{stdout}");
+    assert!(!listed(&ended) && !listed(&cancelled), "{stdout}");
     let deadline = Instant::now() + Duration::from_secs(2);
     while app.state.seat_keys.keyring().key(leaked).is_some() {
         assert!(

@@ -113,8 +113,7 @@ impl KeyStore {
 
     /// Revokes a key: no code it signed verifies any more, on any instance
     /// within a second. Revoking the signer first rotates to a fresh one.
-    /// Returns the id of the key that signs afterwards.
-    pub async fn revoke(&self, id: u8, now: i64) -> anyhow::Result<u8> {
+    pub async fn revoke(&self, id: u8, now: i64) -> anyhow::Result<Revocation> {
         let state: Option<(Option<i64>, Option<i64>)> =
             sqlx::query("SELECT retired_at, revoked_at FROM signing_keys WHERE id = $1")
                 .bind(i64::from(id))
@@ -124,21 +123,27 @@ impl KeyStore {
         let Some((retired_at, revoked_at)) = state else {
             bail!("no signing key has the id {id}");
         };
-        if revoked_at.is_some() {
-            return Ok(self.keyring().signer().id());
-        }
-        if retired_at.is_none() {
-            self.rotate(now).await?;
-        }
-        let mut write = self.db.write(Domain::SigningKeys).await?;
-        sqlx::query("UPDATE signing_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+        // A key signs until it is retired; the signer, until now.
+        let signed_until = retired_at.or(revoked_at).unwrap_or(now);
+        if revoked_at.is_none() {
+            if retired_at.is_none() {
+                self.rotate(now).await?;
+            }
+            let mut write = self.db.write(Domain::SigningKeys).await?;
+            sqlx::query(
+                "UPDATE signing_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            )
             .bind(i64::from(id))
             .bind(now)
             .execute(write.tx())
             .await?;
-        write.commit().await?;
-        self.reload().await?;
-        Ok(self.keyring().signer().id())
+            write.commit().await?;
+            self.reload().await?;
+        }
+        Ok(Revocation {
+            signer: self.keyring().signer().id(),
+            signed_until,
+        })
     }
 
     async fn reload(&self) -> anyhow::Result<()> {
@@ -147,6 +152,16 @@ impl KeyStore {
         self.refresh(&generations).await?;
         Ok(())
     }
+}
+
+/// What a revocation left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    /// The key that signs new codes.
+    pub signer: u8,
+    /// Until when (Unix seconds) the revoked key signed codes: labels
+    /// printed by then carry its signature.
+    pub signed_until: i64,
 }
 
 /// The trusted keys (not revoked), unsealed.

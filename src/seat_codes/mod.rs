@@ -20,7 +20,7 @@ mod tests;
 pub use claims::{Car, Claims, Seat, Window, WindowStatus};
 pub use error::SeatCodeError;
 pub use keyring::Keyring;
-pub use keystore::{KeyStore, MASTER_KEY_FILE};
+pub use keystore::{KeyStore, MASTER_KEY_FILE, Revocation};
 pub use seats::{SeatList, SeatRangeError};
 pub use token::{SeatToken, mint, verify};
 pub use url::seat_code_url;

@@ -21,7 +21,9 @@ pub use import_cli::import_gtfs;
 pub use import_route::ImportGate;
 pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};
-pub use store::{ArrivalChange, ImportCounts, SharedTrip, TripHistoryEntry, TripStore};
+pub use store::{
+    ArrivalChange, ImportCounts, SharedTrip, TripHistoryEntry, TripStore, labelled_until,
+};
 
 #[cfg(test)]
 mod tests;

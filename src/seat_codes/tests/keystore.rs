@@ -110,8 +110,9 @@ async fn a_revoked_key_verifies_nothing(db: Database, dir: &Path) {
     let cli = KeyStore::open(&db, &master, NOW).await.unwrap();
     let leaked = service.keyring().signer().id();
     let token = mint(&service.keyring(), &claims(9, 1, 1), NOW).unwrap();
-    let signer = cli.revoke(leaked, NOW + 60).await.unwrap();
-    assert_ne!(signer, leaked, "the signer was replaced");
+    let revocation = cli.revoke(leaked, NOW + 60).await.unwrap();
+    assert_ne!(revocation.signer, leaked, "the signer was replaced");
+    assert_eq!(revocation.signed_until, NOW + 60, "it signed until now");
     assert_eq!(
         verify(&cli.keyring(), token.as_str()),
         Err(SeatCodeError::UnknownKey)

@@ -178,6 +178,29 @@ impl TripStore {
     }
 }
 
+/// The trips whose seat code labels a key that signed until `signed_until`
+/// may have signed and that still have sessions to open: created by then,
+/// not cancelled, arriving after `arrives_after`. After that key's
+/// revocation, their labels must be printed again. By operator, then
+/// departure.
+pub async fn labelled_until(
+    db: &Database,
+    signed_until: i64,
+    arrives_after: i64,
+) -> Result<Vec<Trip>, TripError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM trips WHERE state <> 'cancelled' AND arrives_at > $1 \
+         AND EXISTS (SELECT 1 FROM trip_changes c \
+                     WHERE c.trip_id = trips.id AND c.changed_at <= $2) \
+         ORDER BY operator, departs_at, id"
+    ))
+    .bind(arrives_after)
+    .bind(signed_until)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|r| rows::trip(r).map(|s| s.trip)).collect()
+}
+
 /// Every trip of the service dates `first..=last`.
 async fn load_days(
     db: &Database,
