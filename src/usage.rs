@@ -498,9 +498,9 @@ mod tests {
 
     /// Two instances flushing the same rows add up exactly; a second flush
     /// adds only what happened since the first.
-    async fn flushed_counters_add_up_across_instances(db: Database, _: &Path) {
+    async fn flushed_counters_add_up_across_instances(db: Database, dir: &Path) {
         let a = Usage::new(&db);
-        let b = Usage::new(&db);
+        let b = Usage::new(&crate::db::testing::second_process(&db, dir).await);
         a.record(key("2026-11-28", 1, "TER 17", "t1"), Event::TitleOpened);
         a.record(key("2026-11-28", 1, "TER 17", "t1"), Event::ReadingTime(90));
         b.record(key("2026-11-28", 1, "TER 17", "t1"), Event::TitleOpened);
@@ -528,11 +528,14 @@ mod tests {
         assert_eq!(all[1].1.offer_clicks, 1);
     }
 
-    /// Many writers at once (two instances' worth of flushes racing) lose nothing.
-    async fn concurrent_flushes_lose_nothing(db: Database, _: &Path) {
-        let instances: Vec<_> = (0..4)
-            .map(|_| std::sync::Arc::new(Usage::new(&db)))
-            .collect();
+    /// Many writers at once lose nothing: four instances, each with its own
+    /// pool on the same database as separate processes have, flushing in a race.
+    async fn concurrent_flushes_lose_nothing(db: Database, dir: &Path) {
+        let mut instances = vec![std::sync::Arc::new(Usage::new(&db))];
+        for _ in 1..4 {
+            let own = crate::db::testing::second_process(&db, dir).await;
+            instances.push(std::sync::Arc::new(Usage::new(&own)));
+        }
         let mut tasks = Vec::new();
         for usage in &instances {
             let usage = usage.clone();
