@@ -18,6 +18,7 @@ use crate::seat_codes::KeyStore;
 use crate::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
 use crate::trips::TripStore;
 use crate::usage::Usage;
+use crate::vehicles::VehicleStore;
 
 /// Everything a request may need, built once at start.
 pub struct App {
@@ -43,6 +44,8 @@ pub struct App {
     pub seat_keys: KeyStore,
     /// Trips in the database; the current days' in memory.
     pub trips: TripStore,
+    /// Train sets, their labels and the trips they run; the fleet in memory.
+    pub vehicles: VehicleStore,
     /// The turns of GTFS imports.
     pub gtfs_imports: crate::trips::ImportGate,
     /// Publishers' titles: the index in memory, content on disk.
@@ -109,6 +112,7 @@ impl App {
         )
         .await?;
         let trips = TripStore::open(db.clone()).await?;
+        let vehicles = VehicleStore::open(db.clone()).await?;
         let catalog = Catalog::open(&data, db.clone()).await?;
         sweep_leftovers(&catalog).await;
         let library = Library::new(config.chapter_cache_bytes);
@@ -131,6 +135,7 @@ impl App {
             console_secret,
             seat_keys,
             trips,
+            vehicles,
             gtfs_imports,
             catalog,
             library,
@@ -168,6 +173,9 @@ impl App {
         }
         if let Err(e) = self.trips.refresh(&generations).await {
             tracing::warn!(error = %e, "reloading trips failed; keeping the previous ones");
+        }
+        if let Err(e) = self.vehicles.refresh(&generations).await {
+            tracing::warn!(error = %format!("{e:#}"), "reloading vehicles failed; keeping the previous ones");
         }
         if let Err(e) = self.catalog.refresh(&generations).await {
             tracing::warn!(error = %format!("{e:#}"), "reloading the catalog failed; keeping the previous one");

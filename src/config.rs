@@ -641,8 +641,8 @@ impl Config {
         let sessions_per_seat_code: u32 = l.get(
             "sessions_per_seat_code",
             "TRAJET_SESSIONS_PER_SEAT_CODE",
-            3,
-            "sessions one seat code may open over its window",
+            6,
+            "sessions one seat code may open per trip (a regional train's seat changes occupants at many stops); operators may set their own (PUT /api/v1/operator/settings)",
         )?;
         let scans_per_client: u32 = l.get(
             "scans_per_minute_per_client",

@@ -55,3 +55,4 @@ pub mod static_files;
 pub mod telemetry;
 pub mod trips;
 pub mod usage;
+pub mod vehicles;

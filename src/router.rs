@@ -16,6 +16,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::seat_codes::routes::router())
         .merge(crate::reader::routes::router())
         .merge(crate::trips::routes::router())
+        .merge(crate::vehicles::routes::router())
         .merge(crate::catalog::routes::router())
         .merge(crate::reports::routes::router())
         .merge(crate::lines::routes::router())

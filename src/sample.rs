@@ -90,6 +90,7 @@ pub async fn demo_seat_code(app: &App) -> anyhow::Result<String> {
                         collections: None,
                         timezone: chrono_tz::Europe::Paris,
                         source: None,
+                        block_id: None,
                     },
                 )
                 .await?

@@ -110,14 +110,17 @@ async fn sixty_four_concurrent_scans_open_exactly_k_sessions(backend: Backend) {
         .iter()
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
-    assert_eq!(opened, 3, "K = 3 sessions, never K + 1: {statuses:?}");
-    assert_eq!(refused, 61);
+    assert_eq!(
+        opened, 6,
+        "K = 6 sessions by default, never K + 1: {statuses:?}"
+    );
+    assert_eq!(refused, 58);
     let metrics = app.get_with("/metrics", "").await;
     let text = String::from_utf8(body_bytes(metrics).await).unwrap();
     for line in [
-        r#"trajet_scans_total{outcome="opened"} 3"#,
-        r#"trajet_scans_total{outcome="seat-code-exhausted"} 61"#,
-        "trajet_sessions_opened_total 3",
+        r#"trajet_scans_total{outcome="opened"} 6"#,
+        r#"trajet_scans_total{outcome="seat-code-exhausted"} 58"#,
+        "trajet_sessions_opened_total 6",
     ] {
         assert!(text.contains(line), "{line} missing from:\n{text}");
     }
@@ -288,9 +291,11 @@ fn cookies_after(response: &axum::response::Response, kept: Option<String>) -> O
 #[tokio::test]
 async fn scans_retried_while_redis_stalls_open_one_session() {
     let redis = RedisServer::start();
-    // The per-code rate limit is lifted: this is about activations, not the rate.
+    // The per-code rate limit is lifted: this is about activations, not the
+    // rate; K = 3 keeps the count of other browsers short.
     let app = TestApp::with_config(Some(&redis), |config| {
         config.scans_per_minute_per_seat_code = 1_000;
+        config.sessions_per_seat_code = 3;
     })
     .await;
     let trip = app.create_trip("L8", -5, 60).await;

@@ -72,6 +72,7 @@ impl Operator {
             collections: None,
             timezone: trip.timezone,
             source: None,
+            block_id: None,
         };
         self.app.state.trips.create(&self.id, draft).await.unwrap()
     }

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "secrets",
         include_str!("../../migrations/0009_secrets.sql"),
     ),
+    (
+        10,
+        "vehicles",
+        include_str!("../../migrations/0010_vehicles.sql"),
+    ),
 ];
 
 /// What a migration run did.

@@ -64,16 +64,20 @@ pub enum Domain {
     Lines,
     /// Title records: metadata, policy, live version.
     Titles,
+    /// Train sets, their seat labels' generations, which trips they run,
+    /// and the operators' scan settings.
+    Vehicles,
 }
 
 impl Domain {
     /// Every domain, in the order of the `changes` table.
-    pub const ALL: [Domain; 5] = [
+    pub const ALL: [Domain; 6] = [
         Domain::Accounts,
         Domain::SigningKeys,
         Domain::Trips,
         Domain::Lines,
         Domain::Titles,
+        Domain::Vehicles,
     ];
 
     /// The domain's row in the `changes` table.
@@ -84,13 +88,14 @@ impl Domain {
             Domain::Trips => "trips",
             Domain::Lines => "lines",
             Domain::Titles => "titles",
+            Domain::Vehicles => "vehicles",
         }
     }
 }
 
 /// The generation of every domain, read at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Generations([i64; 5]);
+pub struct Generations([i64; Domain::ALL.len()]);
 
 impl Generations {
     /// The generation of one domain.
@@ -247,6 +252,20 @@ impl Write {
     /// The transaction, to run statements in.
     pub fn tx(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
+    }
+
+    /// Bumps another domain's generation in this transaction too, for a
+    /// change that is also that domain's (an assignment written to a trip's
+    /// history): returns that domain's new generation. Take the domains in
+    /// one order everywhere (this write's first) so two writers never wait
+    /// on each other.
+    pub async fn also_bump(&mut self, domain: Domain) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "UPDATE changes SET generation = generation + 1 WHERE domain = $1 RETURNING generation",
+        )
+        .bind(domain.key())
+        .fetch_one(&mut *self.tx)
+        .await
     }
 
     /// Makes the change durable and visible to every reader.

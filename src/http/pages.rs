@@ -55,6 +55,14 @@ fn wording(code: &str, status: u16, lang: Lang) -> (&'static str, &'static str) 
             "Ce trajet a été supprimé",
             "Les codes d’un trajet supprimé n’ouvrent plus la lecture. Dans votre prochain train, scannez le code de votre siège.",
         ),
+        ("vehicle-not-in-service", En) => (
+            "This train is not in service",
+            "Reading opens while the train runs a trip. Scan the code on your seat again once the train is in service.",
+        ),
+        ("vehicle-not-in-service", Fr) => (
+            "Ce train n’est pas en service",
+            "La lecture ouvre pendant que le train assure un trajet. Scannez à nouveau le code de votre siège une fois le train en service.",
+        ),
         ("trip-not-started", En) => (
             "Your trip has not started yet",
             "Reading opens shortly before departure. Scan the code again once you are on board.",
@@ -121,6 +129,20 @@ fn wording(code: &str, status: u16, lang: Lang) -> (&'static str, &'static str) 
     }
 }
 
+/// "Next departure 14:32 to Lyon Part-Dieu." for a train not in service.
+fn next_departure(problem: &Problem, lang: Lang) -> Option<String> {
+    let time = problem.extra.get("next_departure_local")?.as_str()?;
+    let destination = problem.extra.get("next_destination")?.as_str()?;
+    let sentence = match lang {
+        Lang::En => format!("Next departure {time} to {destination}."),
+        Lang::Fr => format!("Prochain départ à {time} pour {destination}."),
+    };
+    Some(format!(
+        "<p class=\"next-departure\"><strong>{}</strong></p>",
+        escape(&sentence)
+    ))
+}
+
 /// The error page for a problem, in `lang`, with the request id for support.
 pub fn error_page(problem: &Problem, lang: Lang, request_id: &str) -> Response {
     let (heading, next) = wording(problem.code, problem.status.as_u16(), lang);
@@ -142,6 +164,7 @@ pub fn error_page(problem: &Problem, lang: Lang, request_id: &str) -> Response {
                 escape(url)
             )
         });
+    let offer = offer.or_else(|| next_departure(problem, lang));
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{heading} · trajet</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head>\

@@ -25,6 +25,7 @@ fn trip(line: &str, collections: Option<&[&str]>) -> Trip {
         timezone: chrono_tz::Europe::Paris,
         source: None,
         operator: Some("op-a".into()),
+        block_id: None,
     }
 }
 

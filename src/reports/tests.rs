@@ -211,6 +211,7 @@ fn a_trip_is_upcoming_running_ended_or_cancelled() {
         timezone: chrono_tz::Europe::Paris,
         source: None,
         operator: None,
+        block_id: None,
     };
     let window = Window {
         opens_at: departs - chrono::Duration::minutes(30),

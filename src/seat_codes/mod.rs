@@ -1,5 +1,5 @@
-//! Seat codes: signed tokens naming a trip and seat, their URL, QR images and
-//! print-ready label sheets. Plain Rust; the HTTP routes live in `routes.rs`.
+//! Seat codes: signed tokens naming a trip and seat (or a seat of a train
+//! set), their URL, QR images and print-ready label sheets. Plain Rust; the HTTP routes live in `routes.rs`.
 
 pub mod batch;
 pub mod claims;
@@ -8,11 +8,12 @@ pub mod keyring;
 pub mod keystore;
 pub mod qr;
 pub mod routes;
-mod routes_support;
+pub(crate) mod routes_support;
 pub mod seats;
 pub mod sheet;
 pub mod token;
 pub mod url;
+pub mod vehicle_token;
 
 #[cfg(test)]
 mod tests;
@@ -24,6 +25,7 @@ pub use keystore::{KeyStore, MASTER_KEY_FILE, Revocation};
 pub use seats::{SeatList, SeatRangeError};
 pub use token::{SeatToken, mint, verify};
 pub use url::seat_code_url;
+pub use vehicle_token::{SeatCode, VehicleClaims, mint_vehicle, operator_tag, verify_any};
 
 /// The current time in Unix seconds, as minting and rotation expect it.
 pub fn unix_now() -> i64 {

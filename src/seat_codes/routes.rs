@@ -29,7 +29,7 @@ const PNG_SCALE: u32 = 8;
 
 /// A sheet of 2,000 labels takes a few tenths of a second of CPU: two at a
 /// time keep the other blocking work (ingestion, file reads) moving.
-static SHEETS: Semaphore = Semaphore::const_new(2);
+pub(crate) static SHEETS: Semaphore = Semaphore::const_new(2);
 
 /// `POST …/trips/{id}/codes`, `GET …/trips/{id}/codes/{seat}.png|.svg`,
 /// `GET …/trips/{id}/sheet.pdf`, for operators.

@@ -11,13 +11,13 @@ use crate::error::AppError;
 use crate::trips::Trip;
 
 /// The two image formats of a single code.
-pub(super) enum ImageFormat {
+pub(crate) enum ImageFormat {
     Png,
     Svg,
 }
 
 /// Splits `12.png` into the seat and the format.
-pub(super) fn image_file(file: &str) -> Result<(Seat, ImageFormat), AppError> {
+pub(crate) fn image_file(file: &str) -> Result<(Seat, ImageFormat), AppError> {
     let (seat, format) = match file.rsplit_once('.') {
         Some((seat, "png")) => (seat, ImageFormat::Png),
         Some((seat, "svg")) => (seat, ImageFormat::Svg),
@@ -37,18 +37,18 @@ pub(super) fn image_file(file: &str) -> Result<(Seat, ImageFormat), AppError> {
 }
 
 /// Encodes a seat code URL as a QR code.
-pub(super) fn encode(url: &str) -> Result<QrMatrix, AppError> {
+pub(crate) fn encode(url: &str) -> Result<QrMatrix, AppError> {
     QrMatrix::encode(url)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("encoding a seat code URL: {e:?}")))
 }
 
 /// The car as the API shows it: its number, or nothing.
-pub(super) fn car_text(label: &LabelSpec) -> Option<String> {
+pub(crate) fn car_text(label: &LabelSpec) -> Option<String> {
     (label.car != Car::NONE).then(|| label.car.0.to_string())
 }
 
 /// What a label prints about the trip: the date and departure in its time zone.
-pub(super) fn display(trip: &Trip) -> TripDisplay {
+pub(crate) fn display(trip: &Trip) -> TripDisplay {
     let departs = trip.departs_at.with_timezone(&trip.timezone);
     TripDisplay {
         line: trip.line.clone(),
@@ -60,7 +60,7 @@ pub(super) fn display(trip: &Trip) -> TripDisplay {
 }
 
 /// A file answer, private to the operator who asked.
-pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -76,7 +76,7 @@ pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, filename: &st
 }
 
 /// Runs CPU work on a blocking thread; a panic there is an internal error.
-pub(super) async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
     tokio::task::spawn_blocking(work)
@@ -86,7 +86,7 @@ pub(super) async fn blocking<T: Send + 'static>(
 
 /// Like [`blocking`], for work that allocates a lot for a moment (a label
 /// sheet): what it freed goes back to the system afterwards.
-pub(super) async fn blocking_heavy<T: Send + 'static>(
+pub(crate) async fn blocking_heavy<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
     crate::memory::heavy(work).await.map_err(rendering_failed)
@@ -97,11 +97,11 @@ fn rendering_failed(e: tokio::task::JoinError) -> AppError {
 }
 
 /// A refused batch is the client's to fix: `422` with its code.
-pub(super) fn batch_error(error: BatchError) -> AppError {
+pub(crate) fn batch_error(error: BatchError) -> AppError {
     AppError::unprocessable(error.code(), error.to_string())
 }
 
 /// A refused sheet: `422` with its code.
-pub(super) fn sheet_error(error: SheetError) -> AppError {
+pub(crate) fn sheet_error(error: SheetError) -> AppError {
     AppError::unprocessable(error.code(), error.to_string())
 }

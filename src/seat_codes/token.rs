@@ -1,4 +1,6 @@
 //! The seat code token: 25 bytes, base32 in upper case (40 characters).
+//! This is the trip code (format 1); `vehicle_token.rs` holds the vehicle
+//! code (format 2), which shares the length, key id and MAC.
 //!
 //! Layout (big-endian): format version (1), key id (1), trip (4), seat (2),
 //! car (1), window start in minutes since the epoch (4), window length in
@@ -8,7 +10,7 @@
 
 use super::claims::{Car, Claims, Seat, Window};
 use super::error::SeatCodeError;
-use super::keyring::{KEY_HORIZON_DAYS, Keyring};
+use super::keyring::{KEY_HORIZON_DAYS, Keyring, SigningKey};
 use data_encoding::BASE32_NOPAD;
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -16,9 +18,9 @@ use subtle::ConstantTimeEq;
 /// The length of a token in characters.
 pub const TOKEN_LEN: usize = 40;
 const FORMAT_V1: u8 = 1;
-const BODY_LEN: usize = 15;
+pub(super) const BODY_LEN: usize = 15;
 const MAC_LEN: usize = 10;
-const RAW_LEN: usize = BODY_LEN + MAC_LEN;
+pub(super) const RAW_LEN: usize = BODY_LEN + MAC_LEN;
 
 /// A minted token, as printed in the seat code URL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -47,17 +49,37 @@ pub fn mint(keyring: &Keyring, claims: &Claims, now: i64) -> Result<SeatToken, S
         });
     }
     let key = keyring.signer();
-    let mut raw = [0u8; RAW_LEN];
-    raw[..BODY_LEN].copy_from_slice(&body(key.id(), claims));
-    let tag = key.tag(&raw[..BODY_LEN]);
-    raw[BODY_LEN..].copy_from_slice(&tag[..MAC_LEN]);
-    Ok(SeatToken(BASE32_NOPAD.encode(&raw)))
+    Ok(seal(key, body(key.id(), claims)))
 }
 
 /// Checks a token's form, key and MAC and returns what it says. The window is
 /// not compared with the clock here, nor is the trip's state: callers answer
 /// those cases differently (not yet open, ended, cancelled).
 pub fn verify(keyring: &Keyring, token: &str) -> Result<Claims, SeatCodeError> {
+    let (raw, key) = open(keyring, token)?;
+    trip_claims(&raw, key)
+}
+
+/// The claims of an opened trip code (format 1), if `key` vouches for its window.
+pub(super) fn trip_claims(raw: &[u8; RAW_LEN], key: &SigningKey) -> Result<Claims, SeatCodeError> {
+    if raw[0] != FORMAT_V1 {
+        return Err(SeatCodeError::UnknownVersion);
+    }
+    let claims = parse_body(raw)?;
+    if !key.covers(claims.window.end_unix()) {
+        return Err(SeatCodeError::UnknownKey);
+    }
+    Ok(claims)
+}
+
+/// Decodes a token of any format and checks its key and MAC: the bytes it
+/// carries and the key that signed them. Every format is 25 bytes whose
+/// first byte is the format version, second the key id, and last 10 the MAC
+/// of the 15 before.
+pub(super) fn open<'k>(
+    keyring: &'k Keyring,
+    token: &str,
+) -> Result<([u8; RAW_LEN], &'k SigningKey), SeatCodeError> {
     if token.len() != TOKEN_LEN {
         return Err(SeatCodeError::Malformed);
     }
@@ -65,20 +87,22 @@ pub fn verify(keyring: &Keyring, token: &str) -> Result<Claims, SeatCodeError> {
         .decode(token.as_bytes())
         .map_err(|_| SeatCodeError::Malformed)?;
     let raw: [u8; RAW_LEN] = raw.try_into().map_err(|_| SeatCodeError::Malformed)?;
-    if raw[0] != FORMAT_V1 {
-        return Err(SeatCodeError::UnknownVersion);
-    }
     let key = keyring.key(raw[1]).ok_or(SeatCodeError::UnknownKey)?;
     let tag = key.tag(&raw[..BODY_LEN]);
     // Constant time: how many leading bytes match must not show in the timing.
     if !bool::from(tag[..MAC_LEN].ct_eq(&raw[BODY_LEN..])) {
         return Err(SeatCodeError::BadSignature);
     }
-    let claims = parse_body(&raw)?;
-    if !key.covers(claims.window.end_unix()) {
-        return Err(SeatCodeError::UnknownKey);
-    }
-    Ok(claims)
+    Ok((raw, key))
+}
+
+/// Signs a 15-byte body (format and key id first) with `key`: the token text.
+pub(super) fn seal(key: &SigningKey, body: [u8; BODY_LEN]) -> SeatToken {
+    let mut raw = [0u8; RAW_LEN];
+    raw[..BODY_LEN].copy_from_slice(&body);
+    let tag = key.tag(&raw[..BODY_LEN]);
+    raw[BODY_LEN..].copy_from_slice(&tag[..MAC_LEN]);
+    SeatToken(BASE32_NOPAD.encode(&raw))
 }
 
 fn body(key_id: u8, claims: &Claims) -> [u8; BODY_LEN] {

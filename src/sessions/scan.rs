@@ -1,5 +1,7 @@
 //! The scan: `GET /t/{token}` opens (or resumes) a passenger session and
-//! sends the browser to the reader with a session cookie.
+//! sends the browser to the reader with a session cookie. A trip code names
+//! its trip; a vehicle code (a label printed once per seat of a train set)
+//! opens the trip the set runs now, or says when it runs next.
 
 use std::time::Duration;
 
@@ -18,9 +20,10 @@ use crate::http::client::client_ip;
 use crate::http::extract::ApiPath;
 use crate::http::rate_limit::address_key;
 use crate::metrics::Metrics;
-use crate::seat_codes::{Claims, verify};
-use crate::trips::{Trip, TripId};
+use crate::seat_codes::{Claims, SeatCode, VehicleClaims, verify_any};
+use crate::trips::{SharedTrip, Trip, TripId};
 use crate::usage::{Event, UsageKey};
+use crate::vehicles::{Running, running_at};
 
 /// Name of the passenger session cookie.
 pub const SESSION_COOKIE: &str = "trajet_session";
@@ -98,6 +101,8 @@ struct Admitted {
     session: Session,
     /// Until the session closes.
     seconds_left: i64,
+    /// How many sessions the seat code may open on this trip.
+    cap: u32,
 }
 
 async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Response, Refused> {
@@ -105,6 +110,7 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
         trip,
         session,
         seconds_left,
+        cap,
     } = admit(state, token, parts)?;
     // A session id sent by the client is only ever kept if it is a live
     // session of this trip (checked in the store); otherwise a fresh id is minted.
@@ -113,12 +119,7 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
     let fresh = SessionId::random();
     let opened = state
         .sessions
-        .open(
-            fresh,
-            &session,
-            state.config.sessions_per_seat_code,
-            presented,
-        )
+        .open(fresh, &session, cap, presented)
         .await
         .map_err(|e| Refused {
             error: e.into(),
@@ -159,20 +160,15 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
     Ok(response)
 }
 
-/// Verifies the code, applies the scan limits and the trip's window.
+/// Verifies the code (a trip's or a vehicle's), applies the scan limits and
+/// finds the trip and window the session opens on.
 fn admit(state: &AppState, token: &str, parts: &Parts) -> Result<Admitted, AppError> {
-    let invalid = || {
-        AppError::bad_request(
-            "seat-code-invalid",
-            "This seat code is not valid. Scan the code on your seat again.",
-        )
-    };
     // The code is verified before any per-address limit (an HMAC, cheap):
     // junk from one address is counted apart and cannot use up the valid
     // scans of everyone behind the same NAT or proxy.
     let client = client_ip(parts, &state.config.http.trusted_proxies).map(address_key);
-    let claims = match verify(&state.seat_keys.keyring(), token) {
-        Ok(claims) => claims,
+    let code = match verify_any(&state.seat_keys.keyring(), token) {
+        Ok(code) => code,
         Err(_) => {
             if let Some(ip) = client {
                 state
@@ -180,29 +176,51 @@ fn admit(state: &AppState, token: &str, parts: &Parts) -> Result<Admitted, AppEr
                     .invalid_scans_per_client
                     .enforce(ip, "invalid seat codes from this network")?;
             }
-            return Err(invalid());
+            return Err(invalid_code());
         }
     };
-    let seat_code = format!("{}/{}/{}", claims.trip, claims.car.0, claims.seat.0);
-    state
-        .limits
-        .scans_per_seat_code
-        .enforce(&seat_code, "scans of this seat code")?;
-    if let Some(ip) = client {
+    let scan_limits = |seat_code: &str| -> Result<(), AppError> {
         state
             .limits
-            .scans_per_client
-            .enforce(ip, "scans from this network")?;
+            .scans_per_seat_code
+            .enforce(seat_code, "scans of this seat code")?;
+        if let Some(ip) = client {
+            state
+                .limits
+                .scans_per_client
+                .enforce(ip, "scans from this network")?;
+        }
+        Ok(())
+    };
+    match code {
+        SeatCode::Trip(claims) => {
+            let seat_code = format!("{}/{}/{}", claims.trip, claims.car.0, claims.seat.0);
+            scan_limits(&seat_code)?;
+            admit_trip(state, &claims, seat_code)
+        }
+        SeatCode::Vehicle(claims) => {
+            let seat_code = format!("v{}/{}/{}", claims.vehicle, claims.car.0, claims.seat.0);
+            scan_limits(&seat_code)?;
+            admit_vehicle(state, &claims, seat_code)
+        }
     }
+}
+
+fn invalid_code() -> AppError {
+    AppError::bad_request(
+        "seat-code-invalid",
+        "This seat code is not valid. Scan the code on your seat again.",
+    )
+}
+
+/// A trip code: its trip, if it runs, inside the code's window.
+fn admit_trip(state: &AppState, claims: &Claims, seat_code: String) -> Result<Admitted, AppError> {
     let Some(trip) = state.trips.shared(TripId::new(claims.trip)) else {
-        return Err(outside_current_days(&claims, Utc::now()).unwrap_or_else(invalid));
+        return Err(outside_current_days(claims, Utc::now()).unwrap_or_else(invalid_code));
     };
     let trip = Trip::clone(&trip);
     if trip.is_cancelled() {
-        return Err(AppError::gone(
-            "trip-cancelled",
-            "This trip was cancelled; its seat codes no longer open sessions.",
-        ));
+        return Err(cancelled());
     }
     let now = Utc::now();
     let (opens_at, closes_at) = validity(state, &trip);
@@ -212,18 +230,93 @@ fn admit(state: &AppState, token: &str, parts: &Parts) -> Result<Admitted, AppEr
     if now >= closes_at {
         return Err(AppError::gone("trip-ended", "This trip has ended."));
     }
+    Ok(admitted(state, trip, seat_code, now, closes_at))
+}
+
+/// A vehicle code: the live set's current label for that seat, and the trip
+/// the set runs now.
+fn admit_vehicle(
+    state: &AppState,
+    claims: &VehicleClaims,
+    seat_code: String,
+) -> Result<Admitted, AppError> {
+    let fleet = state.vehicles.fleet();
+    // A retired set, a seat it does not have, or a label since reprinted:
+    // refused like a forged code (a reprint is how an abused label is stopped).
+    let vehicle = fleet
+        .vehicle(claims.vehicle)
+        .filter(|v| v.operator_tag == claims.operator && v.has_seat(claims.car, claims.seat))
+        .filter(|_| fleet.generation(claims.vehicle, claims.car, claims.seat) == claims.generation)
+        .ok_or_else(invalid_code)?;
+    let trips: Vec<SharedTrip> = fleet
+        .trips_of(vehicle.number)
+        .iter()
+        .filter_map(|id| state.trips.shared(*id))
+        .collect();
+    let trips: Vec<&Trip> = trips.iter().map(|t| &**t).collect();
+    let now = Utc::now();
+    match running_at(&trips, now, &state.config) {
+        Running::Trip(trip) => {
+            let closes_at = trip.window(&state.config).closes_at;
+            Ok(admitted(state, trip.clone(), seat_code, now, closes_at))
+        }
+        Running::Cancelled(_) => Err(cancelled()),
+        Running::NotInService { next } => Err(not_in_service(next, now)),
+    }
+}
+
+fn admitted(
+    state: &AppState,
+    trip: Trip,
+    seat_code: String,
+    now: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+) -> Admitted {
+    let cap = trip
+        .operator
+        .as_deref()
+        .and_then(|o| state.vehicles.fleet().sessions_per_seat_code(o))
+        .unwrap_or(state.config.sessions_per_seat_code);
     let session = Session {
         id: None,
-        trip_id: claims.trip,
+        trip_id: trip.id.get(),
         seat_code,
         opened_at: now.timestamp(),
         expires_at: closes_at.timestamp(),
     };
-    Ok(Admitted {
+    Admitted {
+        seconds_left: (closes_at - now).num_seconds(),
         trip,
         session,
-        seconds_left: (closes_at - now).num_seconds(),
-    })
+        cap,
+    }
+}
+
+fn cancelled() -> AppError {
+    AppError::gone(
+        "trip-cancelled",
+        "This trip was cancelled; its seat codes no longer open sessions.",
+    )
+}
+
+/// `403 vehicle-not-in-service`, naming the next departure (its time in the
+/// trip's zone, with the date when not today there, and its destination).
+fn not_in_service(next: Option<&Trip>, now: DateTime<Utc>) -> AppError {
+    let error = AppError::forbidden(
+        "vehicle-not-in-service",
+        "This train is not in service now; scan again once it runs a trip.",
+    );
+    let Some(next) = next else { return error };
+    let local = next.departs_at.with_timezone(&next.timezone);
+    let time = if local.date_naive() == now.with_timezone(&next.timezone).date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    };
+    error
+        .with_extra("next_departure", next.departs_at.to_rfc3339())
+        .with_extra("next_departure_local", time)
+        .with_extra("next_destination", next.destination.clone())
 }
 
 /// The session a timed-out open leaves this browser with once it runs: the

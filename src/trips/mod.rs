@@ -23,6 +23,7 @@ pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};
 pub use store::{
     ArrivalChange, ImportCounts, SharedTrip, TripHistoryEntry, TripStore, labelled_until,
+    record_change,
 };
 
 #[cfg(test)]

@@ -143,6 +143,10 @@ pub struct Trip {
     /// built by hand, which the store refuses to write).
     #[serde(default)]
     pub operator: Option<String>,
+    /// The GTFS `block_id` of an imported trip: the trips one vehicle runs in
+    /// a row. A roster line naming the block assigns a vehicle to all of them.
+    #[serde(default)]
+    pub block_id: Option<String>,
 }
 
 /// The span in which a trip's seat codes open sessions.

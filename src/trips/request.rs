@@ -65,6 +65,8 @@ pub struct TripDraft {
     pub timezone: Tz,
     /// Feed origin of an imported trip.
     pub source: Option<ExternalKey>,
+    /// The GTFS block of an imported trip.
+    pub block_id: Option<String>,
 }
 
 impl NewTripRequest {
@@ -133,6 +135,7 @@ impl NewTripRequest {
             collections: self.collections.map(collections).transpose()?,
             timezone,
             source: None,
+            block_id: None,
         }
         .checked()
     }
@@ -173,6 +176,7 @@ impl TripDraft {
             timezone: self.timezone,
             source: self.source,
             operator: Some(operator.to_owned()),
+            block_id: self.block_id,
         }
     }
 }

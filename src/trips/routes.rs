@@ -43,7 +43,11 @@ async fn create(
     let draft = request.parse(state.config.default_timezone)?;
     let trip = state.trips.create(&operator.id, draft).await?;
     tracing::info!(trip = %trip.id, "trip created");
-    Ok((StatusCode::CREATED, axum::Json(trip)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(with_vehicles(&state, &trip)),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -58,6 +62,7 @@ async fn list(
 ) -> Result<Response, AppError> {
     let date = query.date.unwrap_or_else(|| Utc::now().date_naive());
     let trips = state.trips.trips_of(&operator.id, date).await?;
+    let trips: Vec<_> = trips.iter().map(|t| with_vehicles(&state, t)).collect();
     Ok(axum::Json(json!({ "date": date, "trips": trips })).into_response())
 }
 
@@ -67,7 +72,16 @@ async fn read(
     ApiPath(id): ApiPath<u32>,
 ) -> Result<Response, AppError> {
     let trip = own(&state, &operator, id).await?;
-    Ok(axum::Json(trip).into_response())
+    Ok(axum::Json(with_vehicles(&state, &trip)).into_response())
+}
+
+/// The trip as the operator API shows it: with the vehicles that run it
+/// (over the days held in memory) and its GTFS trip id.
+fn with_vehicles(state: &AppState, trip: &Trip) -> serde_json::Value {
+    let mut body = serde_json::to_value(trip).unwrap_or_default();
+    body["vehicles"] = json!(state.vehicles.fleet().vehicles_of(trip.id));
+    body["gtfs_trip_id"] = json!(trip.source.as_ref().map(|s| &s.feed_trip_id));
+    body
 }
 
 /// The trip's changes, oldest first: who made each and when.
@@ -112,7 +126,7 @@ async fn change(
     if let Some(collections) = change.collections {
         trip = state.trips.set_collections(id, collections, by).await?;
     }
-    Ok(axum::Json(trip).into_response())
+    Ok(axum::Json(with_vehicles(&state, &trip)).into_response())
 }
 
 /// Cancels the trip, then ends its sessions at once. Cancelling again
@@ -126,7 +140,7 @@ async fn cancel(
     let trip = state.trips.cancel(id, &operator.0.id).await?;
     let ended = state.sessions.end_trip(id.get()).await?;
     tracing::info!(trip = %id, ended, "trip cancelled");
-    Ok(axum::Json(trip).into_response())
+    Ok(axum::Json(with_vehicles(&state, &trip)).into_response())
 }
 
 /// How many sessions of the trip are open and the window they live in: what

@@ -385,6 +385,7 @@ impl TestApp {
             collections: None,
             timezone: chrono_tz::Europe::Paris,
             source: None,
+            block_id: None,
         };
         self.state.trips.create(operator, draft).await.unwrap()
     }

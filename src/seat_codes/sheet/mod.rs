@@ -80,10 +80,45 @@ impl SheetError {
     }
 }
 
-/// Draws the labels on as many A4 pages as they need. CPU-bound: call it
-/// from a blocking thread.
+/// The three lines every label of a sheet prints under its numbers (the
+/// first in bold), and the document's title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// In bold: a trip's line and train number, a train set's operator.
+    pub first: String,
+    /// A trip's date and departure; a train set's name.
+    pub second: String,
+    /// A trip's route; a train set's id.
+    pub third: String,
+    /// The PDF's title.
+    pub title: String,
+}
+
+impl From<&TripDisplay> for Heading {
+    fn from(trip: &TripDisplay) -> Heading {
+        Heading {
+            first: format!("{} {}", trip.line, trip.train_number),
+            second: trip.service_date.clone(),
+            third: format!("{} → {}", trip.origin, trip.destination),
+            title: format!("{} {} {}", trip.line, trip.train_number, trip.service_date),
+        }
+    }
+}
+
+/// Draws a trip's labels on as many A4 pages as they need. CPU-bound: call
+/// it from a blocking thread.
 pub fn render_sheet(
     trip: &TripDisplay,
+    labels: &[LabelSpec],
+    layout: Layout,
+) -> Result<Vec<u8>, SheetError> {
+    render_labels(&Heading::from(trip), labels, layout)
+}
+
+/// Draws labels under `heading` on as many A4 pages as they need.
+/// CPU-bound: call it from a blocking thread.
+pub fn render_labels(
+    heading: &Heading,
     labels: &[LabelSpec],
     layout: Layout,
 ) -> Result<Vec<u8>, SheetError> {
@@ -100,18 +135,11 @@ pub fn render_sheet(
     );
     let geometry = Geometry::new(cell, instruction.size)?;
     let width = geometry.text_width();
-    let route = format!("{} → {}", trip.origin, trip.destination);
     let common = Common {
         instruction,
-        line: fit(
-            &format!("{} {}", trip.line, trip.train_number),
-            Font::Bold,
-            width,
-            5.0,
-            7.5,
-        ),
-        date: fit(&trip.service_date, Font::Regular, width, 5.0, 7.0),
-        route: fit(&route, Font::Regular, width, 4.5, 6.5),
+        line: fit(&heading.first, Font::Bold, width, 5.0, 7.5),
+        date: fit(&heading.second, Font::Regular, width, 5.0, 7.0),
+        route: fit(&heading.third, Font::Regular, width, 4.5, 6.5),
     };
     let mut pdf = Pdf::new();
     let catalog_id = Ref::new(1);
@@ -166,9 +194,8 @@ pub fn render_sheet(
         .count(page_ids.len() as i32)
         .kids(page_ids);
     pdf.catalog(catalog_id).pages(pages_id);
-    let title = format!("{} {} {}", trip.line, trip.train_number, trip.service_date);
     pdf.document_info(Ref::new(next_id))
-        .title(TextStr(&title))
+        .title(TextStr(&heading.title))
         .producer(TextStr("trajet"));
     Ok(pdf.finish())
 }

@@ -91,6 +91,7 @@ pub fn drafts(
         train_number: checked("train_number", &trip.train_number)?,
         origin: checked("origin", sources.name_of(&first.stop_id))?,
         destination: checked("destination", sources.name_of(&last.stop_id))?,
+        block_id: trip.block_id.clone(),
     };
     let runs: Vec<(String, ServiceTime, ServiceTime)> = match sources.runs.get(&trip.trip_id) {
         None => vec![(trip.trip_id.clone(), departs, arrives)],
@@ -121,6 +122,7 @@ struct Names {
     train_number: String,
     origin: String,
     destination: String,
+    block_id: Option<String>,
 }
 
 fn draft(
@@ -151,6 +153,7 @@ fn draft(
             feed_trip_id: key.to_owned(),
             service_date: date,
         }),
+        block_id: names.block_id.clone(),
     })
 }
 

@@ -42,6 +42,8 @@ pub struct FeedTrip {
     pub service_id: String,
     /// `trip_short_name` (the public train number), else `trip_id`.
     pub train_number: String,
+    /// `block_id`: the trips one vehicle runs in a row (empty: none).
+    pub block_id: Option<String>,
     pub line: u64,
 }
 
@@ -136,6 +138,7 @@ pub fn trips(
         table.require("trip_id")?,
     );
     let short = table.column("trip_short_name");
+    let block = table.column("block_id");
     let mut kept: HashSet<String> = HashSet::new();
     let mut selection = Selection {
         trips: Vec::new(),
@@ -196,6 +199,9 @@ pub fn trips(
             route_id: route_id.to_owned(),
             service_id: service_id.to_owned(),
             train_number: train_number.to_owned(),
+            block_id: Some(row.get(block).trim())
+                .filter(|b| !b.is_empty())
+                .map(str::to_owned),
             line: row.line,
         });
     }

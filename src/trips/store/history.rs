@@ -40,7 +40,7 @@ pub(super) struct Change {
 pub struct TripHistoryEntry {
     /// When the change committed.
     pub at: DateTime<Utc>,
-    /// `api` or `import`.
+    /// `api`, `console`, `import` or `realtime`.
     pub source: String,
     /// The account that made it.
     pub actor: String,
@@ -76,6 +76,33 @@ pub(super) async fn record(
         }
         query.execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Appends one change of a trip made by a write of another domain (which
+/// vehicles run it): `revision` is the trips generation that write took
+/// (`crate::db::Write::also_bump`), so the history stays in commit order.
+/// `source` is `api`, `console`, `import` or `realtime`.
+pub async fn record_change(
+    conn: &mut AnyConnection,
+    revision: i64,
+    actor: &str,
+    source: &str,
+    trip: TripId,
+    detail: &Value,
+) -> Result<(), TripError> {
+    sqlx::query(
+        "INSERT INTO trip_changes (trip_id, revision, changed_at, actor, source, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(i64::from(trip.get()))
+    .bind(revision)
+    .bind(Utc::now().timestamp())
+    .bind(actor.to_owned())
+    .bind(source.to_owned())
+    .bind(detail.to_string())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -30,7 +30,7 @@ use crate::trips::model::{Trip, TripId};
 use index::{Index, Span};
 use rows::{COLUMNS, Stored};
 
-pub use history::TripHistoryEntry;
+pub use history::{TripHistoryEntry, record_change};
 pub use index::SharedTrip;
 pub use ops::ArrivalChange;
 pub use upsert::ImportCounts;

@@ -11,11 +11,11 @@ use crate::trips::request::TripDraft;
 /// The columns of a trip, in the order [`trip`] reads and [`upsert`] writes them.
 pub(super) const COLUMNS: &str = "id, operator, service_date, line, train_number, origin, \
      destination, departs_at, arrives_at, scheduled_arrives_at, seats, cars, collections, \
-     state, timezone, feed_trip_id, revision";
+     state, timezone, feed_trip_id, revision, block_id";
 
-const COLUMN_COUNT: usize = 17;
+const COLUMN_COUNT: usize = 18;
 
-/// Rows per statement of a batch: 17 parameters each stays far below
+/// Rows per statement of a batch: 18 parameters each stays far below
 /// SQLite's and PostgreSQL's limits (32,766 and 65,535).
 const ROWS_PER_STATEMENT: usize = 500;
 
@@ -57,6 +57,7 @@ pub(super) fn trip(row: &AnyRow) -> Result<Stored, TripError> {
             service_date,
         }),
         operator: Some(row.try_get("operator")?),
+        block_id: row.try_get("block_id")?,
     };
     Ok(Stored {
         trip,
@@ -79,7 +80,8 @@ pub(super) async fn upsert(
              departs_at = excluded.departs_at, arrives_at = excluded.arrives_at, \
              scheduled_arrives_at = excluded.scheduled_arrives_at, seats = excluded.seats, \
              cars = excluded.cars, collections = excluded.collections, state = excluded.state, \
-             timezone = excluded.timezone, revision = excluded.revision",
+             timezone = excluded.timezone, revision = excluded.revision, \
+             block_id = excluded.block_id",
             placeholders(chunk.len(), COLUMN_COUNT)
         );
         let mut query = sqlx::query(&sql).persistent(false);
@@ -104,7 +106,8 @@ pub(super) async fn upsert(
                 .bind(state_name(trip.state).to_owned())
                 .bind(trip.timezone.name().to_owned())
                 .bind(trip.source.as_ref().map(|k| k.feed_trip_id.clone()))
-                .bind(revision);
+                .bind(revision)
+                .bind(trip.block_id.clone());
         }
         query.execute(&mut *conn).await?;
     }

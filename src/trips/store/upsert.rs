@@ -173,6 +173,7 @@ fn merged(stored: &Trip, draft: TripDraft) -> Option<Trip> {
         seats: draft.seats,
         cars: draft.cars.or_else(|| stored.cars.clone()),
         timezone: draft.timezone,
+        block_id: draft.block_id,
         ..stored.clone()
     };
     (trip != *stored).then_some(trip)
