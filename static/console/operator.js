@@ -1,6 +1,6 @@
 // The operator console (/operator): dashboard, trips of a day, creating and
 // importing trips, one trip's codes, delay and cancellation, and collections
-// per line. One page; the address (#dashboard, #trips/2026-11-28, #trip/42,
+// per line, train sets and rosters. One page; the address (#dashboard, #trips/2026-11-28, #trip/42,
 // #new-trip, #import, #lines) says which view is shown, so reload, back and
 // bookmarks work.
 
@@ -13,6 +13,7 @@ import * as tripForm from "./operator/trip-form.js";
 import * as importer from "./operator/import.js";
 import * as trip from "./operator/trip.js";
 import * as lines from "./operator/lines.js";
+import * as vehicles from "./operator/vehicles.js";
 
 /** Views by the first part of the address; `nav` is the menu entry they belong to. */
 const VIEWS = {
@@ -22,6 +23,7 @@ const VIEWS = {
   import: { module: importer, nav: "import" },
   trip: { module: trip, nav: "trips" },
   lines: { module: lines, nav: "lines" },
+  vehicles: { module: vehicles, nav: "vehicles" },
 };
 
 /** How often live figures reload while the tab is visible. */

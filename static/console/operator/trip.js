@@ -6,6 +6,7 @@ import { api, el, t, announce, confirmAction, describeError, errorBox, formatDat
 import { statusPill, sessionsText, tripName, route } from "./common.js";
 import { codesSection } from "./codes.js";
 import { collectionsSection } from "./trip-collections.js";
+import { vehiclesSection } from "./trip-vehicles.js";
 import { clockZoned, dateTimeZoned, minutesBetween } from "./time.js";
 
 const $ = (id) => document.getElementById(id);
@@ -64,6 +65,12 @@ export function render() {
     cancelled
       ? ""
       : collectionsSection(trip, (saved) => {
+          trip = saved;
+          render();
+        }),
+    cancelled
+      ? ""
+      : vehiclesSection(trip, (saved) => {
           trip = saved;
           render();
         }),
