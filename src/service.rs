@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -18,7 +18,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let static_dir = &state.static_root;
     let pages = Router::new()
         .route_service("/", page(static_dir.join("index.html")))
-        .route_service("/read", page(static_dir.join("read.html")))
+        .route_service("/read", page_with_inline_app(static_dir.join("read.html")))
         .route_service("/publisher", page(static_dir.join("publisher.html")))
         .route_service("/operator", page(static_dir.join("operator.html")))
         .nest_service(
@@ -69,6 +69,15 @@ pub fn metrics_router() -> Router<AppState> {
 /// A page or the service worker, compressed as the browser accepts.
 fn page(path: std::path::PathBuf) -> ServeFile {
     ServeFile::new(path).precompressed_br().precompressed_gzip()
+}
+
+/// A page the mirror wrote its modules and stylesheet into, with the
+/// Content-Security-Policy that lets exactly those run.
+fn page_with_inline_app(path: std::path::PathBuf) -> SetResponseHeader<ServeFile, HeaderValue> {
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let policy = crate::static_files::page_policy(&text);
+    let policy = HeaderValue::from_str(&policy).expect("hash sources are header-safe");
+    SetResponseHeader::overriding(page(path), header::CONTENT_SECURITY_POLICY, policy)
 }
 
 /// The process is alive.

@@ -234,11 +234,13 @@ const DEFAULT_HEADERS: [(HeaderName, HeaderValue); 5] = [
     ),
     (
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'",
-        ),
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
     ),
 ];
+
+/// The Content-Security-Policy of every response that sets none: scripts,
+/// styles and frames from the service itself only, nothing inline.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'";
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

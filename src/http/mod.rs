@@ -8,6 +8,7 @@ pub mod client;
 pub mod cookie;
 pub mod extract;
 mod middleware;
+pub use middleware::CONTENT_SECURITY_POLICY;
 pub mod pages;
 pub mod rate_limit;
 mod render;

@@ -1,13 +1,16 @@
-//! A page's modules joined into one file when the mirror is made. A phone
-//! talks HTTP/1.1 to us, six connections at most: the reader's 19 modules
-//! took four round trips even all preloaded (1.6 s on Slow 3G); one file
-//! takes one.
+//! A page's modules joined and written into the page when the mirror is
+//! made. A phone talks HTTP/1.1 to us: the reader's 19 modules took four
+//! round trips even all preloaded (1.6 s on Slow 3G); one file took one,
+//! plus a new connection for it (another round trip, 0.4 s on Slow 3G)
+//! while the page still arrived on the first. Written into the page, the
+//! app comes with the page, on its connection.
 //!
 //! A page opts in with `data-bundle` on its module script:
-//! `<script type="module" src="/static/reader/app.js" data-bundle>`. The
-//! mirror's copy of the page then loads `/static/reader/app.bundle.js`
-//! instead, preloaded under the same name (the service worker keeps what the
-//! page preloads); the modules stay in the mirror as they are.
+//! `<script type="module" src="/static/reader/app.js" data-bundle>`; the
+//! mirror's copy of the page then carries the joined modules in that script
+//! element, and their preloads go. A stylesheet link marked `data-inline`
+//! becomes a `<style>` element the same way. The files stay in the mirror
+//! as they are (a page that could not be rewritten still loads them).
 //!
 //! This is not a general bundler (those crates bring a whole JavaScript
 //! compiler): it reads the forms our modules are written in, one statement
@@ -16,8 +19,9 @@
 //! `import { a, b as c } from "./p.js"`, `import "./p.js"`,
 //! `export function|async function|class|const NAME`, `export default VALUE`.
 //! Any other line starting with `import` or `export`, an import cycle,
-//! `import.meta` or a top-level `await` leaves the page as it is, with its
-//! modules (and a warning): slower, never broken.
+//! `import.meta`, a top-level `await`, or text the HTML parser would read
+//! as markup inside a script (`</script`, `<!--`, `<script`) leaves the page
+//! as it is, with its modules (and a warning): slower, never broken.
 //!
 //! Each module becomes a function scope run once, in the order the browser
 //! evaluates modules (dependencies first, in import order). Its exports are
@@ -33,6 +37,8 @@ use anyhow::{Context, bail, ensure};
 
 /// What a page marks its module script with to have it bundled.
 const OPT_IN: &str = " data-bundle>";
+/// What a page marks a stylesheet link with to have it written in.
+const INLINE_STYLESHEET: &str = " data-inline>";
 /// The prefix of the names the bundle adds; no module may use it.
 const PREFIX: &str = "__trajet_";
 
@@ -50,30 +56,22 @@ struct Import {
     binding: Option<String>,
 }
 
-/// A page's bundle: the page rewritten to load it, and the file to add.
-pub struct Bundled {
-    /// The page, loading the bundle instead of its modules.
-    pub page: String,
-    /// The bundle's path below the pages' root.
-    pub path: String,
-    /// The bundle's source.
-    pub source: String,
-}
-
-/// Bundles the module script of `page` marked `data-bundle`, reading modules
-/// through `read` (a path below the pages' root to its text). `Ok(None)` for
-/// a page without one.
+/// Writes into `page` its module script marked `data-bundle` (the modules
+/// it imports, joined) and its stylesheets marked `data-inline`, reading
+/// files through `read` (a path below the pages' root to its text).
+/// `Ok(None)` for a page that asks for neither.
 pub fn bundle_page(
     page: &str,
     read: &dyn Fn(&str) -> Option<String>,
-) -> anyhow::Result<Option<Bundled>> {
-    let Some(end) = page.find(OPT_IN) else {
-        return Ok(None);
+) -> anyhow::Result<Option<String>> {
+    let mut rewritten = inline_stylesheets(page, read)?;
+    let Some(end) = rewritten.find(OPT_IN) else {
+        return Ok((rewritten != page).then_some(rewritten));
     };
-    let start = page[..end]
+    let start = rewritten[..end]
         .rfind("<script")
         .context("data-bundle outside a <script> tag")?;
-    let tag = &page[start..end];
+    let tag = &rewritten[start..end];
     let entry = tag
         .split("src=\"/static/")
         .nth(1)
@@ -81,31 +79,56 @@ pub fn bundle_page(
         .filter(|_| tag.contains("type=\"module\""))
         .context("data-bundle on a script that is not a module from /static/")?;
     let order = graph(entry, read)?;
-    let path = format!("{}.bundle.js", entry.trim_end_matches(".js"));
     let source = join(&order)?;
-    let url = format!("/static/{path}");
-    let mut rewritten = page[..start].to_string();
-    rewritten.push_str(&format!("<script type=\"module\" src=\"{url}\">"));
-    rewritten.push_str(&page[end + OPT_IN.len()..]);
-    // The modules' own preloads are replaced by the bundle's, where the first was.
-    let mut preloaded = false;
+    let lower = source.to_ascii_lowercase();
+    for markup in ["</script", "<!--", "<script"] {
+        ensure!(
+            !lower.contains(markup),
+            "the modules hold {markup:?}, which ends or changes a script element"
+        );
+    }
+    rewritten.replace_range(
+        start..end + OPT_IN.len(),
+        &format!("<script type=\"module\">\n{source}"),
+    );
+    // The page carries the modules now: their preloads would fetch them again.
     for (name, _) in &order {
         let link = format!("<link rel=\"modulepreload\" href=\"/static/{name}\">\n");
         if let Some(at) = rewritten.find(&link) {
-            let replacement = if preloaded {
-                String::new()
-            } else {
-                format!("<link rel=\"modulepreload\" href=\"{url}\">\n")
-            };
-            rewritten.replace_range(at..at + link.len(), &replacement);
-            preloaded = true;
+            rewritten.replace_range(at..at + link.len(), "");
         }
     }
-    Ok(Some(Bundled {
-        page: rewritten,
-        path,
-        source,
-    }))
+    Ok(Some(rewritten))
+}
+
+/// The page with each `<link rel="stylesheet" href="/static/…" data-inline>`
+/// replaced by a `<style>` holding the file.
+fn inline_stylesheets(page: &str, read: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+    let mut out = page.to_string();
+    while let Some(end) = out.find(INLINE_STYLESHEET) {
+        let start = out[..end]
+            .rfind("<link")
+            .context("data-inline outside a <link> tag")?;
+        let tag = &out[start..end];
+        let path = tag
+            .split("href=\"/static/")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .filter(|_| tag.contains("rel=\"stylesheet\""))
+            .context("data-inline on a link that is not a stylesheet from /static/")?;
+        let css = read(path).with_context(|| format!("{path}: not among the pages"))?;
+        // url() in the file would resolve against the page, not the file.
+        ensure!(!css.contains("url("), "{path}: refers to files with url()");
+        ensure!(
+            !css.to_ascii_lowercase().contains("</style"),
+            "{path}: holds </style"
+        );
+        out.replace_range(
+            start..end + INLINE_STYLESHEET.len(),
+            &format!("<style>\n{css}</style>"),
+        );
+    }
+    Ok(out)
 }
 
 /// The modules reachable from `entry`, dependencies first, as the browser
@@ -310,7 +333,7 @@ mod tests {
         <link rel=\"modulepreload\" href=\"/static/shared.js\">\n\
         <script type=\"module\" src=\"/static/app/main.js\" data-bundle></script>\n</head>\n";
 
-    fn bundled(modules: &[(&str, &str)]) -> anyhow::Result<Option<Bundled>> {
+    fn bundled(modules: &[(&str, &str)]) -> anyhow::Result<Option<String>> {
         let modules: BTreeMap<String, String> = modules
             .iter()
             .map(|(name, text)| (name.to_string(), text.to_string()))
@@ -319,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn the_page_loads_and_preloads_one_file_with_its_modules_dependencies_first() {
+    fn the_page_carries_its_modules_joined_dependencies_first() {
         let b = bundled(&[
             (
                 "app/main.js",
@@ -335,34 +358,66 @@ mod tests {
         ])
         .unwrap()
         .unwrap();
-        assert_eq!(b.path, "app/main.bundle.js");
-        let url = "/static/app/main.bundle.js";
-        assert_eq!(
-            b.page,
-            format!(
-                "<head>\n<link rel=\"modulepreload\" href=\"{url}\">\n\
-                 <script type=\"module\" src=\"{url}\"></script>\n</head>\n"
-            )
+        // The page carries the modules in its script element; their preloads go.
+        assert!(
+            b.starts_with("<head>\n<script type=\"module\">\n// The reader's modules"),
+            "{b}"
         );
-        let at = |text: &str| b.source.find(text).unwrap_or_else(|| panic!("{text}"));
+        assert!(b.ends_with("})();\n</script>\n</head>\n"), "{b}");
+        assert!(!b.contains("modulepreload") && !b.contains("src="), "{b}");
+        let at = |text: &str| b.find(text).unwrap_or_else(|| panic!("{text}"));
         // The browser's order: shared.js, then lib.js (which imports it), words.js, main.js.
         assert!(at("// shared.js") < at("// app/lib.js"));
         assert!(at("// app/lib.js") < at("// app/words.js"));
         assert!(at("// app/words.js") < at("// app/main.js"));
-        assert!(b.source.contains("const shared = __trajet_0;"));
-        assert!(b.source.contains("const { a: b, c } = __trajet_1;"));
-        assert!(b.source.contains("const words = __trajet_2.default;"));
-        assert!(
-            b.source
-                .contains("function a() {}\nasync function c() {}\n")
+        assert!(b.contains("const shared = __trajet_0;"));
+        assert!(b.contains("const { a: b, c } = __trajet_1;"));
+        assert!(b.contains("const words = __trajet_2.default;"));
+        assert!(b.contains("function a() {}\nasync function c() {}\n"));
+        assert!(b.contains("{ __proto__: null, a, c }"));
+        assert!(b.contains("const __trajet_default = {\n  hi: \"hi\",\n};"));
+        assert!(!b.contains("export "));
+        assert!(!b.contains("import "));
+    }
+
+    #[test]
+    fn a_stylesheet_marked_data_inline_is_written_into_the_page() {
+        let page = "<head>\n<link rel=\"stylesheet\" href=\"/static/app/app.css\" data-inline>\n\
+            <link rel=\"stylesheet\" href=\"/static/other.css\">\n</head>\n";
+        let read =
+            |css: &'static str| move |name: &str| (name == "app/app.css").then(|| css.to_string());
+        let inlined = bundle_page(page, &read("p { margin: 0 }\n"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            inlined,
+            "<head>\n<style>\np { margin: 0 }\n</style>\n\
+             <link rel=\"stylesheet\" href=\"/static/other.css\">\n</head>\n"
         );
-        assert!(b.source.contains("{ __proto__: null, a, c }"));
-        assert!(
-            b.source
-                .contains("const __trajet_default = {\n  hi: \"hi\",\n};")
-        );
-        assert!(!b.source.contains("export "));
-        assert!(!b.source.contains("import "));
+        for (css, reason) in [
+            ("p { background: url(a.png) }", "url()"),
+            ("p::after { content: \"</STYLE>\" }", "</style"),
+        ] {
+            let error = bundle_page(page, &read(css)).unwrap_err();
+            assert!(format!("{error:#}").contains(reason), "{css}: {error:#}");
+        }
+    }
+
+    #[test]
+    fn modules_holding_markup_are_left_as_they_are() {
+        for text in [
+            "const end = \"</script>\";\n",
+            "const c = \"<!-- x\";\n",
+            "const s = \"<SCRIPT>\";\n",
+        ] {
+            let error = bundled(&[("app/main.js", text), ("shared.js", "")])
+                .err()
+                .unwrap_or_else(|| panic!("bundled {text:?}"));
+            assert!(
+                format!("{error:#}").contains("script element"),
+                "{text:?}: {error:#}"
+            );
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! a digest of the pages' content: instances sharing the data directory, and
 //! every restart of the same binary, reuse it; other pages make a new one.
 //!
-//! A page can ask for its modules joined into one file (`bundle`): the
-//! mirror then holds the bundle and the page's copy loading it.
+//! A page can ask for its modules and stylesheet to be written into it
+//! (`bundle`): the mirror's copy of the page then carries them.
 
 mod bundle;
 
@@ -95,21 +95,50 @@ fn compressed_mirror(mut files: Vec<PageFile>, cache_dir: &Path) -> anyhow::Resu
     Ok(target)
 }
 
-/// Joins the modules of the pages that ask for it. The digest is taken
-/// after, so a new way of joining makes a new mirror. A page whose modules
-/// cannot be joined keeps them (slower on a weak network, still working).
-fn bundle_modules(files: &mut Vec<PageFile>) {
+/// The Content-Security-Policy of a served page: the service's own, with
+/// the module scripts and stylesheets the mirror wrote into the page allowed
+/// by their SHA-256 (CSP level 2 hash sources); nothing else inline runs.
+pub fn page_policy(page: &str) -> String {
+    let hashes = |open: &str, close: &str| -> String {
+        let mut sources = String::new();
+        for part in page.split(open).skip(1) {
+            if let Some(end) = part.find(close) {
+                let digest = Sha256::digest(part[..end].as_bytes());
+                sources.push_str(&format!(
+                    " 'sha256-{}'",
+                    data_encoding::BASE64.encode(&digest)
+                ));
+            }
+        }
+        sources
+    };
+    let scripts = hashes("<script type=\"module\">", "</script>");
+    let styles = hashes("<style>", "</style>");
+    let mut policy = crate::http::CONTENT_SECURITY_POLICY.to_string();
+    if !scripts.is_empty() {
+        policy.push_str(&format!("; script-src 'self'{scripts}"));
+    }
+    if !styles.is_empty() {
+        policy.push_str(&format!("; style-src 'self'{styles}"));
+    }
+    policy
+}
+
+/// Writes into the pages that ask for it their joined modules and their
+/// stylesheet. The digest is taken after, so a new way of joining makes a
+/// new mirror. A page whose modules cannot be joined keeps loading them
+/// (slower on a weak network, still working).
+fn bundle_modules(files: &mut [PageFile]) {
     let key = |relative: &Path| relative.to_string_lossy().replace('\\', "/");
     let texts: BTreeMap<String, String> = files
         .iter()
-        .filter(|(relative, _)| extension(relative) == "js")
+        .filter(|(relative, _)| matches!(extension(relative), "js" | "css"))
         .filter_map(|(relative, bytes)| {
             let text = std::str::from_utf8(bytes).ok()?;
             Some((key(relative), text.to_string()))
         })
         .collect();
     let read = |path: &str| texts.get(path).cloned();
-    let mut bundles = Vec::new();
     for (relative, bytes) in files.iter_mut() {
         if extension(relative) != "html" {
             continue;
@@ -118,13 +147,7 @@ fn bundle_modules(files: &mut Vec<PageFile>) {
             continue;
         };
         match bundle::bundle_page(page, &read) {
-            Ok(Some(bundled)) => {
-                *bytes = Cow::Owned(bundled.page.into_bytes());
-                bundles.push((
-                    PathBuf::from(bundled.path),
-                    Cow::Owned(bundled.source.into_bytes()),
-                ));
-            }
+            Ok(Some(page)) => *bytes = Cow::Owned(page.into_bytes()),
             Ok(None) => {}
             Err(e) => tracing::warn!(
                 page = %relative.display(),
@@ -133,7 +156,6 @@ fn bundle_modules(files: &mut Vec<PageFile>) {
             ),
         }
     }
-    files.extend(bundles);
 }
 
 fn write_mirror(staging: &Path, files: &[PageFile]) -> anyhow::Result<()> {
@@ -309,10 +331,12 @@ mod tests {
             );
             assert!(mirror.join(format!("{page}.br")).is_file(), "{page}");
         }
-        // The reader page loads its modules joined into one file.
+        // The reader page carries its modules, joined, and its stylesheet.
         let reader = fs::read_to_string(mirror.join("read.html")).unwrap();
-        assert!(reader.contains("src=\"/static/reader/app.bundle.js\""));
-        assert!(mirror.join("reader/app.bundle.js.br").is_file());
+        assert!(reader.contains("<script type=\"module\">\n// The reader's modules"));
+        assert!(!reader.contains("modulepreload"), "{reader}");
+        assert!(reader.contains("<style>\n"), "{reader}");
+        assert!(!reader.contains("reader.css"), "{reader}");
         assert_eq!(serving_dir(&Assets::BuiltIn, dir.path()).unwrap(), mirror);
     }
 
