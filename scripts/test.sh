@@ -3,7 +3,8 @@
 # missing and we are root (Debian packages): redis-server for the Redis
 # tests, postgresql for the database tests (each test process starts its own
 # server on a free loopback port: tests/support/postgres.rs), poppler-utils to
-# rasterize label sheets, chromium for browser tests.
+# rasterize label sheets, chromium for browser tests, and moto (from PyPI)
+# as the S3-compatible server of the object storage tests.
 #
 # The suite runs twice: everything on SQLite (the default), then the
 # integration tests again on PostgreSQL (TRAJET_TEST_DATABASE=postgres). The
@@ -28,6 +29,22 @@ if ((${#missing[@]})); then
   else
     echo "The tests need: ${missing[*]}. Install them with: sudo apt-get install ${missing[*]}" >&2
     exit 1
+  fi
+fi
+
+# moto, an S3-compatible server (tests/support/s3.rs), from PyPI into its own
+# virtual environment: Debian's Python refuses system-wide pip installs.
+moto=/opt/trajet-moto
+if ! command -v moto_server >/dev/null && [ ! -x "$moto/bin/moto_server" ] && [ -z "${TRAJET_MOTO_SERVER:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || {
+      apt-get update -q
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-venv
+    }
+    python3 -m venv "$moto"
+    "$moto/bin/pip" install -q 'moto[server]'
+  else
+    echo "The S3 tests need moto: python3 -m venv $moto && $moto/bin/pip install 'moto[server]'" >&2
   fi
 fi
 

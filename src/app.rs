@@ -113,7 +113,7 @@ impl App {
         .await?;
         let trips = TripStore::open(db.clone()).await?;
         let vehicles = VehicleStore::open(db.clone()).await?;
-        let catalog = Catalog::open(&data, db.clone()).await?;
+        let catalog = Catalog::open_configured(&data, db.clone(), &config).await?;
         sweep_leftovers(&catalog).await;
         let library = Library::new(config.chapter_cache_bytes);
         let limits = RateLimits::new(&config);
@@ -145,6 +145,7 @@ impl App {
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
         tokio::spawn(flush_usage_task(Arc::downgrade(&state.0)));
+        tokio::spawn(collect_retired_task(Arc::downgrade(&state.0)));
         Ok(state)
     }
 
@@ -204,6 +205,25 @@ async fn flush_usage_task(app: std::sync::Weak<App>) {
         tick.tick().await;
         let Some(app) = app.upgrade() else { return };
         app.flush_usage().await;
+    }
+}
+
+/// Removes, once a minute, the publication files retired longer ago than
+/// the grace period (by any instance: removal is idempotent).
+async fn collect_retired_task(app: std::sync::Weak<App>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(app) = app.upgrade() else { return };
+        let before = crate::catalog::index::now_seconds() - crate::catalog::retired::GRACE_SECONDS;
+        match app.catalog.collect_retired(before).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed retired publication files"),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "could not remove retired publication files")
+            }
+        }
     }
 }
 

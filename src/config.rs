@@ -248,6 +248,8 @@ pub struct Config {
     pub redis_url: Option<Secret<String>>,
     /// Where durable state lives: `None` is SQLite in the data directory.
     pub database: DatabaseSettings,
+    /// Where the publication files live: `None` is the data directory.
+    pub publications: Option<crate::publications::BucketSettings>,
     /// Whether cookies carry the `Secure` flag.
     pub cookie_secure: bool,
     /// Log output format.
@@ -435,6 +437,56 @@ impl DatabaseSettings {
     }
 }
 
+/// `TRAJET_PUBLICATIONS_URL` and, with it, the standard `AWS_*` settings.
+fn publications_settings(
+    l: &mut Loader<'_>,
+) -> anyhow::Result<Option<crate::publications::BucketSettings>> {
+    let url: Option<String> = l.get_optional(
+        "publications_url",
+        "TRAJET_PUBLICATIONS_URL",
+        "S3-compatible object storage for the publication files (s3://bucket/prefix), shared by every instance; unset: the data directory",
+    )?;
+    let endpoint: Option<String> = l.get_optional(
+        "aws_endpoint_url",
+        "AWS_ENDPOINT_URL",
+        "endpoint of an S3-compatible store other than AWS (with publications_url)",
+    )?;
+    let region: Option<String> = l.get_optional(
+        "aws_region",
+        "AWS_REGION",
+        "region of the bucket (with publications_url)",
+    )?;
+    let access_key_id: Option<String> = l.get_optional(
+        "aws_access_key_id",
+        "AWS_ACCESS_KEY_ID",
+        "access key of the bucket (with publications_url); unset: the platform's identity",
+    )?;
+    let secret_access_key = l.get_optional_secret(
+        "aws_secret_access_key",
+        "AWS_SECRET_ACCESS_KEY",
+        "secret key of the bucket (with publications_url)",
+    )?;
+    let allow_http: bool = l.get(
+        "aws_allow_http",
+        "AWS_ALLOW_HTTP",
+        false,
+        "allow plain http to the endpoint (a store on the same host or network)",
+    )?;
+    let Some(url) = url else { return Ok(None) };
+    let settings = crate::publications::BucketSettings {
+        url,
+        endpoint,
+        region,
+        access_key_id,
+        secret_access_key,
+        allow_http,
+    };
+    settings
+        .bucket_and_prefix()
+        .context("setting `publications_url` (TRAJET_PUBLICATIONS_URL)")?;
+    Ok(Some(settings))
+}
+
 fn database_settings(l: &mut Loader<'_>) -> anyhow::Result<DatabaseSettings> {
     let url = l.get_optional_secret(
         "database_url",
@@ -588,6 +640,7 @@ impl Config {
             "Redis for sessions; unset: sessions in memory",
         )?;
         let database = database_settings(&mut l)?;
+        let publications = publications_settings(&mut l)?;
         let local = is_local_plain_http(&public_url);
         let cookie_secure: bool = l.get(
             "cookie_secure",
@@ -761,6 +814,7 @@ impl Config {
             public_url,
             redis_url,
             database,
+            publications,
             cookie_secure,
             log_format,
             sample_catalog: Assets::parse(&sample_catalog),

@@ -43,6 +43,7 @@ pub mod metrics;
 #[cfg(test)]
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
+pub mod publications;
 pub mod reader;
 pub mod reports;
 pub mod router;

@@ -30,7 +30,7 @@ pub async fn import_epubs(
         })?;
     let data = DataDir::open(&config.data_dir).context("opening the data directory")?;
     let db = Database::open(&config.database, data.root()).await?;
-    let catalog = Catalog::open(&data, db).await?;
+    let catalog = Catalog::open_configured(&data, db, config).await?;
     let mut refused = 0;
     for file in epub_files(paths)? {
         match catalog

@@ -11,9 +11,9 @@ use std::time::SystemTime;
 
 use super::error::IngestError;
 use super::excerpt_plan::{EXCERPT_RULES, Preview};
-use super::records;
-use super::store::Store;
+use super::store::{Staged, Store};
 use super::title::{Settings, TitleId, TitleRecord};
+use super::{records, retired};
 use crate::data_dir::DataDir;
 use crate::db::{Database, Domain, Generations};
 use crate::excerpts::ExcerptPolicy;
@@ -43,6 +43,25 @@ impl Catalog {
     /// Loads every title of the database, with its files in the data directory.
     pub async fn open(data: &DataDir, db: Database) -> anyhow::Result<Catalog> {
         Self::with_store(Store::new(data.clone()), db).await
+    }
+
+    /// Loads every title of the database, with its files where the
+    /// configuration says (the data directory, or a bucket).
+    pub async fn open_configured(
+        data: &DataDir,
+        db: Database,
+        config: &crate::config::Config,
+    ) -> anyhow::Result<Catalog> {
+        let store = match &config.publications {
+            None => Store::new(data.clone()),
+            Some(bucket) => Store::with_publications(
+                data.clone(),
+                crate::publications::Publications::Bucket(crate::publications::Bucket::open(
+                    bucket,
+                )?),
+            ),
+        };
+        Self::with_store(store, db).await
     }
 
     /// Loads every title, with its files in a store.
@@ -126,12 +145,12 @@ impl Catalog {
     ) -> Result<Arc<TitleRecord>, IngestError> {
         let (store, upload, publisher) =
             (self.store.clone(), upload.to_owned(), publisher.to_owned());
-        let version = crate::memory::heavy(move || {
-            store.write_version(&upload, &publisher, settings, None, None)
+        let staged = crate::memory::heavy(move || {
+            store.prepare_version(&upload, &publisher, settings, None, None)
         })
         .await
         .map_err(|e| IngestError::Internal(e.into()))??;
-        self.publish(version, None).await
+        self.put_and_publish(staged, None).await
     }
 
     /// Replaces the EPUB of a title, keeping its id and settings.
@@ -142,34 +161,43 @@ impl Catalog {
     ) -> Result<Arc<TitleRecord>, IngestError> {
         let (store, upload, existing_owned) =
             (self.store.clone(), upload.to_owned(), existing.clone());
-        let version = crate::memory::heavy(move || {
+        let staged = crate::memory::heavy(move || {
             let e = &existing_owned;
-            store.write_version(&upload, &e.publisher, e.settings.clone(), Some(e), None)
+            store.prepare_version(&upload, &e.publisher, e.settings.clone(), Some(e), None)
         })
         .await
         .map_err(|e| IngestError::Internal(e.into()))??;
-        self.publish(version, Some(existing)).await
+        self.put_and_publish(staged, Some(existing)).await
+    }
+
+    /// Puts a prepared version's files in place, then makes it live (see [`Catalog::publish`]).
+    pub async fn put_and_publish(
+        &self,
+        staged: Staged,
+        replaced: Option<&TitleRecord>,
+    ) -> Result<Arc<TitleRecord>, IngestError> {
+        let version = self.store.put_version(staged).await?;
+        self.publish(version, replaced).await
     }
 
     /// Makes a version whose files are written live, with one database
     /// write: a new title (`replaced` is `None`) or a new version of
     /// `replaced`, refused if the title changed since `replaced` was read.
-    /// Once live, the replaced version's files go; if it is not made live,
-    /// the new files go and the previous version stays live.
+    /// The same write retires the replaced version's files (they go after
+    /// the grace period); if it is not made live, the new files go at once
+    /// and the previous version stays live.
     pub async fn publish(
         &self,
         version: TitleRecord,
         replaced: Option<&TitleRecord>,
     ) -> Result<Arc<TitleRecord>, IngestError> {
-        match self.save(version.clone(), replaced).await {
-            Ok(record) => {
-                if let Some(replaced) = replaced {
-                    self.store.discard(Some(&record), replaced);
-                }
-                Ok(record)
-            }
+        let retire = replaced.and_then(|r| Store::unused(Some(&version), r));
+        match self.save(version.clone(), replaced, retire).await {
+            Ok(record) => Ok(record),
             Err(e) => {
-                self.store.discard(replaced, &version);
+                if let Some(key) = Store::unused(replaced, &version) {
+                    self.store.remove(&key).await;
+                }
                 Err(e)
             }
         }
@@ -181,10 +209,7 @@ impl Catalog {
         existing: &TitleRecord,
         settings: Settings,
     ) -> Result<Arc<TitleRecord>, IngestError> {
-        let (store, existing_owned) = (self.store.clone(), existing.clone());
-        let updated = crate::memory::heavy(move || store.with_settings(&existing_owned, settings))
-            .await
-            .map_err(|e| IngestError::Internal(e.into()))?;
+        let updated = self.store.with_settings(existing, settings).await;
         // A reading made stale by another instance may name a version whose
         // files are gone: that is a change met, not a failure of ours.
         let updated = match updated {
@@ -194,23 +219,25 @@ impl Catalog {
             }
             other => other?,
         };
-        match self.save(updated.clone(), Some(existing)).await {
-            Ok(record) => {
-                self.store.discard(Some(&record), existing);
-                Ok(record)
-            }
+        let retire = Store::unused(Some(&updated), existing);
+        match self.save(updated.clone(), Some(existing), retire).await {
+            Ok(record) => Ok(record),
             Err(e) => {
-                self.store.discard(Some(existing), &updated);
+                if let Some(key) = Store::unused(Some(existing), &updated) {
+                    self.store.remove(&key).await;
+                }
                 Err(e)
             }
         }
     }
 
-    /// Writes a record: a new row, or the row `read` if nobody wrote it since.
+    /// Writes a record: a new row, or the row `read` if nobody wrote it
+    /// since; `retire` names files the new row no longer uses.
     async fn save(
         &self,
         mut record: TitleRecord,
         read: Option<&TitleRecord>,
+        retire: Option<String>,
     ) -> Result<Arc<TitleRecord>, IngestError> {
         let _write = self.write.lock().await;
         let mut write = self.db.write(Domain::Titles).await?;
@@ -223,6 +250,9 @@ impl Catalog {
                 }
             }
         }
+        if let Some(key) = retire {
+            retired::add(&mut write, &key, now_seconds()).await?;
+        }
         let generation = write.commit().await?;
         let record = Arc::new(record);
         self.apply(generation, |titles| {
@@ -232,31 +262,43 @@ impl Catalog {
     }
 
     /// What `policy` would give passengers of a title, nothing stored.
-    pub fn preview(
+    pub async fn preview(
         &self,
         record: &TitleRecord,
         policy: ExcerptPolicy,
     ) -> Result<Preview, IngestError> {
-        self.store.preview(record, policy)
+        self.store.preview(record, policy).await
     }
 
-    /// Deletes a title (one database write: passengers lose it at once) and its files.
+    /// Deletes a title (one database write: passengers lose it at once); the
+    /// same write retires its files, which go after the grace period.
     pub async fn delete(&self, record: &TitleRecord) -> Result<(), IngestError> {
-        {
-            let _write = self.write.lock().await;
-            let mut write = self.db.write(Domain::Titles).await?;
-            records::delete(&mut write, &record.id).await?;
-            let generation = write.commit().await?;
-            self.apply(generation, |titles| {
-                titles.remove(&record.id);
-            });
+        let _write = self.write.lock().await;
+        let mut write = self.db.write(Domain::Titles).await?;
+        records::delete(&mut write, &record.id).await?;
+        if let Some(key) = Store::unused(None, record) {
+            retired::add(&mut write, &key, now_seconds()).await?;
         }
-        let store = self.store.clone();
-        let record = record.clone();
-        tokio::task::spawn_blocking(move || store.discard(None, &record))
-            .await
-            .map_err(|e| IngestError::Internal(e.into()))?;
+        let generation = write.commit().await?;
+        self.apply(generation, |titles| {
+            titles.remove(&record.id);
+        });
         Ok(())
+    }
+
+    /// Removes the files retired before `before` (Unix seconds): callers
+    /// pass now less [`retired::GRACE_SECONDS`]. Any instance may run it;
+    /// removing what another already removed is no error. Answers how many
+    /// keys went.
+    pub async fn collect_retired(&self, before: i64) -> anyhow::Result<usize> {
+        let mut collected = 0;
+        for key in retired::due(&self.db, before).await? {
+            if self.store.remove(&key).await {
+                retired::forget(&self.db, &key).await?;
+                collected += 1;
+            }
+        }
+        Ok(collected)
     }
 
     /// Reads the records again when another instance changed them since they
@@ -279,8 +321,8 @@ impl Catalog {
             .into_iter()
             .map(|r| (r.id.clone(), Arc::new(r)))
             .collect();
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.sweep(&records, cutoff)).await?
+        let retired = retired::all(&self.db).await?;
+        self.store.sweep(&records, &retired, cutoff).await
     }
 
     /// Reads every row; `generation` was read before them, so a change
@@ -318,6 +360,13 @@ impl Catalog {
             loaded.generation = generation;
         }
     }
+}
+
+/// Unix seconds now.
+pub fn now_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The refusal of a change computed from a reading of `record` that is no longer current.

@@ -3,8 +3,8 @@
 //! Ingestion runs check → parse → sanitize → store: `archive` checks the zip
 //! before inflating anything, `package` reads container, OPF, encryption and
 //! navigation under limits, `sanitize` cleans each chapter once, `images`
-//! makes pictures fit phones, and `store` writes the prepared version's files;
-//! then one database write (`records`, through `index::Catalog`) makes it
+//! makes pictures fit phones, and `store` puts the prepared version's files
+//! in `crate::publications` (the data directory or a bucket); then one database write (`records`, through `index::Catalog`) makes it
 //! live. The preparation is plain sync code, run off the async workers.
 
 pub mod archive;
@@ -22,6 +22,7 @@ pub mod publication;
 pub mod records;
 pub mod refs;
 pub mod resources;
+pub mod retired;
 pub mod routes;
 pub mod sanitize;
 pub mod store;

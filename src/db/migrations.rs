@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "vehicles",
         include_str!("../../migrations/0010_vehicles.sql"),
     ),
+    (
+        20,
+        "retired_files",
+        include_str!("../../migrations/0020_retired_files.sql"),
+    ),
 ];
 
 /// What a migration run did.

@@ -2,8 +2,11 @@
 //! live version and its excerpt, turned once into lookup tables of byte spans,
 //! plus the hot bodies in memory. Nothing here reads a path from a request:
 //! chapters and resources are found by index in what ingestion declared.
+//!
+//! A body missing from memory is one span of a pack, fetched from the
+//! publication files (a `pread`, or one range request to a bucket): an
+//! instance that never saw the title before serves it without a local copy.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -17,6 +20,7 @@ use crate::catalog::prepare::CONTENT_PACK;
 use crate::catalog::publication::Publication;
 use crate::catalog::title::{TitleId, TitleRecord};
 use crate::excerpts::Extent;
+use crate::publications::{Publications, file_key};
 
 /// How many servable titles are kept prepared (each holds its publication's metadata).
 const SERVABLE_TITLES: usize = 256;
@@ -32,7 +36,8 @@ pub struct Body {
 /// One allowed piece of content: where its encodings are.
 #[derive(Clone)]
 struct Piece {
-    pack: Arc<PathBuf>,
+    /// The key of its pack in the publication files.
+    pack: Arc<str>,
     variants: Variants,
 }
 
@@ -51,10 +56,14 @@ pub struct Servable {
 }
 
 impl Servable {
-    fn build(catalog: &Catalog, record: Arc<TitleRecord>) -> anyhow::Result<Servable> {
-        let publication = catalog.store().publication(&record.id, &record.version)?;
-        let dir = catalog.store().version_dir(&record.id, &record.version);
-        let pack = Arc::new(dir.join(CONTENT_PACK));
+    async fn build(catalog: &Catalog, record: Arc<TitleRecord>) -> anyhow::Result<Servable> {
+        let publication = catalog
+            .store()
+            .publication(&record.id, &record.version)
+            .await?;
+        let key =
+            |name: &str| -> Arc<str> { Arc::from(file_key(&record.id, &record.version, name)) };
+        let pack = key(CONTENT_PACK);
         let excerpt = &record.excerpt;
         let mut chapters = vec![None; publication.chapters.len()];
         for allowed in excerpt.excerpt.chapters() {
@@ -64,7 +73,7 @@ impl Servable {
                     variants: publication.chapters[allowed.index].content,
                 },
                 (Extent::Partial { .. }, Some(cut)) => Piece {
-                    pack: Arc::new(dir.join(&cut.file)),
+                    pack: key(&cut.file),
                     variants: cut.content,
                 },
                 (Extent::Partial { .. }, None) => continue,
@@ -170,22 +179,16 @@ impl Library {
     }
 
     /// The servable form of `record`, built on first use and whenever the record changes.
-    pub fn servable(
+    pub async fn servable(
         &self,
         catalog: &Catalog,
         record: Arc<TitleRecord>,
     ) -> anyhow::Result<Arc<Servable>> {
-        if let Some(s) = self
-            .servables
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&record.id)
-            && Arc::ptr_eq(&s.record, &record)
-        {
-            return Ok(s.clone());
+        if let Some(s) = self.built(&record) {
+            return Ok(s);
         }
         let id = record.id.clone();
-        let built = Arc::new(Servable::build(catalog, record)?);
+        let built = Arc::new(Servable::build(catalog, record).await?);
         let mut servables = self.servables.lock().unwrap_or_else(|e| e.into_inner());
         if servables.len() >= SERVABLE_TITLES {
             // Rarely hit: drop everything but what is being read now.
@@ -198,16 +201,24 @@ impl Library {
         Ok(built)
     }
 
+    /// The servable form of `record` when it is built already (no await).
+    pub fn built(&self, record: &Arc<TitleRecord>) -> Option<Arc<Servable>> {
+        let servables = self.servables.lock().unwrap_or_else(|e| e.into_inner());
+        servables
+            .get(&record.id)
+            .filter(|s| Arc::ptr_eq(&s.record, record))
+            .cloned()
+    }
+
     /// The body of an allowed chapter or resource in the best encoding the
-    /// client accepts: from memory, or (when `from_disk`) read from the pack
-    /// file. `Ok(None)`: not allowed, or not in memory and `from_disk` is false.
-    pub fn content(
+    /// client accepts, when it is in memory. `Err(miss)`: fetch it with
+    /// [`Library::fetch`]; `Ok(None)`: not allowed.
+    pub fn cached(
         &self,
         s: &Servable,
         part: Part,
         accepted: Accepted,
-        from_disk: bool,
-    ) -> std::io::Result<Option<Body>> {
+    ) -> Result<Option<Body>, Miss> {
         let piece = match part {
             Part::Chapter(n) => s.chapters.get(n).and_then(Option::as_ref),
             Part::Resource(id) => s.resources.get(&id).map(|(p, _)| p),
@@ -215,20 +226,34 @@ impl Library {
         let Some(piece) = piece else { return Ok(None) };
         let (encoding, span) = accepted.choose(&piece.variants);
         let key: BodyKey = (s.title.clone(), s.tag.clone(), part, encoding as u8);
-        if let Some(bytes) = self.bodies.get(&key) {
-            return Ok(Some(Body { bytes, encoding }));
+        match self.bodies.get(&key) {
+            Some(bytes) => Ok(Some(Body { bytes, encoding })),
+            None => Err(Miss {
+                key,
+                pack: piece.pack.clone(),
+                span,
+                encoding,
+            }),
         }
-        if !from_disk {
-            return Ok(None);
-        }
-        let bytes = Bytes::from(read_span(&piece.pack, span)?);
-        self.bodies.insert(key, bytes.clone());
-        Ok(Some(Body { bytes, encoding }))
+    }
+
+    /// Fetches a body missing from memory (one span of its pack) and keeps it.
+    pub async fn fetch(&self, publications: &Publications, miss: Miss) -> anyhow::Result<Body> {
+        let bytes = publications.get_span(&miss.pack, miss.span).await?;
+        self.bodies.insert(miss.key, bytes.clone());
+        Ok(Body {
+            bytes,
+            encoding: miss.encoding,
+        })
     }
 }
 
-fn read_span(path: &std::path::Path, span: Span) -> std::io::Result<Vec<u8>> {
-    crate::catalog::pack::read(path, span)
+/// A body not in memory: where to fetch it and how to keep it.
+pub struct Miss {
+    key: BodyKey,
+    pack: Arc<str>,
+    span: Span,
+    encoding: Encoding,
 }
 
 /// The encodings a client accepts (from `Accept-Encoding`).

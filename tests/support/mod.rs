@@ -18,6 +18,10 @@
 //!   server with `TRAJET_TEST_DATABASE=postgres` (`scripts/test.sh` does both).
 //!   `TestApp` follows it by itself; a test that starts the binary passes
 //!   `support::database_url().await` as `DATABASE_URL` when it is `Some`.
+//! - S3-compatible object storage: `let Some(bucket) = support::s3::bucket().await
+//!   else { return };` gives a new bucket on this process's moto server (skip
+//!   recorded when moto is missing; required with `CI` set);
+//!   `TestApp::with_config` puts it in `config.publications`.
 //! - Tests that make their own inputs (generated books, feeds, hostile bytes)
 //!   need none of this: they run everywhere.
 #![allow(
@@ -29,6 +33,7 @@ pub mod books;
 pub mod external;
 pub mod gtfs;
 pub mod postgres;
+pub mod s3;
 pub mod schemas;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -294,6 +299,35 @@ impl TestApp {
             state,
             dir: self.dir.clone(),
             prefix: unique_prefix(),
+            database_url: self.database_url.clone(),
+        }
+    }
+
+    /// A second instance as on another machine: its own data directory
+    /// (nothing of the first one's files), the same database, publication
+    /// store and master key (a deployment secret), and sessions in the same
+    /// Redis under the same key prefix. Needs PostgreSQL: SQLite lives in a
+    /// data directory.
+    pub async fn another_machine(&self, redis: &RedisServer) -> TestApp {
+        assert!(
+            self.database_url.is_some(),
+            "instances on several machines share a PostgreSQL database"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = self.state.config.clone();
+        config.data_dir = dir.path().to_path_buf();
+        config.database.master_key_file =
+            Some(self.state.config.database.master_key_file(self.dir.path()));
+        let data = DataDir::open(dir.path()).unwrap();
+        let sessions = redis_store(redis, &self.prefix, config.redis_timeout);
+        let state = App::open_with_sessions(config, data, sessions)
+            .await
+            .unwrap();
+        TestApp {
+            router: trajet::router::router(&state),
+            state,
+            dir: std::sync::Arc::new(dir),
+            prefix: self.prefix.clone(),
             database_url: self.database_url.clone(),
         }
     }

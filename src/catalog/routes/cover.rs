@@ -24,24 +24,17 @@ pub async fn cover(
     if !record.summary.thumbnail {
         return Err(AppError::not_found("This title has no cover."));
     }
-    let app = state.0.clone();
-    // Reading the publication and the pack is file work: off the async workers.
-    let (bytes, png) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let store = app.catalog.store();
-        let publication = store.publication(&record.id, &record.version)?;
-        let thumbnail = publication.thumbnail.ok_or_else(|| {
-            anyhow::anyhow!("the summary of {} names a missing thumbnail", record.id)
-        })?;
-        let pack = store
-            .version_dir(&record.id, &record.version)
-            .join(CONTENT_PACK);
-        Ok((
-            crate::catalog::pack::read(&pack, thumbnail.content.identity)?,
-            thumbnail.png,
-        ))
-    })
-    .await
-    .map_err(anyhow::Error::from)??;
+    let store = state.catalog.store();
+    let publication = store.publication(&record.id, &record.version).await?;
+    let thumbnail = publication
+        .thumbnail
+        .ok_or_else(|| anyhow::anyhow!("the summary of {} names a missing thumbnail", record.id))?;
+    let pack = crate::publications::file_key(&record.id, &record.version, CONTENT_PACK);
+    let bytes = store
+        .publications()
+        .get_span(&pack, thumbnail.content.identity)
+        .await?;
+    let png = thumbnail.png;
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
     let media_type = if png { "image/png" } else { "image/jpeg" };

@@ -72,8 +72,10 @@ async fn ingest(
             Job::New {
                 publisher,
                 settings,
-            } => store.write_version(&upload.0, publisher, settings.clone(), None, Some(deadline)),
-            Job::Replace(existing) => store.write_version(
+            } => {
+                store.prepare_version(&upload.0, publisher, settings.clone(), None, Some(deadline))
+            }
+            Job::Replace(existing) => store.prepare_version(
                 &upload.0,
                 &existing.publisher,
                 existing.settings.clone(),
@@ -106,9 +108,15 @@ async fn ingest(
         }
         Ok(Ok(Ok(result))) => result,
     };
-    // The files are written; one database write makes them live.
+    // The version is prepared: its files go in place, then one database
+    // write makes it live.
     let result = match written {
-        Ok(version) => state.catalog.publish(version, replaced.as_deref()).await,
+        Ok(staged) => {
+            state
+                .catalog
+                .put_and_publish(staged, replaced.as_deref())
+                .await
+        }
         Err(e) => Err(e),
     };
     match &result {

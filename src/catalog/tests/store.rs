@@ -93,12 +93,10 @@ async fn a_policy_change_recomputes_the_cut_without_a_new_upload(db: Database, d
         xhtml.contains("Paragraphe 3 ") && !xhtml.contains("Paragraphe 39 "),
         "{xhtml}"
     );
-    assert!(
-        !version
-            .join(record.excerpt.cut.as_ref().unwrap().file.as_str())
-            .exists(),
-        "the old cut is removed"
-    );
+    let old_cut = version.join(record.excerpt.cut.as_ref().unwrap().file.as_str());
+    assert!(old_cut.exists(), "the old cut waits out the grace period");
+    assert_eq!(catalog.collect_retired(i64::MAX).await.unwrap(), 1);
+    assert!(!old_cut.exists(), "then it is removed");
     assert_eq!(catalog.title(&updated.id).unwrap().settings.policy, policy);
     let (_, reopened) = setup(&db, dir).await;
     assert_eq!(
@@ -108,7 +106,10 @@ async fn a_policy_change_recomputes_the_cut_without_a_new_upload(db: Database, d
     );
 }
 
-async fn a_new_version_keeps_the_id_and_replaces_the_old_files(db: Database, dir: &Path) {
+async fn a_new_version_keeps_the_id_and_replaces_the_old_files_after_a_grace_period(
+    db: Database,
+    dir: &Path,
+) {
     let (_data, catalog) = setup(&db, dir).await;
     let first = catalog
         .ingest(&upload(dir, &book(5)), "pub-a", Settings::default())
@@ -121,6 +122,22 @@ async fn a_new_version_keeps_the_id_and_replaces_the_old_files(db: Database, dir
     assert_eq!(second.id, first.id);
     assert_eq!(second.created_at, first.created_at);
     assert_ne!(second.version, first.version);
+    let mut both = vec![first.version.clone(), second.version.clone()];
+    both.sort();
+    assert_eq!(
+        versions_on_disk(catalog.store(), &second),
+        both,
+        "the replaced version stays through the grace period"
+    );
+    let later = SystemTime::now() + Duration::from_secs(1);
+    assert_eq!(
+        catalog.sweep(later).await.unwrap(),
+        0,
+        "retired: not a leftover"
+    );
+    let in_grace = crate::catalog::index::now_seconds() - crate::catalog::retired::GRACE_SECONDS;
+    assert_eq!(catalog.collect_retired(in_grace).await.unwrap(), 0);
+    assert_eq!(catalog.collect_retired(i64::MAX).await.unwrap(), 1);
     assert_eq!(
         versions_on_disk(catalog.store(), &second),
         std::slice::from_ref(&second.version)
@@ -128,6 +145,7 @@ async fn a_new_version_keeps_the_id_and_replaces_the_old_files(db: Database, dir
     let publication = catalog
         .store()
         .publication(&second.id, &second.version)
+        .await
         .unwrap();
     assert_eq!(publication.chapters[0].blocks.len(), 51);
     let (_, reopened) = setup(&db, dir).await;
@@ -151,7 +169,10 @@ async fn a_refused_new_version_leaves_the_old_one_live_byte_for_byte(db: Databas
     assert_eq!(std::fs::read_dir(data.tmp()).unwrap().count(), 0);
 }
 
-async fn deleting_a_title_removes_its_record_and_files(db: Database, dir: &Path) {
+async fn deleting_a_title_removes_its_record_at_once_and_its_files_after_a_grace_period(
+    db: Database,
+    dir: &Path,
+) {
     let (data, catalog) = setup(&db, dir).await;
     let record = catalog
         .ingest(&upload(dir, &book(5)), "pub-a", Settings::default())
@@ -159,6 +180,9 @@ async fn deleting_a_title_removes_its_record_and_files(db: Database, dir: &Path)
         .unwrap();
     catalog.delete(&record).await.unwrap();
     assert!(catalog.title(&record.id).is_none());
+    let files = data.path("catalog/titles").join(record.id.as_str());
+    assert!(files.exists(), "the files wait out the grace period");
+    assert_eq!(catalog.collect_retired(i64::MAX).await.unwrap(), 1);
     assert!(
         !data
             .path("catalog/titles")
@@ -255,6 +279,8 @@ async fn a_change_from_a_stale_reading_is_refused_and_changes_nothing(db: Databa
         .await
         .unwrap_err();
     assert_eq!(error.code(), "title-changed");
+    // The version `other` replaced goes once retired long enough.
+    catalog.collect_retired(i64::MAX).await.unwrap();
     assert_eq!(
         versions_on_disk(catalog.store(), &newer),
         std::slice::from_ref(&newer.version),
@@ -274,9 +300,9 @@ async fn a_version_whose_database_update_never_happened_is_not_live_and_is_swept
         .await
         .unwrap();
     // A crash after the new version's files are written, before its row names it.
-    let written = catalog
+    let staged = catalog
         .store()
-        .write_version(
+        .prepare_version(
             &upload(dir, &book(50)),
             &live.publisher,
             live.settings.clone(),
@@ -284,6 +310,7 @@ async fn a_version_whose_database_update_never_happened_is_not_live_and_is_swept
             None,
         )
         .unwrap();
+    let written = catalog.store().put_version(staged).await.unwrap();
     assert!(
         catalog
             .store()
@@ -385,9 +412,9 @@ async fn leftovers_of_interrupted_changes_are_swept_and_the_live_title_is_kept(
 
 crate::db::testing::on_both_databases!(
     a_policy_change_recomputes_the_cut_without_a_new_upload,
-    a_new_version_keeps_the_id_and_replaces_the_old_files,
+    a_new_version_keeps_the_id_and_replaces_the_old_files_after_a_grace_period,
     a_refused_new_version_leaves_the_old_one_live_byte_for_byte,
-    deleting_a_title_removes_its_record_and_files,
+    deleting_a_title_removes_its_record_at_once_and_its_files_after_a_grace_period,
     publishers_only_find_their_own_titles,
     another_instances_changes_are_seen_after_a_refresh,
     a_change_from_a_stale_reading_is_refused_and_changes_nothing,

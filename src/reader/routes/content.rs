@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -135,20 +134,20 @@ pub(super) async fn cover(
     let Some(thumbnail) = s.publication.thumbnail else {
         return Err(AppError::not_found("This title has no cover."));
     };
-    let path = state
+    let pack = crate::publications::file_key(
+        &s.record.id,
+        &s.record.version,
+        crate::catalog::prepare::CONTENT_PACK,
+    );
+    let bytes = state
         .catalog
         .store()
-        .version_dir(&s.record.id, &s.record.version)
-        .join(crate::catalog::prepare::CONTENT_PACK);
-    let bytes = tokio::task::spawn_blocking(move || {
-        crate::catalog::pack::read(&path, thumbnail.content.identity)
-    })
-    .await
-    .map_err(anyhow::Error::from)?
-    .map_err(anyhow::Error::from)?;
+        .publications()
+        .get_span(&pack, thumbnail.content.identity)
+        .await?;
     let etag = format!("\"cover-{}\"", s.tag);
     let body = Prepared {
-        bytes: Bytes::from(bytes),
+        bytes,
         encoding: Encoding::Identity,
     };
     let media_type = HeaderValue::from_static(manifest::cover_type(&s));
@@ -170,21 +169,16 @@ async fn load(
     accepted: Accepted,
     part: Part,
 ) -> Result<Prepared, AppError> {
-    // Hot bodies come from memory on the async worker; a miss reads a span of
-    // the pack file off the async workers.
-    let body = match state
-        .library
-        .content(s, part, accepted, false)
-        .map_err(anyhow::Error::from)?
-    {
-        Some(body) => Some(body),
-        None => {
-            let (state, s) = (state.clone(), s.clone());
-            tokio::task::spawn_blocking(move || state.library.content(&s, part, accepted, true))
-                .await
-                .map_err(anyhow::Error::from)?
-                .map_err(anyhow::Error::from)?
-        }
+    // Hot bodies come from memory; a miss fetches one span of the pack (a
+    // read off the async workers, or one range request to the bucket).
+    let body = match state.library.cached(s, part, accepted) {
+        Ok(body) => body,
+        Err(miss) => Some(
+            state
+                .library
+                .fetch(state.catalog.store().publications(), miss)
+                .await?,
+        ),
     };
     body.ok_or_else(|| AppError::not_found("No such content."))
 }

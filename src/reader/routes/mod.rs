@@ -95,17 +95,7 @@ async fn title_for(
     if !offered(state, &record, &passenger.trip) {
         return Err(not_found());
     }
-    let cached = state.library.servable(&state.catalog, record.clone());
-    match cached {
-        Ok(s) => Ok(s),
-        Err(_) => {
-            let (state, record) = (state.clone(), record.clone());
-            let built =
-                tokio::task::spawn_blocking(move || state.library.servable(&state.catalog, record))
-                    .await;
-            Ok(built.map_err(anyhow::Error::from)??)
-        }
-    }
+    Ok(state.library.servable(&state.catalog, record).await?)
 }
 
 fn with_offer(error: AppError, record: &TitleRecord) -> AppError {
