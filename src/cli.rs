@@ -206,6 +206,14 @@ async fn check_config(
         "database ({}) answers, schema up to date",
         state.db.backend().name()
     );
+    let publications = state.catalog.store().publications();
+    match publications.ping().await {
+        Ok(()) => println!("publication files ({}) answer", publications.describe()),
+        Err(e) => anyhow::bail!(
+            "publication files ({}) do not answer: {e:#}",
+            publications.describe()
+        ),
+    }
     match state.sessions.ping().await {
         Ok(()) => println!("session store ({}) answers", state.sessions.backend()),
         Err(e) => anyhow::bail!(

@@ -109,10 +109,13 @@ fn check_config_explains_every_setting_and_checks_the_store() {
         "TRAJET_PUBLIC_URL",
         "REDIS_URL",
         "TRAJET_COOKIE_SECURE",
+        "TRAJET_PUBLICATIONS_URL",
+        "AWS_ENDPOINT_URL",
     ] {
         assert!(text.contains(env), "{env} is explained");
     }
     assert!(text.contains("session store (memory) answers"));
+    assert!(text.contains("publication files (folder "), "{text}");
 }
 
 #[test]
