@@ -1006,6 +1006,37 @@ mod tests {
     }
 
     #[test]
+    fn publications_stay_in_the_data_directory_unless_an_s3_url_is_set() {
+        let (config, _) = Config::load_from(&|_| None).unwrap();
+        assert!(config.publications.is_none());
+        let env = |name: &str| match name {
+            "TRAJET_PUBLICATIONS_URL" => Some("s3://books/prod".to_owned()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:9000".to_owned()),
+            "AWS_ALLOW_HTTP" => Some("true".to_owned()),
+            "AWS_SECRET_ACCESS_KEY" => Some("hunter2".to_owned()),
+            _ => None,
+        };
+        let (config, explained) = Config::load_from(&env).unwrap();
+        let bucket = config.publications.unwrap();
+        assert_eq!(bucket.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(bucket.allow_http);
+        let secret = explained
+            .iter()
+            .find(|e| e.env == "AWS_SECRET_ACCESS_KEY")
+            .unwrap();
+        assert!(
+            !secret.value.contains("hunter2"),
+            "the secret key never prints"
+        );
+        let wrong = |name: &str| (name == "TRAJET_PUBLICATIONS_URL").then(|| "gs://books".into());
+        let error = Config::load_from(&wrong).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("TRAJET_PUBLICATIONS_URL"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
     fn redis_url_never_prints() {
         let (config, explained) = load(&[("REDIS_URL", "redis://:hunter2@127.0.0.1/")]).unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));

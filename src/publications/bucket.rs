@@ -250,3 +250,29 @@ impl Bucket {
             .with_context(|| format!("listing {}", self.describe()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::BucketSettings;
+
+    fn parsed(url: &str) -> anyhow::Result<(String, String)> {
+        BucketSettings {
+            url: url.into(),
+            ..BucketSettings::default()
+        }
+        .bucket_and_prefix()
+    }
+
+    #[test]
+    fn the_url_names_a_bucket_and_an_optional_prefix_and_nothing_but_s3_is_taken() {
+        let pair = |b: &str, p: &str| (b.to_owned(), p.to_owned());
+        assert_eq!(
+            parsed("s3://books/prod/eu/").unwrap(),
+            pair("books", "prod/eu")
+        );
+        assert_eq!(parsed("s3://books").unwrap(), pair("books", ""));
+        for bad in ["https://books/prod", "s3:///prod", "books/prod"] {
+            assert!(parsed(bad).is_err(), "{bad} accepted");
+        }
+    }
+}
