@@ -14,6 +14,9 @@
 #   nginx                the same bytes as a static file (sendfile)
 #   r2-streamer          Readium's r2-streamer-js, the same chapter out of the EPUB
 #   trajet-scan[-mt]     trajet's scan route (verify, open a session, set the cookie)
+#   trajet-vehicle-scan[-mt]  the same route with the labels of a train set
+#                        (1,000 seats x 20 cars) that runs a trip: the scan
+#                        finds the trip the set runs now (target: <= 1.2x a trip code's cost)
 # trajet and the reference run with the same runtime settings: by default
 # \`runtime = auto\`, which is tokio's current_thread on the one core they are
 # pinned to; "-mt": the multi-threaded runtime (one worker) forced on both.
@@ -44,7 +47,7 @@ rm -rf "$RUN" && mkdir -p "$RUN/data" "$RUN/www" "$RUN/pubs" "$RUN/redis" "$RUN/
 cp "$BOOK" "$RUN/pubs/book.epub"
 
 # Readium's streamer, installed without install scripts, outside the repository.
-if [ ! -f "$WORK/r2/node_modules/r2-streamer-js/package.json" ]; then
+if wanted r2-streamer && [ ! -f "$WORK/r2/node_modules/r2-streamer-js/package.json" ]; then
     log "installing r2-streamer-js $R2_VERSION into $WORK/r2"
     mkdir -p "$WORK/r2"
     echo '{"name":"trajet-bench-r2","private":true}' >"$WORK/r2/package.json"
@@ -58,6 +61,8 @@ rcli SET bench:session open >/dev/null
 # --- trajet: a reading trip (one seat) and a scan trip (1,000 seats x 20 cars) ---
 read_token="$("$BIN/examples/bench_setup" trip "$RUN/data" "$RUN/read-token.txt" 120 1 1 >/dev/null && cat "$RUN/read-token.txt")"
 scan_trip="$("$BIN/examples/bench_setup" trip "$RUN/data" "$RUN/scan-tokens.txt" 120 1000 20)"
+mkdir -p "$RUN/vehicle"
+vehicle_trip="$("$BIN/examples/bench_setup" vehicle-trip "$RUN/data" "$RUN/vehicle/tokens.txt" 120 1000 20)"
 if "$BIN/trajet" import epub --help >/dev/null 2>&1; then
     TRAJET_DATA_DIR="$RUN/data" TRAJET_SAMPLE_CATALOG="" "$BIN/trajet" admin create-publisher bench >/dev/null
     TRAJET_DATA_DIR="$RUN/data" TRAJET_SAMPLE_CATALOG="" "$BIN/trajet" import epub \
@@ -145,6 +150,8 @@ TARGETS+=(
     "r2-streamer|${R2_PID:-}|http://127.0.0.1:18093${r2_path:-}|"
     "trajet-scan|$TRAJET_PID|http://127.0.0.1:18080/|scan"
     "trajet-scan-mt|$TRAJET_MT_PID|http://127.0.0.1:18081/|scan"
+    "trajet-vehicle-scan|$TRAJET_PID|http://127.0.0.1:18080/|vscan"
+    "trajet-vehicle-scan-mt|$TRAJET_MT_PID|http://127.0.0.1:18081/|vscan"
 )
 if [ -n "$SERVERS" ]; then
     chosen=()
@@ -157,28 +164,30 @@ fi
 # Every server answers 200 before measuring (and warms up: r2 parses the EPUB on first use).
 for t in "${TARGETS[@]}"; do
     IFS='|' read -r name pid url mode <<<"$t"
-    [ "$mode" = scan ] && continue
+    [[ "$mode" == *scan ]] && continue
     code="$(curl -sS -o "$RUN/check-$name" -w '%{http_code}' -H "Cookie: $cookie" "$url")"
     [ "$code" = 200 ] || die "$name answered $code at $url"
     log "$name: 200, $(stat -c %s "$RUN/check-$name") bytes"
 done
 
-# Ends every session of the scan trip, so each scan run starts from the same Redis.
-end_scan_sessions() {
+# Ends every session of a scan trip, so each scan run starts from the same Redis.
+end_scan_sessions() { # trip
     rcli EVAL "for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[1]..'s:'..id) end
 for _, k in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', k) end
-return redis.call('DEL', KEYS[1], KEYS[2])" 2 "trajet:t:$scan_trip:s" "trajet:t:$scan_trip:k" trajet: >/dev/null
+return redis.call('DEL', KEYS[1], KEYS[2])" 2 "trajet:t:$1:s" "trajet:t:$1:k" trajet: >/dev/null
 }
 
 run_one() { # round name pid url mode
-    local round="$1" name="$2" pid="$3" url="$4" mode="$5" args=() out
+    local round="$1" name="$2" pid="$3" url="$4" mode="$5" args=() out dir="$RUN"
     case "$mode" in
         cookie) args=(-H "Cookie: $cookie") ;;
-        scan) end_scan_sessions; args=(-s "$SCRIPTS/scan.lua") ;;
+        scan) end_scan_sessions "$scan_trip"; args=(-s "$SCRIPTS/scan.lua") ;;
+        # scan.lua reads tokens.txt where wrk runs: the set's labels there.
+        vscan) end_scan_sessions "$vehicle_trip"; args=(-s "$SCRIPTS/scan.lua"); dir="$RUN/vehicle" ;;
     esac
     local cpu0 rcpu0 cpu1 rcpu1
     cpu0=$(cpu_ticks "$pid") rcpu0=$(cpu_ticks "$REDIS_PID")
-    out="$(cd "$RUN" && timeout $((RUN_SECONDS + 30)) taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" \
+    out="$(cd "$dir" && timeout $((RUN_SECONDS + 30)) taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" \
         -d"${RUN_SECONDS}s" --timeout 5s --latency "${args[@]}" "$url")" || die "wrk failed on $name"
     cpu1=$(cpu_ticks "$pid") rcpu1=$(cpu_ticks "$REDIS_PID")
     printf '%s\n' "$out" >"$RUN/wrk-$round-$name.txt"

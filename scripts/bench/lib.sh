@@ -43,6 +43,8 @@ need_tools() {
 }
 
 build_release() {
+    # BENCH_BIN: binaries built beforehand (another profile, another machine).
+    if [ -n "${BENCH_BIN:-}" ]; then BIN="$BENCH_BIN"; log "using the binaries of $BIN"; return; fi
     log "building release binaries (trajet, reference server, setup helper)"
     (cd "$ROOT" && cargo build --release --quiet --bin trajet --examples)
     BIN="$TARGET/release"

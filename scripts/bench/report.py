@@ -18,6 +18,10 @@ RATIOS = [
     ("trajet/r2-streamer-js", "trajet-chapter", "r2-streamer"),
     ("scans/limit", "trajet-scan", "reference"),
     ("scans/limit (multi-thread)", "trajet-scan-mt", "reference-mt"),
+    # req/s of trip codes over req/s of vehicle codes: what a vehicle code's
+    # scan costs relative to a trip code's (issue 16: at most 1.2).
+    ("vehicle-code/trip-code scan cost", "trajet-scan", "trajet-vehicle-scan"),
+    ("vehicle-code/trip-code scan cost (multi-thread)", "trajet-scan-mt", "trajet-vehicle-scan-mt"),
     ("trajet current_thread/multi (chapter)", "trajet-chapter", "trajet-chapter-mt"),
     ("trajet current_thread/multi (scan)", "trajet-scan", "trajet-scan-mt"),
     ("limit current_thread/multi", "reference", "reference-mt"),
