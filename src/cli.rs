@@ -278,6 +278,9 @@ async fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
             )
             .await?;
             print_trips_to_relabel(key_id, &trips);
+            let sets =
+                crate::vehicles::store::registered_until(&db, revocation.signed_until).await?;
+            print_sets_to_relabel(key_id, &sets);
             println!("{}", revocation.signer);
         }
     }
@@ -323,6 +326,21 @@ fn print_trips_to_relabel(key_id: u8, trips: &[crate::trips::Trip]) {
             trip.destination,
             departs.format("%H:%M %Z"),
         );
+    }
+}
+
+/// The train sets whose labels (printed once, no end) a revoked key may have
+/// signed: they must be printed again; reprinting a sheet signs with the new key.
+fn print_sets_to_relabel(key_id: u8, sets: &[(String, String, String)]) {
+    if sets.is_empty() {
+        return;
+    }
+    println!(
+        "Print the seat labels of these {} train sets again (their labels may carry key {key_id}):",
+        sets.len()
+    );
+    for (operator, id, label) in sets {
+        println!("  operator {operator}  train set {id}  {label}");
     }
 }
 

@@ -173,6 +173,32 @@ async fn a_signing_key_revoked_by_the_cli_ends_its_codes_on_the_running_service(
         .await
         .unwrap();
     let tomorrow = app.create_trip("TER 17", 24 * 60, 60).await;
+    // A train set whose labels (printed once) the leaked key signed.
+    let request: trajet::vehicles::model::NewVehicleRequest = serde_json::from_value(
+        serde_json::json!({"id": "24571", "cars": [{"car": "1", "seats": 80}]}),
+    )
+    .unwrap();
+    let set = app
+        .state
+        .vehicles
+        .create(support::TEST_OPERATOR, request.parse().unwrap())
+        .await
+        .unwrap();
+    let set_label = |app: &TestApp| {
+        let fleet = app.state.vehicles.fleet();
+        let keys = app.state.seat_keys.keyring();
+        let car = trajet::seat_codes::Car(1);
+        let label = trajet::vehicles::codes::label(
+            &keys,
+            &fleet,
+            &set,
+            car,
+            trajet::seat_codes::Seat(4),
+            "",
+        );
+        label.url.rsplit('/').next().unwrap().to_owned()
+    };
+    let leaked_label = set_label(&app);
     let output = trajet(
         &app.data_path(),
         app.database_url.as_deref(),
@@ -208,6 +234,27 @@ async fn a_signing_key_revoked_by_the_cli_ends_its_codes_on_the_running_service(
         303,
         "a reprinted code works"
     );
+    // The train set is listed to print again; its old label opens nothing,
+    // its new sheet (signed by the new key) does once the set runs a trip.
+    assert!(stdout.contains("train set 24571"), "{stdout}");
+    assert_eq!(app.scan(&leaked_label, None).await.status(), 400);
+    let actor = trajet::vehicles::Actor {
+        account: support::TEST_OPERATOR,
+        via: "api",
+    };
+    app.state
+        .vehicles
+        .assign(
+            &app.state.trips,
+            support::TEST_OPERATOR,
+            trip.id,
+            &["24571".into()],
+            trajet::vehicles::Source::Api,
+            actor,
+        )
+        .await
+        .unwrap();
+    assert_eq!(app.scan(&set_label(&app), None).await.status(), 303);
 }
 
 #[tokio::test]

@@ -207,6 +207,25 @@ impl VehicleStore {
     }
 }
 
+/// `(operator, vehicle id, name)` of the live train sets registered by
+/// `until` (Unix seconds), by operator and id: after a signing key's
+/// revocation, those registered while it signed may carry it on their labels.
+pub async fn registered_until(
+    db: &Database,
+    until: i64,
+) -> Result<Vec<(String, String, String)>, VehicleError> {
+    let rows = sqlx::query(
+        "SELECT operator, vehicle_ref, label FROM vehicles \
+         WHERE retired_at IS NULL AND created_at <= $1 ORDER BY operator, vehicle_ref",
+    )
+    .bind(until)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
 /// The assignments' days around `today`.
 fn days(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (
