@@ -56,6 +56,8 @@ pub struct App {
     pub lines: LineCollections,
     /// The web pages as served: the static folder's compressed mirror.
     pub static_root: std::path::PathBuf,
+    /// Operators' GTFS-Realtime feeds and their poller.
+    pub realtime: crate::realtime::Realtime,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -104,6 +106,10 @@ impl App {
         let accounts = Accounts::open(&db).await?;
         let usage = Usage::new(&db);
         let master_key = crate::db::MasterKey::open(&config.database.master_key_file(data.root()))?;
+        let realtime = crate::realtime::Realtime::new(
+            &config.realtime,
+            crate::db::MasterKey::open(&config.database.master_key_file(data.root()))?,
+        )?;
         let console_secret = ConsoleSecret::open(&db, &master_key).await?;
         let seat_keys = KeyStore::open(
             &db,
@@ -141,11 +147,13 @@ impl App {
             library,
             lines,
             static_root,
+            realtime,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
         tokio::spawn(flush_usage_task(Arc::downgrade(&state.0)));
         tokio::spawn(collect_retired_task(Arc::downgrade(&state.0)));
+        tokio::spawn(crate::realtime::poll_task(Arc::downgrade(&state.0)));
         Ok(state)
     }
 

@@ -22,6 +22,25 @@ use crate::trips::{SharedTrip, TripId};
 #[derive(Debug, Clone)]
 pub struct Operator(pub Account);
 
+/// Through what an operator acts: an API key (`api`) or the signed-in
+/// console (`console`), as trips' histories record it. Says nothing about
+/// whether the credentials are valid: take it beside [`Operator`].
+#[derive(Debug, Clone, Copy)]
+pub struct Via(pub crate::trips::Source);
+
+impl<S: Send + Sync> FromRequestParts<S> for Via {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // `account_for` prefers a bearer key to the cookie: so does this.
+        let bearer = parts.headers.contains_key(AUTHORIZATION);
+        Ok(Via(if bearer {
+            crate::trips::Source::Api
+        } else {
+            crate::trips::Source::Console
+        }))
+    }
+}
+
 /// An authenticated publisher partner.
 #[derive(Debug, Clone)]
 pub struct Publisher(pub Account);

@@ -233,6 +233,33 @@ impl Default for GtfsLimits {
     }
 }
 
+/// How operators' GTFS-Realtime feeds are fetched (each feed's URLs, period
+/// and staleness are the operator's, set by API or console).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealtimeLimits {
+    /// The whole fetch (connect, headers, body) must end within this.
+    pub fetch_timeout: Duration,
+    /// Largest body accepted; a longer one is refused whole.
+    pub max_feed_bytes: usize,
+    /// Longest wait between tries of a failing feed (the backoff doubles up to it).
+    pub max_backoff: Duration,
+    /// Unknown trips and vehicles the console lists per feed (all are counted).
+    pub unmatched_shown: usize,
+}
+
+impl Default for RealtimeLimits {
+    /// A national rail network's TripUpdates (10,000 trips with every stop)
+    /// is a few megabytes; producers answer in well under a second.
+    fn default() -> Self {
+        Self {
+            fetch_timeout: Duration::from_secs(10),
+            max_feed_bytes: 32 << 20,
+            max_backoff: Duration::from_secs(600),
+            unmatched_shown: 20,
+        }
+    }
+}
+
 /// Everything trajet reads at start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -286,6 +313,8 @@ pub struct Config {
     pub runtime: RuntimeSettings,
     /// Limits of GTFS imports.
     pub gtfs: GtfsLimits,
+    /// Fetching of GTFS-Realtime feeds.
+    pub realtime: RealtimeLimits,
 }
 
 /// One line of `trajet check-config`.
@@ -576,6 +605,41 @@ fn gtfs_limits(l: &mut Loader<'_>) -> anyhow::Result<GtfsLimits> {
     })
 }
 
+/// The settings of GTFS-Realtime fetches, in their own block.
+fn realtime_limits(l: &mut Loader<'_>) -> anyhow::Result<RealtimeLimits> {
+    let default = RealtimeLimits::default();
+    let timeout_s: u64 = l.get(
+        "realtime_fetch_timeout_seconds",
+        "TRAJET_REALTIME_FETCH_TIMEOUT_SECONDS",
+        default.fetch_timeout.as_secs(),
+        "a GTFS-Realtime fetch that has not ended by then fails (the previous state stays)",
+    )?;
+    let max_kib: usize = l.get(
+        "realtime_max_feed_kib",
+        "TRAJET_REALTIME_MAX_FEED_KIB",
+        default.max_feed_bytes >> 10,
+        "largest GTFS-Realtime body accepted; a larger one is refused whole",
+    )?;
+    let backoff_s: u64 = l.get(
+        "realtime_max_backoff_seconds",
+        "TRAJET_REALTIME_MAX_BACKOFF_SECONDS",
+        default.max_backoff.as_secs(),
+        "longest wait between tries of a failing feed (the wait doubles from the feed's period)",
+    )?;
+    let shown: usize = l.get(
+        "realtime_unmatched_shown",
+        "TRAJET_REALTIME_UNMATCHED_SHOWN",
+        default.unmatched_shown,
+        "unknown trips and vehicles listed per feed on the console (all are counted)",
+    )?;
+    Ok(RealtimeLimits {
+        fetch_timeout: Duration::from_secs(timeout_s.max(1)),
+        max_feed_bytes: max_kib.max(1) << 10,
+        max_backoff: Duration::from_secs(backoff_s.max(1)),
+        unmatched_shown: shown,
+    })
+}
+
 impl Config {
     /// Loads the configuration from `TRAJET_CONFIG` (if set) and the process environment.
     pub fn load() -> anyhow::Result<(Self, Vec<Explained>)> {
@@ -846,6 +910,7 @@ impl Config {
                 worker_threads,
             },
             gtfs: gtfs_limits(&mut l)?,
+            realtime: realtime_limits(&mut l)?,
         };
         Ok((config, l.explained))
     }

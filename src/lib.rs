@@ -45,6 +45,7 @@ pub mod metrics;
 mod postgres;
 pub mod publications;
 pub mod reader;
+pub mod realtime;
 pub mod reports;
 pub mod router;
 pub mod sample;

@@ -8,6 +8,7 @@ use axum::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -105,6 +106,33 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+/// Labels of a GTFS-Realtime fetch.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FeedFetchLabels {
+    /// `trip_updates` or `vehicle_positions`.
+    pub feed: &'static str,
+    /// `applied`, `not-modified`, `stale`, or the failure (`timeout`, `too-large`, `decode`…).
+    pub outcome: &'static str,
+}
+
+/// Labels of GTFS-Realtime entities.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FeedEntityLabels {
+    /// `trip_updates` or `vehicle_positions`.
+    pub feed: &'static str,
+    /// `applied` or `unmatched` (naming a trip or vehicle trajet does not know).
+    pub outcome: &'static str,
+}
+
+/// Labels of one operator's feed.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FeedLabels {
+    /// The operator's account id.
+    pub operator: String,
+    /// `trip_updates` or `vehicle_positions`.
+    pub feed: &'static str,
+}
+
 /// Every metric trajet exports.
 pub struct Metrics {
     registry: Mutex<Registry>,
@@ -122,6 +150,14 @@ pub struct Metrics {
     pub chapters_served: Counter,
     /// Reading sessions opened by scans (a re-scan that keeps its session is not counted).
     pub sessions_opened: Counter,
+    /// GTFS-Realtime fetches by feed kind and outcome.
+    pub realtime_fetches: Family<FeedFetchLabels, Counter>,
+    /// GTFS-Realtime entities applied or unmatched.
+    pub realtime_entities: Family<FeedEntityLabels, Counter>,
+    /// Age of the data in force per feed, seconds.
+    pub realtime_data_age: Family<FeedLabels, Gauge>,
+    /// 1 while a feed is stale (its trips follow the schedule).
+    pub realtime_stale: Family<FeedLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -170,8 +206,36 @@ impl Metrics {
             "Reading sessions opened by scans",
             sessions_opened.clone(),
         );
+        let realtime_fetches = Family::<FeedFetchLabels, Counter>::default();
+        let realtime_entities = Family::<FeedEntityLabels, Counter>::default();
+        let realtime_data_age = Family::<FeedLabels, Gauge>::default();
+        let realtime_stale = Family::<FeedLabels, Gauge>::default();
+        registry.register(
+            "realtime_fetches",
+            "GTFS-Realtime fetches by feed and outcome",
+            realtime_fetches.clone(),
+        );
+        registry.register(
+            "realtime_entities",
+            "GTFS-Realtime entities applied or naming unknown trips and vehicles",
+            realtime_entities.clone(),
+        );
+        registry.register(
+            "realtime_data_age_seconds",
+            "Age of the GTFS-Realtime data in force",
+            realtime_data_age.clone(),
+        );
+        registry.register(
+            "realtime_stale",
+            "1 while a GTFS-Realtime feed is stale and its trips follow the schedule",
+            realtime_stale.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
+            realtime_fetches,
+            realtime_entities,
+            realtime_data_age,
+            realtime_stale,
             requests,
             latency,
             store_errors,
@@ -189,6 +253,36 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
+    }
+
+    /// Counts one fetch of a feed.
+    pub fn realtime_fetch(&self, feed: &'static str, outcome: &'static str) {
+        self.realtime_fetches
+            .get_or_create(&FeedFetchLabels { feed, outcome })
+            .inc();
+    }
+
+    /// Counts the entities of one applied body.
+    pub fn realtime_entities(&self, feed: &'static str, applied: usize, unmatched: usize) {
+        for (outcome, n) in [("applied", applied), ("unmatched", unmatched)] {
+            self.realtime_entities
+                .get_or_create(&FeedEntityLabels { feed, outcome })
+                .inc_by(n as u64);
+        }
+    }
+
+    /// Sets a feed's gauges after a round.
+    pub fn realtime_state(&self, operator: &str, feed: &'static str, age: Option<i64>, stale: bool) {
+        let labels = FeedLabels {
+            operator: operator.to_owned(),
+            feed,
+        };
+        if let Some(age) = age {
+            self.realtime_data_age.get_or_create(&labels).set(age);
+        }
+        self.realtime_stale
+            .get_or_create(&labels)
+            .set(i64::from(stale));
     }
 
     /// The Prometheus text exposition.

@@ -17,6 +17,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::reader::routes::router())
         .merge(crate::trips::routes::router())
         .merge(crate::vehicles::routes::router())
+        .merge(crate::realtime::routes::router())
         .merge(crate::catalog::routes::router())
         .merge(crate::reports::routes::router())
         .merge(crate::lines::routes::router())

@@ -153,6 +153,9 @@ async fn the_openapi_document_describes_the_contract_routes() {
         "/api/v1/operator/trips/import",
         "/api/v1/operator/trips/{id}/sheet.pdf",
         "/api/v1/operator/dashboard",
+        "/api/v1/operator/trips/{id}/history",
+        "/api/v1/operator/realtime",
+        "/api/v1/operator/realtime/fetch",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }

@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0010_vehicles.sql"),
     ),
     (
+        15,
+        "realtime",
+        include_str!("../../migrations/0015_realtime.sql"),
+    ),
+    (
         20,
         "retired_files",
         include_str!("../../migrations/0020_retired_files.sql"),

@@ -9,6 +9,7 @@ mod fields;
 pub mod gtfs;
 mod import_cli;
 mod import_route;
+pub mod live;
 pub mod model;
 pub mod request;
 pub mod routes;
@@ -22,8 +23,8 @@ pub use import_route::ImportGate;
 pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};
 pub use store::{
-    ArrivalChange, ImportCounts, SharedTrip, TripHistoryEntry, TripStore, labelled_until,
-    record_change,
+    Actor, ArrivalChange, ImportCounts, LiveOptions, SharedTrip, Source, TripHistoryEntry, TripStore,
+    labelled_until, record_change,
 };
 
 #[cfg(test)]

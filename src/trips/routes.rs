@@ -14,9 +14,10 @@ use serde_json::json;
 use super::change::TripChangeRequest;
 use super::import_route::import_feed;
 use super::model::{Trip, TripId};
+use super::store::Actor;
 use super::request::NewTripRequest;
 use crate::app::AppState;
-use crate::auth::Operator;
+use crate::auth::{Operator, Via};
 use crate::error::AppError;
 use crate::http::body::Uploads;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
@@ -38,10 +39,14 @@ pub fn router() -> Router<AppState> {
 async fn create(
     State(state): State<AppState>,
     Operator(operator): Operator,
+    Via(via): Via,
     ApiJson(request): ApiJson<NewTripRequest>,
 ) -> Result<Response, AppError> {
     let draft = request.parse(state.config.default_timezone)?;
-    let trip = state.trips.create(&operator.id, draft).await?;
+    let trip = state
+        .trips
+        .create(Actor::new(&operator.id, via), draft)
+        .await?;
     tracing::info!(trip = %trip.id, "trip created");
     Ok((
         StatusCode::CREATED,
@@ -107,12 +112,13 @@ pub async fn own(state: &AppState, operator: &Operator, id: u32) -> Result<Trip,
 async fn change(
     State(state): State<AppState>,
     operator: Operator,
+    Via(via): Via,
     ApiPath(id): ApiPath<u32>,
     ApiJson(request): ApiJson<TripChangeRequest>,
 ) -> Result<Response, AppError> {
     let mut trip = own(&state, &operator, id).await?;
     let id = trip.id;
-    let by = &operator.0.id;
+    let by = Actor::new(&operator.0.id, via);
     let change = request.parse()?;
     if let Some(arrives_at) = change.arrives_at {
         let arrival = state.trips.update_arrival(id, arrives_at, by).await?;
@@ -134,10 +140,14 @@ async fn change(
 async fn cancel(
     State(state): State<AppState>,
     operator: Operator,
+    Via(via): Via,
     ApiPath(id): ApiPath<u32>,
 ) -> Result<Response, AppError> {
     let id = own(&state, &operator, id).await?.id;
-    let trip = state.trips.cancel(id, &operator.0.id).await?;
+    let trip = state
+        .trips
+        .cancel(id, Actor::new(&operator.0.id, via))
+        .await?;
     let ended = state.sessions.end_trip(id.get()).await?;
     tracing::info!(trip = %id, ended, "trip cancelled");
     Ok(axum::Json(with_vehicles(&state, &trip)).into_response())

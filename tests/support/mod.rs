@@ -31,6 +31,7 @@
 
 pub mod books;
 pub mod external;
+pub mod feeds;
 pub mod gtfs;
 pub mod postgres;
 pub mod s3;

@@ -13,18 +13,53 @@ use crate::trips::model::TripId;
 /// Where a change came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    /// An operator's request (the API or the console).
+    /// An operator's request with an API key.
     Api,
+    /// An operator's request from the signed-in console.
+    Console,
     /// A GTFS import (the API's or the command line's).
     Import,
+    /// The operator's GTFS-Realtime feed.
+    Realtime,
 }
 
 impl Source {
     fn name(self) -> &'static str {
         match self {
             Source::Api => "api",
+            Source::Console => "console",
             Source::Import => "import",
+            Source::Realtime => "realtime",
         }
+    }
+}
+
+/// Who makes a change: an operator's account, and through what.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// The operator's account id.
+    pub account: &'a str,
+    /// The API, the console, an import or the live feed.
+    pub source: Source,
+}
+
+impl<'a> Actor<'a> {
+    /// `account` acting through `source`.
+    pub fn new(account: &'a str, source: Source) -> Self {
+        Self { account, source }
+    }
+}
+
+/// A bare account id acts through the API.
+impl<'a> From<&'a str> for Actor<'a> {
+    fn from(account: &'a str) -> Self {
+        Self::new(account, Source::Api)
+    }
+}
+
+impl<'a> From<&'a String> for Actor<'a> {
+    fn from(account: &'a String) -> Self {
+        Self::new(account, Source::Api)
     }
 }
 

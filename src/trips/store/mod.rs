@@ -16,6 +16,7 @@
 
 mod history;
 mod index;
+mod live;
 mod ops;
 mod rows;
 mod upsert;
@@ -30,8 +31,9 @@ use crate::trips::model::{Trip, TripId};
 use index::{Index, Span};
 use rows::{COLUMNS, Stored};
 
-pub use history::{TripHistoryEntry, record_change};
+pub use history::{Actor, Source, TripHistoryEntry, record_change};
 pub use index::SharedTrip;
+pub use live::LiveOptions;
 pub use ops::ArrivalChange;
 pub use upsert::ImportCounts;
 

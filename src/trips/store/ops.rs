@@ -6,7 +6,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use super::TripStore;
-use super::history::{self, Change, Source};
+use super::history::{self, Actor, Change};
 use super::rows::{self, COLUMNS, Stored};
 use crate::db::Domain;
 use crate::trips::error::TripError;
@@ -30,7 +30,13 @@ pub struct ArrivalChange {
 /// since a trip's owner never changes, that check still holds at commit.
 impl TripStore {
     /// Stores a new trip of `operator` under a fresh id.
-    pub async fn create(&self, operator: &str, draft: TripDraft) -> Result<Trip, TripError> {
+    pub async fn create<'a>(
+        &self,
+        by: impl Into<Actor<'a>>,
+        draft: TripDraft,
+    ) -> Result<Trip, TripError> {
+        let by = by.into();
+        let operator = by.account;
         let mut write = self.db.write(Domain::Trips).await?;
         let id = allocate_ids(write.tx(), 1).await?;
         let trip = rows::in_whole_seconds(draft).into_trip(id, operator);
@@ -40,7 +46,7 @@ impl TripStore {
             trip: id,
             detail: json!({"created": {"departs_at": trip.departs_at, "arrives_at": trip.arrives_at}}),
         };
-        history::record(write.tx(), revision, operator, Source::Api, &[created]).await?;
+        history::record(write.tx(), revision, operator, by.source, &[created]).await?;
         write.commit().await?;
         self.committed([Stored {
             trip: trip.clone(),
@@ -50,11 +56,11 @@ impl TripStore {
     }
 
     /// Records a new expected arrival (a late train, or a correction).
-    pub async fn update_arrival(
+    pub async fn update_arrival<'a>(
         &self,
         id: TripId,
         arrives_at: DateTime<Utc>,
-        by: &str,
+        by: impl Into<Actor<'a>>,
     ) -> Result<ArrivalChange, TripError> {
         let arrives_at = rows::whole_seconds(arrives_at);
         self.change(id, by, |trip| {
@@ -81,11 +87,11 @@ impl TripStore {
     }
 
     /// Sets the collections offered on a trip (`None`: every live title).
-    pub async fn set_collections(
+    pub async fn set_collections<'a>(
         &self,
         id: TripId,
         collections: Option<Vec<String>>,
-        by: &str,
+        by: impl Into<Actor<'a>>,
     ) -> Result<Trip, TripError> {
         self.change(id, by, |trip| {
             let detail = json!({"collections": {"from": trip.collections, "to": collections}});
@@ -96,7 +102,11 @@ impl TripStore {
     }
 
     /// Cancels a trip; cancelling it again changes nothing and answers the trip.
-    pub async fn cancel(&self, id: TripId, by: &str) -> Result<Trip, TripError> {
+    pub async fn cancel<'a>(
+        &self,
+        id: TripId,
+        by: impl Into<Actor<'a>>,
+    ) -> Result<Trip, TripError> {
         self.change(id, by, |trip| {
             trip.state = TripState::Cancelled;
             Ok((trip.clone(), json!({"state": "cancelled"})))
@@ -106,12 +116,13 @@ impl TripStore {
 
     /// Changes one trip and records it in its history; nothing is written
     /// when `change` refuses or leaves the trip as it was.
-    async fn change<T>(
+    async fn change<'a, T>(
         &self,
         id: TripId,
-        by: &str,
+        by: impl Into<Actor<'a>>,
         change: impl FnOnce(&mut Trip) -> Result<(T, serde_json::Value), TripError>,
     ) -> Result<T, TripError> {
+        let by = by.into();
         // The write holds the trips' change row: no other writer can change
         // this trip between the read and the update.
         let mut write = self.db.write(Domain::Trips).await?;
@@ -129,7 +140,7 @@ impl TripStore {
         let revision = write.generation();
         rows::upsert(write.tx(), &[&trip], revision).await?;
         let change = Change { trip: id, detail };
-        history::record(write.tx(), revision, by, Source::Api, &[change]).await?;
+        history::record(write.tx(), revision, by.account, by.source, &[change]).await?;
         write.commit().await?;
         self.committed([Stored { trip, revision }]);
         Ok(answer)

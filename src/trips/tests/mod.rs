@@ -2,6 +2,7 @@
 
 mod corpus;
 mod gtfs_feeds;
+mod live;
 mod request;
 mod store;
 
