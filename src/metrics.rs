@@ -272,7 +272,13 @@ impl Metrics {
     }
 
     /// Sets a feed's gauges after a round.
-    pub fn realtime_state(&self, operator: &str, feed: &'static str, age: Option<i64>, stale: bool) {
+    pub fn realtime_state(
+        &self,
+        operator: &str,
+        feed: &'static str,
+        age: Option<i64>,
+        stale: bool,
+    ) {
         let labels = FeedLabels {
             operator: operator.to_owned(),
             feed,

@@ -93,7 +93,9 @@ impl Fixture {
 
     /// Fetches every feed now; the TripUpdates feed's state.
     async fn fetch(&self) -> Value {
-        let (status, body) = self.call("POST", "/api/v1/operator/realtime/fetch", None).await;
+        let (status, body) = self
+            .call("POST", "/api/v1/operator/realtime/fetch", None)
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["feeds"][0].clone()
     }
@@ -152,14 +154,22 @@ async fn imported(app: &TestApp, operator: &str, feed_trip_id: &str) -> Trip {
         }),
         block_id: None,
     };
-    app.state.trips.import_batch(operator, vec![draft]).await.unwrap();
+    app.state
+        .trips
+        .import_batch(operator, vec![draft])
+        .await
+        .unwrap();
     app.state
         .trips
         .trips_of(operator, date)
         .await
         .unwrap()
         .into_iter()
-        .find(|t| t.source.as_ref().is_some_and(|k| k.feed_trip_id == feed_trip_id))
+        .find(|t| {
+            t.source
+                .as_ref()
+                .is_some_and(|k| k.feed_trip_id == feed_trip_id)
+        })
         .unwrap()
 }
 
@@ -215,7 +225,10 @@ async fn a_delay_at_the_last_stop_extends_sessions_and_a_smaller_one_never_cuts_
     assert_eq!(extended, f.current().window(&f.app.state.config).closes_at);
     // The producer had the operator's header.
     let sent = server.requests();
-    assert_eq!(sent.last().unwrap()["authorization"], "apikey s3cret-producer-key");
+    assert_eq!(
+        sent.last().unwrap()["authorization"],
+        "apikey s3cret-producer-key"
+    );
     // Less late now: the trip's arrival comes back, the open session keeps its end.
     server.set(feed("v2", |b| {
         b.delay("T-17423", Some(f.trip.service_date), "LYON-PD", 300);
@@ -224,7 +237,10 @@ async fn a_delay_at_the_last_stop_extends_sessions_and_a_smaller_one_never_cuts_
     assert_eq!(f.current().arrives_at, scheduled + minutes(5));
     assert_eq!(f.expires_at(&cookie).await.unwrap(), extended);
     let history = f.history().await;
-    let realtime: Vec<&Value> = history.iter().filter(|h| h["source"] == "realtime").collect();
+    let realtime: Vec<&Value> = history
+        .iter()
+        .filter(|h| h["source"] == "realtime")
+        .collect();
     assert_eq!(realtime.len(), 2, "{history:?}");
     assert_eq!(
         realtime[0]["change"]["arrives_at"]["to"],
@@ -279,7 +295,11 @@ async fn a_stale_feed_falls_back_to_the_schedule(f: Fixture) {
     assert_eq!(f.expires_at(&cookie).await.unwrap(), extended);
     let history = f.history().await;
     assert_eq!(history.last().unwrap()["change"]["reason"], "feed-stale");
-    assert!(f.metrics().contains("trajet_realtime_stale{"), "{}", f.metrics());
+    assert!(
+        f.metrics().contains("trajet_realtime_stale{"),
+        "{}",
+        f.metrics()
+    );
     // Fresh data again: the feed applies again.
     server.set(feed("v3", |b| {
         b.delay("T-17423", None, "LYON-PD", 120);
@@ -305,7 +325,12 @@ async fn bad_feeds_change_nothing_and_are_reported() {
     let trip = f.current();
     let expires = f.expires_at(&cookie).await.unwrap();
     let history = f.history().await.len();
-    let Reply::Feed { bytes: good_bytes, .. } = good else { unreachable!() };
+    let Reply::Feed {
+        bytes: good_bytes, ..
+    } = good
+    else {
+        unreachable!()
+    };
     let mut cancelling = FeedBuilder::new(Utc::now());
     for n in 0..3000 {
         cancelling.cancel(&format!("OTHER-{n}"), None);
@@ -314,8 +339,16 @@ async fn bad_feeds_change_nothing_and_are_reported() {
     let huge = cancelling.encode();
     assert!(huge.len() > 64 << 10, "the body is over the cap");
     let cases: [(&str, Reply, &str); 5] = [
-        ("garbage", Reply::Bytes(b"\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff garbage".to_vec()), "decode"),
-        ("truncated", Reply::Bytes(good_bytes[..good_bytes.len() - 4].to_vec()), "decode"),
+        (
+            "garbage",
+            Reply::Bytes(b"\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff garbage".to_vec()),
+            "decode",
+        ),
+        (
+            "truncated",
+            Reply::Bytes(good_bytes[..good_bytes.len() - 4].to_vec()),
+            "decode",
+        ),
         ("over the cap", Reply::Bytes(huge), "too-large"),
         ("server error", Reply::Status(503), "http-status"),
         ("never answers", Reply::Hang, "timeout"),
@@ -328,8 +361,14 @@ async fn bad_feeds_change_nothing_and_are_reported() {
         assert_eq!(f.current(), trip, "{case}: the trip did not change");
         assert_eq!(f.expires_at(&cookie).await.unwrap(), expires, "{case}");
         assert_eq!(f.history().await.len(), history, "{case}: nothing recorded");
-        let line = format!("trajet_realtime_fetches_total{{feed=\"trip_updates\",outcome=\"{outcome}\"}} ");
-        assert!(f.metrics().contains(&line), "{case}: {line} missing from\n{}", f.metrics());
+        let line = format!(
+            "trajet_realtime_fetches_total{{feed=\"trip_updates\",outcome=\"{outcome}\"}} "
+        );
+        assert!(
+            f.metrics().contains(&line),
+            "{case}: {line} missing from\n{}",
+            f.metrics()
+        );
     }
     // The console shows the last error in words.
     let (_, body) = f.call("GET", "/api/v1/operator/realtime", None).await;
@@ -340,7 +379,10 @@ async fn bad_feeds_change_nothing_and_are_reported() {
         b.delay("T-17423", None, "LYON-PD", 600);
     }));
     let state = f.fetch().await;
-    assert_eq!((state["last_error"].clone(), state["failures"].clone()), (Value::Null, json!(0)));
+    assert_eq!(
+        (state["last_error"].clone(), state["failures"].clone()),
+        (Value::Null, json!(0))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -360,9 +402,11 @@ async fn unknown_trips_are_counted_and_the_first_listed() {
     assert_eq!(state["entities_applied"], 1);
     assert_eq!(state["entities_unmatched"], 5);
     assert_eq!(state["unmatched"], json!(["GHOST-0", "GHOST-1"]));
-    assert!(f.metrics().contains(
-        "trajet_realtime_entities_total{feed=\"trip_updates\",outcome=\"unmatched\"} 5"
-    ));
+    assert!(
+        f.metrics().contains(
+            "trajet_realtime_entities_total{feed=\"trip_updates\",outcome=\"unmatched\"} 5"
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -378,7 +422,10 @@ async fn an_unchanged_feed_answers_304_to_the_conditional_request() {
     let sent = server.requests();
     assert_eq!(sent.last().unwrap()["if-none-match"], "\"v1\"");
     assert_eq!(second["last_error"], Value::Null);
-    assert_eq!(second["data_at"], first["data_at"], "304: the data in force stays");
+    assert_eq!(
+        second["data_at"], first["data_at"],
+        "304: the data in force stays"
+    );
     assert!(f.metrics().contains("outcome=\"not-modified\"} "));
 }
 
@@ -387,7 +434,15 @@ async fn added_trips_appear_in_the_operators_day() {
     let f = Fixture::new(Backend::Memory).await;
     let now = Utc::now();
     let server = FeedServer::start(feed("v1", |b| {
-        b.added("EXTRA-9", None, "TER-1", "CLERMONT", now, "VICHY", now + minutes(40));
+        b.added(
+            "EXTRA-9",
+            None,
+            "TER-1",
+            "CLERMONT",
+            now,
+            "VICHY",
+            now + minutes(40),
+        );
     }))
     .await;
     f.follow(&server).await;
@@ -395,7 +450,10 @@ async fn added_trips_appear_in_the_operators_day() {
     let path = format!("/api/v1/operator/trips?date={}", now.date_naive());
     let (_, day) = f.call("GET", &path, None).await;
     let trips = day["trips"].as_array().unwrap();
-    let extra = trips.iter().find(|t| t["train_number"] == "EXTRA-9").expect("added trip");
+    let extra = trips
+        .iter()
+        .find(|t| t["train_number"] == "EXTRA-9")
+        .expect("added trip");
     assert_eq!(extra["destination"], "VICHY");
 }
 
@@ -417,7 +475,10 @@ async fn the_poller_fetches_on_its_own_period() {
     // Waits for the poller (bounded; no timing is asserted).
     let deadline = Instant::now() + Duration::from_secs(30);
     while f.current().arrives_at == f.trip.arrives_at {
-        assert!(Instant::now() < deadline, "the poller never applied the feed");
+        assert!(
+            Instant::now() < deadline,
+            "the poller never applied the feed"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(f.current().arrives_at, f.trip.arrives_at + minutes(10));
@@ -431,14 +492,26 @@ async fn the_poller_fetches_on_its_own_period() {
 async fn settings_are_checked_and_header_values_never_shown() {
     let f = Fixture::new(Backend::Memory).await;
     for (body, field) in [
-        (json!({"trip_updates_url": "ftp://example.org/feed"}), "trip_updates_url"),
+        (
+            json!({"trip_updates_url": "ftp://example.org/feed"}),
+            "trip_updates_url",
+        ),
         (json!({"trip_updates_url": "not a url"}), "trip_updates_url"),
-        (json!({"trip_updates_url": "https://example.org/tu", "period_seconds": 0}), "period_seconds"),
-        (json!({"trip_updates_url": "https://example.org/tu", "headers": {"bad name": "x"}}), "headers"),
+        (
+            json!({"trip_updates_url": "https://example.org/tu", "period_seconds": 0}),
+            "period_seconds",
+        ),
+        (
+            json!({"trip_updates_url": "https://example.org/tu", "headers": {"bad name": "x"}}),
+            "headers",
+        ),
     ] {
         let (status, problem) = f.call("PUT", "/api/v1/operator/realtime", Some(body)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-        assert_eq!((problem["code"].as_str(), problem["field"].as_str()), (Some("realtime-invalid"), Some(field)));
+        assert_eq!(
+            (problem["code"].as_str(), problem["field"].as_str()),
+            (Some("realtime-invalid"), Some(field))
+        );
     }
     let server = FeedServer::start(Reply::Status(404)).await;
     f.follow(&server).await;
@@ -454,11 +527,18 @@ async fn settings_are_checked_and_header_values_never_shown() {
     assert!(!stored.contains("s3cret"));
     // A new PUT without headers keeps them; another operator sees nothing.
     let (status, _) = f
-        .call("PUT", "/api/v1/operator/realtime", Some(json!({"trip_updates_url": server.url()})))
+        .call(
+            "PUT",
+            "/api/v1/operator/realtime",
+            Some(json!({"trip_updates_url": server.url()})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     f.fetch().await;
-    assert_eq!(server.requests().last().unwrap()["authorization"], "apikey s3cret-producer-key");
+    assert_eq!(
+        server.requests().last().unwrap()["authorization"],
+        "apikey s3cret-producer-key"
+    );
     let (_, other_key) = f
         .app
         .state

@@ -18,7 +18,9 @@ use prost::Message as _;
 use trajet::accounts::{Accounts, Role};
 use trajet::db::Database;
 use trajet::realtime::decode;
-use trajet::realtime::proto::{FeedEntity, FeedHeader, FeedMessage, TripDescriptor, TripUpdate, trip_update};
+use trajet::realtime::proto::{
+    FeedEntity, FeedHeader, FeedMessage, TripDescriptor, TripUpdate, trip_update,
+};
 use trajet::trips::{ExternalKey, LiveOptions, Seats, TripDraft, TripStore};
 
 fn main() -> anyhow::Result<()> {
@@ -28,7 +30,9 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     match args.as_slice() {
-        ["setup", data, feeds, trips] => runtime.block_on(setup(Path::new(data), Path::new(feeds), trips.parse()?)),
+        ["setup", data, feeds, trips] => {
+            runtime.block_on(setup(Path::new(data), Path::new(feeds), trips.parse()?))
+        }
         ["apply", data, feeds] => runtime.block_on(apply(Path::new(data), Path::new(feeds))),
         _ => bail!("usage: realtime_bench setup DATA_DIR FEED_DIR TRIPS | apply DATA_DIR FEED_DIR"),
     }
@@ -43,7 +47,10 @@ async fn setup(data: &Path, feeds: &Path, trips: usize) -> anyhow::Result<()> {
     std::fs::create_dir_all(data)?;
     std::fs::create_dir_all(feeds)?;
     let db = open(data).await?;
-    let (account, key) = Accounts::open(&db).await?.create_with_key(Role::Operator, "Bench rail").await?;
+    let (account, key) = Accounts::open(&db)
+        .await?
+        .create_with_key(Role::Operator, "Bench rail")
+        .await?;
     let now = Utc::now();
     let date = now.date_naive();
     let drafts: Vec<TripDraft> = (0..trips)
@@ -69,7 +76,10 @@ async fn setup(data: &Path, feeds: &Path, trips: usize) -> anyhow::Result<()> {
             }
         })
         .collect();
-    TripStore::open(db.clone()).await?.import_batch(&account.id, drafts).await?;
+    TripStore::open(db.clone())
+        .await?
+        .import_batch(&account.id, drafts)
+        .await?;
     for (name, delay) in [("a.pb", 300), ("b.pb", 600)] {
         let bytes = feed(trips, date, delay).encode_to_vec();
         std::fs::write(feeds.join(name), &bytes)?;
@@ -95,7 +105,10 @@ fn feed(trips: usize, date: chrono::NaiveDate, delay: i32) -> FeedMessage {
                     };
                     trip_update::StopTimeUpdate {
                         stop_sequence: Some(s as u32 + 1),
-                        stop_id: Some(format!("StopArea:OCE87{:06}", (n * 7 + s as usize) % 999_999)),
+                        stop_id: Some(format!(
+                            "StopArea:OCE87{:06}",
+                            (n * 7 + s as usize) % 999_999
+                        )),
                         arrival: Some(event.clone()),
                         departure: Some(event),
                         ..Default::default()
@@ -143,13 +156,19 @@ async fn apply(data: &Path, feeds: &Path) -> anyhow::Result<()> {
         seats: Seats::new(400).expect("valid"),
         unmatched_shown: 20,
     };
-    for (run, name) in [("first", "a.pb"), ("unchanged", "a.pb"), ("all-changed", "b.pb")] {
+    for (run, name) in [
+        ("first", "a.pb"),
+        ("unchanged", "a.pb"),
+        ("all-changed", "b.pb"),
+    ] {
         let bytes = std::fs::read(feeds.join(name))?;
         let cpu = cpu_seconds();
         let wall = std::time::Instant::now();
         let decoded = decode::decode(&bytes)?;
         let decode_cpu = cpu_seconds() - cpu;
-        let report = store.apply_live(&operator, &decoded.updates, options, Utc::now()).await?;
+        let report = store
+            .apply_live(&operator, &decoded.updates, options, Utc::now())
+            .await?;
         let cpu = cpu_seconds() - cpu;
         println!(
             "{{\"run\": \"{run}\", \"bytes\": {}, \"entities\": {}, \"applied\": {}, \"later\": {}, \"decode_cpu_ms\": {:.1}, \"cpu_ms\": {:.1}, \"wall_ms\": {:.1}}}",
@@ -168,7 +187,10 @@ async fn apply(data: &Path, feeds: &Path) -> anyhow::Result<()> {
 
 /// This process's CPU time (every thread, the SQLite worker's included).
 fn cpu_seconds() -> f64 {
-    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes the timespec it is given; the clock id is valid.
     unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
     t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9

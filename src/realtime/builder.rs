@@ -61,7 +61,13 @@ impl FeedBuilder {
     }
 
     /// The trip runs `delay_seconds` late at its last stop, `last_stop`.
-    pub fn delay(&mut self, trip_id: &str, date: Option<NaiveDate>, last_stop: &str, delay_seconds: i32) -> &mut Self {
+    pub fn delay(
+        &mut self,
+        trip_id: &str,
+        date: Option<NaiveDate>,
+        last_stop: &str,
+        delay_seconds: i32,
+    ) -> &mut Self {
         let event = trip_update::StopTimeEvent {
             delay: Some(delay_seconds),
             ..Default::default()
@@ -77,7 +83,13 @@ impl FeedBuilder {
     }
 
     /// The trip is expected at its last stop at `at` (an absolute time).
-    pub fn arrival(&mut self, trip_id: &str, date: Option<NaiveDate>, last_stop: &str, at: DateTime<Utc>) -> &mut Self {
+    pub fn arrival(
+        &mut self,
+        trip_id: &str,
+        date: Option<NaiveDate>,
+        last_stop: &str,
+        at: DateTime<Utc>,
+    ) -> &mut Self {
         let event = trip_update::StopTimeEvent {
             time: Some(at.timestamp()),
             ..Default::default()
@@ -104,7 +116,10 @@ impl FeedBuilder {
     }
 
     /// A trip outside the timetable (`NEW`) from `origin` to `destination`.
-    #[expect(clippy::too_many_arguments, reason = "one trip's fields, as a feed carries them")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one trip's fields, as a feed carries them"
+    )]
     pub fn added(
         &mut self,
         trip_id: &str,
@@ -124,7 +139,10 @@ impl FeedBuilder {
         self.push(
             Some(TripUpdate {
                 trip,
-                stop_time_update: vec![stop(origin, Some(at(departs_at))), stop(destination, Some(at(arrives_at)))],
+                stop_time_update: vec![
+                    stop(origin, Some(at(departs_at))),
+                    stop(destination, Some(at(arrives_at))),
+                ],
                 ..TripUpdate::default()
             }),
             None,
@@ -132,7 +150,12 @@ impl FeedBuilder {
     }
 
     /// Vehicle `vehicle_id` runs the trip (a VehiclePositions entity).
-    pub fn vehicle(&mut self, trip_id: &str, date: Option<NaiveDate>, vehicle_id: &str) -> &mut Self {
+    pub fn vehicle(
+        &mut self,
+        trip_id: &str,
+        date: Option<NaiveDate>,
+        vehicle_id: &str,
+    ) -> &mut Self {
         self.push(
             None,
             Some(VehiclePosition {

@@ -93,7 +93,9 @@ pub fn read(feed: &FeedMessage) -> Decoded {
                     decoded.updates.push(live);
                 }
                 Ok(None) => {}
-                Err(why) => decoded.unusable.push(format!("entity {}: {why}", entity.id)),
+                Err(why) => decoded
+                    .unusable
+                    .push(format!("entity {}: {why}", entity.id)),
             }
         }
         if let Some(position) = &entity.vehicle {
@@ -106,7 +108,9 @@ pub fn read(feed: &FeedMessage) -> Decoded {
                 (Ok(Some(trip)), Some(vehicle)) => {
                     decoded.vehicles.push(VehicleSeen { trip, vehicle })
                 }
-                (Err(why), _) => decoded.unusable.push(format!("entity {}: {why}", entity.id)),
+                (Err(why), _) => decoded
+                    .unusable
+                    .push(format!("entity {}: {why}", entity.id)),
                 // A position without trip or vehicle assigns nothing.
                 _ => {}
             }
@@ -126,7 +130,11 @@ fn trip_update(update: &TripUpdate) -> Result<Option<LiveUpdate>, String> {
         CANCELED | DELETED => LiveEffect::Cancelled,
         ADDED | NEW => match added(update, &trip) {
             Some(added) => LiveEffect::Added(added),
-            None => return Err(format!("added trip {trip} without departure and arrival times")),
+            None => {
+                return Err(format!(
+                    "added trip {trip} without departure and arrival times"
+                ));
+            }
         },
         DUPLICATED => duplicated(update)?,
         UNSCHEDULED => return Ok(None),
@@ -197,7 +205,10 @@ fn stop_prediction(stop: &StopTimeUpdate) -> Option<Prediction> {
         return Some(Prediction::Delay(i64::from(delay)));
     }
     let time = DateTime::from_timestamp(event.time?, 0)?;
-    match event.scheduled_time.and_then(|s| DateTime::from_timestamp(s, 0)) {
+    match event
+        .scheduled_time
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+    {
         Some(scheduled) => Some(Prediction::Delay((time - scheduled).num_seconds())),
         None => Some(Prediction::At(time)),
     }
@@ -207,7 +218,9 @@ fn stop_prediction(stop: &StopTimeUpdate) -> Option<Prediction> {
 fn added(update: &TripUpdate, trip: &FeedTripRef) -> Option<AddedTrip> {
     let stops = &update.stop_time_update;
     let at = |event: Option<&super::proto::trip_update::StopTimeEvent>| {
-        event.and_then(|e| e.time).and_then(|t| DateTime::from_timestamp(t, 0))
+        event
+            .and_then(|e| e.time)
+            .and_then(|t| DateTime::from_timestamp(t, 0))
     };
     let first = stops.first()?;
     let last = stops.last()?;

@@ -116,7 +116,10 @@ impl SettingsRequest {
         let seconds = |field, value: Option<u64>, default: Duration, max: u64| match value {
             None => Ok(default),
             Some(s) if (1..=max).contains(&s) => Ok(Duration::from_secs(s)),
-            Some(s) => Err(invalid(field, format!("must be between 1 and {max}, not {s}"))),
+            Some(s) => Err(invalid(
+                field,
+                format!("must be between 1 and {max}, not {s}"),
+            )),
         };
         Ok(FeedSettings {
             trip_updates_url,
@@ -141,8 +144,12 @@ fn headers(given: BTreeMap<String, String>) -> Result<HeaderMap, SettingsError> 
     for (name, value) in given {
         let header = HeaderName::from_bytes(name.trim().as_bytes())
             .map_err(|_| invalid("headers", format!("{name:?} is not a header name")))?;
-        let mut value = HeaderValue::from_str(value.trim())
-            .map_err(|_| invalid("headers", format!("the value of {name} is not a header value")))?;
+        let mut value = HeaderValue::from_str(value.trim()).map_err(|_| {
+            invalid(
+                "headers",
+                format!("the value of {name} is not a header value"),
+            )
+        })?;
         value.set_sensitive(true);
         map.insert(header, value);
     }
@@ -233,25 +240,25 @@ pub async fn load(
     master: &MasterKey,
     operator: &str,
 ) -> anyhow::Result<Option<FeedSettings>> {
-    let row = sqlx::query("SELECT operator, settings, headers FROM realtime_feeds WHERE operator = $1")
-        .bind(operator.to_owned())
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|row| settings(master, &row).map(|(_, s)| s)).transpose()
+    let row =
+        sqlx::query("SELECT operator, settings, headers FROM realtime_feeds WHERE operator = $1")
+            .bind(operator.to_owned())
+            .fetch_optional(db.pool())
+            .await?;
+    row.map(|row| settings(master, &row).map(|(_, s)| s))
+        .transpose()
 }
 
 /// Every operator's settings.
 pub async fn all(db: &Database, master: &MasterKey) -> anyhow::Result<Vec<(String, FeedSettings)>> {
-    let rows = sqlx::query("SELECT operator, settings, headers FROM realtime_feeds ORDER BY operator")
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query("SELECT operator, settings, headers FROM realtime_feeds ORDER BY operator")
+            .fetch_all(db.pool())
+            .await?;
     rows.iter().map(|row| settings(master, row)).collect()
 }
 
-fn settings(
-    master: &MasterKey,
-    row: &sqlx::any::AnyRow,
-) -> anyhow::Result<(String, FeedSettings)> {
+fn settings(master: &MasterKey, row: &sqlx::any::AnyRow) -> anyhow::Result<(String, FeedSettings)> {
     let operator: String = row.try_get("operator")?;
     let text: String = row.try_get("settings")?;
     let stored: StoredSettings =

@@ -59,7 +59,11 @@ impl Fetcher {
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::limited(3))
-            .user_agent(concat!("trajet/", env!("CARGO_PKG_VERSION"), " (GTFS-Realtime)"))
+            .user_agent(concat!(
+                "trajet/",
+                env!("CARGO_PKG_VERSION"),
+                " (GTFS-Realtime)"
+            ))
             .build()?;
         Ok(Self {
             client,

@@ -157,7 +157,9 @@ impl Realtime {
         settings: &FeedSettings,
         forced: bool,
     ) {
-        let Some(url) = settings.url(kind) else { return };
+        let Some(url) = settings.url(kind) else {
+            return;
+        };
         let running = self.running(operator, kind);
         let _one = if forced {
             running.lock().await
@@ -234,7 +236,10 @@ impl Realtime {
 
     /// Fetches, decodes and applies one body; answers the metric's outcome,
     /// or the outcome and a message for the console.
-    #[expect(clippy::too_many_arguments, reason = "one round's context, passed down once")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one round's context, passed down once"
+    )]
     async fn fetch_and_apply(
         &self,
         app: &Arc<App>,
@@ -318,7 +323,12 @@ impl Realtime {
             let closes_at = trip.window(&app.config).closes_at.timestamp();
             effects.push(SessionEffect::Extend(trip.id.get(), closes_at));
         }
-        effects.extend(applied.cancelled.iter().map(|id| SessionEffect::End(id.get())));
+        effects.extend(
+            applied
+                .cancelled
+                .iter()
+                .map(|id| SessionEffect::End(id.get())),
+        );
         if !applied.later.is_empty() || !applied.cancelled.is_empty() {
             tracing::info!(
                 operator,
@@ -349,7 +359,8 @@ impl Realtime {
                 SessionEffect::End(trip) => app.sessions.end_trip(trip).await,
             };
             if let Err(e) = done {
-                error.get_or_insert_with(|| format!("sessions could not follow the trips yet: {e}"));
+                error
+                    .get_or_insert_with(|| format!("sessions could not follow the trips yet: {e}"));
                 failed.push(effect);
             }
         }
@@ -378,7 +389,11 @@ impl Realtime {
         }
         match app.trips.fall_back_to_schedule(operator).await {
             Ok(trips) => {
-                tracing::warn!(operator, trips = trips.len(), "realtime feed stale: back to the schedule");
+                tracing::warn!(
+                    operator,
+                    trips = trips.len(),
+                    "realtime feed stale: back to the schedule"
+                );
                 feed.stale = true;
             }
             Err(e) => {
@@ -436,6 +451,9 @@ mod tests {
         assert_eq!(backoff(period, 5, max), max);
         assert_eq!(backoff(period, 40, max), max);
         // A period longer than the ceiling is never shortened.
-        assert_eq!(backoff(Duration::from_secs(900), 2, max), Duration::from_secs(900));
+        assert_eq!(
+            backoff(Duration::from_secs(900), 2, max),
+            Duration::from_secs(900)
+        );
     }
 }

@@ -28,7 +28,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The settings (header names only) and the live state of each feed.
-async fn show(State(state): State<AppState>, Operator(operator): Operator) -> Result<Response, AppError> {
+async fn show(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, AppError> {
     let settings = feeds::load(&state.db, &state.realtime.master, &operator.id).await?;
     Ok(axum::Json(view(&state, &operator.id, settings.as_ref()).await?).into_response())
 }
@@ -48,7 +51,10 @@ async fn set(
 }
 
 /// Stops following the feeds. Trips keep what the feeds set.
-async fn remove(State(state): State<AppState>, Operator(operator): Operator) -> Result<Response, AppError> {
+async fn remove(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, AppError> {
     feeds::delete(&state.db, &operator.id).await?;
     state::forget(&state.db, &operator.id).await?;
     state.realtime.changed(&operator.id);
@@ -57,7 +63,10 @@ async fn remove(State(state): State<AppState>, Operator(operator): Operator) -> 
 
 /// Fetches and applies every feed now (waiting for a round in progress),
 /// then answers the state: the console's "fetch now".
-async fn fetch_now(State(state): State<AppState>, Operator(operator): Operator) -> Result<Response, AppError> {
+async fn fetch_now(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, AppError> {
     let settings = feeds::load(&state.db, &state.realtime.master, &operator.id)
         .await?
         .ok_or_else(|| {
@@ -83,7 +92,9 @@ async fn view(
     let mut feeds = Vec::new();
     if let Some(settings) = settings {
         for kind in Kind::ALL {
-            let Some(url) = settings.url(kind) else { continue };
+            let Some(url) = settings.url(kind) else {
+                continue;
+            };
             let mut feed = state::load(&state.db, operator, kind).await?;
             if feed.url != url {
                 feed = FeedState {

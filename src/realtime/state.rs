@@ -79,7 +79,12 @@ pub async fn load(db: &Database, operator: &str, kind: Kind) -> anyhow::Result<F
 }
 
 /// Stores the state (the lease columns stay as they are).
-pub async fn save(db: &Database, operator: &str, kind: Kind, state: &FeedState) -> anyhow::Result<()> {
+pub async fn save(
+    db: &Database,
+    operator: &str,
+    kind: Kind,
+    state: &FeedState,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO realtime_feed_state (operator, kind, state, lease_until) VALUES ($1, $2, $3, 0) \
          ON CONFLICT (operator, kind) DO UPDATE SET state = excluded.state",

@@ -73,7 +73,10 @@ async fn answer(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     let reply = shared.reply.lock().unwrap().clone();
     match reply {
         Reply::Feed { bytes, etag } => {
-            if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == etag.as_str()) {
+            if headers
+                .get(header::IF_NONE_MATCH)
+                .is_some_and(|v| v == etag.as_str())
+            {
                 return StatusCode::NOT_MODIFIED.into_response();
             }
             (

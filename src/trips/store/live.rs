@@ -118,7 +118,9 @@ impl TripStore {
             let mut names: Vec<&str> = updates
                 .iter()
                 .flat_map(|u| match &u.effect {
-                    LiveEffect::Duplicated { trip_id, .. } => vec![u.trip.trip_id.as_str(), trip_id.as_str()],
+                    LiveEffect::Duplicated { trip_id, .. } => {
+                        vec![u.trip.trip_id.as_str(), trip_id.as_str()]
+                    }
                     _ => vec![u.trip.trip_id.as_str()],
                 })
                 .collect();
@@ -129,7 +131,10 @@ impl TripStore {
         let mut batch = load(write.tx(), operator, &names, first, last).await?;
         for update in updates {
             if update.trip.service_date.is_some_and(|d| !span.contains(d)) {
-                report.unmatched(format!("{} (not a current day)", update.trip), options.unmatched_shown);
+                report.unmatched(
+                    format!("{} (not a current day)", update.trip),
+                    options.unmatched_shown,
+                );
                 continue;
             }
             let found = batch.find(&update.trip, now);
@@ -160,7 +165,10 @@ impl TripStore {
                         continue;
                     }
                     if trip.departs_at != added.departs_at {
-                        let from = std::mem::replace(&mut trip.departs_at, rows::whole_seconds(added.departs_at));
+                        let from = std::mem::replace(
+                            &mut trip.departs_at,
+                            rows::whole_seconds(added.departs_at),
+                        );
                         let to = trip.departs_at;
                         batch.changed(i, json!({"departs_at": {"from": from, "to": to}}));
                     }
@@ -170,10 +178,16 @@ impl TripStore {
                 }
                 (LiveEffect::Added(added), None) => {
                     let date = update.trip.service_date.unwrap_or_else(|| {
-                        added.departs_at.with_timezone(&options.timezone).date_naive()
+                        added
+                            .departs_at
+                            .with_timezone(&options.timezone)
+                            .date_naive()
                     });
                     if added.arrives_at <= added.departs_at {
-                        report.unmatched(format!("{} (added trip ends before it starts)", update.trip), options.unmatched_shown);
+                        report.unmatched(
+                            format!("{} (added trip ends before it starts)", update.trip),
+                            options.unmatched_shown,
+                        );
                         continue;
                     }
                     let trip = Trip {
@@ -218,7 +232,8 @@ impl TripStore {
                         continue;
                     }
                     let original = &batch.trips[i];
-                    let Some(departs_at) = local(original.timezone, *service_date, *start_seconds) else {
+                    let Some(departs_at) = local(original.timezone, *service_date, *start_seconds)
+                    else {
                         continue;
                     };
                     let shift = departs_at - original.departs_at;
@@ -253,7 +268,10 @@ impl TripStore {
                 batch.trips[i].id = TripId::new(first + n as u32);
                 let trip = &batch.trips[i];
                 let detail = json!({"created": {"departs_at": trip.departs_at, "arrives_at": trip.arrives_at}});
-                batch.changes.push(Change { trip: trip.id, detail });
+                batch.changes.push(Change {
+                    trip: trip.id,
+                    detail,
+                });
             }
         }
         let revision = write.generation();
@@ -264,7 +282,14 @@ impl TripStore {
             .map(|&i| &batch.trips[i])
             .collect();
         rows::upsert(write.tx(), &written, revision).await?;
-        history::record(write.tx(), revision, operator, Source::Realtime, &batch.changes).await?;
+        history::record(
+            write.tx(),
+            revision,
+            operator,
+            Source::Realtime,
+            &batch.changes,
+        )
+        .await?;
         let arrivals: Vec<(TripId, DateTime<Utc>)> = batch
             .feed_arrivals
             .iter()
@@ -289,15 +314,14 @@ impl TripStore {
     /// trips changed. Sessions keep the expiry they have.
     pub async fn fall_back_to_schedule(&self, operator: &str) -> Result<Vec<Trip>, TripError> {
         let mut write = self.db.write(Domain::Trips).await?;
-        let set: HashMap<i64, i64> = sqlx::query(
-            "SELECT trip_id, feed_arrives_at FROM realtime_trips WHERE operator = $1",
-        )
-        .bind(operator.to_owned())
-        .fetch_all(&mut *write.tx())
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+        let set: HashMap<i64, i64> =
+            sqlx::query("SELECT trip_id, feed_arrives_at FROM realtime_trips WHERE operator = $1")
+                .bind(operator.to_owned())
+                .fetch_all(&mut *write.tx())
+                .await?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .collect::<Result<_, sqlx::Error>>()?;
         if set.is_empty() {
             return Ok(Vec::new());
         }

@@ -75,23 +75,44 @@ async fn a_delay_moves_the_arrival_and_is_kept_in_the_history(db: Database, _dir
         unknown("GHOST-2"),
         unknown("GHOST-3"),
     ];
-    let report = store.apply_live(OPERATOR, &updates, options(), Utc::now()).await.unwrap();
+    let report = store
+        .apply_live(OPERATOR, &updates, options(), Utc::now())
+        .await
+        .unwrap();
     assert_eq!(report.applied, 1);
     assert_eq!(report.later.len(), 1);
-    assert_eq!(report.later[0].arrives_at, scheduled + Duration::minutes(10));
+    assert_eq!(
+        report.later[0].arrives_at,
+        scheduled + Duration::minutes(10)
+    );
     assert_eq!((report.unmatched, report.unmatched_sample.len()), (3, 2));
-    assert_eq!(store.shared(trips[0].id).unwrap().arrives_at, scheduled + Duration::minutes(10));
+    assert_eq!(
+        store.shared(trips[0].id).unwrap().arrives_at,
+        scheduled + Duration::minutes(10)
+    );
     // The database has it too (another process reads it).
     let reread = TripStore::open(db.clone()).await.unwrap();
-    assert_eq!(reread.get(trips[0].id).await.unwrap().unwrap().arrives_at, scheduled + Duration::minutes(10));
+    assert_eq!(
+        reread.get(trips[0].id).await.unwrap().unwrap().arrives_at,
+        scheduled + Duration::minutes(10)
+    );
     let history = store.history(trips[0].id).await.unwrap();
     let last = history.last().unwrap();
     assert_eq!(last.source, "realtime");
-    assert_eq!(last.change["arrives_at"]["to"], serde_json::json!(scheduled + Duration::minutes(10)));
+    assert_eq!(
+        last.change["arrives_at"]["to"],
+        serde_json::json!(scheduled + Duration::minutes(10))
+    );
     // The same feed again changes nothing.
-    let again = store.apply_live(OPERATOR, &updates, options(), Utc::now()).await.unwrap();
+    let again = store
+        .apply_live(OPERATOR, &updates, options(), Utc::now())
+        .await
+        .unwrap();
     assert!(again.later.is_empty());
-    assert_eq!(store.history(trips[0].id).await.unwrap().len(), history.len());
+    assert_eq!(
+        store.history(trips[0].id).await.unwrap().len(),
+        history.len()
+    );
 }
 
 async fn an_earlier_prediction_never_goes_before_the_schedule(db: Database, _dir: &Path) {
@@ -99,15 +120,30 @@ async fn an_earlier_prediction_never_goes_before_the_schedule(db: Database, _dir
     let trips = running(&store, 1).await;
     let scheduled = trips[0].arrives_at;
     let late = [on(&trips[0], LiveEffect::Arrival(Prediction::Delay(900)))];
-    store.apply_live(OPERATOR, &late, options(), Utc::now()).await.unwrap();
+    store
+        .apply_live(OPERATOR, &late, options(), Utc::now())
+        .await
+        .unwrap();
     // Less late: the arrival comes back, and no session extends.
     let less = [on(&trips[0], LiveEffect::Arrival(Prediction::Delay(300)))];
-    let report = store.apply_live(OPERATOR, &less, options(), Utc::now()).await.unwrap();
+    let report = store
+        .apply_live(OPERATOR, &less, options(), Utc::now())
+        .await
+        .unwrap();
     assert!(report.later.is_empty());
-    assert_eq!(store.shared(trips[0].id).unwrap().arrives_at, scheduled + Duration::minutes(5));
+    assert_eq!(
+        store.shared(trips[0].id).unwrap().arrives_at,
+        scheduled + Duration::minutes(5)
+    );
     // Early: the scheduled arrival stays.
-    let early = [on(&trips[0], LiveEffect::Arrival(Prediction::At(scheduled - Duration::minutes(8))))];
-    store.apply_live(OPERATOR, &early, options(), Utc::now()).await.unwrap();
+    let early = [on(
+        &trips[0],
+        LiveEffect::Arrival(Prediction::At(scheduled - Duration::minutes(8))),
+    )];
+    store
+        .apply_live(OPERATOR, &early, options(), Utc::now())
+        .await
+        .unwrap();
     assert_eq!(store.shared(trips[0].id).unwrap().arrives_at, scheduled);
 }
 
@@ -115,14 +151,26 @@ async fn a_cancellation_cancels_once(db: Database, _dir: &Path) {
     let store = TripStore::open(db).await.unwrap();
     let trips = running(&store, 1).await;
     let cancel = [on(&trips[0], LiveEffect::Cancelled)];
-    let report = store.apply_live(OPERATOR, &cancel, options(), Utc::now()).await.unwrap();
+    let report = store
+        .apply_live(OPERATOR, &cancel, options(), Utc::now())
+        .await
+        .unwrap();
     assert_eq!(report.cancelled, vec![trips[0].id]);
-    assert_eq!(store.shared(trips[0].id).unwrap().state, TripState::Cancelled);
-    let again = store.apply_live(OPERATOR, &cancel, options(), Utc::now()).await.unwrap();
+    assert_eq!(
+        store.shared(trips[0].id).unwrap().state,
+        TripState::Cancelled
+    );
+    let again = store
+        .apply_live(OPERATOR, &cancel, options(), Utc::now())
+        .await
+        .unwrap();
     assert!(again.cancelled.is_empty());
     // A cancelled trip's later delays change nothing.
     let late = [on(&trips[0], LiveEffect::Arrival(Prediction::Delay(900)))];
-    let report = store.apply_live(OPERATOR, &late, options(), Utc::now()).await.unwrap();
+    let report = store
+        .apply_live(OPERATOR, &late, options(), Utc::now())
+        .await
+        .unwrap();
     assert!(report.later.is_empty());
 }
 
@@ -154,23 +202,41 @@ async fn added_and_duplicated_trips_appear_once(db: Database, _dir: &Path) {
         },
     );
     let updates = [added, duplicated];
-    let report = store.apply_live(OPERATOR, &updates, options(), now).await.unwrap();
+    let report = store
+        .apply_live(OPERATOR, &updates, options(), now)
+        .await
+        .unwrap();
     assert_eq!(report.added, 2);
     let day = store.trips_of(OPERATOR, today).await.unwrap();
-    let extra = day.iter().find(|t| t.train_number == "EXTRA-1").expect("the added trip");
-    assert_eq!((extra.origin.as_str(), extra.seats.get()), ("Clermont", 400));
+    let extra = day
+        .iter()
+        .find(|t| t.train_number == "EXTRA-1")
+        .expect("the added trip");
+    assert_eq!(
+        (extra.origin.as_str(), extra.seats.get()),
+        ("Clermont", 400)
+    );
     let copy = day
         .iter()
         .find(|t| t.source.as_ref().unwrap().feed_trip_id == "T0-bis")
         .expect("the duplicated trip");
-    assert_eq!(copy.arrives_at - copy.departs_at, trips[0].arrives_at - trips[0].departs_at);
+    assert_eq!(
+        copy.arrives_at - copy.departs_at,
+        trips[0].arrives_at - trips[0].departs_at
+    );
     assert_eq!(copy.line, trips[0].line);
     let history = store.history(extra.id).await.unwrap();
     assert_eq!(history[0].source, "realtime");
     // Applying the same feed again adds nothing.
-    let again = store.apply_live(OPERATOR, &updates, options(), now).await.unwrap();
+    let again = store
+        .apply_live(OPERATOR, &updates, options(), now)
+        .await
+        .unwrap();
     assert_eq!(again.added, 0);
-    assert_eq!(store.trips_of(OPERATOR, today).await.unwrap().len(), day.len());
+    assert_eq!(
+        store.trips_of(OPERATOR, today).await.unwrap().len(),
+        day.len()
+    );
 }
 
 async fn a_stale_feed_puts_back_the_schedule_of_what_it_set_only(db: Database, _dir: &Path) {
@@ -180,18 +246,36 @@ async fn a_stale_feed_puts_back_the_schedule_of_what_it_set_only(db: Database, _
         on(&trips[0], LiveEffect::Arrival(Prediction::Delay(600))),
         on(&trips[1], LiveEffect::Arrival(Prediction::Delay(600))),
     ];
-    store.apply_live(OPERATOR, &updates, options(), Utc::now()).await.unwrap();
+    store
+        .apply_live(OPERATOR, &updates, options(), Utc::now())
+        .await
+        .unwrap();
     // The operator sets trip 1's arrival by hand: it is theirs now.
     let by_hand = trips[1].arrives_at + Duration::minutes(30);
-    store.update_arrival(trips[1].id, by_hand, OPERATOR).await.unwrap();
+    store
+        .update_arrival(trips[1].id, by_hand, OPERATOR)
+        .await
+        .unwrap();
     let back = store.fall_back_to_schedule(OPERATOR).await.unwrap();
-    assert_eq!(back.iter().map(|t| t.id).collect::<Vec<_>>(), vec![trips[0].id]);
-    assert_eq!(store.shared(trips[0].id).unwrap().arrives_at, trips[0].arrives_at);
+    assert_eq!(
+        back.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![trips[0].id]
+    );
+    assert_eq!(
+        store.shared(trips[0].id).unwrap().arrives_at,
+        trips[0].arrives_at
+    );
     assert_eq!(store.shared(trips[1].id).unwrap().arrives_at, by_hand);
     let history = store.history(trips[0].id).await.unwrap();
     assert_eq!(history.last().unwrap().change["reason"], "feed-stale");
     // Once is enough.
-    assert!(store.fall_back_to_schedule(OPERATOR).await.unwrap().is_empty());
+    assert!(
+        store
+            .fall_back_to_schedule(OPERATOR)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn another_operators_trips_and_other_days_are_unmatched(db: Database, _dir: &Path) {
@@ -208,9 +292,15 @@ async fn another_operators_trips_and_other_days_are_unmatched(db: Database, _dir
         },
         on(&trips[0], LiveEffect::Cancelled),
     ];
-    let report = store.apply_live("op-other", &updates, options(), Utc::now()).await.unwrap();
+    let report = store
+        .apply_live("op-other", &updates, options(), Utc::now())
+        .await
+        .unwrap();
     assert_eq!((report.applied, report.unmatched), (0, 2));
-    assert_eq!(store.shared(trips[0].id).unwrap().state, TripState::Scheduled);
+    assert_eq!(
+        store.shared(trips[0].id).unwrap().state,
+        TripState::Scheduled
+    );
 }
 
 /// Everything of one fetch, or nothing: a write that fails mid-way (here, a
@@ -220,18 +310,33 @@ async fn a_fetch_that_fails_mid_way_changes_nothing(db: Database, _dir: &Path) {
     let trips = running(&store, 2).await;
     // A trigger-free way to make the second statement fail on both engines:
     // drop the table the last step writes.
-    sqlx::query("DROP TABLE realtime_trips").execute(db.pool()).await.unwrap();
+    sqlx::query("DROP TABLE realtime_trips")
+        .execute(db.pool())
+        .await
+        .unwrap();
     let updates = [
         on(&trips[0], LiveEffect::Cancelled),
         on(&trips[1], LiveEffect::Arrival(Prediction::Delay(600))),
     ];
-    assert!(store.apply_live(OPERATOR, &updates, options(), Utc::now()).await.is_err());
+    assert!(
+        store
+            .apply_live(OPERATOR, &updates, options(), Utc::now())
+            .await
+            .is_err()
+    );
     let reread = TripStore::open(db).await.unwrap();
     for trip in &trips {
         let now = reread.get(trip.id).await.unwrap().unwrap();
-        assert_eq!((now.state, now.arrives_at), (TripState::Scheduled, trip.arrives_at));
+        assert_eq!(
+            (now.state, now.arrives_at),
+            (TripState::Scheduled, trip.arrives_at)
+        );
         assert_eq!(store.shared(trip.id).unwrap().state, TripState::Scheduled);
-        assert_eq!(reread.history(trip.id).await.unwrap().len(), 1, "only the import");
+        assert_eq!(
+            reread.history(trip.id).await.unwrap().len(),
+            1,
+            "only the import"
+        );
     }
 }
 
@@ -244,4 +349,3 @@ on_both_databases!(
     another_operators_trips_and_other_days_are_unmatched,
     a_fetch_that_fails_mid_way_changes_nothing,
 );
-
