@@ -87,7 +87,8 @@ pub enum Admin {
         key_id: String,
     },
     /// Add a new seat code signing key; codes signed by older keys stay valid
-    /// until their windows end. Prints the new key id on the last line.
+    /// until their windows end, train sets' labels as long as the set is in
+    /// service. Prints the new key id on the last line.
     RotateSigningKey,
     /// Revoke a seat code signing key (leaked, or labels stolen): every code
     /// it signed is refused at once on every instance. Revoking the key that
@@ -278,9 +279,7 @@ async fn run_admin(admin: Admin, config: &Config) -> anyhow::Result<()> {
             )
             .await?;
             print_trips_to_relabel(key_id, &trips);
-            let sets =
-                crate::vehicles::store::registered_until(&db, revocation.signed_until).await?;
-            print_sets_to_relabel(key_id, &sets);
+            print_sets_to_relabel(key_id, &revocation.train_sets);
             println!("{}", revocation.signer);
         }
     }
@@ -329,18 +328,21 @@ fn print_trips_to_relabel(key_id: u8, trips: &[crate::trips::Trip]) {
     }
 }
 
-/// The train sets whose labels (printed once, no end) a revoked key may have
-/// signed: they must be printed again; reprinting a sheet signs with the new key.
-fn print_sets_to_relabel(key_id: u8, sets: &[(String, String, String)]) {
+/// The train sets whose labels (printed once, no end) the revoked key
+/// signed: they must be printed again; their sheets now sign with the new key.
+fn print_sets_to_relabel(key_id: u8, sets: &[crate::vehicles::label_keys::LabelledSet]) {
     if sets.is_empty() {
         return;
     }
     println!(
-        "Print the seat labels of these {} train sets again (their labels may carry key {key_id}):",
+        "Print the seat labels of these {} train sets again (their labels carry key {key_id}):",
         sets.len()
     );
-    for (operator, id, label) in sets {
-        println!("  operator {operator}  train set {id}  {label}");
+    for set in sets {
+        println!(
+            "  operator {}  train set {}  {}",
+            set.operator, set.vehicle_ref, set.label
+        );
     }
 }
 

@@ -748,3 +748,95 @@ async fn a_roster_assigns_blocks_and_trips_and_reports_each_bad_line() {
         .collect();
     assert_eq!(sources, vec!["import", "api"]);
 }
+
+/// What a rotation would drop: a key retired longer ago than the horizon
+/// that ends trip codes (`now` moved that far ahead for the rotation).
+async fn rotate_past_the_horizon(ops: &Ops) -> u8 {
+    use trajet::seat_codes::keyring::KEY_HORIZON_DAYS;
+    let keys = &ops.app.state.seat_keys;
+    let now = trajet::seat_codes::unix_now();
+    keys.rotate(now).await.unwrap();
+    keys.rotate(now + (i64::from(KEY_HORIZON_DAYS) + 1) * 86_400)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_label_outlives_key_rotations_while_its_set_runs_until_its_key_is_revoked() {
+    let ops = Ops::new().await;
+    ops.vehicle("24571", 1, 80).await;
+    let trip = ops.trip(-10, 70).await;
+    ops.assign(&trip, &["24571"]).await;
+    let label = ops.codes("24571", json!({"seats": "5"})).await[0].2.clone();
+    let keys = &ops.app.state.seat_keys;
+    let first = keys.keyring().signer().id();
+
+    rotate_past_the_horizon(&ops).await;
+    assert_ne!(keys.keyring().signer().id(), first);
+    assert!(
+        keys.keyring().key(first).is_some(),
+        "the key of a live set's labels is kept"
+    );
+    assert_eq!(
+        ops.ride(&label).await.ok(),
+        Some(u64::from(trip.id.get())),
+        "the label stuck on the seat still opens the trip"
+    );
+    let again = ops.codes("24571", json!({"seats": "5"})).await[0].2.clone();
+    assert_eq!(again, label, "the sheet printed again is the same");
+
+    let revocation = keys
+        .revoke(first, trajet::seat_codes::unix_now())
+        .await
+        .unwrap();
+    let sets: Vec<&str> = revocation
+        .train_sets
+        .iter()
+        .map(|s| s.vehicle_ref.as_str())
+        .collect();
+    assert_eq!(sets, vec!["24571"], "the set to print again");
+    let state = &ops.app.state;
+    state
+        .vehicles
+        .refresh(&state.db.generations().await.unwrap())
+        .await
+        .unwrap();
+    let refused = ops.ride(&label).await.unwrap_err();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let reprinted = ops.codes("24571", json!({"seats": "5"})).await[0].2.clone();
+    assert_ne!(reprinted, label);
+    assert_eq!(
+        ops.ride(&reprinted).await.ok(),
+        Some(u64::from(trip.id.get()))
+    );
+    // The new labels' key is the set's now: kept by the next rotations too.
+    let bound = keys.keyring().signer().id();
+    rotate_past_the_horizon(&ops).await;
+    assert!(keys.keyring().key(bound).is_some());
+    assert_eq!(
+        ops.ride(&reprinted).await.ok(),
+        Some(u64::from(trip.id.get()))
+    );
+}
+
+#[tokio::test]
+async fn a_retired_sets_key_is_dropped_like_any_other() {
+    let ops = Ops::new().await;
+    ops.vehicle("24571", 1, 80).await;
+    let keys = &ops.app.state.seat_keys;
+    let first = keys.keyring().signer().id();
+    let response = ops
+        .request(
+            "DELETE",
+            "/api/v1/operator/vehicles/24571",
+            "application/json",
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    rotate_past_the_horizon(&ops).await;
+    assert!(
+        keys.keyring().key(first).is_none(),
+        "no live label holds it: it goes after the horizon"
+    );
+}

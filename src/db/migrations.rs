@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "retired_files",
         include_str!("../../migrations/0020_retired_files.sql"),
     ),
+    (
+        32,
+        "vehicle_label_keys",
+        include_str!("../../migrations/0032_vehicle_label_keys.sql"),
+    ),
 ];
 
 /// What a migration run did.

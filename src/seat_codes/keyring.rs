@@ -7,6 +7,12 @@
 //! dropped at the next rotation. This needs no record of what each key
 //! signed, so several processes can share the key file without coordination;
 //! the price is that an old key lives about a year after rotation.
+//!
+//! One exception: a train set's labels are printed once and have no window.
+//! Each live set is bound to the key its labels are minted with
+//! (`vehicles.label_key`), and a rotation keeps every key a live set holds,
+//! however old: the labels stuck on its seats go on opening sessions until
+//! the set is retired or the key revoked.
 
 use anyhow::{Context, bail, ensure};
 use hmac::{Hmac, Mac};
@@ -146,14 +152,20 @@ impl Keyring {
     /// Retires the signer, drops keys whose codes have all expired, and adds
     /// a fresh key that signs from now on. Returns the new key's id.
     pub fn rotate(&mut self, now: i64) -> anyhow::Result<u8> {
-        self.rotate_avoiding(now, |_| false)
+        self.rotate_keeping(now, |_| false, |_| false)
     }
 
     /// Like [`Keyring::rotate`], never giving the new key an id `taken` says
-    /// is used elsewhere (a revoked key's).
-    pub fn rotate_avoiding(&mut self, now: i64, taken: impl Fn(u8) -> bool) -> anyhow::Result<u8> {
+    /// is used elsewhere (a revoked key's), and keeping past their horizon
+    /// the keys `held` says still sign live labels (a train set's).
+    pub fn rotate_keeping(
+        &mut self,
+        now: i64,
+        taken: impl Fn(u8) -> bool,
+        held: impl Fn(u8) -> bool,
+    ) -> anyhow::Result<u8> {
         self.keys
-            .retain(|k| k.retire_after().is_none_or(|limit| limit >= now));
+            .retain(|k| held(k.id) || k.retire_after().is_none_or(|limit| limit >= now));
         let signer = self.signer().id;
         let id = (1..=u8::MAX)
             .map(|step| signer.wrapping_add(step))

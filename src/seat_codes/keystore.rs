@@ -80,7 +80,8 @@ impl KeyStore {
     }
 
     /// Retires the signer and adds a fresh key that signs from now on; drops
-    /// keys whose codes have all ended. Returns the new key's id.
+    /// keys whose codes have all ended and that no live train set's labels
+    /// carry. Returns the new key's id.
     pub async fn rotate(&self, now: i64) -> anyhow::Result<u8> {
         let mut write = self.db.write(Domain::SigningKeys).await?;
         let mut keyring = load(&mut *write.tx(), &self.master).await?;
@@ -90,7 +91,13 @@ impl KeyStore {
             sqlx::query_scalar("SELECT id FROM signing_keys WHERE revoked_at IS NOT NULL")
                 .fetch_all(write.tx())
                 .await?;
-        let id = keyring.rotate_avoiding(now, |id| revoked.contains(&i64::from(id)))?;
+        // Keys that live train sets' labels carry stay, however old.
+        let held = crate::vehicles::label_keys::held(write.tx()).await?;
+        let id = keyring.rotate_keeping(
+            now,
+            |id| revoked.contains(&i64::from(id)),
+            |id| held.contains(&id),
+        )?;
         for gone in before.iter().filter(|id| keyring.key(**id).is_none()) {
             sqlx::query("DELETE FROM signing_keys WHERE id = $1")
                 .bind(i64::from(*gone))
@@ -113,6 +120,8 @@ impl KeyStore {
 
     /// Revokes a key: no code it signed verifies any more, on any instance
     /// within a second. Revoking the signer first rotates to a fresh one.
+    /// The train sets whose labels it signed move to the signer in the same
+    /// transaction, and are answered: their labels must be printed again.
     pub async fn revoke(&self, id: u8, now: i64) -> anyhow::Result<Revocation> {
         let state: Option<(Option<i64>, Option<i64>)> =
             sqlx::query("SELECT retired_at, revoked_at FROM signing_keys WHERE id = $1")
@@ -125,6 +134,7 @@ impl KeyStore {
         };
         // A key signs until it is retired; the signer, until now.
         let signed_until = retired_at.or(revoked_at).unwrap_or(now);
+        let mut train_sets = Vec::new();
         if revoked_at.is_none() {
             if retired_at.is_none() {
                 self.rotate(now).await?;
@@ -137,12 +147,22 @@ impl KeyStore {
             .bind(now)
             .execute(write.tx())
             .await?;
+            let signer: i64 = sqlx::query_scalar(
+                "SELECT id FROM signing_keys WHERE retired_at IS NULL AND revoked_at IS NULL",
+            )
+            .fetch_one(write.tx())
+            .await?;
+            let signer = u8::try_from(signer).context("the signer's id is out of range")?;
+            // Every instance reloads its train sets to mint with the new key.
+            write.also_bump(Domain::Vehicles).await?;
+            train_sets = crate::vehicles::label_keys::rebind(write.tx(), id, signer).await?;
             write.commit().await?;
             self.reload().await?;
         }
         Ok(Revocation {
             signer: self.keyring().signer().id(),
             signed_until,
+            train_sets,
         })
     }
 
@@ -155,13 +175,16 @@ impl KeyStore {
 }
 
 /// What a revocation left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
     /// The key that signs new codes.
     pub signer: u8,
     /// Until when (Unix seconds) the revoked key signed codes: labels
     /// printed by then carry its signature.
     pub signed_until: i64,
+    /// The live train sets whose labels the key signed, now minted with the
+    /// signer: print their labels again. Empty when the key was already revoked.
+    pub train_sets: Vec<crate::vehicles::label_keys::LabelledSet>,
 }
 
 /// The trusted keys (not revoked), unsealed.

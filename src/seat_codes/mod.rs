@@ -25,7 +25,9 @@ pub use keystore::{KeyStore, MASTER_KEY_FILE, Revocation};
 pub use seats::{SeatList, SeatRangeError};
 pub use token::{SeatToken, mint, verify};
 pub use url::seat_code_url;
-pub use vehicle_token::{SeatCode, VehicleClaims, mint_vehicle, operator_tag, verify_any};
+pub use vehicle_token::{
+    SeatCode, VehicleClaims, mint_vehicle, mint_vehicle_with, operator_tag, verify_any,
+};
 
 /// The current time in Unix seconds, as minting and rotation expect it.
 pub fn unix_now() -> i64 {

@@ -10,13 +10,14 @@
 //! must match the vehicle's owner, and the generation the seat's current
 //! label: reprinting a seat bumps it, and the old label is refused. Since a
 //! label has no end, a retired signing key keeps verifying vehicle codes as
-//! long as the keyring holds it (revoking a key ends them).
+//! long as the keyring holds it, which is as long as a live train set's
+//! labels are minted with it (revoking a key ends them).
 
 use sha2::{Digest, Sha256};
 
 use super::claims::{Car, Claims, Seat};
 use super::error::SeatCodeError;
-use super::keyring::Keyring;
+use super::keyring::{Keyring, SigningKey};
 use super::token::{BODY_LEN, RAW_LEN, SeatToken, open, seal, trip_claims};
 
 const FORMAT_VEHICLE: u8 = 2;
@@ -54,7 +55,12 @@ pub fn operator_tag(operator: &str) -> u32 {
 
 /// Signs a vehicle seat's claims with the keyring's current key.
 pub fn mint_vehicle(keyring: &Keyring, claims: &VehicleClaims) -> SeatToken {
-    let key = keyring.signer();
+    mint_vehicle_with(keyring.signer(), claims)
+}
+
+/// Signs a vehicle seat's claims with `key`: the key its train set's labels
+/// are bound to, which may have retired since (labels have no end).
+pub fn mint_vehicle_with(key: &SigningKey, claims: &VehicleClaims) -> SeatToken {
     let mut b = [0u8; BODY_LEN];
     b[0] = FORMAT_VEHICLE;
     b[1] = key.id();

@@ -1,14 +1,14 @@
 //! Minting a train set's seat labels: one permanent code per car and seat,
-//! at the seat's current generation. The same seat gives the same code every
-//! time (same key, same generation), so a sheet downloaded twice prints the
-//! same labels.
+//! at the seat's current generation, signed with the set's own key. The same
+//! seat gives the same code every time (same key, same generation), so a
+//! sheet downloaded twice prints the same labels, before and after a rotation.
 
 use super::fleet::Fleet;
 use super::model::Vehicle;
 use crate::seat_codes::seats::{SeatList, parse_car};
 use crate::seat_codes::sheet::{Heading, LabelSpec};
 use crate::seat_codes::{
-    Car, Keyring, Seat, VehicleClaims, mint_vehicle, operator_tag, seat_code_url,
+    Car, Keyring, Seat, VehicleClaims, mint_vehicle_with, operator_tag, seat_code_url,
 };
 
 /// The most labels one request may ask for (a long double-deck set has ~1,300 seats).
@@ -143,10 +143,17 @@ pub fn label(
         seat,
         generation: fleet.generation(vehicle.number, car, seat),
     };
+    // The set's own key while it is trusted; once revoked (this instance
+    // has not yet reloaded the set's new key), the signer, which is the key
+    // the set was moved to.
+    let key = vehicle
+        .label_key
+        .and_then(|id| keys.key(id))
+        .unwrap_or_else(|| keys.signer());
     LabelSpec {
         seat,
         car,
-        url: seat_code_url(public_base_url, &mint_vehicle(keys, &claims)),
+        url: seat_code_url(public_base_url, &mint_vehicle_with(key, &claims)),
     }
 }
 

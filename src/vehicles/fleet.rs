@@ -95,7 +95,7 @@ pub(super) async fn load(
         ..Fleet::default()
     };
     let rows = sqlx::query(
-        "SELECT id, operator, vehicle_ref, label, cars, created_at FROM vehicles \
+        "SELECT id, operator, vehicle_ref, label, cars, created_at, label_key FROM vehicles \
          WHERE retired_at IS NULL",
     )
     .fetch_all(db.pool())
@@ -114,6 +114,9 @@ pub(super) async fn load(
             number,
             operator_tag: crate::seat_codes::operator_tag(&operator),
             operator,
+            label_key: row
+                .try_get::<Option<i64>, _>("label_key")?
+                .and_then(|k| u8::try_from(k).ok()),
         };
         fleet.by_ref.insert(
             (vehicle.operator.clone(), vehicle.vehicle_ref.clone()),

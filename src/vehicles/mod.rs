@@ -10,6 +10,7 @@ pub mod codes;
 pub mod error;
 pub mod fleet;
 pub mod import;
+pub mod label_keys;
 pub mod model;
 pub mod resolve;
 pub mod routes;

@@ -48,6 +48,10 @@ pub struct Vehicle {
     /// The tag of `operator` its codes carry (kept to spare a hash per scan).
     #[serde(skip)]
     pub operator_tag: u32,
+    /// The signing key its labels are minted with (see
+    /// [`super::label_keys`]); `None` only for a set registered before any key.
+    #[serde(skip)]
+    pub label_key: Option<u8>,
 }
 
 impl Vehicle {

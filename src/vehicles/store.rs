@@ -207,25 +207,6 @@ impl VehicleStore {
     }
 }
 
-/// `(operator, vehicle id, name)` of the live train sets registered by
-/// `until` (Unix seconds), by operator and id: after a signing key's
-/// revocation, those registered while it signed may carry it on their labels.
-pub async fn registered_until(
-    db: &Database,
-    until: i64,
-) -> Result<Vec<(String, String, String)>, VehicleError> {
-    let rows = sqlx::query(
-        "SELECT operator, vehicle_ref, label FROM vehicles \
-         WHERE retired_at IS NULL AND created_at <= $1 ORDER BY operator, vehicle_ref",
-    )
-    .bind(until)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .collect()
-}
-
 /// The assignments' days around `today`.
 fn days(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (
@@ -264,17 +245,21 @@ async fn insert(
             .fetch_one(write.tx())
             .await?;
     let number = u32::try_from(next - 1).map_err(|_| VehicleError::NumbersExhausted)?;
-    sqlx::query(
-        "INSERT INTO vehicles (id, operator, vehicle_ref, label, cars, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(i64::from(number))
-    .bind(operator.to_owned())
-    .bind(draft.vehicle_ref.clone())
-    .bind(draft.label.clone())
-    .bind(serde_json::to_string(&draft.cars).map_err(anyhow::Error::new)?)
-    .bind(Utc::now().timestamp())
-    .execute(write.tx())
-    .await?;
+    // Bound to the key that signs now: its labels are minted with it for as
+    // long as the set lives (see `label_keys`).
+    let sql = format!(
+        "INSERT INTO vehicles (id, operator, vehicle_ref, label, cars, created_at, label_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, {})",
+        super::label_keys::SIGNER
+    );
+    sqlx::query(&sql)
+        .bind(i64::from(number))
+        .bind(operator.to_owned())
+        .bind(draft.vehicle_ref.clone())
+        .bind(draft.label.clone())
+        .bind(serde_json::to_string(&draft.cars).map_err(anyhow::Error::new)?)
+        .bind(Utc::now().timestamp())
+        .execute(write.tx())
+        .await?;
     Ok(number)
 }

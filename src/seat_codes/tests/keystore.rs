@@ -153,6 +153,22 @@ fn retired_key_is_dropped_once_its_codes_have_all_ended() {
 }
 
 #[test]
+fn a_key_held_by_live_labels_is_kept_past_its_horizon_for_them_only() {
+    let mut keys = Keyring::generate(NOW).unwrap();
+    let first = keys.signer().id();
+    let trip_code = mint(&keys, &claims(9, 1, 1), NOW).unwrap();
+    keys.rotate(NOW).unwrap();
+    let horizon = i64::from(KEY_HORIZON_DAYS) * 86_400;
+    keys.rotate_keeping(NOW + horizon + 1, |_| false, |id| id == first)
+        .unwrap();
+    assert!(keys.key(first).is_some(), "held by a train set's labels");
+    assert_eq!(keys.keys().len(), 3);
+    // Kept for labels, it still vouches for no trip window past its horizon.
+    assert!(!keys.key(first).unwrap().covers(NOW + horizon + 60));
+    assert_eq!(verify(&keys, trip_code.as_str()), Ok(claims(9, 1, 1)));
+}
+
+#[test]
 fn retired_key_does_not_vouch_for_windows_past_its_horizon() {
     let mut keys = Keyring::generate(NOW).unwrap();
     let token = mint(&keys, &claims(9, 1, 1), NOW).unwrap();
