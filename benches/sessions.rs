@@ -76,19 +76,19 @@ fn session(expires_at: i64) -> Session {
 
 fn bench_store(c: &mut Criterion, rt: &Runtime, name: &str, store: SessionStore) {
     let expires_at = chrono::Utc::now().timestamp() + 3_600;
-    let id = SessionId::random();
+    let id = SessionId::random(7);
     let opened = rt.block_on(store.open(id, &session(expires_at), u32::MAX, None));
     opened.expect("the store answers");
     let mut group = c.benchmark_group(format!("sessions_{name}"));
     group.bench_function("get", |b| b.iter(|| rt.block_on(store.get(id))));
     group.bench_function("open", |b| {
         b.iter(|| {
-            let fresh = SessionId::random();
+            let fresh = SessionId::random(7);
             rt.block_on(store.open(fresh, &session(expires_at), u32::MAX, None))
         })
     });
     group.bench_function("resume", |b| {
-        let again = SessionId::random();
+        let again = SessionId::random(7);
         b.iter(|| rt.block_on(store.open(again, &session(expires_at), u32::MAX, Some(id))))
     });
     let mut stamp = 0;

@@ -11,11 +11,11 @@ use support::books::{
     write_picture_book,
 };
 use support::schemas::{openapi_schema, schema_errors};
-use support::{Backend, RedisServer, TestApp, body_bytes, body_json, on_both_stores, send};
+use support::{Backend, RedisHandle, TestApp, body_bytes, body_json, on_both_stores, send};
 
 struct Reading {
     app: TestApp,
-    _redis: Option<RedisServer>,
+    _redis: Option<RedisHandle>,
     cookie: String,
     title: String,
     trip: trajet::trips::Trip,
@@ -36,8 +36,8 @@ async fn reading_book(
     write: impl FnOnce(&std::path::Path) -> std::path::PathBuf,
     policy: Value,
 ) -> Reading {
-    let redis = matches!(backend, Backend::Redis).then(RedisServer::start);
-    let app = TestApp::new(redis.as_ref()).await;
+    let redis = backend.redis();
+    let app = TestApp::new(redis.as_ref().map(RedisHandle::get)).await;
     let book = write(app.dir.path());
     let title = app
         .ingest(

@@ -12,7 +12,7 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use support::feeds::{FeedServer, Reply};
-use support::{Backend, RedisServer, TestApp, body_json, send};
+use support::{Backend, RedisHandle, TestApp, body_json, send};
 use trajet::accounts::Role;
 use trajet::realtime::builder::FeedBuilder;
 use trajet::trips::{ExternalKey, Seats, Trip, TripDraft};
@@ -20,15 +20,15 @@ use trajet::trips::{ExternalKey, Seats, Trip, TripDraft};
 /// An app, an operator with a key, and one imported trip running now.
 struct Fixture {
     app: TestApp,
-    _redis: Option<RedisServer>,
+    _redis: Option<RedisHandle>,
     key: String,
     trip: Trip,
 }
 
 impl Fixture {
     async fn new(backend: Backend) -> Self {
-        let redis = matches!(backend, Backend::Redis).then(RedisServer::start);
-        let app = TestApp::with_config(redis.as_ref(), |config| {
+        let redis = backend.redis();
+        let app = TestApp::with_config(redis.as_ref().map(RedisHandle::get), |config| {
             config.realtime.fetch_timeout = Duration::from_secs(1);
             config.realtime.max_feed_bytes = 64 << 10;
             config.realtime.unmatched_shown = 2;

@@ -59,7 +59,7 @@ async fn killed_redis_answers_503_quickly_then_recovers_by_itself() {
     let mut redis = RedisServer::start();
     let app = TestApp::new(Some(&redis)).await;
     assert_eq!(readyz(&app).await.0, StatusCode::OK);
-    let id = SessionId::random();
+    let id = SessionId::random(1);
     let s = Session {
         id: None,
         trip_id: 1,
@@ -81,7 +81,7 @@ async fn killed_redis_answers_503_quickly_then_recovers_by_itself() {
     redis.restart();
     wait_until_ready(&app).await;
     assert_eq!(
-        app.state.sessions.get(SessionId::random()).await.unwrap(),
+        app.state.sessions.get(SessionId::random(1)).await.unwrap(),
         None
     );
 }
@@ -97,7 +97,7 @@ async fn hung_redis_answers_503_after_the_timeout_then_recovers() {
         .map(|_| {
             let store = app.state.sessions.clone();
             tokio::spawn(async move {
-                tokio::time::timeout(HANG, store.get(SessionId::random()))
+                tokio::time::timeout(HANG, store.get(SessionId::random(1)))
                     .await
                     .expect("a call to a hung Redis hangs")
                     .is_err()

@@ -4,16 +4,13 @@
 mod support;
 
 use axum::http::StatusCode;
-use support::{Backend, RedisServer, TestApp, body_bytes, body_json, cookie_pair, on_both_stores};
+use support::{
+    Backend, RedisHandle, RedisServer, TestApp, body_bytes, body_json, cookie_pair, on_both_stores,
+};
 
-async fn app(backend: Backend, redis: &mut Option<RedisServer>) -> TestApp {
-    match backend {
-        Backend::Memory => TestApp::new(None).await,
-        Backend::Redis => {
-            *redis = Some(RedisServer::start());
-            TestApp::new(redis.as_ref()).await
-        }
-    }
+async fn app(backend: Backend, redis: &mut Option<RedisHandle>) -> TestApp {
+    *redis = backend.redis();
+    TestApp::new(redis.as_ref().map(RedisHandle::get)).await
 }
 
 on_both_stores!(
@@ -65,7 +62,12 @@ async fn a_rescan_keeps_the_session_and_a_foreign_id_is_never_adopted(backend: B
         first,
         "the same browser keeps its session"
     );
-    let forged = "trajet_session=00112233445566778899aabbccddeeff";
+    // Well formed (this trip, 128 bits), but no session the store made.
+    let forged = format!(
+        "trajet_session={:08x}00112233445566778899aabbccddeeff",
+        trip.id.get()
+    );
+    let forged = forged.as_str();
     let fresh = app.scan(&token, Some(forged)).await;
     assert_eq!(fresh.status(), StatusCode::SEE_OTHER);
     assert_ne!(
@@ -80,12 +82,9 @@ async fn a_rescan_keeps_the_session_and_a_foreign_id_is_never_adopted(backend: B
 }
 
 async fn sixty_four_concurrent_scans_open_exactly_k_sessions(backend: Backend) {
-    let mut redis = None;
-    if matches!(backend, Backend::Redis) {
-        redis = Some(RedisServer::start());
-    }
+    let redis = backend.redis();
     // The per-code rate limit is lifted so that all 64 scans race in the store.
-    let app = TestApp::with_config(redis.as_ref(), |config| {
+    let app = TestApp::with_config(redis.as_ref().map(RedisHandle::get), |config| {
         config.scans_per_minute_per_seat_code = 1_000;
     })
     .await;

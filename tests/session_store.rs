@@ -6,7 +6,9 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::{Backend, RedisServer, on_both_stores, redis_store, unique_prefix};
+use support::{
+    Backend, Redis, RedisHandle, RedisServer, on_both_stores, redis_store, unique_prefix,
+};
 use trajet::sessions::{MemoryStore, Opened, Saved, Session, SessionId, SessionStore};
 
 fn now() -> i64 {
@@ -28,8 +30,8 @@ fn session(trip_id: u32, seat: &str, expires_in: i64) -> Session {
 
 struct Fixture {
     store: SessionStore,
-    // Keeps the server alive for the test; `None` for memory.
-    server: Option<RedisServer>,
+    // Keeps a server of the test's own alive; `None` for memory.
+    redis: Option<RedisHandle>,
     prefix: String,
 }
 
@@ -37,19 +39,21 @@ impl Fixture {
     fn memory() -> Self {
         Fixture {
             store: SessionStore::Memory(MemoryStore::new()),
-            server: None,
+            redis: None,
             prefix: String::new(),
         }
     }
-    fn redis() -> Self {
-        let server = RedisServer::start();
+    fn on(redis: RedisHandle) -> Self {
         let prefix = unique_prefix();
-        let store = redis_store(&server, &prefix, Duration::from_secs(2));
+        let store = redis_store(redis.get(), &prefix, Duration::from_secs(2));
         Fixture {
             store,
-            server: Some(server),
+            redis: Some(redis),
             prefix,
         }
+    }
+    fn redis() -> Self {
+        Fixture::on(RedisHandle::Own(RedisServer::start()))
     }
 }
 
@@ -57,36 +61,57 @@ impl From<Backend> for Fixture {
     fn from(backend: Backend) -> Self {
         match backend {
             Backend::Memory => Fixture::memory(),
-            Backend::Redis => Fixture::redis(),
+            other => Fixture::on(other.redis().expect("a Redis backend")),
         }
     }
 }
 
 impl Fixture {
-    /// A connection to the fixture's Redis, to look at or write records directly.
+    /// A connection to the fixture's single Redis server, to look at or write records directly.
     fn redis_connection(&self) -> redis::Connection {
-        self.server.as_ref().expect("a Redis fixture").connection()
+        match &self.redis {
+            Some(RedisHandle::Own(server)) => server.connection(),
+            _ => panic!("a single-server Redis fixture"),
+        }
     }
 
     /// The Redis key of a session's record.
     fn session_key(&self, id: SessionId) -> String {
-        format!("{}s:{id}", self.prefix)
+        session_key(&self.prefix, id)
     }
 
     /// Every Redis key of this fixture has an expiry (memory: nothing to check).
     fn assert_every_key_expires(&self) {
-        let Some(server) = &self.server else { return };
-        let mut c = server.connection();
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.prefix))
-            .query(&mut c)
-            .unwrap();
+        let Some(redis) = &self.redis else { return };
+        let keys = redis.get().keys_with_ttl(&self.prefix);
         assert!(!keys.is_empty(), "the operations wrote keys");
-        for key in keys {
-            let ttl: i64 = redis::cmd("TTL").arg(&key).query(&mut c).unwrap();
+        for (key, ttl) in keys {
             assert!(ttl > 0, "key {key} has no expiry (TTL {ttl})");
         }
     }
+
+    /// `EXPIRETIME` of a key (Redis fixtures only).
+    fn expire_time(&self, key: &str) -> Option<i64> {
+        let redis = self.redis.as_ref()?;
+        for port in redis.get().primary_ports() {
+            let mut c = support::redis_servers::connect(port);
+            let at: i64 = redis::cmd("EXPIRETIME").arg(key).query(&mut c).unwrap();
+            if at != -2 {
+                return Some(at);
+            }
+        }
+        panic!("no key {key}")
+    }
+}
+
+/// The Redis key of a session's record: `{prefix}{trip}:s:{random part}`.
+fn session_key(prefix: &str, id: SessionId) -> String {
+    let random = id.random_hex();
+    format!(
+        "{prefix}{{{}}}:s:{}",
+        id.trip(),
+        std::str::from_utf8(&random).unwrap()
+    )
 }
 
 on_both_stores!(
@@ -102,7 +127,7 @@ on_both_stores!(
 );
 
 async fn an_opened_session_can_be_read_back(f: Fixture) {
-    let id = SessionId::random();
+    let id = SessionId::random(7);
     let s = session(7, "7/0/12", 600);
     assert_eq!(f.store.open(id, &s, 3, None).await.unwrap(), Opened::Opened);
     let read = f.store.get(id).await.unwrap().expect("session is live");
@@ -115,7 +140,7 @@ async fn an_opened_session_can_be_read_back(f: Fixture) {
 }
 
 async fn the_live_lookup_reads_the_trip_and_times_and_follows_extend_and_end(f: Fixture) {
-    let id = SessionId::random();
+    let id = SessionId::random(8);
     let s = session(8, "8/0/3", 600);
     f.store.open(id, &s, 3, None).await.unwrap();
     let live = f.store.live(id).await.unwrap().expect("session is live");
@@ -126,21 +151,21 @@ async fn the_live_lookup_reads_the_trip_and_times_and_follows_extend_and_end(f: 
     f.store.extend_trip(8, s.expires_at + 60).await.unwrap();
     let live = f.store.live(id).await.unwrap().unwrap();
     assert_eq!(live.expires_at, s.expires_at + 60);
-    assert_eq!(f.store.live(SessionId::random()).await.unwrap(), None);
+    assert_eq!(f.store.live(SessionId::random(8)).await.unwrap(), None);
     f.store.end_trip(8).await.unwrap();
     assert_eq!(f.store.live(id).await.unwrap(), None);
 }
 
 async fn an_unknown_session_id_reads_nothing(f: Fixture) {
-    assert_eq!(f.store.get(SessionId::random()).await.unwrap(), None);
+    assert_eq!(f.store.get(SessionId::random(1)).await.unwrap(), None);
     assert_eq!(
-        f.store.progress(SessionId::random(), "t1").await.unwrap(),
+        f.store.progress(SessionId::random(1), "t1").await.unwrap(),
         None
     );
 }
 
 async fn extending_a_trip_moves_expiry_forward_never_backward(f: Fixture) {
-    let id = SessionId::random();
+    let id = SessionId::random(3);
     let s = session(3, "3/0/1", 100);
     f.store.open(id, &s, 3, None).await.unwrap();
     f.store.save_progress(id, "t1", 1, "{}").await.unwrap();
@@ -160,27 +185,27 @@ async fn extending_a_trip_moves_expiry_forward_never_backward(f: Fixture) {
         s.expires_at + 100,
         "the passenger lookup agrees"
     );
-    if let Some(server) = &f.server {
-        let mut c = server.connection();
-        for key in [
-            format!("{}s:{id}", f.prefix),
-            format!("{}s:{id}:p", f.prefix),
-        ] {
-            let at: i64 = redis::cmd("EXPIRETIME").arg(&key).query(&mut c).unwrap();
-            assert_eq!(at, s.expires_at + 100, "{key} follows the extension");
+    if f.redis.is_some() {
+        let key = f.session_key(id);
+        for key in [key.clone(), format!("{key}:p")] {
+            assert_eq!(
+                f.expire_time(&key),
+                Some(s.expires_at + 100),
+                "{key} follows the extension"
+            );
         }
     }
 }
 
 async fn ending_a_trip_ends_its_sessions_only(f: Fixture) {
-    let ids: Vec<SessionId> = (0..3).map(|_| SessionId::random()).collect();
+    let ids: Vec<SessionId> = (0..3).map(|_| SessionId::random(1)).collect();
     for (i, id) in ids.iter().enumerate() {
         f.store
             .open(*id, &session(1, &format!("1/0/{i}"), 600), 3, None)
             .await
             .unwrap();
     }
-    let other = SessionId::random();
+    let other = SessionId::random(2);
     f.store
         .open(other, &session(2, "2/0/1", 600), 3, None)
         .await
@@ -194,7 +219,7 @@ async fn ending_a_trip_ends_its_sessions_only(f: Fixture) {
     // The seat codes of an ended trip start from zero if the trip is reopened.
     assert_eq!(
         f.store
-            .open(SessionId::random(), &session(1, "1/0/0", 600), 1, None)
+            .open(SessionId::random(1), &session(1, "1/0/0", 600), 1, None)
             .await
             .unwrap(),
         Opened::Opened
@@ -207,7 +232,9 @@ async fn activation_cap_holds_exactly_under_64_concurrent_scans(f: Fixture) {
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let (store, s) = (store.clone(), s.clone());
-            tokio::spawn(async move { store.open(SessionId::random(), &s, 3, None).await.unwrap() })
+            tokio::spawn(
+                async move { store.open(SessionId::random(9), &s, 3, None).await.unwrap() },
+            )
         })
         .collect();
     let mut opened = 0;
@@ -221,7 +248,7 @@ async fn activation_cap_holds_exactly_under_64_concurrent_scans(f: Fixture) {
     // Another seat code of the same trip is not affected.
     assert_eq!(
         f.store
-            .open(SessionId::random(), &session(9, "9/2/42", 600), 3, None)
+            .open(SessionId::random(9), &session(9, "9/2/42", 600), 3, None)
             .await
             .unwrap(),
         Opened::Opened
@@ -229,7 +256,7 @@ async fn activation_cap_holds_exactly_under_64_concurrent_scans(f: Fixture) {
 }
 
 async fn a_stale_progress_save_never_overwrites_a_newer_one(f: Fixture) {
-    let id = SessionId::random();
+    let id = SessionId::random(4);
     f.store
         .open(id, &session(4, "4/0/1", 600), 3, None)
         .await
@@ -266,7 +293,7 @@ async fn a_stale_progress_save_never_overwrites_a_newer_one(f: Fixture) {
     assert_eq!(f.store.progress(id, "t2").await.unwrap(), None);
     assert_eq!(
         f.store
-            .save_progress(SessionId::random(), "t1", 1, "{}")
+            .save_progress(SessionId::random(4), "t1", 1, "{}")
             .await
             .unwrap(),
         Saved::NoSession
@@ -274,7 +301,7 @@ async fn a_stale_progress_save_never_overwrites_a_newer_one(f: Fixture) {
 }
 
 async fn counters_belong_to_a_live_session(f: Fixture) {
-    let id = SessionId::random();
+    let id = SessionId::random(5);
     f.store
         .open(id, &session(5, "5/0/1", 600), 3, None)
         .await
@@ -289,7 +316,7 @@ async fn counters_belong_to_a_live_session(f: Fixture) {
     );
     assert_eq!(
         f.store
-            .incr_counter(SessionId::random(), "opened:t1", 1)
+            .incr_counter(SessionId::random(5), "opened:t1", 1)
             .await
             .unwrap(),
         None
@@ -297,13 +324,13 @@ async fn counters_belong_to_a_live_session(f: Fixture) {
 }
 
 async fn every_key_has_an_expiry_after_every_operation(f: Fixture) {
-    let id = SessionId::random();
+    let id = SessionId::random(6);
     let s = session(6, "6/1/1", 300);
     f.store.open(id, &s, 1, None).await.unwrap();
     f.assert_every_key_expires();
     assert_eq!(
         f.store
-            .open(SessionId::random(), &s, 1, None)
+            .open(SessionId::random(6), &s, 1, None)
             .await
             .unwrap(),
         Opened::SeatCodeExhausted
@@ -321,7 +348,7 @@ async fn every_key_has_an_expiry_after_every_operation(f: Fixture) {
 #[tokio::test(start_paused = true)]
 async fn memory_sessions_expire_at_the_end_of_the_window() {
     let store = SessionStore::Memory(MemoryStore::new());
-    let id = SessionId::random();
+    let id = SessionId::random(1);
     store
         .open(id, &session(1, "1/0/1", 60), 3, None)
         .await
@@ -336,7 +363,7 @@ async fn memory_sessions_expire_at_the_end_of_the_window() {
 #[tokio::test(start_paused = true)]
 async fn memory_extension_survives_the_old_expiry() {
     let store = SessionStore::Memory(MemoryStore::new());
-    let id = SessionId::random();
+    let id = SessionId::random(1);
     let s = session(1, "1/0/1", 60);
     store.open(id, &s, 3, None).await.unwrap();
     store.extend_trip(1, s.expires_at + 600).await.unwrap();
@@ -350,7 +377,7 @@ async fn memory_extension_survives_the_old_expiry() {
 #[tokio::test]
 async fn redis_sessions_expire_at_the_end_of_the_window() {
     let f = Fixture::redis();
-    let id = SessionId::random();
+    let id = SessionId::random(1);
     f.store
         .open(id, &session(1, "1/0/1", 1), 3, None)
         .await
@@ -389,7 +416,7 @@ fn set_packed_live(c: &mut redis::Connection, key: &str, packed: impl redis::ToR
 async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
     let f = Fixture::redis();
     let mut c = f.redis_connection();
-    let id = SessionId::random();
+    let id = SessionId::random(4);
     let s = session(4, "4/0/2", 600);
     let key = f.session_key(id);
     let _: () = redis::cmd("HSET")
@@ -418,8 +445,8 @@ async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
     );
     // Extending the trip gives the older record its packed field.
     let _: () = redis::cmd("SADD")
-        .arg(format!("{}t:4:s", f.prefix))
-        .arg(id.to_string())
+        .arg(format!("{}{{4}}:sessions", f.prefix))
+        .arg(std::str::from_utf8(&id.random_hex()).unwrap())
         .query(&mut c)
         .unwrap();
     assert_eq!(f.store.extend_trip(4, s.expires_at + 60).await.unwrap(), 1);
@@ -446,7 +473,7 @@ async fn redis_live_lookup_reads_older_records_and_refuses_garbled_ones() {
 async fn redis_an_extension_by_an_older_trajet_is_not_lost() {
     let f = Fixture::redis();
     let mut c = f.redis_connection();
-    let id = SessionId::random();
+    let id = SessionId::random(5);
     let s = session(5, "5/0/1", 600);
     f.store.open(id, &s, 3, None).await.unwrap();
     let key = f.session_key(id);
@@ -470,7 +497,7 @@ on_both_stores!(
 );
 
 async fn a_rescan_from_the_same_browser_keeps_its_session(f: Fixture) {
-    let first = SessionId::random();
+    let first = SessionId::random(11);
     let s = session(11, "11/0/5", 600);
     assert_eq!(
         f.store.open(first, &s, 1, None).await.unwrap(),
@@ -479,7 +506,7 @@ async fn a_rescan_from_the_same_browser_keeps_its_session(f: Fixture) {
     // Same seat code, cap 1 already used: the holder of the session gets it back.
     assert_eq!(
         f.store
-            .open(SessionId::random(), &s, 1, Some(first))
+            .open(SessionId::random(11), &s, 1, Some(first))
             .await
             .unwrap(),
         Opened::Resumed(first)
@@ -487,16 +514,16 @@ async fn a_rescan_from_the_same_browser_keeps_its_session(f: Fixture) {
     // Anyone else is refused.
     assert_eq!(
         f.store
-            .open(SessionId::random(), &s, 1, None)
+            .open(SessionId::random(11), &s, 1, None)
             .await
             .unwrap(),
         Opened::SeatCodeExhausted
     );
     // An unknown id sent by a client is ignored, never adopted.
-    let forged = SessionId::random();
+    let forged = SessionId::random(11);
     assert_eq!(
         f.store
-            .open(SessionId::random(), &s, 1, Some(forged))
+            .open(SessionId::random(11), &s, 1, Some(forged))
             .await
             .unwrap(),
         Opened::SeatCodeExhausted
@@ -505,12 +532,12 @@ async fn a_rescan_from_the_same_browser_keeps_its_session(f: Fixture) {
 }
 
 async fn a_session_of_another_trip_is_never_resumed(f: Fixture) {
-    let other_trip = SessionId::random();
+    let other_trip = SessionId::random(12);
     f.store
         .open(other_trip, &session(12, "12/0/1", 600), 3, None)
         .await
         .unwrap();
-    let fresh = SessionId::random();
+    let fresh = SessionId::random(13);
     assert_eq!(
         f.store
             .open(fresh, &session(13, "13/0/1", 600), 3, Some(other_trip))
@@ -519,4 +546,92 @@ async fn a_session_of_another_trip_is_never_resumed(f: Fixture) {
         Opened::Opened
     );
     assert!(f.store.get(fresh).await.unwrap().is_some());
+}
+
+/// Logs every command a client sends from now on (the slow log with no
+/// threshold), on every primary.
+fn log_every_command(redis: &dyn Redis) {
+    for port in redis.primary_ports() {
+        let mut c = support::redis_servers::connect(port);
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("slowlog-log-slower-than")
+            .arg(0)
+            .arg("slowlog-max-len")
+            .arg(1024)
+            .query(&mut c)
+            .unwrap();
+        let _: () = redis::cmd("SLOWLOG").arg("RESET").query(&mut c).unwrap();
+    }
+}
+
+/// The commands clients sent since [`log_every_command`] (a script's own
+/// calls are logged from client `?:0`: left out), less the harness's.
+fn commands_sent(redis: &dyn Redis) -> Vec<String> {
+    let mut sent = Vec::new();
+    for port in redis.primary_ports() {
+        let entries: Vec<redis::Value> = redis::cmd("SLOWLOG")
+            .arg("GET")
+            .arg(1024)
+            .query(&mut support::redis_servers::connect(port))
+            .unwrap();
+        for entry in entries {
+            let redis::Value::Array(fields) = entry else {
+                continue;
+            };
+            let text = |v: &redis::Value| match v {
+                redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+                redis::Value::SimpleString(s) => s.clone(),
+                _ => String::new(),
+            };
+            let args = match fields.get(3) {
+                Some(redis::Value::Array(args)) => args.iter().map(text).collect::<Vec<_>>(),
+                _ => continue,
+            };
+            let client = fields.get(4).map(text).unwrap_or_default();
+            let command = args
+                .first()
+                .cloned()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if client != "?:0"
+                && !["slowlog", "config", "cluster", "ping"].contains(&command.as_str())
+            {
+                sent.push(command);
+            }
+        }
+    }
+    sent
+}
+
+/// A scan is one round trip: one `EVALSHA`, on one server (or on the one
+/// Cluster node that owns the trip's slot), once the script is loaded.
+async fn a_scan_is_one_evalsha(redis: &dyn Redis) {
+    let prefix = unique_prefix();
+    let store = redis_store(redis, &prefix, Duration::from_secs(2));
+    let s = session(21, "21/0/1", 600);
+    store
+        .open(SessionId::random(21), &s, 3, None)
+        .await
+        .unwrap();
+    log_every_command(redis);
+    let first = SessionId::random(21);
+    assert_eq!(
+        store
+            .open(SessionId::random(21), &s, 3, Some(first))
+            .await
+            .unwrap(),
+        Opened::Opened
+    );
+    assert_eq!(commands_sent(redis), ["evalsha"]);
+}
+
+#[tokio::test]
+async fn redis_a_scan_is_one_evalsha() {
+    a_scan_is_one_evalsha(&RedisServer::start()).await;
+}
+
+#[tokio::test]
+async fn redis_cluster_a_scan_is_one_evalsha() {
+    a_scan_is_one_evalsha(&support::RedisCluster::start(15_000)).await;
 }

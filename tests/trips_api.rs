@@ -227,7 +227,7 @@ async fn trip_routes_need_an_operator_key() {
 }
 
 async fn open_session(app: &TestApp, trip_id: u32, expires_at: i64) -> SessionId {
-    let id = SessionId::random();
+    let id = SessionId::random(trip_id);
     let session = Session {
         id: None,
         trip_id,

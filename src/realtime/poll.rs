@@ -61,7 +61,7 @@ impl Realtime {
         Ok(Self {
             fetcher: Fetcher::new(limits.fetch_timeout, limits.max_feed_bytes)?,
             master,
-            instance: crate::sessions::SessionId::random().to_string(),
+            instance: format!("{:032x}", rand::random::<u128>()),
             limits: limits.clone(),
             clocks: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),

@@ -337,7 +337,7 @@ mod tests {
             opened_at: unix_now(),
             expires_at: unix_now() + 60,
         };
-        store.open(SessionId::random(), &s, 3, None).unwrap();
+        store.open(SessionId::random(1), &s, 3, None).unwrap();
         assert_eq!(store.keys(), 2);
         tokio::time::sleep(Duration::from_secs(62)).await;
         tokio::task::yield_now().await;

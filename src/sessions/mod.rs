@@ -1,6 +1,7 @@
 //! Passenger sessions: one store with two real backends.
 //!
-//! In memory by default (no configuration), Redis when `REDIS_URL` is set.
+//! In memory by default (no configuration), Redis when `REDIS_URL` is set
+//! (one server, Sentinel or Cluster: [`redis_url`]).
 //! Every key a session owns expires at the same absolute instant, the end of
 //! the trip's window; extending a trip moves it forward, never backward.
 //! With Redis the store fails closed: an unreachable Redis is an error
@@ -16,44 +17,80 @@ use rand::TryRngCore;
 use serde::{Deserialize, Serialize};
 
 pub use memory::MemoryStore;
+pub use redis::url as redis_url;
 pub use redis::{RedisStore, RedisStoreConfig};
 
-/// Random 128-bit session id from the OS CSPRNG, shown as 32 hex digits.
+/// A session id: 128 random bits from the OS CSPRNG, and the id of the
+/// session's trip, which names where the session's keys live (their Redis
+/// hash slot) so that a request finds them in one call. The trip grants
+/// nothing: the random part is the credential. Shown as 40 hex digits, the
+/// trip's 8 then the random 32.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SessionId([u8; 16]);
+pub struct SessionId {
+    trip: u32,
+    random: [u8; 16],
+}
 
 impl SessionId {
-    /// A fresh unpredictable id.
-    pub fn random() -> Self {
-        let mut bytes = [0u8; 16];
+    /// A fresh unpredictable id for a session of `trip`.
+    pub fn random(trip: u32) -> Self {
+        let mut random = [0u8; 16];
         rand::rngs::OsRng
-            .try_fill_bytes(&mut bytes)
+            .try_fill_bytes(&mut random)
             .expect("the OS random source is available");
-        Self(bytes)
+        Self { trip, random }
     }
 
-    /// Parses the 32-hex-digit form; anything else is not a session id.
+    /// The trip the session was opened on.
+    pub fn trip(&self) -> u32 {
+        self.trip
+    }
+
+    /// Parses the 40-hex-digit form; anything else is not a session id.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.as_bytes();
-        if text.len() != 32 {
+        if text.len() != 40 {
             return None;
         }
-        let mut bytes = [0u8; 16];
-        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
-            *byte = (hex_value(pair[0])? << 4) | hex_value(pair[1])?;
+        let mut trip = [0u8; 4];
+        let mut random = [0u8; 16];
+        let (trip_digits, random_digits) = text.split_at(8);
+        for (bytes, digits) in [
+            (&mut trip[..], trip_digits),
+            (&mut random[..], random_digits),
+        ] {
+            for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+                *byte = (hex_value(pair[0])? << 4) | hex_value(pair[1])?;
+            }
         }
-        Some(Self(bytes))
+        Some(Self {
+            trip: u32::from_be_bytes(trip),
+            random,
+        })
     }
 
-    /// The 32 lowercase hex digits, without allocating (every request builds a key from it).
-    pub fn hex(&self) -> [u8; 32] {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut out = [0u8; 32];
-        for (pair, byte) in out.chunks_exact_mut(2).zip(self.0) {
-            pair[0] = DIGITS[usize::from(byte >> 4)];
-            pair[1] = DIGITS[usize::from(byte & 0x0f)];
-        }
+    /// The 40 lowercase hex digits, without allocating (every request builds a key from it).
+    pub fn hex(&self) -> [u8; 40] {
+        let mut out = [0u8; 40];
+        write_hex(&mut out[..8], &self.trip.to_be_bytes());
+        write_hex(&mut out[8..], &self.random);
         out
+    }
+
+    /// The 32 hex digits of the random part alone (the key inside the trip's slot).
+    pub fn random_hex(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        write_hex(&mut out, &self.random);
+        out
+    }
+}
+
+/// Writes `bytes` as lowercase hex digits into `out` (twice as long).
+fn write_hex(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
 }
 
@@ -78,7 +115,11 @@ impl fmt::Display for SessionId {
 impl fmt::Debug for SessionId {
     // A session id is a bearer credential: logs get a prefix only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SessionId({:02x}{:02x}…)", self.0[0], self.0[1])
+        write!(
+            f,
+            "SessionId(trip {}, {:02x}{:02x}…)",
+            self.trip, self.random[0], self.random[1]
+        )
     }
 }
 
@@ -170,7 +211,7 @@ impl SessionStore {
     pub fn backend(&self) -> &'static str {
         match self {
             SessionStore::Memory(_) => "memory",
-            SessionStore::Redis(_) => "redis",
+            SessionStore::Redis(s) => s.shape(),
         }
     }
 
@@ -254,17 +295,28 @@ mod tests {
 
     #[test]
     fn session_ids_round_trip_and_reject_other_text() {
-        let id = SessionId::random();
+        let id = SessionId::random(17);
         assert_eq!(SessionId::parse(&id.to_string()), Some(id));
+        assert_eq!(id.trip(), 17);
         assert_eq!(SessionId::parse("zz"), None);
-        assert_eq!(SessionId::parse(&"g".repeat(32)), None);
-        assert_eq!(SessionId::parse(&"+1".repeat(16)), None);
+        assert_eq!(SessionId::parse(&"g".repeat(40)), None);
+        assert_eq!(SessionId::parse(&"+1".repeat(20)), None);
+        assert_eq!(
+            SessionId::parse(&"0".repeat(32)),
+            None,
+            "an id without its trip"
+        );
         let upper = id.to_string().to_ascii_uppercase();
         assert_eq!(SessionId::parse(&upper), Some(id));
-        let known = SessionId::parse("00ff10a9b8c7d6e5f4031221304f5e6d").unwrap();
-        assert_eq!(known.to_string(), "00ff10a9b8c7d6e5f4031221304f5e6d");
-        assert_eq!(known.0[1], 0xff);
-        assert_ne!(SessionId::random(), SessionId::random());
+        let known = SessionId::parse("0000431f00ff10a9b8c7d6e5f4031221304f5e6d").unwrap();
+        assert_eq!(
+            known.to_string(),
+            "0000431f00ff10a9b8c7d6e5f4031221304f5e6d"
+        );
+        assert_eq!(known.trip(), 17183);
+        assert_eq!(known.random[1], 0xff);
+        assert_eq!(&known.random_hex(), b"00ff10a9b8c7d6e5f4031221304f5e6d");
+        assert_ne!(SessionId::random(1), SessionId::random(1));
         assert!(!format!("{id:?}").contains(&id.to_string()));
     }
 }

@@ -116,7 +116,7 @@ async fn open_session(state: &AppState, token: &str, parts: &Parts) -> Result<Re
     // session of this trip (checked in the store); otherwise a fresh id is minted.
     let presented =
         crate::http::cookie::value(&parts.headers, SESSION_COOKIE).and_then(SessionId::parse);
-    let fresh = SessionId::random();
+    let fresh = SessionId::random(trip.id.get());
     let opened = state
         .sessions
         .open(fresh, &session, cap, presented)

@@ -1,5 +1,6 @@
-//! Test harness: a real `redis-server` per test binary, and the app built
-//! in-process or on a real socket. Every test isolates its Redis keys by prefix.
+//! Test harness: real Redis (one server, a Cluster, Sentinels: [`redis_servers`]),
+//! and the app built in-process or on a real socket. Every test isolates its
+//! Redis keys by prefix.
 //!
 //! How to use it (`mod support;` at the top of a test file):
 //! - Material from outside the repository: `let Some(corpus) =
@@ -11,9 +12,10 @@
 //!   A git worktree has no `../shared`: run with
 //!   `TRAJET_CORPUS=<repo>/../shared/corpus TRAJET_SCHEMAS=<repo>/../shared/schemas`.
 //! - Unit tests under `src/` have the same functions as `crate::external`.
-//! - One contract on both session stores: `use support::on_both_stores;` then
+//! - One contract on every session store: `use support::on_both_stores;` then
 //!   `on_both_stores!(name_a, name_b);` over `async fn name_a(backend: Backend)`
-//!   (or a fixture that is `From<Backend>`).
+//!   (or a fixture that is `From<Backend>`): memory, one Redis server, a
+//!   Redis Cluster and Redis behind Sentinels.
 //! - The database: the suite runs on SQLite, and again on a real PostgreSQL
 //!   server with `TRAJET_TEST_DATABASE=postgres` (`scripts/test.sh` does both).
 //!   `TestApp` follows it by itself; a test that starts the binary passes
@@ -34,14 +36,15 @@ pub mod external;
 pub mod feeds;
 pub mod gtfs;
 pub mod postgres;
+pub mod process;
+pub mod redis_servers;
 pub mod s3;
 pub mod schemas;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use trajet::app::{App, AppState};
@@ -49,123 +52,7 @@ use trajet::config::{Config, Secret};
 use trajet::data_dir::DataDir;
 use trajet::sessions::{MemoryStore, RedisStore, RedisStoreConfig, SessionStore};
 
-/// A private `redis-server` on a free loopback port, killed on drop.
-pub struct RedisServer {
-    pub port: u16,
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    /// Starts a server; panics with a clear message when `redis-server` is missing.
-    pub fn start() -> Self {
-        let port = free_port();
-        let dir = tempfile::tempdir().unwrap();
-        let mut server = RedisServer {
-            port,
-            dir,
-            child: None,
-        };
-        server.spawn();
-        server
-    }
-
-    fn spawn(&mut self) {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "redis-server must be installed to run these tests (scripts/test.sh installs it)",
-            );
-        self.child = Some(child);
-        self.wait_ready();
-    }
-
-    /// Waits until the server accepts connections and answers PING.
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(client) = redis::Client::open(self.url())
-                && let Ok(mut c) = client.get_connection_with_timeout(Duration::from_millis(200))
-                && redis::cmd("PING").query::<String>(&mut c).is_ok()
-            {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("redis-server did not start on port {}", self.port);
-    }
-
-    /// `redis://127.0.0.1:{port}/`.
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().expect("server running").id();
-        let status = Command::new("kill")
-            .args([signal, &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill {signal} failed");
-    }
-
-    /// `kill -9`: the server is gone at once.
-    pub fn kill(&mut self) {
-        self.signal("-KILL");
-        if let Some(mut child) = self.child.take() {
-            let _ = child.wait();
-        }
-    }
-
-    /// Starts it again on the same port (after `kill`).
-    pub fn restart(&mut self) {
-        self.spawn();
-    }
-
-    /// `SIGSTOP`: the server hangs with its sockets open.
-    pub fn pause(&self) {
-        self.signal("-STOP");
-    }
-
-    /// `SIGCONT`: the server answers again.
-    pub fn resume(&self) {
-        self.signal("-CONT");
-    }
-
-    /// A synchronous connection for inspecting keys.
-    pub fn connection(&self) -> redis::Connection {
-        redis::Client::open(self.url())
-            .unwrap()
-            .get_connection()
-            .unwrap()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill")
-                .args(["-CONT", &child.id().to_string()])
-                .status();
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
+pub use redis_servers::{Redis, RedisCluster, RedisSentinel, RedisServer};
 
 /// A free loopback port (bound then released).
 pub fn free_port() -> u16 {
@@ -191,11 +78,47 @@ pub fn unique_prefix() -> String {
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
     Memory,
+    /// One `redis-server` of the test's own.
     Redis,
+    /// This test process's three-node Redis Cluster ([`RedisCluster::shared`]).
+    RedisCluster,
+    /// This test process's primary, replica and Sentinels ([`RedisSentinel::shared`]).
+    RedisSentinel,
 }
 
-/// One contract, both session stores: each named `async fn name(arg)` of the
-/// calling file runs twice, as the tests `name::memory` and `name::redis`.
+impl Backend {
+    /// The Redis this backend runs on (`None` for memory): a server of the
+    /// test's own, or this process's shared Cluster or Sentinels.
+    pub fn redis(self) -> Option<RedisHandle> {
+        match self {
+            Backend::Memory => None,
+            Backend::Redis => Some(RedisHandle::Own(RedisServer::start())),
+            Backend::RedisCluster => Some(RedisHandle::Shared(RedisCluster::shared())),
+            Backend::RedisSentinel => Some(RedisHandle::Shared(RedisSentinel::shared())),
+        }
+    }
+}
+
+/// A Redis deployment a test uses: its own server (kept alive by the
+/// handle) or a shared one.
+pub enum RedisHandle {
+    Own(RedisServer),
+    Shared(&'static dyn Redis),
+}
+
+impl RedisHandle {
+    /// The deployment.
+    pub fn get(&self) -> &dyn Redis {
+        match self {
+            RedisHandle::Own(server) => server,
+            RedisHandle::Shared(redis) => *redis,
+        }
+    }
+}
+
+/// One contract, every session store: each named `async fn name(arg)` of
+/// the calling file runs four times, as the tests `name::memory`,
+/// `name::redis`, `name::redis_cluster` and `name::redis_sentinel`.
 /// `arg` is a [`Backend`] or anything made `From<Backend>` (a fixture).
 #[allow(unused_macros, reason = "only the session contract files use it")]
 macro_rules! on_both_stores {
@@ -209,17 +132,25 @@ macro_rules! on_both_stores {
             async fn redis() {
                 super::$name($crate::support::Backend::Redis.into()).await;
             }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis_cluster() {
+                super::$name($crate::support::Backend::RedisCluster.into()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis_sentinel() {
+                super::$name($crate::support::Backend::RedisSentinel.into()).await;
+            }
         }
     )*};
 }
 #[allow(unused_imports, reason = "only the session contract files use it")]
 pub(crate) use on_both_stores;
 
-/// A Redis store on `server` under a fresh key prefix.
-pub fn redis_store(server: &RedisServer, prefix: &str, timeout: Duration) -> SessionStore {
+/// A Redis store on `redis` (any shape) under a key prefix.
+pub fn redis_store(redis: &dyn Redis, prefix: &str, timeout: Duration) -> SessionStore {
     SessionStore::Redis(
         RedisStore::new(RedisStoreConfig {
-            url: Secret::new(server.url()),
+            url: Secret::new(redis.url()),
             prefix: prefix.to_owned(),
             timeout,
         })
@@ -252,15 +183,12 @@ pub struct TestApp {
 
 impl TestApp {
     /// Builds the app with in-memory sessions, or Redis sessions on `redis`.
-    pub async fn new(redis: Option<&RedisServer>) -> Self {
+    pub async fn new(redis: Option<&dyn Redis>) -> Self {
         Self::with_config(redis, |_| {}).await
     }
 
     /// Builds the app after letting the test adjust the configuration.
-    pub async fn with_config(
-        redis: Option<&RedisServer>,
-        adjust: impl FnOnce(&mut Config),
-    ) -> Self {
+    pub async fn with_config(redis: Option<&dyn Redis>, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path());
         config.redis_timeout = Duration::from_millis(300);
@@ -309,7 +237,7 @@ impl TestApp {
     /// store and master key (a deployment secret), and sessions in the same
     /// Redis under the same key prefix. Needs PostgreSQL: SQLite lives in a
     /// data directory.
-    pub async fn another_machine(&self, redis: &RedisServer) -> TestApp {
+    pub async fn another_machine(&self, redis: &dyn Redis) -> TestApp {
         assert!(
             self.database_url.is_some(),
             "instances on several machines share a PostgreSQL database"

@@ -1,34 +1,45 @@
-//! The Redis session store.
+//! The Redis session store, on one server, behind Sentinels or on a Cluster
+//! (`REDIS_URL`'s three shapes: [`url`]).
 //!
-//! Keys (under a configurable prefix):
-//! - `s:{id}`: the session hash; `s:{id}:p`: progress by title; `s:{id}:c`: counters
-//! - `t:{trip}:s`: ids of the trip's sessions; `t:{trip}:k`: its seat-code counters
-//! - `k:{trip}:{seat code}`: activations of a seat code
+//! Keys (under a configurable prefix, `trajet:` in production), all of one
+//! trip in one hash slot: the trip id in braces is the hash tag.
+//! - `{trip}:s:{id}`: the session hash; `…:p`: progress by title; `…:c`: counters
+//! - `{trip}:sessions`: ids of the trip's sessions; `{trip}:seats`: its seat-code counters
+//! - `{trip}:k:{seat code}`: activations of a seat code
+//!
+//! A session id carries its trip ([`SessionId::trip`]), so a request's
+//! cookie names the slot of its keys without a lookup.
 //!
 //! Every write runs in a Lua script that sets an absolute expiry in the same
 //! atomic step (`EXPIREAT`, with `GT` on keys that already expire), so no key
 //! is ever left without one and no expiry moves backward. Each operation is
-//! one round trip through one shared multiplexed connection, bounded by the
-//! configured timeout: a down or hung Redis is an error, never a hang.
+//! one round trip (one `EVALSHA` or one read) through one shared multiplexed
+//! connection, bounded by the configured timeout: a down or hung Redis, or a
+//! failover in progress, is an error (answered `503`), never a hang.
 //! A call that timed out is not withdrawn: a stalled Redis runs it when it
 //! resumes, in order with the later calls on the same connection (the scan
 //! relies on this to make a retried open resume the session it created).
 
+mod link;
+mod scripts;
+pub mod url;
+
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Script, Value};
-use tokio::sync::OnceCell;
 
 use super::{LiveSession, Opened, Saved, Session, SessionId, StoreError};
+use link::{Conn, Link};
+use scripts::*;
 
 /// How to reach Redis.
 #[derive(Clone, Debug)]
 pub struct RedisStoreConfig {
-    /// `redis://…` URL (may hold a password; never logged).
+    /// `REDIS_URL` in one of its shapes (may hold a password; never logged).
     pub url: crate::config::Secret<String>,
-    /// Prefix of every key, e.g. `trajet:`.
+    /// Prefix of every key, e.g. `trajet:` (no braces: they would make the hash tag).
     pub prefix: String,
     /// Connect and response timeout of each call.
     pub timeout: Duration,
@@ -37,11 +48,11 @@ pub struct RedisStoreConfig {
 /// Session store on Redis, shared by every trajet instance.
 #[derive(Clone)]
 pub struct RedisStore {
-    client: redis::Client,
-    manager: std::sync::Arc<OnceCell<ConnectionManager>>,
+    link: Arc<Link>,
+    shape: &'static str,
     prefix: String,
     timeout: Duration,
-    scripts: std::sync::Arc<Scripts>,
+    scripts: Arc<Scripts>,
 }
 
 struct Scripts {
@@ -53,115 +64,22 @@ struct Scripts {
     incr: Script,
 }
 
-/// Sets `k` to expire at `t`, never earlier than it already does.
-const EXPIRE_FN: &str = r#"
-local function expire_at(k, t)
-  if redis.call('EXPIRETIME', k) == -1 then redis.call('EXPIREAT', k, t)
-  else redis.call('EXPIREAT', k, t, 'GT') end
-end
-"#;
-
-const OPEN: &str = r#"
--- KEYS: seat counter, session, trip sessions, trip seat counters, session to resume
--- ARGV: cap, expires_at, id, trip, seat_code, opened_at
-if redis.call('HGET', KEYS[5], 'trip') == ARGV[4] then return 2 end
-local n = redis.call('INCR', KEYS[1])
-expire_at(KEYS[1], ARGV[2])
-redis.call('SADD', KEYS[4], KEYS[1])
-expire_at(KEYS[4], ARGV[2])
-if n > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[2], 'trip', ARGV[4], 'seat', ARGV[5], 'opened', ARGV[6], 'expires', ARGV[2],
-  'live', ARGV[4] .. ' ' .. ARGV[6] .. ' ' .. ARGV[2])
-redis.call('EXPIREAT', KEYS[2], ARGV[2])
-redis.call('SADD', KEYS[3], ARGV[3])
-expire_at(KEYS[3], ARGV[2])
-return 1
-"#;
-
-const EXTEND: &str = r#"
--- KEYS: trip sessions, trip seat counters; ARGV: prefix, expires_at
-local t = tonumber(ARGV[2])
-local live = 0
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local s = ARGV[1] .. 's:' .. id
-  if redis.call('EXISTS', s) == 1 then
-    live = live + 1
-    -- Never earlier; the packed field is rewritten whenever it differs (a
-    -- record of an older trajet, or one that an older trajet extended).
-    local f = redis.call('HMGET', s, 'trip', 'opened', 'expires', 'live')
-    if f[1] and f[2] and f[3] then
-      local e = math.max(tonumber(f[3]), t)
-      local packed = f[1] .. ' ' .. f[2] .. ' ' .. string.format('%d', e)
-      if tonumber(f[3]) < t or f[4] ~= packed then
-        redis.call('HSET', s, 'expires', string.format('%d', e), 'live', packed)
-      end
-    end
-    redis.call('EXPIREAT', s, t, 'GT')
-    redis.call('EXPIREAT', s .. ':p', t, 'GT')
-    redis.call('EXPIREAT', s .. ':c', t, 'GT')
-  end
-end
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('EXPIREAT', k, t, 'GT') end
-redis.call('EXPIREAT', KEYS[1], t, 'GT')
-redis.call('EXPIREAT', KEYS[2], t, 'GT')
-return live
-"#;
-
-const END: &str = r#"
--- KEYS: trip sessions, trip seat counters; ARGV: prefix
-local live = 0
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local s = ARGV[1] .. 's:' .. id
-  live = live + redis.call('DEL', s)
-  redis.call('DEL', s .. ':p', s .. ':c')
-end
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', k) end
-redis.call('DEL', KEYS[1], KEYS[2])
-return live
-"#;
-
-const LIVE: &str = r#"
-local live = 0
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  live = live + redis.call('EXISTS', ARGV[1] .. 's:' .. id)
-end
-return live
-"#;
-
-const SAVE_PROGRESS: &str = r#"
--- KEYS: session, progress; ARGV: title, modified, document
-local exp = redis.call('EXPIRETIME', KEYS[1])
-if exp < 0 then return -1 end
-local stored = redis.call('HGET', KEYS[2], ARGV[1] .. '\0m')
-if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1] .. '\0m', ARGV[2], ARGV[1], ARGV[3])
-expire_at(KEYS[2], exp)
-return 1
-"#;
-
-const INCR: &str = r#"
--- KEYS: session, counters; ARGV: name, by
-local exp = redis.call('EXPIRETIME', KEYS[1])
-if exp < 0 then return false end
-local v = redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
-expire_at(KEYS[2], exp)
-return v
-"#;
-
 impl RedisStore {
     /// Prepares the store; the connection is made on first use (so trajet
     /// starts, and answers 503, while Redis is still down).
     pub fn new(config: RedisStoreConfig) -> anyhow::Result<Self> {
-        let client = redis::Client::open(config.url.expose().as_str()).map_err(|e| {
-            anyhow::anyhow!("REDIS_URL is not a valid Redis URL: {}", redis_kind(&e))
-        })?;
+        if config.prefix.contains(['{', '}']) {
+            anyhow::bail!("the Redis key prefix must not hold braces (they make hash tags)");
+        }
+        let target = url::parse(config.url.expose())?;
+        let shape = target.shape();
         let script = |body: &str| Script::new(&format!("{EXPIRE_FN}\n{body}"));
         Ok(Self {
-            client,
-            manager: Default::default(),
+            link: Arc::new(Link::new(target, config.timeout)?),
+            shape,
             prefix: config.prefix,
             timeout: config.timeout,
-            scripts: std::sync::Arc::new(Scripts {
+            scripts: Arc::new(Scripts {
                 open: script(OPEN),
                 extend: script(EXTEND),
                 end: script(END),
@@ -172,62 +90,75 @@ impl RedisStore {
         })
     }
 
-    /// Runs one Redis call through the shared connection, bounded in time.
+    /// Which shape of `REDIS_URL` this store uses: `redis`, `redis-sentinel` or `redis-cluster`.
+    pub fn shape(&self) -> &'static str {
+        self.shape
+    }
+
+    /// Runs one Redis call, bounded in time.
     async fn call<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         // Connected (every request after the first): the future holds no
         // connect future, so it stays small. The outer timeout stays too: while
-        // the manager reconnects, a call waits for the reconnection, which the
-        // response timeout does not bound.
-        if let Some(manager) = self.manager.get() {
-            let call = f(manager.clone());
-            return match tokio::time::timeout(self.timeout * 2, call).await {
-                Ok(result) => result.map_err(|e| StoreError(format!("Redis: {}", redis_kind(&e)))),
-                Err(_) => Err(StoreError("Redis did not answer in time".into())),
-            };
+        // a connection is remade, a call waits for it, which the response
+        // timeout does not bound.
+        match self.link.ready() {
+            Some(conn) => self.bounded(f(conn)).await,
+            None => Box::pin(self.call_connecting(f)).await,
         }
-        Box::pin(self.call_connecting(f)).await
     }
 
-    /// The first call (or one racing it): connects, then calls; the whole of
-    /// it bounded by an outer timeout whatever happens.
+    /// The first call (or one after a Sentinel failover): connects, then
+    /// calls; the whole of it bounded.
     async fn call_connecting<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(Conn) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let work = async {
-            let manager = self
-                .manager
-                .get_or_try_init(|| async {
-                    let config = ConnectionManagerConfig::new()
-                        .set_connection_timeout(self.timeout)
-                        .set_response_timeout(self.timeout)
-                        .set_number_of_retries(1)
-                        .set_max_delay(self.timeout.as_millis() as u64);
-                    ConnectionManager::new_with_config(self.client.clone(), config).await
-                })
-                .await
-                .map_err(|e| StoreError(format!("connecting to Redis: {}", redis_kind(&e))))?
-                .clone();
-            f(manager)
-                .await
-                .map_err(|e| StoreError(format!("Redis: {}", redis_kind(&e))))
-        };
-        match tokio::time::timeout(self.timeout * 2, work).await {
-            Ok(result) => result,
-            Err(_) => Err(StoreError("Redis did not answer in time".into())),
+        self.bounded(async {
+            let conn = self.link.connect().await?;
+            f(conn).await
+        })
+        .await
+    }
+
+    /// Bounds a call by twice the timeout, and tells the link how it failed.
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.timeout * 2, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                self.link.failed(Some(&e));
+                Err(StoreError(format!("Redis: {}", redis_kind(&e))))
+            }
+            Err(_) => {
+                self.link.failed(None);
+                Err(StoreError("Redis did not answer in time".into()))
+            }
         }
     }
 
-    fn session_key(&self, id: SessionId) -> String {
-        let mut key = String::with_capacity(self.prefix.len() + 34);
+    /// `{prefix}{trip}:`: the start of every key of a trip (the braces make
+    /// the trip id the hash tag: one slot for all of them).
+    fn trip_base(&self, trip: u32) -> String {
+        let mut key = String::with_capacity(self.prefix.len() + 14);
         key.push_str(&self.prefix);
+        key.push('{');
+        // Writing a number to a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut key, format_args!("{trip}}}:"));
+        key
+    }
+
+    /// `{prefix}{trip}:s:{random part of the id}`.
+    fn session_key(&self, id: SessionId) -> String {
+        let mut key = self.trip_base(id.trip());
         key.push_str("s:");
-        key.push_str(std::str::from_utf8(&id.hex()).unwrap_or_default());
+        key.push_str(std::str::from_utf8(&id.random_hex()).unwrap_or_default());
         key
     }
 
@@ -238,20 +169,23 @@ impl RedisStore {
         cap: u32,
         resume: Option<SessionId>,
     ) -> Result<Opened, StoreError> {
-        let p = &self.prefix;
         let t = session.trip_id;
+        let base = self.trip_base(t);
+        debug_assert_eq!(id.trip(), t, "a session id names its trip");
         let mut inv = self.scripts.open.prepare_invoke();
-        inv.key(format!("{p}k:{t}:{}", session.seat_code))
+        inv.key(format!("{base}k:{}", session.seat_code))
             .key(self.session_key(id))
-            .key(format!("{p}t:{t}:s"))
-            .key(format!("{p}t:{t}:k"))
+            .key(format!("{base}sessions"))
+            .key(format!("{base}seats"))
+            // A session of another trip is never resumed: its key (in another
+            // slot) is not even asked for.
             .key(match resume {
-                Some(existing) => self.session_key(existing),
-                None => format!("{p}s:none"),
+                Some(existing) if existing.trip() == t => self.session_key(existing),
+                _ => format!("{base}s:none"),
             })
             .arg(cap)
             .arg(session.expires_at)
-            .arg(id.to_string())
+            .arg(std::str::from_utf8(&id.random_hex()).unwrap_or_default())
             .arg(t)
             .arg(&session.seat_code)
             .arg(session.opened_at);
@@ -358,11 +292,11 @@ impl RedisStore {
         trip_id: u32,
         extra: Option<i64>,
     ) -> Result<u64, StoreError> {
-        let p = &self.prefix;
+        let base = self.trip_base(trip_id);
         let mut inv = script.prepare_invoke();
-        inv.key(format!("{p}t:{trip_id}:s"))
-            .key(format!("{p}t:{trip_id}:k"))
-            .arg(p);
+        inv.key(format!("{base}sessions"))
+            .key(format!("{base}seats"))
+            .arg(&base);
         if let Some(v) = extra {
             inv.arg(v);
         }
