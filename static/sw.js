@@ -2,7 +2,7 @@
 // open excerpt's chapters for tunnels, and deletes a session's content when it ends.
 "use strict";
 
-const SHELL = "trajet-shell-v3";
+const SHELL = "trajet-shell-v4";
 const CONTENT = "trajet-content";
 const EXPIRY_KEY = "/__trajet/session-expiry";
 // Session answers that mean the content may no longer be shown.
@@ -25,7 +25,8 @@ self.addEventListener("install", (event) => {
 async function shellFiles() {
   const page = await (await fetch("/read")).text();
   const files = [];
-  for (const link of page.matchAll(/<link\s+rel="(?:modulepreload|stylesheet|icon)"\s+href="([^"]+)"/g)) files.push(link[1]);
+  // Only files: an icon written into the page as a data: URL is no request.
+  for (const link of page.matchAll(/<link\s+rel="(?:modulepreload|stylesheet|icon)"\s+href="(\/[^"]*)"/g)) files.push(link[1]);
   return files;
 }
 

@@ -148,18 +148,25 @@ async fn a_passengers_first_visit_weighs_under_150_kb_compressed() {
 /// On HTTP/1.1 a phone opens six connections at most, each a round trip to
 /// open: 19 modules took four round trips even all preloaded, and one joined
 /// file still one more (and a connection). The served reader page carries
-/// every module `app.js` imports, joined in one script element, and its
-/// stylesheet: the page loads no script and no stylesheet of its own.
+/// every module `app.js` imports, joined in one script element, its
+/// stylesheet and its icon: the page loads no script, stylesheet or icon of
+/// its own (the icon took a connection just as the passenger tapped a book).
 #[tokio::test]
-async fn the_served_reader_page_carries_its_modules_and_stylesheet() {
+async fn the_served_reader_page_carries_its_modules_stylesheet_and_icon() {
     let app = TestApp::new(None).await;
     let (page, _, _) = fetch(&app, "/read", None).await;
     let page = String::from_utf8(page).unwrap();
     let loaded: Vec<String> = static_links(&page)
         .into_iter()
-        .filter(|link| link.ends_with(".js") || link.ends_with(".css"))
+        .filter(|link| [".js", ".css", ".svg"].iter().any(|e| link.ends_with(e)))
         .collect();
     assert!(loaded.is_empty(), "the page still loads {loaded:?}");
+    let icon = std::fs::read(static_dir().join("reader/icon.svg")).unwrap();
+    let icon = format!(
+        "<link rel=\"icon\" href=\"data:image/svg+xml;base64,{}\"",
+        data_encoding::BASE64.encode(&icon)
+    );
+    assert!(page.contains(&icon), "{page}");
     let css = std::fs::read_to_string(static_dir().join("reader/reader.css")).unwrap();
     assert!(page.contains(&format!("<style>\n{css}</style>")), "{page}");
     let open = "<script type=\"module\">";

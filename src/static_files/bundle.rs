@@ -9,8 +9,11 @@
 //! `<script type="module" src="/static/reader/app.js" data-bundle>`; the
 //! mirror's copy of the page then carries the joined modules in that script
 //! element, and their preloads go. A stylesheet link marked `data-inline`
-//! becomes a `<style>` element the same way. The files stay in the mirror
-//! as they are (a page that could not be rewritten still loads them).
+//! becomes a `<style>` element the same way, and an SVG icon link marked so
+//! carries its picture as a `data:` URL (else the browser asks for it on a
+//! connection of its own just as the passenger taps a book). The files stay
+//! in the mirror as they are (a page that could not be rewritten still loads
+//! them).
 //!
 //! This is not a general bundler (those crates bring a whole JavaScript
 //! compiler): it reads the forms our modules are written in, one statement
@@ -37,8 +40,8 @@ use anyhow::{Context, bail, ensure};
 
 /// What a page marks its module script with to have it bundled.
 const OPT_IN: &str = " data-bundle>";
-/// What a page marks a stylesheet link with to have it written in.
-const INLINE_STYLESHEET: &str = " data-inline>";
+/// What a page marks a stylesheet or icon link with to have it written in.
+const INLINE_LINK: &str = " data-inline>";
 /// The prefix of the names the bundle adds; no module may use it.
 const PREFIX: &str = "__trajet_";
 
@@ -64,7 +67,7 @@ pub fn bundle_page(
     page: &str,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<Option<String>> {
-    let mut rewritten = inline_stylesheets(page, read)?;
+    let mut rewritten = inline_links(page, read)?;
     let Some(end) = rewritten.find(OPT_IN) else {
         return Ok((rewritten != page).then_some(rewritten));
     };
@@ -102,10 +105,11 @@ pub fn bundle_page(
 }
 
 /// The page with each `<link rel="stylesheet" href="/static/…" data-inline>`
-/// replaced by a `<style>` holding the file.
-fn inline_stylesheets(page: &str, read: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+/// replaced by a `<style>` holding the file, and each `<link rel="icon"
+/// href="/static/….svg" data-inline>` pointing to a `data:` URL of the file.
+fn inline_links(page: &str, read: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<String> {
     let mut out = page.to_string();
-    while let Some(end) = out.find(INLINE_STYLESHEET) {
+    while let Some(end) = out.find(INLINE_LINK) {
         let start = out[..end]
             .rfind("<link")
             .context("data-inline outside a <link> tag")?;
@@ -114,19 +118,23 @@ fn inline_stylesheets(page: &str, read: &dyn Fn(&str) -> Option<String>) -> anyh
             .split("href=\"/static/")
             .nth(1)
             .and_then(|rest| rest.split('"').next())
-            .filter(|_| tag.contains("rel=\"stylesheet\""))
-            .context("data-inline on a link that is not a stylesheet from /static/")?;
-        let css = read(path).with_context(|| format!("{path}: not among the pages"))?;
-        // url() in the file would resolve against the page, not the file.
-        ensure!(!css.contains("url("), "{path}: refers to files with url()");
-        ensure!(
-            !css.to_ascii_lowercase().contains("</style"),
-            "{path}: holds </style"
-        );
-        out.replace_range(
-            start..end + INLINE_STYLESHEET.len(),
-            &format!("<style>\n{css}</style>"),
-        );
+            .context("data-inline on a link that is not to a file from /static/")?;
+        let text = read(path).with_context(|| format!("{path}: not among the pages"))?;
+        let written = if tag.contains("rel=\"stylesheet\"") {
+            // url() in the file would resolve against the page, not the file.
+            ensure!(!text.contains("url("), "{path}: refers to files with url()");
+            ensure!(
+                !text.to_ascii_lowercase().contains("</style"),
+                "{path}: holds </style"
+            );
+            format!("<style>\n{text}</style>")
+        } else if tag.contains("rel=\"icon\"") && path.ends_with(".svg") {
+            let data = format!("data:image/svg+xml;base64,{}", data_encoding::BASE64.encode(text.as_bytes()));
+            format!("{}>", tag.replacen(&format!("/static/{path}"), &data, 1))
+        } else {
+            bail!("data-inline on a link that is neither a stylesheet nor an SVG icon");
+        };
+        out.replace_range(start..end + INLINE_LINK.len(), &written);
     }
     Ok(out)
 }
@@ -401,6 +409,24 @@ mod tests {
             let error = bundle_page(page, &read(css)).unwrap_err();
             assert!(format!("{error:#}").contains(reason), "{css}: {error:#}");
         }
+    }
+
+    #[test]
+    fn an_svg_icon_marked_data_inline_comes_with_the_page() {
+        let page = "<link rel=\"icon\" href=\"/static/app/icon.svg\" type=\"image/svg+xml\" data-inline>\n";
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+        let read = |name: &str| (name == "app/icon.svg").then(|| svg.to_string());
+        let inlined = bundle_page(page, &read).unwrap().unwrap();
+        let data = data_encoding::BASE64.encode(svg.as_bytes());
+        assert_eq!(
+            inlined,
+            format!("<link rel=\"icon\" href=\"data:image/svg+xml;base64,{data}\" type=\"image/svg+xml\">\n")
+        );
+        // Only stylesheets and SVG icons are written in.
+        let png = "<link rel=\"icon\" href=\"/static/app/icon.png\" data-inline>\n";
+        let read = |name: &str| (name == "app/icon.png").then(String::new);
+        let error = bundle_page(png, &read).unwrap_err();
+        assert!(format!("{error:#}").contains("neither"), "{error:#}");
     }
 
     #[test]

@@ -124,15 +124,15 @@ pub fn page_policy(page: &str) -> String {
     policy
 }
 
-/// Writes into the pages that ask for it their joined modules and their
-/// stylesheet. The digest is taken after, so a new way of joining makes a
+/// Writes into the pages that ask for it their joined modules, their
+/// stylesheet and their icon. The digest is taken after, so a new way of joining makes a
 /// new mirror. A page whose modules cannot be joined keeps loading them
 /// (slower on a weak network, still working).
 fn bundle_modules(files: &mut [PageFile]) {
     let key = |relative: &Path| relative.to_string_lossy().replace('\\', "/");
     let texts: BTreeMap<String, String> = files
         .iter()
-        .filter(|(relative, _)| matches!(extension(relative), "js" | "css"))
+        .filter(|(relative, _)| matches!(extension(relative), "js" | "css" | "svg"))
         .filter_map(|(relative, bytes)| {
             let text = std::str::from_utf8(bytes).ok()?;
             Some((key(relative), text.to_string()))

@@ -34,24 +34,6 @@ export const titleBase = (id) => `/api/v1/titles/${encodeURIComponent(id)}/`;
 export const manifest = (id) => getAnswer(titleBase(id) + "manifest");
 /** The title's Readium positions list, and the answer to keep. */
 export const positions = (id) => getAnswer(titleBase(id) + "positions");
-/** Asks for a chapter the reader is about to show, and the stylesheets it
- * links, so that they are in the HTTP cache (or on their way: the browser
- * joins the requests) when the frame navigates to it: its text shows a round
- * trip or two sooner. Failures are left to that navigation to report. */
-export function warm(path) {
-  const get = (url) => fetch(url, { credentials: "same-origin", priority: "high" });
-  get(path)
-    .then((response) => (response.ok ? response.text() : ""))
-    .then((text) => {
-      const chapter = new URL(path, location.href);
-      for (const link of text.matchAll(/<link\b[^>]*>/g)) {
-        if (!/\brel="[^"]*\bstylesheet\b/.test(link[0])) continue;
-        const href = /\bhref="([^"]+)"/.exec(link[0]);
-        if (href) get(new URL(href[1].replaceAll("&amp;", "&"), chapter)).then((r) => r.arrayBuffer()).catch(() => {});
-      }
-    })
-    .catch(() => {});
-}
 /** The saved progression, or null. */
 export const progression = (id) => getJson(titleBase(id) + "progression");
 

@@ -23,15 +23,19 @@ export function sorted(entries, sort, secondsLeft) {
 export function render(list, entries, sort, secondsLeft) {
   list.replaceChildren();
   covers.waiting = [];
+  covers.notBefore = performance.now() + COVERS_AFTER_MS;
   sorted(entries, sort, secondsLeft).forEach((entry, i) => list.append(card(entry, i)));
 }
 
 // Covers come after the catalog's text, those near the screen only, two at a
 // time: a phone talks to us over six HTTP/1.1 connections at most, and the
 // book the passenger taps must find them free. While a book opens, the
-// covers not yet asked for wait for its first page.
+// covers not yet asked for wait for its first page. They start a moment
+// after the text shows: a book tapped at once finds the connections that
+// brought the page and the catalog still open (a new one costs a round trip).
 const COVERS_AT_ONCE = 2;
-const covers = { waiting: [], loading: 0, held: false };
+const COVERS_AFTER_MS = 300;
+const covers = { waiting: [], loading: 0, held: false, notBefore: 0, timer: 0 };
 const nearScreen = new IntersectionObserver(
   (seen) => {
     for (const { isIntersecting, target } of seen) {
@@ -45,6 +49,12 @@ const nearScreen = new IntersectionObserver(
 );
 
 function nextCovers() {
+  const wait = covers.notBefore - performance.now();
+  if (wait > 0) {
+    clearTimeout(covers.timer);
+    covers.timer = setTimeout(nextCovers, wait);
+    return;
+  }
   while (!covers.held && covers.loading < COVERS_AT_ONCE && covers.waiting.length) {
     const img = covers.waiting.shift();
     if (!img.isConnected) continue;

@@ -32,7 +32,15 @@ export class Frame {
     this.options = options;
     this.doc = null;
     this.resetFixed();
-    const doc = await this.parsed(url);
+    const target = new URL(url, location.href).href;
+    const prepared = this.prepared;
+    this.prepared = null;
+    let doc;
+    try {
+      doc = await (prepared?.url === target ? prepared.parsed : this.parsed(url));
+    } finally {
+      this.iframe.style.visibility = "";
+    }
     if (!doc?.documentElement) throw new ApiError(0, null);
     if (/json|text\/plain/.test(doc.contentType)) throw problemError(doc);
     // Fonts and pictures still on their way change the layout: redo it, same place.
@@ -53,6 +61,18 @@ export class Frame {
   /** Can the chapter be laid out now? Not while the view is hidden (no size). */
   visible() {
     return this.iframe.clientWidth > 0 && this.iframe.clientHeight > 0;
+  }
+
+  /** Starts loading chapter `url` before the reader knows where to open (a
+   * first reading opens at the excerpt's first chapter, which the catalog
+   * names): `show` of the same URL takes this navigation over. The frame stays
+   * invisible meanwhile: the chapter is not laid out in pages yet. A frame
+   * navigation is cached apart from the page's own fetches (Chrome keys
+   * subframe documents separately), so asking for the chapter any other way
+   * would download it twice. */
+  prepare(url) {
+    this.iframe.style.visibility = "hidden";
+    this.prepared = { url: new URL(url, location.href).href, parsed: this.parsed(url) };
   }
 
   /** Navigates the frame; resolves with the chapter's document once it is
@@ -84,6 +104,8 @@ export class Frame {
   /** Empties the frame (session over). */
   close() {
     this.doc = null;
+    this.prepared = null;
+    this.iframe.style.visibility = "";
     this.iframe.src = "about:blank";
   }
 

@@ -38,8 +38,8 @@ export class Reader {
     this.entry = entry || { id, title: "" };
     this.busy = true;
     // A first reading starts at the excerpt's first chapter, which the catalog
-    // names: asked with the manifest, not a round trip after it.
-    if (this.entry.start && !this.hooks.sync.local(id) && !shelf.progression(id)) api.warm(this.entry.start);
+    // names: the frame starts loading it with the manifest, not a round trip after it.
+    if (this.entry.start && !this.hooks.sync.local(id) && !shelf.progression(id)) this.frame.prepare(this.entry.start);
     const [kept, positions, saved] = await Promise.all([
       api.manifest(id),
       api.positions(id).catch((e) => this.softFail(e)),
