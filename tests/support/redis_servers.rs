@@ -439,6 +439,14 @@ impl RedisSentinel {
             .unwrap()
     }
 
+    /// Whether the server on `port` says it is a replica now.
+    pub fn is_replica(&self, port: u16) -> bool {
+        let role: Vec<redis::Value> = redis::cmd("ROLE")
+            .query(&mut connect(port))
+            .unwrap_or_default();
+        matches!(role.first(), Some(redis::Value::BulkString(r)) if r == b"slave")
+    }
+
     /// `kill -9` of the server that is the primary now; its port.
     pub fn kill_primary(&mut self) -> u16 {
         let port = self.primary_port();
