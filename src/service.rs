@@ -1,5 +1,7 @@
 //! Service routes: liveness, readiness, metrics, and the static web pages.
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -85,9 +87,36 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// The session store answers and the data directory is there.
+/// How long `/readyz` waits for the publication store: a balancer's check
+/// must get an answer, and a bucket that takes longer is not ready.
+const PUBLICATIONS_READY_WITHIN: Duration = Duration::from_secs(5);
+
+/// Ready when everything a request may need answers: the session store, the
+/// database, the publication files (the data directory or the bucket).
+/// Asked together, so one slow part does not hide another.
 async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    state.sessions.ping().await?;
+    let publications = state.catalog.store().publications();
+    let (sessions, database, files) = tokio::join!(
+        state.sessions.ping(),
+        state.db.generations(),
+        tokio::time::timeout(PUBLICATIONS_READY_WITHIN, publications.ping()),
+    );
+    sessions?;
+    database?;
+    let unreachable = match files {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("{e:#}")),
+        Err(_) => Some(format!("no answer within {PUBLICATIONS_READY_WITHIN:?}")),
+    };
+    if let Some(cause) = unreachable {
+        tracing::warn!(store = %publications.describe(), %cause, "publication files unreachable");
+        return Err(AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "publications-unavailable",
+            "The publication files cannot be reached. Try again in a few seconds.",
+        )
+        .with_retry_after(crate::error::STORE_RETRY_AFTER));
+    }
     if !state.data.root().is_dir() {
         return Err(AppError::Internal(anyhow::anyhow!(
             "the data directory {} is gone",

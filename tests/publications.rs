@@ -169,3 +169,43 @@ on_both_backends!(
     a_file_added_beside_a_version_is_listed_and_removed_alone,
     removing_a_version_or_a_title_removes_everything_below_it,
 );
+
+/// `/readyz` asks the publication store too: a balancer stops sending to
+/// an instance that cannot reach the bucket (here: the bucket is deleted).
+#[tokio::test]
+async fn readyz_is_unavailable_while_the_bucket_cannot_be_reached() {
+    let Some(settings) = support::s3::bucket().await else {
+        return;
+    };
+    let (endpoint, url) = (settings.endpoint.clone().unwrap(), settings.url.clone());
+    let app = support::TestApp::with_config(None, |c| c.publications = Some(settings)).await;
+    let readyz = || async {
+        support::send(
+            &app.router,
+            axum::http::Request::get("/readyz")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+    };
+    assert_eq!(readyz().await.status(), axum::http::StatusCode::OK);
+    let bucket = url
+        .strip_prefix("s3://")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap();
+    // moto checks no signature: a plain DELETE removes the (empty) bucket.
+    let deleted = reqwest::Client::new()
+        .delete(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{deleted:?}");
+    let response = readyz().await;
+    assert_eq!(
+        response.status(),
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(response.headers().contains_key("retry-after"));
+    let problem = support::body_json(response).await;
+    assert_eq!(problem["code"], "publications-unavailable");
+}

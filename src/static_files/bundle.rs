@@ -129,7 +129,10 @@ fn inline_links(page: &str, read: &dyn Fn(&str) -> Option<String>) -> anyhow::Re
             );
             format!("<style>\n{text}</style>")
         } else if tag.contains("rel=\"icon\"") && path.ends_with(".svg") {
-            let data = format!("data:image/svg+xml;base64,{}", data_encoding::BASE64.encode(text.as_bytes()));
+            let data = format!(
+                "data:image/svg+xml;base64,{}",
+                data_encoding::BASE64.encode(text.as_bytes())
+            );
             format!("{}>", tag.replacen(&format!("/static/{path}"), &data, 1))
         } else {
             bail!("data-inline on a link that is neither a stylesheet nor an SVG icon");
@@ -420,7 +423,9 @@ mod tests {
         let data = data_encoding::BASE64.encode(svg.as_bytes());
         assert_eq!(
             inlined,
-            format!("<link rel=\"icon\" href=\"data:image/svg+xml;base64,{data}\" type=\"image/svg+xml\">\n")
+            format!(
+                "<link rel=\"icon\" href=\"data:image/svg+xml;base64,{data}\" type=\"image/svg+xml\">\n"
+            )
         );
         // Only stylesheets and SVG icons are written in.
         let png = "<link rel=\"icon\" href=\"/static/app/icon.png\" data-inline>\n";
