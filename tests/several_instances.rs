@@ -1,6 +1,7 @@
 //! Two trajet instances as on two machines: each its own data directory
-//! and port, sharing one PostgreSQL, one Redis and one S3-compatible store
-//! (moto), all started by the harness on loopback. What one instance is
+//! and port, sharing one PostgreSQL, one Redis (a server, a Cluster, or a
+//! primary behind Sentinels) and one S3-compatible store (moto), all started
+//! by the harness on loopback. What one instance is
 //! told, the other applies: titles (upload, withdrawal), trips (extension),
 //! sessions (no sticky sessions), and usage counters add up.
 //!
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::books::write_marker_book;
-use support::{RedisServer, TestApp};
+use support::{Redis, RedisCluster, RedisSentinel, RedisServer, TestApp};
 use trajet::accounts::Role;
 use trajet::config::Secret;
 
@@ -142,14 +143,30 @@ fn local_publication_files(dir: &std::path::Path) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_titles_sessions_trips_and_counters_through_the_database_redis_and_s3()
 {
+    two_instances_share_everything(&RedisServer::start(), "one Redis server").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_sessions_on_a_redis_cluster() {
+    two_instances_share_everything(&RedisCluster::start(15_000), "a three-node Redis Cluster")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_sessions_behind_redis_sentinels() {
+    two_instances_share_everything(&RedisSentinel::start(10_000), "Redis behind Sentinels").await;
+}
+
+/// Upload on one, read on the other, counters add up, an extension and a
+/// withdrawal reach the other: with sessions in `redis`.
+async fn two_instances_share_everything(redis: &dyn Redis, shape: &str) {
     let Some(bucket) = support::s3::bucket().await else {
         return;
     };
     let Some(database) = support::postgres::database_url().await else {
         return;
     };
-    let redis = RedisServer::start();
-    let mut one = TestApp::with_config(Some(&redis), |c| {
+    let mut one = TestApp::with_config(Some(redis), |c| {
         c.database.url = Some(Secret::new(database.clone()));
         c.publications = Some(bucket);
     })
@@ -165,7 +182,7 @@ async fn two_instances_share_titles_sessions_trips_and_counters_through_the_data
         .await
         .unwrap();
     let trip = one.create_trip_of(&operator_id.id, "TER 17", -5, 60).await;
-    let two = one.another_machine(&redis).await;
+    let two = one.another_machine(redis).await;
     let (at_one, at_two) = (one.spawn_server().await, two.spawn_server().await);
     let http = Http::new();
 
@@ -286,7 +303,7 @@ async fn two_instances_share_titles_sessions_trips_and_counters_through_the_data
         .until(at_one, &chapter, &cookie, StatusCode::GONE)
         .await;
     eprintln!(
-        "figures: title seen by instance 2 after {appeared:?}, extension after {extended:?}, \
+        "figures ({shape}): title seen by instance 2 after {appeared:?}, extension after {extended:?}, \
          withdrawal refused by instance 1 after {refused:?}"
     );
 }
