@@ -174,31 +174,67 @@ async fn a_four_car_300_seat_sheet_decodes_to_labels_that_open_the_trip_the_set_
     let pdf = body_bytes(response).await;
     let text = String::from_utf8_lossy(&pdf).into_owned();
     assert!(text.contains("/Count 13"), "300 labels at 24 a page");
-    let Some(decoded) = decode_sheet(&pdf, 13) else {
-        return;
-    };
-    assert_eq!(decoded.len(), 300, "every label decodes");
     let minted = ops.codes("24571", json!({})).await;
     let minted_urls: Vec<&str> = minted.iter().map(|c| c.2.as_str()).collect();
+
+    // The PNG pages (300 dpi) read back to the same labels, each of which
+    // opens a session on the trip the set runs.
+    let decoded = decode_png_sheet(&ops, "24571", 13).await;
+    assert_eq!(decoded.len(), 300, "every label of the PNG pages decodes");
     assert_eq!(decoded, minted_urls, "labels in car then seat order");
     let unique: std::collections::HashSet<_> = decoded.iter().collect();
     assert_eq!(unique.len(), 300, "one code per seat");
     for url in &decoded {
         assert!(url.len() <= 71 + 20, "a short URL: {url}");
-    }
-    // A sample of seats across the four cars opens sessions on the set's trip.
-    for url in decoded.iter().step_by(13) {
         assert_eq!(
             ops.ride(url).await.ok(),
             Some(u64::from(trip.id.get())),
             "{url}"
         );
     }
+    let past = ops
+        .get("/api/v1/operator/vehicles/24571/sheet.png?page=14")
+        .await;
+    assert_eq!(past.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body_json(past).await["code"], "page-invalid");
+
+    // The last SVG page holds the last 12 labels.
+    let response = ops
+        .get("/api/v1/operator/vehicles/24571/sheet.svg?page=13")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    let svg = page(response).await;
+    assert_eq!(svg.matches("<path ").count(), 12);
+    assert!(svg.contains(">75</text>") && svg.contains("Rame / Train set 24571"));
+
+    // The PDF, rasterized by poppler at 300 dpi, reads back the same.
+    let Some(from_pdf) = decode_pdf_sheet(&pdf, 13) else {
+        return;
+    };
+    assert_eq!(from_pdf, minted_urls, "every label of the PDF decodes");
 }
 
-/// Rasterizes the sheet at 300 dpi and reads every label's QR code, page
-/// by page and cell by cell (3 × 8 labels on A4 with 8 mm margins).
-fn decode_sheet(pdf: &[u8], pages: usize) -> Option<Vec<String>> {
+/// Reads every label's QR code on `pages` PNG pages of a set's sheet.
+async fn decode_png_sheet(ops: &Ops, vehicle: &str, pages: usize) -> Vec<String> {
+    let mut urls = Vec::new();
+    for n in 1..=pages {
+        let path = format!("/api/v1/operator/vehicles/{vehicle}/sheet.png?page={n}");
+        let response = ops.get(&path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["content-type"], "image/png");
+        let png = body_bytes(response).await;
+        let image = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
+            .unwrap()
+            .to_luma8();
+        assert_eq!(image.dimensions(), (2480, 3508), "A4 at 300 dpi");
+        urls.extend(decode_cells(&image));
+    }
+    urls
+}
+
+/// Rasterizes the PDF sheet at 300 dpi and reads every label's QR code.
+fn decode_pdf_sheet(pdf: &[u8], pages: usize) -> Option<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sheet.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -220,39 +256,42 @@ fn decode_sheet(pdf: &[u8], pages: usize) -> Option<Vec<String>> {
             format!("page-{n}.png")
         };
         let image = image::open(dir.path().join(name)).unwrap().to_luma8();
-        let (mm, dpi) = (72.0 / 25.4, 300.0 / 72.0);
-        let margin = 8.0 * mm;
-        let (width, height) = (
-            (595.276 - 2.0 * margin) / 3.0,
-            (841.89 - 2.0 * margin) / 8.0,
-        );
-        for row in 0..8 {
-            for column in 0..3 {
-                let x = ((margin + column as f32 * width) * dpi) as u32;
-                let y = ((margin + row as f32 * height) * dpi) as u32;
-                let cell = image::imageops::crop_imm(
-                    &image,
-                    x,
-                    y,
-                    (width * dpi) as u32,
-                    (height * dpi) as u32,
-                )
-                .to_image();
-                let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
-                    cell.width() as usize,
-                    cell.height() as usize,
-                    |x, y| cell.get_pixel(x as u32, y as u32).0[0],
-                );
-                for grid in prepared.detect_grids() {
-                    let (meta, text) = grid.decode().unwrap();
-                    assert!(meta.version.0 <= 5, "version {} ≤ 5", meta.version.0);
-                    assert_eq!(meta.ecc_level, 3, "level Q (format bits 11)");
-                    urls.push(text);
-                }
+        urls.extend(decode_cells(&image));
+    }
+    Some(urls)
+}
+
+/// Reads the QR code of each label of a 300 dpi page, cell by cell
+/// (3 × 8 labels on A4 with 8 mm margins), left to right, top to bottom.
+fn decode_cells(image: &image::GrayImage) -> Vec<String> {
+    let (mm, dpi) = (72.0 / 25.4, 300.0 / 72.0);
+    let margin = 8.0 * mm;
+    let (width, height) = (
+        (595.276 - 2.0 * margin) / 3.0,
+        (841.89 - 2.0 * margin) / 8.0,
+    );
+    let mut urls = Vec::new();
+    for row in 0..8 {
+        for column in 0..3 {
+            let x = ((margin + column as f32 * width) * dpi) as u32;
+            let y = ((margin + row as f32 * height) * dpi) as u32;
+            let cell =
+                image::imageops::crop_imm(image, x, y, (width * dpi) as u32, (height * dpi) as u32)
+                    .to_image();
+            let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+                cell.width() as usize,
+                cell.height() as usize,
+                |x, y| cell.get_pixel(x as u32, y as u32).0[0],
+            );
+            for grid in prepared.detect_grids() {
+                let (meta, text) = grid.decode().unwrap();
+                assert!(meta.version.0 <= 5, "version {} ≤ 5", meta.version.0);
+                assert_eq!(meta.ecc_level, 3, "level Q (format bits 11)");
+                urls.push(text);
             }
         }
     }
-    Some(urls)
+    urls
 }
 
 #[tokio::test]
@@ -359,8 +398,27 @@ async fn the_same_label_opens_each_days_trip_the_set_runs() {
     ops.assign(&morning, &["24571"]).await;
     ops.assign(&evening, &["24571"]).await;
 
+    // The label as printed, read the way the scan reads it: its set, then
+    // the trips the set runs (the scan asks `running_at` for now; here,
+    // for instants on each day).
+    let url = ops
+        .codes("24571", json!({"cars": ["1"], "seats": "12"}))
+        .await[0]
+        .2
+        .clone();
+    let keys = ops.app.state.seat_keys.keyring();
+    let trajet::seat_codes::SeatCode::Vehicle(claims) =
+        trajet::seat_codes::verify_any(&keys, token_of(&url)).unwrap()
+    else {
+        panic!("a vehicle code");
+    };
     let fleet = ops.app.state.vehicles.fleet();
-    let vehicle = fleet.by_ref(&ops.id, "24571").unwrap().clone();
+    let vehicle = fleet.vehicle(claims.vehicle).unwrap().clone();
+    assert_eq!(vehicle.vehicle_ref, "24571");
+    assert_eq!(
+        fleet.generation(claims.vehicle, claims.car, claims.seat),
+        claims.generation
+    );
     let shared: Vec<_> = fleet
         .trips_of(vehicle.number)
         .iter()
@@ -495,7 +553,10 @@ async fn another_operators_vehicle_is_404() {
     for path in [
         "/api/v1/operator/vehicles/24571",
         "/api/v1/operator/vehicles/24571/sheet.pdf",
+        "/api/v1/operator/vehicles/24571/sheet.png",
+        "/api/v1/operator/vehicles/24571/sheet.svg?page=1",
         "/api/v1/operator/vehicles/24571/codes/1/1.png",
+        "/api/v1/operator/vehicles/24571/codes/1/1.svg",
     ] {
         let response = other.get(path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");

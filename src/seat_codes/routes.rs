@@ -8,28 +8,19 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 use super::batch::{TripCodes, mint_batch, mint_one};
-use super::qr::{render_png, render_svg};
 use super::routes_support::{
-    ImageFormat, batch_error, blocking, blocking_heavy, car_text, display, download, encode,
-    image_file, sheet_error,
+    SheetFile, SheetQuery, batch_error, blocking, car_text, display, image_file, image_response,
+    sheet_response,
 };
-use super::sheet::{LabelSpec, Layout, render_sheet};
+use super::sheet::{Heading, LabelSpec};
 use super::{Keyring, Seat, Window, unix_now};
 use crate::app::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::trips::Trip;
-
-/// Pixels per module of PNG codes (a version 5 code is 360 pixels wide).
-const PNG_SCALE: u32 = 8;
-
-/// A sheet of 2,000 labels takes a few tenths of a second of CPU: two at a
-/// time keep the other blocking work (ingestion, file reads) moving.
-pub(crate) static SHEETS: Semaphore = Semaphore::const_new(2);
 
 /// `POST …/trips/{id}/codes`, `GET …/trips/{id}/codes/{seat}.png|.svg`,
 /// `GET …/trips/{id}/sheet.pdf`, for operators.
@@ -92,27 +83,10 @@ async fn code_image(
 ) -> Result<Response, AppError> {
     let (seat, format) = image_file(&file)?;
     let minting = Minting::new(&state, &operator, id).await?;
-    let (bytes, content_type) = blocking(move || {
-        let label = minting.one(seat, query.car.as_deref())?;
-        let code = encode(&label.url)?;
-        Ok::<_, AppError>(match format {
-            ImageFormat::Png => (render_png(&code, PNG_SCALE), "image/png"),
-            ImageFormat::Svg => (render_svg(&code, PNG_SCALE).into_bytes(), "image/svg+xml"),
-        })
+    image_response(format, format!("trip-{id}-seat-{file}"), move || {
+        Ok(minting.one(seat, query.car.as_deref())?.url)
     })
-    .await??;
-    Ok(download(
-        bytes,
-        content_type,
-        &format!("trip-{id}-seat-{file}"),
-    ))
-}
-
-#[derive(Deserialize)]
-struct SheetQuery {
-    seats: Option<String>,
-    cars: Option<String>,
-    layout: Option<String>,
+    .await
 }
 
 async fn sheet(
@@ -121,30 +95,18 @@ async fn sheet(
     ApiPath(id): ApiPath<u32>,
     ApiQuery(query): ApiQuery<SheetQuery>,
 ) -> Result<Response, AppError> {
-    let layout = match query.layout.as_deref() {
-        Some(text) if !text.trim().is_empty() => Layout::parse(text).map_err(sheet_error)?,
-        _ => Layout::default(),
-    };
-    let cars: Option<Vec<String>> = query
-        .cars
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| c.split(',').map(str::to_owned).collect());
+    let layout = query.layout()?;
+    let cars = query.cars();
     let minting = Minting::new(&state, &operator, id).await?;
-    let _permit = SHEETS
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let pdf = blocking_heavy(move || {
-        let labels = minting.batch(query.seats.as_deref(), cars.as_deref())?;
-        render_sheet(&display(&minting.trip), &labels, layout).map_err(sheet_error)
-    })
-    .await??;
-    Ok(download(
-        pdf,
-        "application/pdf",
-        &format!("trip-{id}-seat-codes.pdf"),
-    ))
+    let heading = Heading::from(&display(&minting.trip));
+    sheet_response(
+        SheetFile::Pdf,
+        &format!("trip-{id}-seat-codes"),
+        heading,
+        layout,
+        move || minting.batch(query.seats.as_deref(), cars.as_deref()),
+    )
+    .await
 }
 
 /// What every route needs to mint the codes of one trip.

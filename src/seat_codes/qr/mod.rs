@@ -15,6 +15,7 @@ use qrcode::canvas::Canvas;
 use qrcode::types::{EcLevel, QrError, Version};
 use qrcode::{bits, ec};
 
+pub(crate) use png::encode_grey;
 pub use png::render_png;
 pub use svg::render_svg;
 

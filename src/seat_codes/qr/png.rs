@@ -41,13 +41,40 @@ fn clear_bits(row: &mut [u8], from: usize, to: usize) {
 }
 
 fn encode(pixels: &[u8], side: u32) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pixels.len() / 8 + 128);
-    let mut encoder = ::png::Encoder::new(&mut out, side, side);
-    encoder.set_color(::png::ColorType::Grayscale);
-    encoder.set_depth(::png::BitDepth::One);
     // Rows repeat `scale` times; plain deflate finds them without filtering.
-    encoder.set_filter(::png::Filter::NoFilter);
+    encode_grey(
+        pixels,
+        (side, side),
+        ::png::BitDepth::One,
+        ::png::Filter::NoFilter,
+        None,
+    )
+}
+
+/// Packs greyscale `pixels` (rows from the top, `depth` bits each) of
+/// `size` (width, height) as a PNG, quickly, with `filter`, and with the
+/// resolution when `dpi` is given (printing software sizes the page by it).
+pub(crate) fn encode_grey(
+    pixels: &[u8],
+    (width, height): (u32, u32),
+    depth: ::png::BitDepth,
+    filter: ::png::Filter,
+    dpi: Option<f32>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pixels.len() / 8 + 128);
+    let mut encoder = ::png::Encoder::new(&mut out, width, height);
+    encoder.set_color(::png::ColorType::Grayscale);
+    encoder.set_depth(depth);
+    encoder.set_filter(filter);
     encoder.set_compression(::png::Compression::Fast);
+    if let Some(dpi) = dpi {
+        let per_metre = (dpi / 0.0254).round() as u32;
+        encoder.set_pixel_dims(Some(::png::PixelDimensions {
+            xppu: per_metre,
+            yppu: per_metre,
+            unit: ::png::Unit::Meter,
+        }));
+    }
     let mut writer = encoder
         .write_header()
         .expect("writing into a Vec cannot fail");

@@ -2,11 +2,11 @@
 //! the trip below them, the instruction along the bottom.
 
 use super::SheetError;
+use super::canvas::Canvas;
 use super::layout::{Cell, MM};
 use super::text::{Fitted, Font, fit};
 use crate::seat_codes::qr::{QUIET_ZONE, QrMatrix};
 use crate::seat_codes::{Car, Seat};
-use pdf_writer::{Content, Name, Str};
 
 /// Smallest printed module: below this, phone cameras struggle with print.
 const MIN_MODULE: f32 = 0.4 * MM;
@@ -64,9 +64,9 @@ impl Geometry {
     }
 }
 
-/// Draws one label into `content`.
+/// Draws one label on `canvas`.
 pub(super) fn draw(
-    content: &mut Content,
+    canvas: &mut impl Canvas,
     cell: Cell,
     geo: &Geometry,
     common: &Common,
@@ -74,11 +74,10 @@ pub(super) fn draw(
     car: Car,
     qr: &QrMatrix,
 ) {
-    cut_marks(content, cell);
+    canvas.cut_marks(cell);
     let band = common.instruction.size + 2.5;
-    draw_qr(content, cell.x + PAD, cell.y + PAD + band, geo.qr_side, qr);
-    show(
-        content,
+    canvas.qr(cell.x + PAD, cell.y + PAD + band, geo.qr_side, qr);
+    canvas.text(
         Font::Regular,
         &common.instruction,
         cell.x + PAD,
@@ -94,7 +93,7 @@ pub(super) fn draw(
     };
     if car != Car::NONE {
         number(
-            content,
+            canvas,
             "Voiture / Car",
             &car.0.to_string(),
             x,
@@ -106,7 +105,7 @@ pub(super) fn draw(
     let seat_width = x + geo.text_width - seat_x;
     if seat == Seat::WHOLE_TRIP {
         caption(
-            content,
+            canvas,
             "Tout le train / Whole train",
             seat_x,
             top,
@@ -114,7 +113,7 @@ pub(super) fn draw(
         );
     } else {
         number(
-            content,
+            canvas,
             "Place / Seat",
             &seat.0.to_string(),
             seat_x,
@@ -129,14 +128,13 @@ pub(super) fn draw(
         (Font::Regular, &common.date),
         (Font::Regular, &common.route),
     ] {
-        show(content, font, line, x, y);
+        canvas.text(font, line, x, y);
         y -= 8.5;
     }
 }
 
-fn caption(content: &mut Content, text: &str, x: f32, top: f32, width: f32) {
-    show(
-        content,
+fn caption(canvas: &mut impl Canvas, text: &str, x: f32, top: f32, width: f32) {
+    canvas.text(
         Font::Regular,
         &fit(text, Font::Regular, width, 4.0, CAPTION),
         x,
@@ -145,7 +143,7 @@ fn caption(content: &mut Content, text: &str, x: f32, top: f32, width: f32) {
 }
 
 fn number(
-    content: &mut Content,
+    canvas: &mut impl Canvas,
     label: &str,
     value: &str,
     x: f32,
@@ -153,45 +151,11 @@ fn number(
     baseline: f32,
     width: f32,
 ) {
-    caption(content, label, x, top, width);
-    show(
-        content,
+    caption(canvas, label, x, top, width);
+    canvas.text(
         Font::Bold,
         &fit(value, Font::Bold, width, 8.0, BIG),
         x,
         baseline,
     );
-}
-
-fn show(content: &mut Content, font: Font, text: &Fitted, x: f32, y: f32) {
-    content.begin_text();
-    content.set_font(Name(font.resource()), text.size);
-    content.next_line(x, y);
-    content.show(Str(&text.bytes));
-    content.end_text();
-}
-
-/// Thin grey borders to cut along, outside every quiet zone.
-fn cut_marks(content: &mut Content, cell: Cell) {
-    content.set_stroke_gray(0.75).set_line_width(0.3);
-    content
-        .rect(cell.x, cell.y, cell.width, cell.height)
-        .stroke();
-}
-
-/// The QR code as filled rectangles, one per horizontal run of dark modules,
-/// drawn in module units (integers keep the content stream short).
-fn draw_qr(content: &mut Content, x: f32, y: f32, side: f32, qr: &QrMatrix) {
-    let width = qr.width();
-    let module = side / (width + 2 * QUIET_ZONE) as f32;
-    content.save_state();
-    content.transform([module, 0.0, 0.0, module, x, y]);
-    for row in 0..width {
-        let bottom = (width - 1 - row + QUIET_ZONE) as f32;
-        for (start, len) in qr.dark_runs(row) {
-            content.rect((start + QUIET_ZONE) as f32, bottom, len as f32, 1.0);
-        }
-    }
-    content.fill_nonzero();
-    content.restore_state();
 }

@@ -1,20 +1,25 @@
-//! Print-ready A4 sheets of seat code labels, as PDF.
-//!
-//! QR codes are vector rectangles (sharp at any printer resolution) and the
-//! text uses the standard Helvetica fonts, so no font file is embedded.
+//! Print-ready A4 sheets of seat code labels: the whole sheet as PDF, or
+//! one page of it as PNG (300 dpi) or SVG. Each label's geometry is computed
+//! once ([`label`]) and drawn on the format's [`canvas::Canvas`].
 
+mod canvas;
 mod label;
 mod layout;
 mod metrics;
+mod pdf;
+mod png;
+mod svg;
 mod text;
 
 use super::qr::QrMatrix;
 use super::{Car, Seat};
+use canvas::Canvas;
 use label::{Common, Geometry};
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, TextStr};
 use text::{Font, fit};
 
 pub use layout::Layout;
+pub use pdf::render_labels;
+pub use png::DPI;
 
 /// The one-line instruction printed on every label.
 pub const INSTRUCTION: &str =
@@ -66,6 +71,12 @@ pub enum SheetError {
     /// A URL too long for any QR code.
     #[error("a seat code URL is too long for a QR code")]
     UrlTooLong,
+    /// A page past the end of the sheet.
+    #[error("the sheet has {pages} page(s); ask for a page from 1 to {pages}")]
+    PageOutOfRange {
+        /// How many pages the sheet has.
+        pages: usize,
+    },
 }
 
 impl SheetError {
@@ -76,6 +87,7 @@ impl SheetError {
             Self::TooDense => "layout-too-dense",
             Self::NoLabels => "seat-range-invalid",
             Self::UrlTooLong => "seat-code-url-too-long",
+            Self::PageOutOfRange { .. } => "page-invalid",
         }
     }
 }
@@ -115,100 +127,105 @@ pub fn render_sheet(
     render_labels(&Heading::from(trip), labels, layout)
 }
 
-/// Draws labels under `heading` on as many A4 pages as they need.
-/// CPU-bound: call it from a blocking thread.
-pub fn render_labels(
+/// The formats of one page of a sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageFormat {
+    /// A 300 dpi greyscale PNG.
+    Png,
+    /// An SVG document in points.
+    Svg,
+}
+
+/// How many pages `labels` labels take in `layout`.
+pub fn page_count(labels: usize, layout: Layout) -> usize {
+    labels.div_ceil(layout.per_page()).max(1)
+}
+
+/// Draws page `page` (from 1) of the sheet of `labels` under `heading`, as
+/// one PNG or SVG file: the same labels in the same places as that page of
+/// the PDF. CPU-bound: call it from a blocking thread.
+pub fn render_page(
     heading: &Heading,
     labels: &[LabelSpec],
     layout: Layout,
+    format: PageFormat,
+    page: usize,
 ) -> Result<Vec<u8>, SheetError> {
-    if labels.is_empty() {
-        return Err(SheetError::NoLabels);
+    let prepared = Prepared::new(heading, labels, layout)?;
+    let pages = page_count(labels.len(), layout);
+    let chunk = page
+        .checked_sub(1)
+        .and_then(|index| labels.chunks(layout.per_page()).nth(index))
+        .ok_or(SheetError::PageOutOfRange { pages })?;
+    Ok(match format {
+        PageFormat::Png => {
+            let mut canvas = png::PngPage::new();
+            prepared.draw(&mut canvas, chunk)?;
+            canvas.finish()
+        }
+        PageFormat::Svg => {
+            let title = format!("{} ({page}/{pages})", heading.title);
+            let mut canvas = svg::SvgPage::new(&title);
+            prepared.draw(&mut canvas, chunk)?;
+            canvas.finish()
+        }
+    })
+}
+
+/// What every label of a sheet shares: its place in the grid and its text.
+struct Prepared {
+    layout: Layout,
+    geometry: Geometry,
+    common: Common,
+}
+
+impl Prepared {
+    /// Fits the shared text and places the parts of a label, or says why
+    /// the sheet cannot be drawn.
+    fn new(heading: &Heading, labels: &[LabelSpec], layout: Layout) -> Result<Self, SheetError> {
+        if labels.is_empty() {
+            return Err(SheetError::NoLabels);
+        }
+        let cell = layout.cell(0);
+        let instruction = fit(
+            INSTRUCTION,
+            Font::Regular,
+            cell.width - 2.0 * 3.0 * layout::MM,
+            3.5,
+            6.5,
+        );
+        let geometry = Geometry::new(cell, instruction.size)?;
+        let width = geometry.text_width();
+        let common = Common {
+            instruction,
+            line: fit(&heading.first, Font::Bold, width, 5.0, 7.5),
+            date: fit(&heading.second, Font::Regular, width, 5.0, 7.0),
+            route: fit(&heading.third, Font::Regular, width, 4.5, 6.5),
+        };
+        Ok(Self {
+            layout,
+            geometry,
+            common,
+        })
     }
-    let cell = layout.cell(0);
-    let instruction = fit(
-        INSTRUCTION,
-        Font::Regular,
-        cell.width - 2.0 * 3.0 * layout::MM,
-        3.5,
-        6.5,
-    );
-    let geometry = Geometry::new(cell, instruction.size)?;
-    let width = geometry.text_width();
-    let common = Common {
-        instruction,
-        line: fit(&heading.first, Font::Bold, width, 5.0, 7.5),
-        date: fit(&heading.second, Font::Regular, width, 5.0, 7.0),
-        route: fit(&heading.third, Font::Regular, width, 4.5, 6.5),
-    };
-    let mut pdf = Pdf::new();
-    let catalog_id = Ref::new(1);
-    let pages_id = Ref::new(2);
-    let fonts = [
-        (Font::Regular, Ref::new(3), "Helvetica"),
-        (Font::Bold, Ref::new(4), "Helvetica-Bold"),
-    ];
-    let mut page_ids = Vec::new();
-    let mut next_id = 5;
-    for chunk in labels.chunks(layout.per_page()) {
-        let (page_id, content_id) = (Ref::new(next_id), Ref::new(next_id + 1));
-        next_id += 2;
-        let mut content = Content::new();
-        for (index, label) in chunk.iter().enumerate() {
+
+    /// Draws one page's labels, left to right then top to bottom.
+    fn draw(&self, canvas: &mut impl Canvas, page: &[LabelSpec]) -> Result<(), SheetError> {
+        for (index, label) in page.iter().enumerate() {
             let qr = QrMatrix::encode(&label.url).map_err(|_| SheetError::UrlTooLong)?;
-            if !geometry.fits(&qr) {
+            if !self.geometry.fits(&qr) {
                 return Err(SheetError::TooDense);
             }
             label::draw(
-                &mut content,
-                layout.cell(index),
-                &geometry,
-                &common,
+                canvas,
+                self.layout.cell(index),
+                &self.geometry,
+                &self.common,
                 label.seat,
                 label.car,
                 &qr,
             );
         }
-        let compressed = deflate(&content.finish());
-        pdf.stream(content_id, &compressed)
-            .filter(Filter::FlateDecode);
-        let mut page = pdf.page(page_id);
-        page.parent(pages_id).contents(content_id);
-        page.media_box(Rect::new(0.0, 0.0, layout::PAGE_WIDTH, layout::PAGE_HEIGHT));
-        let mut resources = page.resources();
-        let mut font_dict = resources.fonts();
-        for (font, id, _) in fonts {
-            font_dict.pair(Name(font.resource()), id);
-        }
-        font_dict.finish();
-        resources.finish();
-        page.finish();
-        page_ids.push(page_id);
+        Ok(())
     }
-    for (_, id, name) in fonts {
-        pdf.type1_font(id)
-            .base_font(Name(name.as_bytes()))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-    }
-    pdf.pages(pages_id)
-        .count(page_ids.len() as i32)
-        .kids(page_ids);
-    pdf.catalog(catalog_id).pages(pages_id);
-    pdf.document_info(Ref::new(next_id))
-        .title(TextStr(&heading.title))
-        .producer(TextStr("trajet"));
-    Ok(pdf.finish())
-}
-
-/// Deflate at a fast level: label streams are large and repetitive.
-fn deflate(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut encoder = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(bytes.len() / 3),
-        flate2::Compression::fast(),
-    );
-    encoder
-        .write_all(bytes)
-        .expect("writing into a Vec cannot fail");
-    encoder.finish().expect("writing into a Vec cannot fail")
 }

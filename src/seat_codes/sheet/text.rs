@@ -107,6 +107,22 @@ pub(super) fn win_ansi(text: &str) -> Vec<u8> {
     out
 }
 
+/// Decodes WinAnsi bytes (as [`win_ansi`] made them) back to text, for the
+/// formats that draw characters rather than a font's codes (SVG, PNG).
+pub(super) fn to_unicode(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => WIN_ANSI_HIGH
+                .iter()
+                .find(|(_, byte)| *byte == b)
+                .map_or('?', |(c, _)| *c),
+            // ASCII and Latin-1 keep their code points.
+            _ => char::from(b),
+        })
+        .collect()
+}
+
 /// Text made to fit a width: as large as allowed up to `max_size`, and when
 /// even `min_size` is too wide, cut with an ellipsis.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +185,13 @@ mod tests {
             win_ansi("Praha hlavní nádraží, Brașov"),
             b"Praha hlavn\xED n\xE1dra\x9E\xED, Brasov"
         );
+    }
+
+    #[test]
+    fn win_ansi_bytes_decode_back_to_the_same_text() {
+        let text = "Gare Saint-Lazare é € – œ … Ÿ";
+        assert_eq!(to_unicode(&win_ansi(text)), text);
+        assert_eq!(to_unicode(&win_ansi("Łódź → Kraków")), "Lódz -> Kraków");
     }
 
     #[test]

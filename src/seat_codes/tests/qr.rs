@@ -1,4 +1,4 @@
-use super::{NOW, claims, decode_qr, keyring};
+use super::{NOW, claims, decode_qr, keyring, modules_of_svg_path};
 use crate::seat_codes::qr::{QUIET_ZONE, QrMatrix, render_png, render_svg};
 use crate::seat_codes::{mint, seat_code_url};
 use proptest::prelude::*;
@@ -100,31 +100,6 @@ fn svg_path_covers_exactly_the_dark_modules_and_decodes_back() {
         }
     }
     assert_eq!(decode_qr(&image)[0].2, url);
-}
-
-/// Reads back `M{x} {y}h{n}v1h-{n}z` runs into a grid of modules.
-fn modules_of_svg_path(svg: &str, side: usize) -> Vec<bool> {
-    let d = svg
-        .split(" d=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    let mut grid = vec![false; side * side];
-    for run in d.split('M').filter(|r| !r.is_empty()) {
-        let (x, rest) = run.split_once(' ').unwrap();
-        let (y, rest) = rest.split_once('h').unwrap();
-        let (len, rest) = rest.split_once('v').unwrap();
-        let len: usize = len.parse().unwrap();
-        assert_eq!(rest, format!("1h-{len}z"));
-        let (x, y): (usize, usize) = (x.parse().unwrap(), y.parse().unwrap());
-        for cell in &mut grid[y * side + x..y * side + x + len] {
-            assert!(!*cell, "runs do not overlap");
-            *cell = true;
-        }
-    }
-    grid
 }
 
 proptest! {

@@ -1,7 +1,5 @@
-use super::{NOW, claims, decode_qr};
-use crate::seat_codes::keyring::Keyring;
-use crate::seat_codes::sheet::{INSTRUCTION, LabelSpec, Layout, TripDisplay, render_sheet};
-use crate::seat_codes::{Car, Seat, mint, seat_code_url};
+use super::{decode_qr, labels};
+use crate::seat_codes::sheet::{INSTRUCTION, Layout, TripDisplay, render_sheet};
 use std::path::Path;
 use std::process::Command;
 
@@ -13,24 +11,6 @@ fn trip() -> TripDisplay {
         origin: "Clermont-Ferrand".into(),
         destination: "Lyon Part-Dieu".into(),
     }
-}
-
-/// Labels of known codes: the same pixels on every run, so a sheet that
-/// reads back once reads back always (with random keys, rqrr missed about one
-/// code in a few thousand, failing this test now and then).
-fn labels(count: u16) -> Vec<LabelSpec> {
-    let keys = Keyring::with_secret_for_tests([7; 32], NOW);
-    (1..=count)
-        .map(|i| {
-            let (seat, car) = (i, if i <= 20 { 1 } else { 2 });
-            let token = mint(&keys, &claims(4242, seat, car), NOW).unwrap();
-            LabelSpec {
-                seat: Seat(seat),
-                car: Car(car),
-                url: seat_code_url("https://lire.example-rail.fr", &token),
-            }
-        })
-        .collect()
 }
 
 /// Runs a poppler tool; when it is missing the skip is recorded (a failure under CI).

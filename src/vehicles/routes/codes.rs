@@ -1,6 +1,7 @@
-//! A train set's labels: mint them as JSON, one as PNG or SVG, a PDF sheet
-//! (car and seat, the operator's name, no date), and reprint one seat.
-//! Rendering runs on blocking threads, sheets two at a time.
+//! A train set's labels: mint them as JSON, one as PNG or SVG, the sheet as
+//! PDF or one page of it as PNG or SVG (car and seat, the operator's name,
+//! no date), and reprint one seat. Rendering runs on blocking threads,
+//! sheets two at a time.
 
 use std::sync::Arc;
 
@@ -14,20 +15,14 @@ use crate::app::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::seat_codes::qr::{render_png, render_svg};
-use crate::seat_codes::routes::SHEETS;
 use crate::seat_codes::routes_support::{
-    ImageFormat, blocking, blocking_heavy, download, encode, image_file, sheet_error,
+    SheetFile, SheetQuery, blocking, image_file, image_response, sheet_response,
 };
 use crate::seat_codes::seats::parse_car;
-use crate::seat_codes::sheet::{Layout, render_labels};
 use crate::seat_codes::{Car, Keyring, Seat};
 use crate::vehicles::codes::{LabelError, cars_of, heading, label, labels};
 use crate::vehicles::fleet::Fleet;
 use crate::vehicles::model::Vehicle;
-
-/// Pixels per module of PNG codes, as for trip codes.
-const PNG_SCALE: u32 = 8;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -40,7 +35,18 @@ pub(super) fn router() -> Router<AppState> {
             "/api/v1/operator/vehicles/{id}/codes/{car}/{seat}/reprint",
             post(reprint),
         )
-        .route("/api/v1/operator/vehicles/{id}/sheet.pdf", get(sheet))
+        .route(
+            "/api/v1/operator/vehicles/{id}/sheet.pdf",
+            get(sheet::<{ SheetFile::PDF }>),
+        )
+        .route(
+            "/api/v1/operator/vehicles/{id}/sheet.png",
+            get(sheet::<{ SheetFile::PNG }>),
+        )
+        .route(
+            "/api/v1/operator/vehicles/{id}/sheet.svg",
+            get(sheet::<{ SheetFile::SVG }>),
+        )
 }
 
 #[derive(Deserialize)]
@@ -128,20 +134,11 @@ async fn code_image(
     let (seat, format) = image_file(&file)?;
     let m = Minting::new(&state, &operator, &id)?;
     let car_number = m.seat(&car, seat)?;
-    let (bytes, content_type) = blocking(move || {
-        let label = label(&m.keys, &m.fleet, &m.vehicle, car_number, seat, &m.base);
-        let code = encode(&label.url)?;
-        Ok::<_, AppError>(match format {
-            ImageFormat::Png => (render_png(&code, PNG_SCALE), "image/png"),
-            ImageFormat::Svg => (render_svg(&code, PNG_SCALE).into_bytes(), "image/svg+xml"),
-        })
+    let filename = format!("vehicle-{}-car-{car}-seat-{file}", safe(&id));
+    image_response(format, filename, move || {
+        Ok(label(&m.keys, &m.fleet, &m.vehicle, car_number, seat, &m.base).url)
     })
-    .await??;
-    Ok(download(
-        bytes,
-        content_type,
-        &format!("vehicle-{}-car-{car}-seat-{file}", safe(&id)),
-    ))
+    .await
 }
 
 /// Reprints one seat: the answer is the new label; the old one is refused from now on.
@@ -165,53 +162,38 @@ async fn reprint(
     })))
 }
 
-#[derive(Deserialize)]
-struct SheetQuery {
-    seats: Option<String>,
-    cars: Option<String>,
-    layout: Option<String>,
-}
-
-async fn sheet(
+/// The sheet as [`SheetFile::new`] reads `KIND`: the whole as PDF, or one
+/// page (`?page=`, from 1) as a 300 dpi PNG or as SVG.
+async fn sheet<const KIND: u8>(
     operator: Operator,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<SheetQuery>,
 ) -> Result<Response, AppError> {
-    let layout = match query.layout.as_deref() {
-        Some(text) if !text.trim().is_empty() => Layout::parse(text).map_err(sheet_error)?,
-        _ => Layout::default(),
-    };
-    let cars: Option<Vec<String>> = query
-        .cars
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| c.split(',').map(str::to_owned).collect());
+    let file = SheetFile::new(KIND, &query)?;
+    let layout = query.layout()?;
+    let cars = query.cars();
     let m = Minting::new(&state, &operator, &id)?;
     let heading = heading(&operator.0.name, &m.vehicle);
-    let _permit = SHEETS
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let pdf = blocking_heavy(move || {
-        let cars = cars_of(&m.vehicle, cars.as_deref()).map_err(label_error)?;
-        let labels = labels(
-            &m.keys,
-            &m.fleet,
-            &m.vehicle,
-            &cars,
-            query.seats.as_deref(),
-            &m.base,
-        )
-        .map_err(label_error)?;
-        render_labels(&heading, &labels, layout).map_err(sheet_error)
-    })
-    .await??;
-    Ok(download(
-        pdf,
-        "application/pdf",
-        &format!("vehicle-{}-labels.pdf", safe(&id)),
-    ))
+    sheet_response(
+        file,
+        &format!("vehicle-{}-labels", safe(&id)),
+        heading,
+        layout,
+        move || {
+            let cars = cars_of(&m.vehicle, cars.as_deref()).map_err(label_error)?;
+            labels(
+                &m.keys,
+                &m.fleet,
+                &m.vehicle,
+                &cars,
+                query.seats.as_deref(),
+                &m.base,
+            )
+            .map_err(label_error)
+        },
+    )
+    .await
 }
 
 fn label_error(error: LabelError) -> AppError {
