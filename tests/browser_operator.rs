@@ -1110,3 +1110,65 @@ async fn the_console_speaks_french_after_the_switch_and_signs_out() {
     browser.assert_no_script_errors_or_csp_refusals().await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn operator_registers_a_train_set_and_downloads_its_labels_as_pdf_and_page_images() {
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    let (browser, _) = signed_in(&world, "en-US").await;
+    open(
+        &browser,
+        "#vehicles",
+        "return document.getElementById('vehicle-form')",
+    )
+    .await;
+    browser.set_value("#vehicle-id", "24571").await;
+    browser.set_value("#vehicle-label", "Regio 2N 24571").await;
+    browser.set_value("#vehicle-cars", "1:20, 2:10").await;
+    browser.click("#vehicle-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the registered set",
+            "return document.querySelector('#vehicles tbody th')?.textContent === '24571'",
+        )
+        .await;
+    // 30 labels: two pages, each saying which seats it holds.
+    let pages = browser
+        .js(
+            "return [...document.querySelectorAll('#vehicles ul.sheet-pages li')].map(li => li.firstChild.textContent.trim())",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        pages,
+        json!(["Page 1 (car 1: 1–20, car 2: 1–4)", "Page 2 (car 2: 5–10)"])
+    );
+    // Each button downloads its file: the blobs the page hands the browser.
+    browser
+        .js(
+            "window.downloaded = [];
+             const original = URL.createObjectURL;
+             URL.createObjectURL = (blob) => { window.downloaded.push(blob.type); return original(blob); };",
+            json!([]),
+        )
+        .await;
+    browser.click("#vehicles details.sheet-pages summary").await;
+    for (button, kind) in [
+        (
+            "#vehicles td.actions > button:first-child",
+            "application/pdf",
+        ),
+        ("#vehicles button[aria-label='Page 2 PNG']", "image/png"),
+        ("#vehicles button[aria-label='Page 1 SVG']", "image/svg+xml"),
+    ] {
+        browser.click(button).await;
+        browser
+            .wait_for(
+                kind,
+                &format!("return window.downloaded.at(-1) === {}", json!(kind)),
+            )
+            .await;
+    }
+    browser.screenshot("operator-vehicles").await;
+}

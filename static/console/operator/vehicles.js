@@ -1,5 +1,6 @@
-// Train sets: register one (or import a CSV), print its seat labels once,
-// reprint a damaged label, retire a set; import a roster saying which set
+// Train sets: register one (or import a CSV), print its seat labels once
+// (the PDF sheet, or page by page as PNG or SVG), reprint a damaged label,
+// retire a set; import a roster saying which set
 // runs which block or trip. Reports list each line that was not taken.
 
 import { api, el, t, announce, confirmAction, describeError, download, errorBox } from "../console.js";
@@ -51,19 +52,70 @@ export function render() {
 
 function row(v) {
   const cars = v.cars.map((c) => `${c.car}: ${c.seats}`).join(", ");
-  const sheet = el("button", { type: "button", class: "button" }, t("vehicles.sheet"));
-  sheet.addEventListener("click", async () => {
-    try {
-      await download(`${base}/${encodeURIComponent(v.id)}/sheet.pdf`, `labels-${v.id}.pdf`);
-    } catch (error) {
-      announce(describeError(error), "error");
-    }
-  });
+  const sheet = downloadButton(t("vehicles.sheet"), `${sheetPath(v)}.pdf`, `labels-${v.id}.pdf`);
   const reprint = el("button", { type: "button", class: "button" }, t("vehicles.reprint"));
   reprint.addEventListener("click", () => reprintSeat(v));
   const retire = el("button", { type: "button", class: "button danger" }, t("vehicles.retire"));
   retire.addEventListener("click", () => retireSet(v));
-  return el("tr", {}, el("th", { scope: "row" }, v.id), el("td", {}, v.label), el("td", {}, cars), el("td", {}, String(v.seats)), el("td", { class: "actions" }, sheet, reprint, retire));
+  return el("tr", {}, el("th", { scope: "row" }, v.id), el("td", {}, v.label), el("td", {}, cars), el("td", {}, String(v.seats)), el("td", { class: "actions" }, sheet, reprint, retire, pages(v)));
+}
+
+const sheetPath = (v) => `${base}/${encodeURIComponent(v.id)}/sheet`;
+
+function downloadButton(label, path, filename, attributes = {}) {
+  const button = el("button", { type: "button", class: "button", ...attributes }, label);
+  button.addEventListener("click", async () => {
+    try {
+      await download(path, filename);
+    } catch (error) {
+      announce(describeError(error), "error");
+    }
+  });
+  return button;
+}
+
+/** Labels on one page of the default 3 × 8 sheet (the PDF's). */
+const PER_PAGE = 24;
+
+/**
+ * The sheet page by page as PNG (300 dpi) or SVG, for print shops and label
+ * printers that take images: each page says which cars and seats it holds.
+ */
+function pages(v) {
+  const list = el("ul", { class: "sheet-pages" });
+  pageContents(v).forEach((content, index) => {
+    const page = index + 1;
+    const name = t("vehicles.page", { page });
+    const path = sheetPath(v);
+    list.append(
+      el(
+        "li",
+        {},
+        `${name} (${content}) `,
+        downloadButton("PNG", `${path}.png?page=${page}`, `labels-${v.id}-page-${page}.png`, { "aria-label": `${name} PNG` }),
+        " ",
+        downloadButton("SVG", `${path}.svg?page=${page}`, `labels-${v.id}-page-${page}.svg`, { "aria-label": `${name} SVG` }),
+      ),
+    );
+  });
+  return el("details", { class: "sheet-pages" }, el("summary", {}, t("vehicles.pages")), list);
+}
+
+/** What each page holds, labels in car then seat order: "car 1: 1–24". */
+function pageContents(v) {
+  const labels = v.cars.flatMap((c) => Array.from({ length: c.seats }, (_, i) => [c.car, i + 1]));
+  const contents = [];
+  for (let start = 0; start < labels.length; start += PER_PAGE) {
+    const page = labels.slice(start, start + PER_PAGE);
+    const runs = [];
+    for (const [car, seat] of page) {
+      const last = runs[runs.length - 1];
+      if (last && last.car === car) last.to = seat;
+      else runs.push({ car, from: seat, to: seat });
+    }
+    contents.push(runs.map((r) => t("vehicles.pageRun", { car: r.car, from: r.from, to: r.to })).join(", "));
+  }
+  return contents;
 }
 
 async function register(event) {
