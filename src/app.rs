@@ -206,7 +206,11 @@ async fn reload_task(app: std::sync::Weak<App>) {
 }
 
 async fn flush_usage_task(app: std::sync::Weak<App>) {
-    let mut tick = tokio::time::interval(crate::usage::FLUSH_EVERY);
+    let every = match app.upgrade() {
+        Some(app) => app.config.usage_flush,
+        None => return,
+    };
+    let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
     loop {

@@ -305,6 +305,8 @@ pub struct Config {
     pub redis_timeout: Duration,
     /// `Retry-After` sent while the session store is unavailable.
     pub retry_after: Duration,
+    /// How often usage counters are added to the database (what a crash may lose).
+    pub usage_flush: Duration,
     /// Memory budget for chapters kept hot in memory.
     pub chapter_cache_bytes: usize,
     /// HTTP server limits.
@@ -785,6 +787,12 @@ impl Config {
             5,
             "Retry-After sent while the session store is down",
         )?;
+        let usage_flush_s: u64 = l.get(
+            "usage_flush_seconds",
+            "TRAJET_USAGE_FLUSH_SECONDS",
+            30,
+            "how often usage counters reach the database (a killed instance loses at most this much)",
+        )?;
         let cache_mib: usize = l.get(
             "chapter_cache_mib",
             "TRAJET_CHAPTER_CACHE_MIB",
@@ -893,6 +901,7 @@ impl Config {
             uploads_per_minute_per_key: uploads_per_key.max(1),
             redis_timeout: Duration::from_millis(redis_ms.max(1)),
             retry_after: Duration::from_secs(retry_after.max(1)),
+            usage_flush: Duration::from_secs(usage_flush_s.max(1)),
             chapter_cache_bytes: cache_mib << 20,
             http: HttpLimits {
                 header_timeout: Duration::from_secs(header_s.max(1)),

@@ -2,10 +2,11 @@
 //! title, with no personal data (no session id, address or device).
 //!
 //! Events are added to in-memory counters (the passenger's request never
-//! waits on the database) and flushed to the database every `FLUSH_EVERY`
-//! (and at shutdown) in one transaction of upserts that *add* this process's
-//! counts since the last flush: several instances add up exactly, and a crash
-//! loses at most one interval. A failed flush keeps its counts for the next.
+//! waits on the database) and flushed to the database every
+//! `usage_flush_seconds` (`TRAJET_USAGE_FLUSH_SECONDS`, default 30) and at
+//! shutdown, in one transaction of upserts that *add* this process's counts
+//! since the last flush: several instances add up exactly, and a crash
+//! (`kill -9`) loses at most one interval, never a committed batch. A failed flush keeps its counts for the next.
 //!
 //! Reports are SQL over `usage_by_line` (the same counts without the trip)
 //! or, for whole months not grouped by day, `usage_by_month`, grouped by
@@ -14,15 +15,11 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
 use crate::db::Database;
-
-/// How often counters reach the database.
-pub const FLUSH_EVERY: Duration = Duration::from_secs(30);
 
 /// What one row of counters is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
