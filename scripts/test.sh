@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs trajet's whole test suite. Installs what the tests need when it is
 # missing and we are root (Debian packages): redis-server for the Redis
-# tests, postgresql for the database tests (each test process starts its own
+# tests (one server, a three-node Cluster, and Sentinels, which are
+# `redis-server --sentinel`), redis-tools for redis-cli (it assigns the
+# Cluster's slots), postgresql for the database tests (each test process starts its own
 # server on a free loopback port: tests/support/postgres.rs), poppler-utils to
 # rasterize label sheets, chromium for browser tests, and moto (from PyPI)
 # as the S3-compatible server of the object storage tests.
@@ -19,6 +21,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)
 { command -v chromium && command -v chromedriver; } >/dev/null || missing+=(chromium chromium-driver)

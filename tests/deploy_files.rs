@@ -7,9 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use redis::ConnectionAddr;
 use serde::Deserialize as _;
 use serde_yaml::Value;
 use trajet::config::Config;
+use trajet::sessions::redis_url::{self, Target};
 
 fn deploy(file: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -97,9 +99,33 @@ fn the_compose_file_wires_two_instances_to_the_shared_services_and_the_balancer(
             .collect();
         let config = check_settings(&env, name);
         let bucket = config.publications.expect("publications in the bucket");
+        // Sessions: every Sentinel named is a service, asked for the name sentinel.conf monitors.
+        let redis = config.redis_url.as_ref().unwrap().expose();
+        let Ok(Target::Sentinel {
+            sentinels,
+            service: monitored,
+            ..
+        }) = redis_url::parse(redis)
+        else {
+            panic!("{name}: REDIS_URL names no Sentinels");
+        };
+        assert!(sentinels.len() >= 3, "{name}: {redis}");
+        for sentinel in &sentinels {
+            let ConnectionAddr::Tcp(host, 26379) = &sentinel.addr else {
+                panic!("{name}: {redis}")
+            };
+            assert!(
+                services.contains_key(host.as_str()),
+                "{name}: {host} is no service"
+            );
+        }
+        let monitor_line = deploy("sentinel.conf");
+        assert!(
+            monitor_line.contains(&format!("sentinel monitor {monitored} ")),
+            "{name}: sentinel.conf monitors no {monitored}"
+        );
         for url in [
             config.database.url.as_ref().unwrap().expose().as_str(),
-            config.redis_url.as_ref().unwrap().expose().as_str(),
             bucket.endpoint.as_deref().unwrap(),
         ] {
             let (host, _) = host_port(url);
