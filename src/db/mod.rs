@@ -16,6 +16,7 @@
 
 mod master_key;
 mod migrations;
+mod params;
 
 use std::path::Path;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use crate::config::DatabaseSettings;
 
 pub use master_key::MasterKey;
 pub use migrations::{MIGRATIONS, Migrated};
+pub use params::{Params, rows_per_statement};
 
 /// The SQLite file in the data directory, when no `DATABASE_URL` is set.
 pub const SQLITE_FILE: &str = "trajet.sqlite3";
@@ -47,6 +49,16 @@ impl Backend {
         match self {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// The engine behind a connection.
+    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
+        // sqlx's driver names: "SQLite", "PostgreSQL".
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
         }
     }
 }
@@ -207,13 +219,13 @@ impl Database {
     /// commits or is dropped (rolled back).
     pub async fn write(&self, domain: Domain) -> Result<Write, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        let generation: i64 = sqlx::query_scalar(
-            "UPDATE changes SET generation = generation + 1 WHERE domain = $1 RETURNING generation",
-        )
-        .bind(domain.key())
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok(Write { tx, generation })
+        let generation = bump(&mut tx, domain).await?;
+        Ok(Write {
+            tx,
+            domain,
+            generation,
+            also: Vec::new(),
+        })
     }
 
     /// The current generation of every domain: one small query.
@@ -237,10 +249,22 @@ impl Database {
     }
 }
 
+async fn bump(tx: &mut sqlx::AnyConnection, domain: Domain) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE changes SET generation = generation + 1 WHERE domain = $1 RETURNING generation",
+    )
+    .bind(domain.key())
+    .fetch_one(tx)
+    .await
+}
+
 /// An open write transaction on one domain: commit it, or drop it to undo.
 pub struct Write {
     tx: Transaction<'static, Any>,
+    domain: Domain,
     generation: i64,
+    /// Other domains this write bumped, with their new generations.
+    also: Vec<(Domain, i64)>,
 }
 
 impl Write {
@@ -256,16 +280,24 @@ impl Write {
 
     /// Bumps another domain's generation in this transaction too, for a
     /// change that is also that domain's (an assignment written to a trip's
-    /// history): returns that domain's new generation. Take the domains in
-    /// one order everywhere (this write's first) so two writers never wait
-    /// on each other.
+    /// history): returns that domain's new generation, the same one however
+    /// often it is asked. Take the domains in one order everywhere (trips
+    /// before vehicles) so two writers never wait on each other.
     pub async fn also_bump(&mut self, domain: Domain) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(
-            "UPDATE changes SET generation = generation + 1 WHERE domain = $1 RETURNING generation",
-        )
-        .bind(domain.key())
-        .fetch_one(&mut *self.tx)
-        .await
+        if domain == self.domain {
+            return Ok(self.generation);
+        }
+        if let Some((_, generation)) = self.also.iter().find(|(d, _)| *d == domain) {
+            return Ok(*generation);
+        }
+        let generation = bump(&mut self.tx, domain).await?;
+        self.also.push((domain, generation));
+        Ok(generation)
+    }
+
+    /// Whether this write changes `domain` (its own, or one it also bumped).
+    pub fn bumps(&self, domain: Domain) -> bool {
+        domain == self.domain || self.also.iter().any(|(d, _)| *d == domain)
     }
 
     /// Makes the change durable and visible to every reader.

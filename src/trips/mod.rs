@@ -23,8 +23,8 @@ pub use import_route::ImportGate;
 pub use model::{ExternalKey, Seats, Trip, TripId, TripState, Window};
 pub use request::{NewTripRequest, TripDraft};
 pub use store::{
-    Actor, ArrivalChange, ImportCounts, LiveOptions, SharedTrip, Source, TripHistoryEntry,
-    TripStore, labelled_until, record_change,
+    Actor, ArrivalChange, ImportCounts, LiveOptions, LiveWrite, SharedTrip, Source,
+    TripHistoryEntry, TripStore, labelled_until, record_change,
 };
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::{AnyConnection, Row as _};
 
 use super::TripStore;
-use super::rows::placeholders;
+use crate::db::{Params, rows_per_statement};
 use crate::trips::error::TripError;
 use crate::trips::model::TripId;
 
@@ -92,12 +92,12 @@ pub(super) async fn record(
     changes: &[Change],
 ) -> Result<(), TripError> {
     let now = Utc::now().timestamp();
-    // Six parameters a row: 2,000 rows stay below every engine's limit.
-    for chunk in changes.chunks(2000) {
+    for chunk in changes.chunks(rows_per_statement(6)) {
+        let mut params = Params::on(conn);
         let sql = format!(
             "INSERT INTO trip_changes (trip_id, revision, changed_at, actor, source, detail) \
              VALUES {}",
-            placeholders(chunk.len(), 6)
+            params.rows(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql).persistent(false);
         for change in chunk {

@@ -6,7 +6,7 @@
 //! feed goes stale those trips fall back to their schedule, and only those:
 //! an arrival an operator set by hand since is theirs and stays.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use chrono_tz::Tz;
@@ -16,8 +16,8 @@ use sqlx::{AnyConnection, Row as _};
 use super::TripStore;
 use super::history::{self, Change, Source};
 use super::ops::allocate_ids;
-use super::rows::{self, COLUMNS, Stored, placeholders};
-use crate::db::Domain;
+use super::rows::{self, COLUMNS, Stored};
+use crate::db::{Domain, Params, Write, rows_per_statement};
 use crate::trips::error::TripError;
 use crate::trips::live::{FeedTripRef, LiveApplied, LiveEffect, LiveUpdate};
 use crate::trips::model::{ExternalKey, Seats, Trip, TripId, TripState};
@@ -31,6 +31,25 @@ pub struct LiveOptions {
     pub seats: Seats,
     /// How many unknown trips the report names (all are counted).
     pub unmatched_shown: usize,
+}
+
+/// A feed's effects on trips, written in a transaction not committed yet.
+#[derive(Debug)]
+pub struct LiveWrite {
+    /// What the feed did.
+    pub applied: LiveApplied,
+    /// The trip each of the `refs` given names, when it is one of the
+    /// operator's trips of the current days.
+    pub found: Vec<Option<TripId>>,
+    /// The trips written, to put in the index once committed.
+    stored: Vec<Stored>,
+}
+
+impl LiveWrite {
+    /// Whether the write changed trips (else it needs no commit for them).
+    pub fn changed(&self) -> bool {
+        !self.stored.is_empty()
+    }
 }
 
 /// The trips of one fetch, with what happened to each.
@@ -48,6 +67,19 @@ struct Batch {
 }
 
 impl Batch {
+    fn with_capacity(n: usize) -> Self {
+        Batch {
+            trips: Vec::with_capacity(n),
+            by_key: HashMap::with_capacity(n),
+            by_feed_id: HashMap::with_capacity(n),
+            changed: Vec::new(),
+            dirty: Vec::with_capacity(n),
+            changes: Vec::new(),
+            feed_arrivals: Vec::new(),
+            created: Vec::new(),
+        }
+    }
+
     fn find(&self, key: &FeedTripRef, now: DateTime<Utc>) -> Option<usize> {
         match key.service_date {
             Some(date) => self.by_key.get(&(key.trip_id.clone(), date)).copied(),
@@ -109,10 +141,33 @@ impl TripStore {
         options: LiveOptions,
         now: DateTime<Utc>,
     ) -> Result<LiveApplied, TripError> {
+        let mut write = self.db.write(Domain::Trips).await?;
+        let live = self
+            .apply_live_in(&mut write, operator, updates, &[], options, now)
+            .await?;
+        if !live.changed() {
+            return Ok(live.applied); // nothing changed: the write rolls back
+        }
+        write.commit().await?;
+        Ok(self.published(live))
+    }
+
+    /// [`TripStore::apply_live`] inside `write` (a write of the trips
+    /// domain, perhaps of others too), which the caller commits, then hands
+    /// the answer to [`TripStore::published`]. Also finds the trips `refs`
+    /// name (a feed's vehicles name trips too), added trips included.
+    pub async fn apply_live_in(
+        &self,
+        write: &mut Write,
+        operator: &str,
+        updates: &[LiveUpdate],
+        refs: &[FeedTripRef],
+        options: LiveOptions,
+        now: DateTime<Utc>,
+    ) -> Result<LiveWrite, TripError> {
         let span = self.read().span;
         let mut report = LiveApplied::default();
-        let mut write = self.db.write(Domain::Trips).await?;
-        let (first, last) = dates(updates, span.first, span.last, now);
+        let (first, last) = dates(updates, refs, span.first, span.last, now);
         let names: Vec<&str> = {
             // Copies (`DUPLICATED`) go by their own id: a previous fetch may have made them.
             let mut names: Vec<&str> = updates
@@ -123,12 +178,17 @@ impl TripStore {
                     }
                     _ => vec![u.trip.trip_id.as_str()],
                 })
+                .chain(refs.iter().map(|r| r.trip_id.as_str()))
                 .collect();
             names.sort_unstable();
             names.dedup();
             names
         };
-        let mut batch = load(write.tx(), operator, &names, first, last).await?;
+        let mut batch = if self.caught_up(write).await? {
+            self.held(operator, &names, first, last)
+        } else {
+            load(write.tx(), operator, &names, first, last).await?
+        };
         for update in updates {
             if update.trip.service_date.is_some_and(|d| !span.contains(d)) {
                 report.unmatched(
@@ -259,9 +319,11 @@ impl TripStore {
                 (_, None) => report.unmatched(update.trip.to_string(), options.unmatched_shown),
             }
         }
-        if batch.changed.is_empty() && batch.created.is_empty() {
-            return Ok(report); // nothing changed: the write rolls back
-        }
+        let mut live = LiveWrite {
+            applied: report,
+            found: Vec::new(),
+            stored: Vec::new(),
+        };
         if !batch.created.is_empty() {
             let first = allocate_ids(write.tx(), batch.created.len()).await?.get();
             for (n, &i) in batch.created.iter().enumerate() {
@@ -274,14 +336,30 @@ impl TripStore {
                 });
             }
         }
-        let revision = write.generation();
+        live.found = refs
+            .iter()
+            .map(|r| {
+                let current = r.service_date.is_none_or(|d| span.contains(d));
+                current
+                    .then(|| batch.find(r, now))
+                    .flatten()
+                    .map(|i| batch.trips[i].id)
+            })
+            .collect();
+        if batch.changed.is_empty() && batch.created.is_empty() {
+            return Ok(live);
+        }
+        let revision = write.also_bump(Domain::Trips).await?;
         let written: Vec<&Trip> = batch
             .changed
             .iter()
             .chain(&batch.created)
             .map(|&i| &batch.trips[i])
             .collect();
-        rows::upsert(write.tx(), &written, revision).await?;
+        // Trips that were there change only in their times and state.
+        let existing = &written[..batch.changed.len()];
+        rows::update_live(write.tx(), existing, revision).await?;
+        rows::upsert(write.tx(), &written[batch.changed.len()..], revision).await?;
         history::record(
             write.tx(),
             revision,
@@ -297,16 +375,41 @@ impl TripStore {
             .map(|&(i, at)| (batch.trips[i].id, at))
             .collect();
         remember_arrivals(write.tx(), operator, &arrivals).await?;
-        write.commit().await?;
-        let stored: Vec<Stored> = written
+        live.stored = written
             .into_iter()
             .map(|trip| Stored {
                 trip: trip.clone(),
                 revision,
             })
             .collect();
-        self.committed(stored);
-        Ok(report)
+        Ok(live)
+    }
+
+    /// Puts the trips of a committed [`TripStore::apply_live_in`] in this
+    /// process's index; answers what the feed did.
+    pub fn published(&self, live: LiveWrite) -> LiveApplied {
+        self.committed(live.stored);
+        live.applied
+    }
+
+    /// [`load`] from the index, which holds every trip of the span as
+    /// committed ([`TripStore::caught_up`]): no query for ten thousand names.
+    fn held(&self, operator: &str, names: &[&str], first: NaiveDate, last: NaiveDate) -> Batch {
+        let wanted: HashSet<&str> = names.iter().copied().collect();
+        let mut batch = Batch::with_capacity(names.len());
+        let index = self.read();
+        for date in first.iter_days().take_while(|d| *d <= last) {
+            for trip in index.day(date) {
+                let named = trip
+                    .source
+                    .as_ref()
+                    .is_some_and(|k| wanted.contains(k.feed_trip_id.as_str()));
+                if named && trip.belongs_to(operator) {
+                    batch.push(Trip::clone(trip));
+                }
+            }
+        }
+        batch
     }
 
     /// Puts back the scheduled arrival of every trip whose arrival `operator`'s
@@ -377,10 +480,11 @@ fn set_arrival(batch: &mut Batch, i: usize, to: DateTime<Utc>, report: &mut Live
     }
 }
 
-/// The service dates a feed's updates may name, within the span: their
+/// The service dates a feed's updates and trip references may name, within the span: their
 /// `start_date`s, and the days around now for the undated ones.
 fn dates(
     updates: &[LiveUpdate],
+    refs: &[FeedTripRef],
     first: NaiveDate,
     last: NaiveDate,
     now: DateTime<Utc>,
@@ -395,7 +499,9 @@ fn dates(
         if let LiveEffect::Duplicated { service_date, .. } = update.effect {
             widen(service_date);
         }
-        match update.trip.service_date {
+    }
+    for trip in updates.iter().map(|u| &u.trip).chain(refs) {
+        match trip.service_date {
             Some(date) => widen(date),
             None => {
                 widen(today - chrono::Duration::days(1));
@@ -407,8 +513,8 @@ fn dates(
 }
 
 /// `operator`'s imported trips of `first..=last` with one of these feed ids:
-/// by the feed-key index, a statement per thousand names (a national feed
-/// names ten thousand trips; the days around now hold five times that).
+/// by the feed-key index, a few statements for a national feed's ten
+/// thousand names (the days around now hold five times as many trips).
 async fn load(
     conn: &mut AnyConnection,
     operator: &str,
@@ -416,22 +522,16 @@ async fn load(
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<Batch, TripError> {
-    let mut batch = Batch {
-        trips: Vec::with_capacity(names.len()),
-        by_key: HashMap::with_capacity(names.len()),
-        by_feed_id: HashMap::with_capacity(names.len()),
-        changed: Vec::new(),
-        dirty: Vec::with_capacity(names.len()),
-        changes: Vec::new(),
-        feed_arrivals: Vec::new(),
-        created: Vec::new(),
-    };
-    for chunk in names.chunks(1000) {
-        let list: Vec<String> = (0..chunk.len()).map(|n| format!("${}", n + 4)).collect();
+    let mut batch = Batch::with_capacity(names.len());
+    for chunk in names.chunks(rows_per_statement(1) - 3) {
+        let mut params = Params::on(conn);
         let sql = format!(
-            "SELECT {COLUMNS} FROM trips WHERE operator = $1 AND service_date >= $2 \
-             AND service_date <= $3 AND feed_trip_id IN ({})",
-            list.join(", ")
+            "SELECT {COLUMNS} FROM trips WHERE operator = {} AND service_date >= {} \
+             AND service_date <= {} AND feed_trip_id IN ({})",
+            params.one(),
+            params.one(),
+            params.one(),
+            params.list(chunk.len())
         );
         let mut query = sqlx::query(&sql)
             .persistent(false)
@@ -454,11 +554,12 @@ async fn remember_arrivals(
     operator: &str,
     arrivals: &[(TripId, DateTime<Utc>)],
 ) -> Result<(), TripError> {
-    for chunk in arrivals.chunks(2000) {
+    for chunk in arrivals.chunks(rows_per_statement(3)) {
+        let mut params = Params::on(conn);
         let sql = format!(
             "INSERT INTO realtime_trips (trip_id, operator, feed_arrives_at) VALUES {} \
              ON CONFLICT (trip_id) DO UPDATE SET feed_arrives_at = excluded.feed_arrives_at",
-            placeholders(chunk.len(), 3)
+            params.rows(chunk.len(), 3)
         );
         let mut query = sqlx::query(&sql).persistent(false);
         for (trip, at) in chunk {

@@ -25,7 +25,7 @@ use std::sync::RwLock;
 
 use chrono::{NaiveDate, Utc};
 
-use crate::db::{Database, Domain, Generations};
+use crate::db::{Database, Domain, Generations, Write};
 use crate::trips::error::TripError;
 use crate::trips::model::{Trip, TripId};
 use index::{Index, Span};
@@ -33,7 +33,7 @@ use rows::{COLUMNS, Stored};
 
 pub use history::{Actor, Source, TripHistoryEntry, record_change};
 pub use index::SharedTrip;
-pub use live::LiveOptions;
+pub use live::{LiveOptions, LiveWrite};
 pub use ops::ArrivalChange;
 pub use upsert::ImportCounts;
 
@@ -165,8 +165,37 @@ impl TripStore {
     }
 
     /// Puts the trips a write of this process committed into the index.
+    /// Puts in the trips a write of this process committed (all the trips
+    /// of the span it changed, at its generation).
     fn committed(&self, stored: impl IntoIterator<Item = Stored>) {
-        self.write_index().put(stored);
+        let mut index = self.write_index();
+        let mut revision = None;
+        index.put(
+            stored
+                .into_iter()
+                .inspect(|s| revision = revision.max(Some(s.revision))),
+        );
+        // When the index held every change before this write, it now holds
+        // every change up to it too: the next reader need not ask again.
+        if let Some(revision) = revision
+            && index.seen == revision - 1
+        {
+            index.seen = revision;
+        }
+    }
+
+    /// Makes the index hold every change committed before `write` (a write
+    /// of the trips domain, so no other writer can commit meanwhile):
+    /// answers whether it does (`false`: read the database instead).
+    async fn caught_up(&self, write: &mut Write) -> Result<bool, TripError> {
+        let before = write.also_bump(Domain::Trips).await? - 1;
+        if self.read().seen >= before {
+            return Ok(true);
+        }
+        // Another process wrote since the last reload tick: read its rows
+        // (on the pool: this write's own changes are not committed).
+        self.refresh(&self.db.generations().await?).await?;
+        Ok(self.read().seen >= before)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
+use crate::db::{Params, rows_per_statement};
 use crate::trips::error::TripError;
 use crate::trips::model::{ExternalKey, Seats, Trip, TripId, TripState};
 use crate::trips::request::TripDraft;
@@ -14,10 +15,6 @@ pub(super) const COLUMNS: &str = "id, operator, service_date, line, train_number
      state, timezone, feed_trip_id, revision, block_id";
 
 const COLUMN_COUNT: usize = 18;
-
-/// Rows per statement of a batch: 18 parameters each stays far below
-/// SQLite's and PostgreSQL's limits (32,766 and 65,535).
-const ROWS_PER_STATEMENT: usize = 500;
 
 /// A stored trip and the generation of the write that last changed it.
 #[derive(Debug, Clone)]
@@ -72,7 +69,8 @@ pub(super) async fn upsert(
     trips: &[&Trip],
     revision: i64,
 ) -> Result<(), TripError> {
-    for chunk in trips.chunks(ROWS_PER_STATEMENT) {
+    for chunk in trips.chunks(rows_per_statement(COLUMN_COUNT)) {
+        let mut params = Params::on(conn);
         let sql = format!(
             "INSERT INTO trips ({COLUMNS}) VALUES {} ON CONFLICT (id) DO UPDATE SET \
              line = excluded.line, train_number = excluded.train_number, \
@@ -82,7 +80,7 @@ pub(super) async fn upsert(
              cars = excluded.cars, collections = excluded.collections, state = excluded.state, \
              timezone = excluded.timezone, revision = excluded.revision, \
              block_id = excluded.block_id",
-            placeholders(chunk.len(), COLUMN_COUNT)
+            params.rows(chunk.len(), COLUMN_COUNT)
         );
         let mut query = sqlx::query(&sql).persistent(false);
         for trip in chunk {
@@ -114,6 +112,36 @@ pub(super) async fn upsert(
     Ok(())
 }
 
+/// Writes what a live timetable changes of trips already stored (their
+/// departure, arrival and state) at `revision`: a narrow update, many rows
+/// per statement, that leaves the other columns and their indexes alone.
+pub(super) async fn update_live(
+    conn: &mut AnyConnection,
+    trips: &[&Trip],
+    revision: i64,
+) -> Result<(), TripError> {
+    for chunk in trips.chunks(rows_per_statement(4)) {
+        let mut params = Params::on(conn);
+        // A VALUES list's columns are column1, column2… on both engines.
+        let sql = format!(
+            "UPDATE trips SET departs_at = v.column2, arrives_at = v.column3, \
+             state = v.column4, revision = {} FROM (VALUES {}) AS v WHERE trips.id = v.column1",
+            params.one(),
+            params.rows(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql).persistent(false).bind(revision);
+        for trip in chunk {
+            query = query
+                .bind(i64::from(trip.id.get()))
+                .bind(trip.departs_at.timestamp())
+                .bind(trip.arrives_at.timestamp())
+                .bind(state_name(trip.state).to_owned());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// An instant as the database keeps it: whole Unix seconds.
 pub(super) fn whole_seconds(instant: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(instant.timestamp(), 0).unwrap_or(instant)
@@ -127,23 +155,6 @@ pub(super) fn in_whole_seconds(draft: TripDraft) -> TripDraft {
         arrives_at: whole_seconds(draft.arrives_at),
         ..draft
     }
-}
-
-/// `($1, $2, …), ($n+1, …)`: `rows` groups of `columns` placeholders.
-pub(super) fn placeholders(rows: usize, columns: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..columns {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('$');
-            sql.push_str(&(row * columns + column + 1).to_string());
-        }
-        sql.push(')');
-    }
-    sql
 }
 
 fn state_name(state: TripState) -> &'static str {

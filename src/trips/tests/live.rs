@@ -340,7 +340,52 @@ async fn a_fetch_that_fails_mid_way_changes_nothing(db: Database, _dir: &Path) {
     }
 }
 
+/// The store finds a feed's trips in its memory; a change another process
+/// committed since (a cancellation by the CLI or another instance, which
+/// this store has not reloaded yet) is seen all the same: the feed's delay
+/// does not revive the cancelled trip, and the other's new arrival is the
+/// base of what the feed changes.
+async fn a_feed_sees_what_another_process_committed_just_before(db: Database, dir: &Path) {
+    let store = TripStore::open(db.clone()).await.unwrap();
+    let trips = running(&store, 2).await;
+    let other = TripStore::open(crate::db::testing::second_process(&db, dir).await)
+        .await
+        .unwrap();
+    other.cancel(trips[0].id, OPERATOR).await.unwrap();
+    assert_eq!(
+        store.shared(trips[0].id).unwrap().state,
+        TripState::Scheduled,
+        "not reloaded yet"
+    );
+    let updates = [
+        on(&trips[0], LiveEffect::Arrival(Prediction::Delay(600))),
+        on(&trips[1], LiveEffect::Arrival(Prediction::Delay(300))),
+    ];
+    let report = store
+        .apply_live(OPERATOR, &updates, options(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(report.applied, 2);
+    assert_eq!(
+        report.later.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![trips[1].id]
+    );
+    let reread = TripStore::open(db).await.unwrap();
+    let cancelled = reread.get(trips[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (cancelled.state, cancelled.arrives_at),
+        (TripState::Cancelled, trips[0].arrives_at)
+    );
+    assert_eq!(
+        store.shared(trips[0].id).unwrap().state,
+        TripState::Cancelled
+    );
+    let late = reread.get(trips[1].id).await.unwrap().unwrap();
+    assert_eq!(late.arrives_at, trips[1].arrives_at + Duration::minutes(5));
+}
+
 on_both_databases!(
+    a_feed_sees_what_another_process_committed_just_before,
     a_delay_moves_the_arrival_and_is_kept_in_the_history,
     an_earlier_prediction_never_goes_before_the_schedule,
     a_cancellation_cancels_once,
