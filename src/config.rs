@@ -245,6 +245,9 @@ pub struct RealtimeLimits {
     pub max_backoff: Duration,
     /// Unknown trips and vehicles the console lists per feed (all are counted).
     pub unmatched_shown: usize,
+    /// Feeds may be on loopback, private, link-local or other non-public
+    /// addresses (a producer inside the operator's network; tests).
+    pub allow_private_feeds: bool,
 }
 
 impl Default for RealtimeLimits {
@@ -256,6 +259,7 @@ impl Default for RealtimeLimits {
             max_feed_bytes: 32 << 20,
             max_backoff: Duration::from_secs(600),
             unmatched_shown: 20,
+            allow_private_feeds: false,
         }
     }
 }
@@ -634,11 +638,19 @@ fn realtime_limits(l: &mut Loader<'_>) -> anyhow::Result<RealtimeLimits> {
         default.unmatched_shown,
         "unknown trips and vehicles listed per feed on the console (all are counted)",
     )?;
+    let allow_private: bool = l.get(
+        "realtime_allow_private_feeds",
+        "TRAJET_REALTIME_ALLOW_PRIVATE_FEEDS",
+        default.allow_private_feeds,
+        "let operators' feed URLs reach loopback, private, link-local and other non-public \
+         addresses (off: public addresses only, checked at save and at every connection)",
+    )?;
     Ok(RealtimeLimits {
         fetch_timeout: Duration::from_secs(timeout_s.max(1)),
         max_feed_bytes: max_kib.max(1) << 10,
         max_backoff: Duration::from_secs(backoff_s.max(1)),
         unmatched_shown: shown,
+        allow_private_feeds: allow_private,
     })
 }
 

@@ -27,11 +27,16 @@ struct Fixture {
 
 impl Fixture {
     async fn new(backend: Backend) -> Self {
+        Self::with(backend, |_| {}).await
+    }
+
+    async fn with(backend: Backend, adjust: impl FnOnce(&mut trajet::config::Config)) -> Self {
         let redis = backend.redis();
         let app = TestApp::with_config(redis.as_ref().map(RedisHandle::get), |config| {
             config.realtime.fetch_timeout = Duration::from_secs(1);
             config.realtime.max_feed_bytes = 64 << 10;
             config.realtime.unmatched_shown = 2;
+            adjust(config);
         })
         .await;
         let (account, key) = app
@@ -552,4 +557,253 @@ async fn settings_are_checked_and_header_values_never_shown() {
         .unwrap();
     let other = body_json(send(&f.app.router, request).await).await;
     assert_eq!(other, json!({"settings": null, "feeds": []}));
+}
+
+/// Unless the administrator allows private feeds, a feed URL on a
+/// non-public address is refused when saved, with the reason, and nothing
+/// is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_urls_on_non_public_addresses_are_refused_when_saved() {
+    let f = Fixture::new(Backend::Memory).await;
+    let strict = f
+        .app
+        .another_instance_with(|c| c.realtime.allow_private_feeds = false)
+        .await;
+    let put = |body: Value| {
+        let request = Request::put("/api/v1/operator/realtime")
+            .header("authorization", format!("Bearer {}", f.key))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let router = strict.router.clone();
+        async move {
+            let response = send(&router, request).await;
+            (response.status(), body_json(response).await)
+        }
+    };
+    for (url, why) in [
+        (
+            "http://127.0.0.1:8080/feed.pb",
+            "127.0.0.1 is a loopback address",
+        ),
+        ("http://[::1]/feed.pb", "::1 is a loopback address"),
+        ("http://localhost:9/feed.pb", "localhost resolves to "),
+        ("http://10.20.30.40/feed.pb", "a private address"),
+        ("http://192.168.0.10/feed.pb", "a private address"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "the cloud metadata address",
+        ),
+        ("http://169.254.10.1/feed.pb", "a link-local address"),
+        ("http://[fd00::1]/feed.pb", "a unique-local address"),
+        ("http://224.0.0.1/feed.pb", "a multicast address"),
+        ("http://0.0.0.0/feed.pb", "an unspecified address"),
+        ("http://[::ffff:10.0.0.1]/feed.pb", "a private address"),
+    ] {
+        let (status, problem) = put(json!({"trip_updates_url": url})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {problem}");
+        assert_eq!(problem["code"], "realtime-invalid", "{url}");
+        assert_eq!(problem["field"], "trip_updates_url", "{url}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(why), "{url}: {detail}");
+        assert!(detail.contains("public addresses only"), "{url}: {detail}");
+    }
+    // The other feed is checked too; nothing was stored.
+    let (status, problem) = put(json!({"vehicle_positions_url": "http://127.0.0.2/vp"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["field"], "vehicle_positions_url");
+    let (_, shown) = f.call("GET", "/api/v1/operator/realtime", None).await;
+    assert_eq!(shown["settings"], Value::Null);
+}
+
+/// A URL stored while private feeds were allowed (or a name whose address
+/// changed since it was saved) is refused at connection time: the producer
+/// on loopback never gets a request, and the error names why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_on_non_public_addresses_are_refused_at_connection() {
+    let f = Fixture::with(Backend::Memory, |c| c.realtime.allow_private_feeds = false).await;
+    let operator = f.trip.operator.clone().unwrap();
+    let server = FeedServer::start(feed("v1", |b| {
+        b.delay("T-17423", None, "LYON-PD", 600);
+    }))
+    .await;
+    let by_name = format!("http://localhost:{}/feed.pb", server.addr.port());
+    for (url, why) in [
+        (server.url(), "127.0.0.1 is a loopback address"),
+        (by_name, "localhost resolves to "),
+    ] {
+        // As stored before the check (the save refuses it now).
+        let settings = json!({"trip_updates_url": url, "vehicle_positions_url": null,
+                              "period_seconds": 3600, "stale_after_seconds": 300});
+        sqlx::query(
+            "INSERT INTO realtime_feeds (operator, settings, headers, updated_at) \
+             VALUES ($1, $2, NULL, 0) ON CONFLICT (operator) DO UPDATE SET settings = excluded.settings",
+        )
+        .bind(operator.clone())
+        .bind(settings.to_string())
+        .execute(f.app.state.db.pool())
+        .await
+        .unwrap();
+        let state = f.fetch().await;
+        let error = state["last_error"].as_str().unwrap_or_default();
+        assert!(error.contains(why), "{url}: {state}");
+        assert!(error.contains("public addresses only"), "{url}: {state}");
+        assert!(
+            f.metrics().contains(
+                "trajet_realtime_fetches_total{feed=\"trip_updates\",outcome=\"not-public\"}"
+            ),
+            "{url}"
+        );
+    }
+    assert!(
+        server.requests().is_empty(),
+        "no request reached the producer"
+    );
+    assert_eq!(f.current().arrives_at, f.trip.arrives_at);
+}
+
+impl Fixture {
+    /// Registers a one-car train set; the URL of its seat 1 label.
+    async fn vehicle(&self, id: &str) -> String {
+        let body = json!({"id": id, "label": format!("Regio 2N {id}"),
+                          "cars": [{"car": "1", "seats": 80}]});
+        let (status, created) = self
+            .call("POST", "/api/v1/operator/vehicles", Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let path = format!("/api/v1/operator/vehicles/{id}/codes");
+        let (status, codes) = self.call("POST", &path, Some(json!({"seats": "1"}))).await;
+        assert_eq!(status, StatusCode::OK, "{codes}");
+        codes["codes"][0]["url"].as_str().unwrap().to_owned()
+    }
+
+    /// Scans a label in a fresh browser: the id of the trip its session reads.
+    async fn ride(&self, url: &str) -> Option<u64> {
+        let token = url.rsplit('/').next().unwrap();
+        let response = self.app.scan(token, None).await;
+        if response.status() != StatusCode::SEE_OTHER {
+            return None;
+        }
+        let cookie = support::cookie_pair(&response);
+        let session = body_json(self.app.get_with("/api/v1/session", &cookie).await).await;
+        session["trip"]["id"].as_u64()
+    }
+
+    /// Points the operator's VehiclePositions feed at `server` and waits
+    /// for the poller's first round to reach it.
+    async fn follow_vehicles(&self, server: &FeedServer) {
+        let body = json!({"vehicle_positions_url": server.url(), "period_seconds": 3600});
+        let (status, shown) = self
+            .call("PUT", "/api/v1/operator/realtime", Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{shown}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server.requests().is_empty() {
+            assert!(Instant::now() < deadline, "the poller never fetched");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A swap in the VehiclePositions feed: the sets' labels open the trips the
+/// feed says they run, over the operator's own assignment; coupled sets
+/// both open their trip; an unknown vehicle and an unknown trip are counted
+/// and listed, not errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vehicle_swap_in_the_feed_makes_the_same_label_open_the_new_trip() {
+    let f = Fixture::new(Backend::Memory).await;
+    let operator = f.trip.operator.clone().unwrap();
+    let other = imported(&f.app, &operator, "T-17425").await;
+    let (a, b) = (u64::from(f.trip.id.get()), u64::from(other.id.get()));
+    let label_71 = f.vehicle("24571").await;
+    let label_33 = f.vehicle("24533").await;
+    let label_99 = f.vehicle("24599").await;
+    for (trip, set) in [(a, "24571"), (b, "24533")] {
+        let path = format!("/api/v1/operator/trips/{trip}/vehicles");
+        let (status, body) = f.call("PUT", &path, Some(json!({"vehicles": [set]}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(f.ride(&label_71).await, Some(a));
+    assert_eq!(f.ride(&label_33).await, Some(b));
+    assert_eq!(f.ride(&label_99).await, None, "24599 runs nothing yet");
+    let date = Some(f.trip.service_date);
+    let server = FeedServer::start(feed("v1", |feed| {
+        feed.vehicle("T-17423", date, "24533")
+            .vehicle("T-17423", date, "GHOST-7")
+            .vehicle("T-17425", date, "24571")
+            .vehicle("T-17425", date, "24599")
+            .vehicle("NOWHERE", date, "24533");
+    }))
+    .await;
+    f.follow_vehicles(&server).await;
+    let state = f.fetch().await;
+    assert_eq!(state["kind"], "vehicle_positions");
+    assert_eq!(state["last_error"], Value::Null, "{state}");
+    assert_eq!(state["entities"], 5);
+    assert_eq!(state["entities_applied"], 3, "{state}");
+    assert_eq!(state["entities_unmatched"], 2, "{state}");
+    let unmatched = state["unmatched"].as_array().unwrap();
+    assert!(
+        unmatched
+            .iter()
+            .any(|u| u.as_str().unwrap().starts_with("NOWHERE")),
+        "{state}"
+    );
+    assert!(unmatched.contains(&json!("vehicle GHOST-7")), "{state}");
+    // The same labels now open the trips the feed says.
+    assert_eq!(f.ride(&label_71).await, Some(b));
+    assert_eq!(f.ride(&label_99).await, Some(b), "the coupled set too");
+    assert_eq!(f.ride(&label_33).await, Some(a));
+    let (_, trip) = f
+        .call("GET", &format!("/api/v1/operator/trips/{b}"), None)
+        .await;
+    assert_eq!(trip["vehicles"], json!(["24571", "24599"]));
+    let (_, history) = f
+        .call("GET", &format!("/api/v1/operator/trips/{b}/history"), None)
+        .await;
+    let last = history.as_array().unwrap().last().unwrap();
+    assert_eq!(last["source"], "realtime");
+    assert_eq!(last["change"]["vehicles"]["from"], json!(["24533"]));
+    assert_eq!(last["change"]["vehicles"]["to"], json!(["24571", "24599"]));
+    // The same feed again writes nothing more.
+    let lines = history.as_array().unwrap().len();
+    f.fetch().await; // 304
+    server.set(feed("v2", |feed| {
+        feed.vehicle("T-17425", date, "24571")
+            .vehicle("T-17425", date, "24599");
+    }));
+    f.fetch().await;
+    let (_, again) = f
+        .call("GET", &format!("/api/v1/operator/trips/{b}/history"), None)
+        .await;
+    assert_eq!(again.as_array().unwrap().len(), lines);
+}
+
+/// A TripUpdate that names its vehicle (`TripUpdate.vehicle`) moves the
+/// trip's arrival and assigns the set in the same fetch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trip_update_naming_its_vehicle_assigns_it() {
+    let f = Fixture::new(Backend::Memory).await;
+    let label = f.vehicle("24571").await;
+    assert_eq!(f.ride(&label).await, None);
+    let server = FeedServer::start(feed("v1", |b| {
+        b.delay("T-17423", None, "LYON-PD", 600).by_vehicle("24571");
+    }))
+    .await;
+    f.follow(&server).await;
+    let state = f.fetch().await;
+    assert_eq!(state["last_error"], Value::Null, "{state}");
+    assert_eq!(f.current().arrives_at, f.trip.arrives_at + minutes(10));
+    assert_eq!(f.ride(&label).await, Some(u64::from(f.trip.id.get())));
+    let history = f.history().await;
+    let realtime: Vec<&Value> = history
+        .iter()
+        .filter(|h| h["source"] == "realtime")
+        .collect();
+    assert_eq!(realtime.len(), 2, "{history:?}");
+    assert!(
+        realtime
+            .iter()
+            .any(|h| h["change"]["vehicles"]["to"] == json!(["24571"]))
+    );
 }

@@ -169,6 +169,23 @@ impl FeedBuilder {
         )
     }
 
+    /// The last entity's trip update is run by `vehicle_id` too
+    /// (`TripUpdate.vehicle`); no effect after a VehiclePositions entity.
+    pub fn by_vehicle(&mut self, vehicle_id: &str) -> &mut Self {
+        if let Some(update) = self
+            .feed
+            .entity
+            .last_mut()
+            .and_then(|e| e.trip_update.as_mut())
+        {
+            update.vehicle = Some(VehicleDescriptor {
+                id: Some(vehicle_id.to_owned()),
+                ..VehicleDescriptor::default()
+            });
+        }
+        self
+    }
+
     /// The feed as decoded.
     pub fn message(&self) -> &FeedMessage {
         &self.feed

@@ -157,6 +157,26 @@ fn headers(given: BTreeMap<String, String>) -> Result<HeaderMap, SettingsError> 
 }
 
 impl FeedSettings {
+    /// Refuses URLs whose host is, or resolves to, a non-public address
+    /// (skipped when `allow_private`): the save-time half of the check that
+    /// the fetcher makes again at every connection.
+    pub async fn check_addresses(&self, allow_private: bool) -> Result<(), SettingsError> {
+        if allow_private {
+            return Ok(());
+        }
+        for (field, url) in [
+            ("trip_updates_url", &self.trip_updates_url),
+            ("vehicle_positions_url", &self.vehicle_positions_url),
+        ] {
+            let Some(url) = url else { continue };
+            let parsed = reqwest::Url::parse(url).map_err(|e| invalid(field, e.to_string()))?;
+            super::address::check(&parsed)
+                .await
+                .map_err(|why| invalid(field, why))?;
+        }
+        Ok(())
+    }
+
     /// The URL of one feed, when set.
     pub fn url(&self, kind: Kind) -> Option<&str> {
         match kind {

@@ -42,6 +42,9 @@ pub enum FetchError {
     /// The connection failed.
     #[error("the request failed: {0}")]
     Http(String),
+    /// The URL, or a redirect, leads to an address feeds may not be on.
+    #[error("refused: {0}")]
+    NotPublic(String),
 }
 
 /// Fetches feeds with one shared client (its connection pool is reused
@@ -51,24 +54,33 @@ pub struct Fetcher {
     client: reqwest::Client,
     timeout: Duration,
     max_bytes: usize,
+    allow_private: bool,
 }
 
 impl Fetcher {
-    /// A fetcher with these bounds.
-    pub fn new(timeout: Duration, max_bytes: usize) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+    /// A fetcher with these bounds; unless `allow_private`, it connects
+    /// to public addresses only (see [`super::address`]).
+    pub fn new(timeout: Duration, max_bytes: usize, allow_private: bool) -> anyhow::Result<Self> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(redirects(allow_private))
             .user_agent(concat!(
                 "trajet/",
                 env!("CARGO_PKG_VERSION"),
                 " (GTFS-Realtime)"
-            ))
-            .build()?;
+            ));
+        if !allow_private {
+            // The check must see the address actually connected to: through
+            // a proxy from the environment it would only see the proxy's.
+            builder = builder
+                .dns_resolver(std::sync::Arc::new(super::address::PublicOnly))
+                .no_proxy();
+        }
         Ok(Self {
-            client,
+            client: builder.build()?,
             timeout,
             max_bytes,
+            allow_private,
         })
     }
 
@@ -91,6 +103,11 @@ impl Fetcher {
         headers: &HeaderMap,
         previous: &Validators,
     ) -> Result<Fetched, FetchError> {
+        if !self.allow_private {
+            // IP literals never reach the resolver.
+            let parsed = reqwest::Url::parse(url).map_err(|e| FetchError::Http(e.to_string()))?;
+            super::address::check_literal(&parsed).map_err(FetchError::NotPublic)?;
+        }
         let mut request = self.client.get(url).headers(headers.clone());
         if let Some(etag) = &previous.etag {
             request = request.header(IF_NONE_MATCH, etag);
@@ -135,11 +152,28 @@ impl Fetcher {
     }
 }
 
+/// At most 3 redirects; unless `allow_private`, none to a non-public IP
+/// literal (names go through the resolver).
+fn redirects(allow_private: bool) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 3 {
+            return attempt.error("more than 3 redirects");
+        }
+        if !allow_private && let Err(why) = super::address::check_literal(attempt.url()) {
+            return attempt.error(super::address::NotPublic(why));
+        }
+        attempt.follow()
+    })
+}
+
 fn http_error(error: reqwest::Error) -> FetchError {
     // Without the URL: its query may carry the producer's key. The sources say why.
     let mut causes = String::new();
     let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<super::address::NotPublic>() {
+            return FetchError::NotPublic(refused.0.clone());
+        }
         causes.push_str(": ");
         causes.push_str(&cause.to_string());
         source = cause.source();

@@ -7,6 +7,7 @@
 //! shows). A fetch that fails anywhere changes nothing; its error is kept
 //! for the console and counted in `/metrics`.
 
+pub mod address;
 pub mod builder;
 pub mod decode;
 pub mod feeds;

@@ -14,14 +14,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
-use super::decode::{self, Decoded};
+use super::decode::{self, Decoded, VehicleSeen};
 use super::feeds::{self, FeedSettings, Kind};
 use super::fetch::{Fetched, Fetcher};
 use super::state::{self, FeedState};
 use crate::app::App;
 use crate::config::RealtimeLimits;
-use crate::db::MasterKey;
-use crate::trips::{LiveOptions, Seats};
+use crate::db::{Domain, MasterKey};
+use crate::trips::live::FeedTripRef;
+use crate::trips::{LiveOptions, Seats, TripId};
 
 /// How often the poller looks for due feeds.
 const TICK: Duration = Duration::from_secs(1);
@@ -59,7 +60,11 @@ impl Realtime {
     /// A poller fetching within `limits`.
     pub fn new(limits: &RealtimeLimits, master: MasterKey) -> anyhow::Result<Self> {
         Ok(Self {
-            fetcher: Fetcher::new(limits.fetch_timeout, limits.max_feed_bytes)?,
+            fetcher: Fetcher::new(
+                limits.fetch_timeout,
+                limits.max_feed_bytes,
+                limits.allow_private_feeds,
+            )?,
             master,
             instance: format!("{:032x}", rand::random::<u128>()),
             limits: limits.clone(),
@@ -260,6 +265,7 @@ impl Realtime {
                     super::fetch::FetchError::TooLarge(_) => "too-large",
                     super::fetch::FetchError::Status(_) => "http-status",
                     super::fetch::FetchError::Http(_) => "http-error",
+                    super::fetch::FetchError::NotPublic(_) => "not-public",
                 };
                 (label, e.to_string())
             })?;
@@ -280,10 +286,7 @@ impl Realtime {
             feed.entities = decoded.entities;
             return Ok("stale");
         }
-        let report = match kind {
-            Kind::TripUpdates => self.apply_trips(app, operator, &decoded, now).await?,
-            Kind::VehiclePositions => Report::default(),
-        };
+        let report = self.apply(app, operator, kind, &decoded, now).await?;
         let mut unmatched: Vec<String> = decoded.unusable.clone();
         unmatched.extend(report.unmatched_sample);
         unmatched.truncate(self.limits.unmatched_shown);
@@ -300,11 +303,14 @@ impl Realtime {
         Ok("applied")
     }
 
-    /// Applies a TripUpdates body to the trips, and queues its effects on sessions.
-    async fn apply_trips(
+    /// Applies a body in one write: its trip updates to the trips, its
+    /// vehicles (`trip` and `vehicle` together) to the assignments; queues
+    /// the effects on sessions.
+    async fn apply(
         &self,
         app: &Arc<App>,
         operator: &str,
+        kind: Kind,
         decoded: &Decoded,
         now: DateTime<Utc>,
     ) -> Result<Report, (&'static str, String)> {
@@ -313,11 +319,36 @@ impl Realtime {
             seats: Seats::new(400).expect("a valid seat count"),
             unmatched_shown: self.limits.unmatched_shown,
         };
-        let applied = app
+        let failed =
+            |e: &dyn std::fmt::Display| ("apply", format!("the feed could not be applied: {e}"));
+        let refs: Vec<FeedTripRef> = decoded.vehicles.iter().map(|v| v.trip.clone()).collect();
+        // Trips first, then (when assignments change) vehicles: every
+        // writer takes the two domains in this order.
+        let mut write = app.db.write(Domain::Trips).await.map_err(|e| failed(&e))?;
+        let live = app
             .trips
-            .apply_live(operator, &decoded.updates, options, now)
+            .apply_live_in(&mut write, operator, &decoded.updates, &refs, options, now)
             .await
-            .map_err(|e| ("apply", format!("the feed could not be applied: {e}")))?;
+            .map_err(|e| failed(&e))?;
+        let mut report = Report::default();
+        let seen = by_trip(&decoded.vehicles, &live.found, |what| {
+            // A TripUpdates entity naming an unknown trip is counted with its update.
+            if kind == Kind::VehiclePositions {
+                report.unmatched(what, self.limits.unmatched_shown);
+            }
+        });
+        let assigned = app
+            .vehicles
+            .record_realtime_in(&mut write, operator, &seen)
+            .await
+            .map_err(|e| failed(&e))?;
+        if live.changed() || assigned.changed > 0 {
+            write.commit().await.map_err(|e| failed(&e))?;
+        }
+        let applied = app.trips.published(live);
+        if let Err(e) = app.vehicles.published(&assigned).await {
+            tracing::warn!(error = %e, "reloading the vehicles after a feed failed");
+        }
         let mut effects = Vec::with_capacity(applied.later.len() + applied.cancelled.len());
         for trip in &applied.later {
             let closes_at = trip.window(&app.config).closes_at.timestamp();
@@ -329,22 +360,32 @@ impl Realtime {
                 .iter()
                 .map(|id| SessionEffect::End(id.get())),
         );
-        if !applied.later.is_empty() || !applied.cancelled.is_empty() {
+        if !effects.is_empty() || applied.added > 0 || assigned.changed > 0 {
             tracing::info!(
                 operator,
                 later = applied.later.len(),
                 cancelled = applied.cancelled.len(),
                 added = applied.added,
+                assignments = assigned.changed,
                 "realtime feed applied"
             );
         }
         self.lock_pending().extend(effects);
-        Ok(Report {
-            applied: applied.applied,
-            unmatched: applied.unmatched,
-            unmatched_sample: applied.unmatched_sample,
-            trips_changed: applied.later.len() + applied.cancelled.len() + applied.added,
-        })
+        let vehicles_applied = seen.iter().map(|(_, v)| v.len()).sum::<usize>();
+        report.applied = match kind {
+            Kind::TripUpdates => applied.applied,
+            Kind::VehiclePositions => vehicles_applied.saturating_sub(assigned.unknown.len()),
+        };
+        if kind == Kind::TripUpdates {
+            report.unmatched += applied.unmatched;
+            report.unmatched_sample.extend(applied.unmatched_sample);
+        }
+        for vehicle in &assigned.unknown {
+            report.unmatched(format!("vehicle {vehicle}"), self.limits.unmatched_shown);
+        }
+        report.trips_changed =
+            applied.later.len() + applied.cancelled.len() + applied.added + assigned.changed;
+        Ok(report)
     }
 
     /// Moves the sessions of changed trips; what the store refuses stays
@@ -411,6 +452,42 @@ struct Report {
     unmatched: usize,
     unmatched_sample: Vec<String>,
     trips_changed: usize,
+}
+
+impl Report {
+    /// Counts an entity naming an unknown trip or vehicle, keeping the first `keep`.
+    fn unmatched(&mut self, what: String, keep: usize) {
+        self.unmatched += 1;
+        if self.unmatched_sample.len() < keep {
+            self.unmatched_sample.push(what);
+        }
+    }
+}
+
+/// The feed's vehicles grouped by the trip they run (coupled sets: several
+/// vehicles, in the feed's order); `unknown_trip` hears of each vehicle
+/// whose trip is not one of the operator's current trips.
+fn by_trip(
+    vehicles: &[VehicleSeen],
+    found: &[Option<TripId>],
+    mut unknown_trip: impl FnMut(String),
+) -> Vec<(TripId, Vec<String>)> {
+    let mut seen: Vec<(TripId, Vec<String>)> = Vec::new();
+    let mut at: HashMap<TripId, usize> = HashMap::new();
+    for (vehicle, trip) in vehicles.iter().zip(found) {
+        let Some(trip) = *trip else {
+            unknown_trip(format!("{} (vehicle {})", vehicle.trip, vehicle.vehicle));
+            continue;
+        };
+        let i = *at.entry(trip).or_insert_with(|| {
+            seen.push((trip, Vec::new()));
+            seen.len() - 1
+        });
+        if !seen[i].1.contains(&vehicle.vehicle) {
+            seen[i].1.push(vehicle.vehicle.clone());
+        }
+    }
+    seen
 }
 
 /// The wait before the next round: the period, doubled per failure in a row, up to `max`.

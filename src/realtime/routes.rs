@@ -44,6 +44,9 @@ async fn set(
 ) -> Result<Response, AppError> {
     let stored = feeds::load(&state.db, &state.realtime.master, &operator.id).await?;
     let settings = request.parse(stored.as_ref().map(|s| &s.headers))?;
+    settings
+        .check_addresses(state.config.realtime.allow_private_feeds)
+        .await?;
     feeds::save(&state.db, &state.realtime.master, &operator.id, &settings).await?;
     state.realtime.changed(&operator.id);
     tracing::info!(operator = %operator.id, "realtime feeds set");

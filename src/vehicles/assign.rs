@@ -8,13 +8,15 @@
 //! Every change of a trip's vehicles is written to the trip's history in the
 //! same transaction: what changed (`from`, `to`), by which source, who, when.
 
+use std::collections::HashMap;
+
 use serde_json::json;
 use sqlx::Row as _;
 
 use super::error::VehicleError;
 use super::model::VehicleNumber;
 use super::store::{VehicleStore, live_number};
-use crate::db::{Domain, Write};
+use crate::db::{Domain, Params, Write, rows_per_statement};
 use crate::trips::{TripId, TripStore, record_change};
 
 /// Where an assignment comes from; a stronger source overrides a weaker one.
@@ -84,7 +86,7 @@ impl VehicleStore {
             .trip_of(operator, trip)
             .await?
             .ok_or(crate::trips::TripError::NotFound(trip))?;
-        let mut write = self.db.write(Domain::Vehicles).await?;
+        let mut write = self.db.write(Domain::Trips).await?;
         let (numbers, unknown) = numbers_of(&mut write, operator, vehicle_refs).await?;
         if !unknown.is_empty() {
             return Err(VehicleError::Unknown(unknown));
@@ -101,8 +103,8 @@ impl VehicleStore {
     /// `VehicleDescriptor.id` or `label`, as the operator registered them)
     /// run `operator`'s `trip`. Ids the operator has not registered are
     /// returned, not errors; a feed repeating the same assignment changes
-    /// nothing and writes nothing. Takes its own transaction: do not call it
-    /// while holding a write of the trips.
+    /// nothing and writes nothing. Takes its own transaction: the poller
+    /// uses [`VehicleStore::record_realtime_in`] inside its single write.
     pub async fn record_realtime(
         &self,
         trips: &TripStore,
@@ -114,25 +116,105 @@ impl VehicleStore {
             .trip_of(operator, trip)
             .await?
             .ok_or(crate::trips::TripError::NotFound(trip))?;
-        let mut write = self.db.write(Domain::Vehicles).await?;
-        let (numbers, unknown) = numbers_of(&mut write, operator, vehicle_refs).await?;
-        let actor = Actor {
-            account: "realtime",
-            via: "realtime",
-        };
-        let changed = if numbers.is_empty() {
-            0
-        } else {
-            apply(&mut write, &[(trip, numbers)], Source::Realtime, actor).await?
-        };
-        if changed > 0 {
+        let mut write = self.db.write(Domain::Trips).await?;
+        let done = self
+            .record_realtime_in(&mut write, operator, &[(trip, vehicle_refs.to_vec())])
+            .await?;
+        if done.changed > 0 {
             write.commit().await?;
             self.reload().await?;
         }
         Ok(RealtimeAssigned {
-            changed: changed > 0,
-            unknown,
+            changed: done.changed > 0,
+            unknown: done.unknown,
         })
+    }
+
+    /// Records a whole feed's vehicles inside `write` (a write of the trips
+    /// domain that the caller commits, then calls
+    /// [`VehicleStore::published`]): each trip's realtime vehicles become
+    /// those the feed names for it (coupled sets: several), overriding the
+    /// plan and explicit assignments. A handful of statements whatever the
+    /// feed's size: only trips whose realtime vehicles change are written,
+    /// each with a line in its history. Unknown ids are counted and
+    /// returned (each once), not errors.
+    pub async fn record_realtime_in(
+        &self,
+        write: &mut Write,
+        operator: &str,
+        seen: &[(TripId, Vec<String>)],
+    ) -> Result<RealtimeBatch, VehicleError> {
+        let mut done = RealtimeBatch::default();
+        if seen.is_empty() {
+            return Ok(done);
+        }
+        let known = live_vehicles(write, operator).await?;
+        let mut wanted: Vec<(TripId, Vec<VehicleNumber>)> = Vec::with_capacity(seen.len());
+        for (trip, refs) in seen {
+            let mut numbers = Vec::with_capacity(refs.len());
+            for r in refs {
+                match known.by_ref.get(r.trim()) {
+                    Some(&n) if !numbers.contains(&n) => numbers.push(n),
+                    Some(_) => {}
+                    None => {
+                        if !done.unknown.contains(r) {
+                            done.unknown.push(r.clone());
+                        }
+                    }
+                }
+            }
+            if !numbers.is_empty() {
+                wanted.push((*trip, numbers));
+            }
+        }
+        let trip_ids: Vec<TripId> = wanted.iter().map(|(t, _)| *t).collect();
+        let current = rows_of_trips(write, &trip_ids).await?;
+        let actor = Actor {
+            account: "realtime",
+            via: "realtime",
+        };
+        for (trip, numbers) in wanted {
+            let rows = current.get(&trip).map_or(&[][..], Vec::as_slice);
+            let mine: Vec<VehicleNumber> = rows
+                .iter()
+                .filter(|(s, _)| *s == Source::Realtime)
+                .map(|(_, n)| *n)
+                .collect();
+            if mine == numbers {
+                continue;
+            }
+            let before = effective(rows);
+            let mut after_rows: Vec<(Source, VehicleNumber)> = rows
+                .iter()
+                .filter(|(s, _)| *s != Source::Realtime)
+                .copied()
+                .collect();
+            after_rows.extend(numbers.iter().map(|n| (Source::Realtime, *n)));
+            let after = effective(&after_rows);
+            let refs = |list: &[VehicleNumber]| -> Vec<String> {
+                list.iter()
+                    .filter_map(|n| known.by_number.get(n).cloned())
+                    .collect()
+            };
+            let detail = json!({
+                "vehicles": {"from": refs(&before), "to": refs(&after)},
+                "assignment": {"source": Source::Realtime.name(), "vehicles": refs(&numbers)},
+            });
+            replace(write, trip, &numbers, Source::Realtime).await?;
+            let at = changed_revision(write).await?;
+            record_change(write.tx(), at, actor.account, actor.via, trip, &detail).await?;
+            done.changed += 1;
+        }
+        Ok(done)
+    }
+
+    /// After a committed [`VehicleStore::record_realtime_in`] that changed
+    /// assignments: this process's scans see them at once.
+    pub async fn published(&self, done: &RealtimeBatch) -> Result<(), VehicleError> {
+        if done.changed > 0 {
+            self.reload().await?;
+        }
+        Ok(())
     }
 
     /// Writes a roster's assignments (plan source) in one transaction.
@@ -142,7 +224,7 @@ impl VehicleStore {
         plan: &[(TripId, Vec<VehicleNumber>)],
         actor: Actor<'_>,
     ) -> Result<usize, VehicleError> {
-        let mut write = self.db.write(Domain::Vehicles).await?;
+        let mut write = self.db.write(Domain::Trips).await?;
         let changed = apply(&mut write, plan, Source::Plan, actor).await?;
         if changed > 0 {
             write.commit().await?;
@@ -178,7 +260,6 @@ async fn apply(
     source: Source,
     actor: Actor<'_>,
 ) -> Result<usize, VehicleError> {
-    let mut revision = None;
     let mut changed = 0;
     for (trip, numbers) in changes {
         let rows = rows_of(write, *trip).await?;
@@ -191,33 +272,9 @@ async fn apply(
             continue;
         }
         let before = effective(&rows);
-        sqlx::query("DELETE FROM trip_vehicles WHERE trip_id = $1 AND source = $2")
-            .bind(i64::from(trip.get()))
-            .bind(source.name())
-            .execute(write.tx())
-            .await?;
-        for (position, number) in numbers.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO trip_vehicles (trip_id, source, vehicle_id, position) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(i64::from(trip.get()))
-            .bind(source.name())
-            .bind(i64::from(*number))
-            .bind(position as i64)
-            .execute(write.tx())
-            .await?;
-        }
+        replace(write, *trip, numbers, source).await?;
         let after = effective(&rows_of(write, *trip).await?);
-        // One trips generation for the whole write: its history lines sort together.
-        let at = match revision {
-            Some(r) => r,
-            None => {
-                let r = write.also_bump(Domain::Trips).await?;
-                revision = Some(r);
-                r
-            }
-        };
+        let at = changed_revision(write).await?;
         let detail = json!({
             "vehicles": {
                 "from": refs_of(write, &before).await?,
@@ -232,6 +289,117 @@ async fn apply(
         changed += 1;
     }
     Ok(changed)
+}
+
+/// Replaces `source`'s vehicles of `trip` with `numbers`, in order.
+async fn replace(
+    write: &mut Write,
+    trip: TripId,
+    numbers: &[VehicleNumber],
+    source: Source,
+) -> Result<(), VehicleError> {
+    sqlx::query("DELETE FROM trip_vehicles WHERE trip_id = $1 AND source = $2")
+        .bind(i64::from(trip.get()))
+        .bind(source.name())
+        .execute(write.tx())
+        .await?;
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    let mut params = Params::on(write.tx());
+    let sql = format!(
+        "INSERT INTO trip_vehicles (trip_id, source, vehicle_id, position) VALUES {}",
+        params.rows(numbers.len(), 4)
+    );
+    let mut query = sqlx::query(&sql);
+    for (position, number) in numbers.iter().enumerate() {
+        query = query
+            .bind(i64::from(trip.get()))
+            .bind(source.name())
+            .bind(i64::from(*number))
+            .bind(position as i64);
+    }
+    query.execute(write.tx()).await?;
+    Ok(())
+}
+
+/// The trips generation of a write that changes assignments (its history
+/// lines sort with the trips' own changes), the vehicles generation bumped
+/// too: both domains, trips first, as every writer takes them.
+async fn changed_revision(write: &mut Write) -> Result<i64, VehicleError> {
+    let revision = write.also_bump(Domain::Trips).await?;
+    write.also_bump(Domain::Vehicles).await?;
+    Ok(revision)
+}
+
+/// What a feed's vehicles did to the assignments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RealtimeBatch {
+    /// Trips whose realtime vehicles changed.
+    pub changed: usize,
+    /// Vehicle ids the feed named that the operator has not registered, once each.
+    pub unknown: Vec<String>,
+}
+
+/// An operator's live vehicles, both ways.
+struct Known {
+    by_ref: HashMap<String, VehicleNumber>,
+    by_number: HashMap<VehicleNumber, String>,
+}
+
+async fn live_vehicles(write: &mut Write, operator: &str) -> Result<Known, VehicleError> {
+    let rows = sqlx::query(
+        "SELECT id, vehicle_ref FROM vehicles WHERE operator = $1 AND retired_at IS NULL",
+    )
+    .bind(operator.to_owned())
+    .fetch_all(write.tx())
+    .await?;
+    let mut known = Known {
+        by_ref: HashMap::with_capacity(rows.len()),
+        by_number: HashMap::with_capacity(rows.len()),
+    };
+    for row in rows {
+        let number = u32::try_from(row.try_get::<i64, _>(0)?)
+            .map_err(|e| VehicleError::Storage(e.into()))?;
+        let r: String = row.try_get(1)?;
+        known.by_ref.insert(r.clone(), number);
+        known.by_number.insert(number, r);
+    }
+    Ok(known)
+}
+
+/// Every assignment row of these trips (of live vehicles), by position.
+async fn rows_of_trips(
+    write: &mut Write,
+    trips: &[TripId],
+) -> Result<HashMap<TripId, Vec<(Source, VehicleNumber)>>, VehicleError> {
+    let mut out: HashMap<TripId, Vec<(Source, VehicleNumber)>> = HashMap::new();
+    for chunk in trips.chunks(rows_per_statement(1)) {
+        let mut params = Params::on(write.tx());
+        let sql = format!(
+            "SELECT tv.trip_id, tv.source, tv.vehicle_id FROM trip_vehicles tv \
+             JOIN vehicles v ON v.id = tv.vehicle_id AND v.retired_at IS NULL \
+             WHERE tv.trip_id IN ({}) ORDER BY tv.trip_id, tv.position",
+            params.list(chunk.len())
+        );
+        let mut query = sqlx::query(&sql).persistent(false);
+        for trip in chunk {
+            query = query.bind(i64::from(trip.get()));
+        }
+        for row in query.fetch_all(write.tx()).await? {
+            let trip = u32::try_from(row.try_get::<i64, _>(0)?)
+                .map_err(|e| VehicleError::Storage(e.into()))?;
+            let Some(source) = Source::parse(&row.try_get::<String, _>(1)?) else {
+                continue;
+            };
+            let number = u32::try_from(row.try_get::<i64, _>(2)?)
+                .map_err(|e| VehicleError::Storage(e.into()))?;
+            out.entry(TripId::new(trip))
+                .or_default()
+                .push((source, number));
+        }
+    }
+    Ok(out)
 }
 
 /// Every assignment row of a trip, by position.

@@ -192,6 +192,8 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path());
         config.redis_timeout = Duration::from_millis(300);
+        // The feed producers of the tests listen on loopback.
+        config.realtime.allow_private_feeds = true;
         let database_url = database_url().await;
         config.database.url = database_url.clone().map(Secret::new);
         adjust(&mut config);
@@ -218,9 +220,16 @@ impl TestApp {
     /// database, as a second process would be: its own memory, sessions and
     /// reload task.
     pub async fn another_instance(&self) -> TestApp {
+        self.another_instance_with(|_| {}).await
+    }
+
+    /// [`TestApp::another_instance`], with its configuration adjusted.
+    pub async fn another_instance_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let data = DataDir::open(self.dir.path()).unwrap();
         let sessions = SessionStore::Memory(MemoryStore::new());
-        let state = App::open_with_sessions(self.state.config.clone(), data, sessions)
+        let mut config = self.state.config.clone();
+        adjust(&mut config);
+        let state = App::open_with_sessions(config, data, sessions)
             .await
             .unwrap();
         TestApp {
