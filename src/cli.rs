@@ -6,9 +6,24 @@ use crate::accounts::{self, Role};
 use crate::app::App;
 use crate::config::Config;
 
+/// Shown after `--help`: where the settings are explained, and the shapes of
+/// the one setting whose value is a small language of its own.
+const AFTER_HELP: &str = "\
+Settings come from environment variables (or the TOML file named by TRAJET_CONFIG);
+`trajet check-config` explains every one and its value.
+
+REDIS_URL (unset: sessions in memory) takes three shapes:
+  redis://[[user]:password@]host[:port][/db]
+      one server
+  redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/service_name[/db]
+      the Sentinels (port 26379 by default) and the name they monitor the
+      primary under; the credentials are the primary's
+  redis+cluster://[[user]:password@]host[:port][,host[:port]...]
+      some nodes of a Redis Cluster (the others are learned)";
+
 /// trajet: a reading service for trains.
 #[derive(Debug, Parser)]
-#[command(name = "trajet", version, about)]
+#[command(name = "trajet", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// What to do (default: serve).
     #[command(subcommand)]

@@ -715,7 +715,7 @@ impl Config {
         let redis_url = l.get_optional_secret(
             "redis_url",
             "REDIS_URL",
-            "Redis for sessions; unset: sessions in memory",
+            "Redis for sessions: redis://host:port/, redis+sentinel://s1:26379,s2:26379/service or redis+cluster://n1:6379,n2:6379; unset: sessions in memory",
         )?;
         let database = database_settings(&mut l)?;
         let publications = publications_settings(&mut l)?;

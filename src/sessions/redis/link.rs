@@ -12,6 +12,13 @@
 //!
 //! Nothing here retries a call: a failed call is answered `503` with
 //! `Retry-After`, and the passenger's retry goes to the new primary.
+//!
+//! One difference between the shapes: after a timeout the Sentinel shape
+//! drops its connection (a primary that went silent may be gone), so the
+//! order the scan relies on when Redis stalls (a timed-out call runs before
+//! the later ones on the same connection: `super`'s module doc) holds on
+//! one server, not across a Sentinel reconnection. There, a scan retried
+//! during a stall may use one more activation of its seat code.
 
 use std::sync::RwLock;
 use std::time::Duration;
