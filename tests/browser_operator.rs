@@ -1172,3 +1172,106 @@ async fn operator_registers_a_train_set_and_downloads_its_labels_as_pdf_and_page
     }
     browser.screenshot("operator-vehicles").await;
 }
+
+/// The live timetable page: the operator points trajet at a feed from the
+/// console alone, sees what the fetch did (entities, the unknown trips
+/// listed), the last error in words when the feed breaks, and "falling back
+/// to the schedule" once its data is stale; the header's value is sent to
+/// the producer and never shown back.
+#[tokio::test]
+async fn operator_points_trajet_at_a_feed_and_watches_its_live_state() {
+    use support::feeds::{FeedServer, Reply};
+    use trajet::realtime::builder::FeedBuilder;
+    let Some((_turn, world)) = world::begin(false).await else {
+        return;
+    };
+    let feed = |at: DateTime<Utc>, etag: &str| {
+        let mut builder = FeedBuilder::new(at);
+        builder.cancel("GHOST-1", None).cancel("GHOST-2", None);
+        Reply::Feed {
+            bytes: builder.encode(),
+            etag: format!("\"{etag}\""),
+        }
+    };
+    let server = FeedServer::start(feed(Utc::now(), "v1")).await;
+    let (browser, _) = signed_in(&world, "en-US").await;
+    open(
+        &browser,
+        "#realtime",
+        "return document.getElementById('realtime-form')",
+    )
+    .await;
+    browser.set_value("#rt-trip-updates", &server.url()).await;
+    browser.set_value("#rt-header-name", "Authorization").await;
+    browser
+        .set_value("#rt-header-value", "apikey s3cret-key")
+        .await;
+    browser.set_value("#rt-period", "3600").await;
+    browser.click("#realtime-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the saved feed",
+            "return document.getElementById('rt-fetch')",
+        )
+        .await;
+    browser.click("#rt-fetch").await;
+    let facts = "[...document.querySelectorAll('#realtime-states li.feed dl div')]
+                   .map(d => d.querySelector('dt').textContent + ': ' + d.querySelector('dd').textContent)";
+    browser
+        .wait_for(
+            "the fetch's figures",
+            &format!("const f = {facts}; return f.includes('Unknown trips or vehicles: 2') && f"),
+        )
+        .await;
+    let shown = browser.js(&format!("return {facts}"), json!([])).await;
+    let shown: Vec<&str> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(shown.contains(&"Entities in the feed: 2"), "{shown:?}");
+    assert!(
+        shown.contains(&format!("URL: {}", server.url()).as_str()),
+        "{shown:?}"
+    );
+    let unknown = browser
+        .js(
+            "return [...document.querySelectorAll('#realtime-states ul.unmatched li')].map(li => li.textContent)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(unknown, json!(["GHOST-1", "GHOST-2"]));
+    assert_eq!(
+        server.requests().last().unwrap()["authorization"],
+        "apikey s3cret-key"
+    );
+    let page = browser
+        .js("return document.body.innerText", json!([]))
+        .await;
+    let page = page.as_str().unwrap();
+    assert!(
+        !page.contains("s3cret"),
+        "the header's value is never shown"
+    );
+    assert!(page.contains("Headers kept: authorization"), "{page}");
+    browser.assert_accessible("the live timetable").await;
+    // A broken feed: the error in words; the previous state stays.
+    server.set(Reply::Bytes(b"\x08\xff\xff garbage".to_vec()));
+    browser.click("#rt-fetch").await;
+    let error = browser
+        .wait_text("the last error", "#realtime-states p.error[role=alert]")
+        .await;
+    assert!(error.contains("not a GTFS-Realtime feed"), "{error}");
+    assert!(error.contains("1 in a row"), "{error}");
+    // Data two hours old (the limit is five minutes): back to the schedule.
+    server.set(feed(Utc::now() - D::hours(2), "old"));
+    browser.click("#rt-fetch").await;
+    let notice = browser
+        .wait_text("the fall-back notice", "#realtime-states li.feed p.notice")
+        .await;
+    assert!(notice.contains("Falling back to the schedule"), "{notice}");
+    browser.screenshot("operator-realtime").await;
+    browser.assert_no_script_errors_or_csp_refusals().await;
+    browser.quit().await;
+}

@@ -1,8 +1,9 @@
 // The operator console (/operator): dashboard, trips of a day, creating and
 // importing trips, one trip's codes, delay and cancellation, and collections
-// per line, train sets and rosters. One page; the address (#dashboard, #trips/2026-11-28, #trip/42,
-// #new-trip, #import, #lines) says which view is shown, so reload, back and
-// bookmarks work.
+// per line, train sets and rosters, the live timetable (GTFS-Realtime). One
+// page; the address (#dashboard, #trips/2026-11-28, #trip/42, #new-trip,
+// #import, #lines, #vehicles, #realtime) says which view is shown, so
+// reload, back and bookmarks work.
 
 import { startConsole, onLanguageChange, redrawKeepingInput, t } from "./console.js";
 import en from "./i18n/operator.en.js";
@@ -14,6 +15,7 @@ import * as importer from "./operator/import.js";
 import * as trip from "./operator/trip.js";
 import * as lines from "./operator/lines.js";
 import * as vehicles from "./operator/vehicles.js";
+import * as realtime from "./operator/realtime.js";
 
 /** Views by the first part of the address; `nav` is the menu entry they belong to. */
 const VIEWS = {
@@ -24,6 +26,7 @@ const VIEWS = {
   trip: { module: trip, nav: "trips" },
   lines: { module: lines, nav: "lines" },
   vehicles: { module: vehicles, nav: "vehicles" },
+  realtime: { module: realtime, nav: "realtime" },
 };
 
 /** How often live figures reload while the tab is visible. */

@@ -55,6 +55,13 @@ function historyList(entries) {
 }
 
 function describe(change) {
-  if (change.vehicles) return t("tripVehicles.changed", { from: change.vehicles.from.join(", ") || "—", to: change.vehicles.to.join(", ") || "—" });
-  return Object.keys(change).join(", ");
+  const parts = [];
+  const moved = (key, { from, to }) => t(key, { from: formatDateTime(from), to: formatDateTime(to) });
+  if (change.vehicles) parts.push(t("tripVehicles.changed", { from: change.vehicles.from.join(", ") || "—", to: change.vehicles.to.join(", ") || "—" }));
+  if (change.arrives_at) parts.push(moved("history.arrival", change.arrives_at));
+  if (change.departs_at) parts.push(moved("history.departure", change.departs_at));
+  if (change.state === "cancelled") parts.push(t("history.cancelled"));
+  if (change.created) parts.push(t("history.created"));
+  if (change.reason === "feed-stale") parts.push(t("history.feedStale"));
+  return parts.length ? parts.join(" ") : Object.keys(change).join(", ");
 }
