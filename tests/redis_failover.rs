@@ -204,6 +204,32 @@ async fn sentinel_failover_during_scans_is_a_bounded_run_of_503s_then_scans_succ
     );
 }
 
+/// The first Sentinel of `REDIS_URL` hangs (accepts, never answers, as
+/// behind a dead network): it costs trajet one timeout per discovery, and
+/// the failover the two others run is followed all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_sentinel_does_not_stall_finding_the_primary() {
+    let mut sentinel = RedisSentinel::start(1_000);
+    sentinel.silence_sentinel(0);
+    let app = TestApp::with_config(Some(&sentinel), |c| {
+        c.scans_per_minute_per_seat_code = 1_000;
+    })
+    .await;
+    let trip = app.create_trip("TER 19", -5, 60).await;
+    let mut seats = 0;
+    let cookie = cookie_pair(&app.scan(&app.seat_token(&trip, 1000), None).await);
+    scans_succeed(&app, &trip, &mut seats).await;
+    let killed = sentinel.kill_primary();
+    let mut outage = Outage::default();
+    scan_until_recovered(&app, &trip, &cookie, &mut seats, &mut outage).await;
+    assert_ne!(sentinel.primary_port(), killed, "a new primary");
+    eprintln!(
+        "figures: failover with one Sentinel silent: {} scans answered 503 over {:?}",
+        outage.unavailable,
+        outage.duration()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_node_lost_is_503s_for_its_slots_then_scans_succeed_once_it_is_back() {
     let mut cluster = RedisCluster::start(2_000);

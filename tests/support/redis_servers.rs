@@ -425,7 +425,7 @@ impl RedisSentinel {
         let (_, port): (String, String) = redis::cmd("SENTINEL")
             .arg("GET-MASTER-ADDR-BY-NAME")
             .arg(SERVICE)
-            .query(&mut connect(self.sentinels[0].port))
+            .query(&mut connect(self.sentinels[2].port))
             .unwrap();
         port.parse().unwrap()
     }
@@ -461,12 +461,18 @@ impl RedisSentinel {
         node.spawn();
     }
 
+    /// `SIGSTOP` of Sentinel `i` (the `i`-th in the URL): it accepts
+    /// connections and never answers, as behind a dead network.
+    pub fn silence_sentinel(&self, i: usize) {
+        signal("-STOP", self.sentinels[i].pid());
+    }
+
     /// `SENTINEL FAILOVER`: a failover without waiting for the primary to fail.
     pub fn force_failover(&self) {
         let _: String = redis::cmd("SENTINEL")
             .arg("FAILOVER")
             .arg(SERVICE)
-            .query(&mut connect(self.sentinels[0].port))
+            .query(&mut connect(self.sentinels[2].port))
             .unwrap();
     }
 }

@@ -2,8 +2,9 @@
 //! store sends its commands through ([`Conn`], a redis crate connection).
 //!
 //! - One server: the crate's `ConnectionManager` reconnects by itself.
-//! - Sentinel: a multiplexed connection to the primary the Sentinels name.
-//!   When it fails (connection lost or refused, no answer in time, or
+//! - Sentinel: a multiplexed connection to the primary the Sentinels name
+//!   (asked one by one, each within the store's timeout: `SENTINEL
+//!   GET-MASTER-ADDR-BY-NAME`, then `ROLE` on the server named). When it fails (connection lost or refused, no answer in time, or
 //!   `READONLY`: the server we hold was demoted) it is dropped, and the next
 //!   call asks the Sentinels again. Sentinels close every client of a primary
 //!   they demote, so a failover always shows up here as a failed call.
@@ -28,8 +29,10 @@ use redis::aio::{
 };
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
-use redis::sentinel::{Sentinel, SentinelNodeConnectionInfo};
-use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+use redis::{
+    AsyncConnectionConfig, Cmd, ConnectionAddr, ConnectionInfo, Pipeline, RedisConnectionInfo,
+    RedisError, RedisFuture, RedisResult, Value,
+};
 use tokio::sync::{Mutex, OnceCell};
 
 use super::url::Target;
@@ -96,11 +99,13 @@ pub enum Link {
 
 /// The Sentinel shape's state: whom to ask, and the primary's connection while it works.
 pub struct SentinelLink {
-    /// Held while asking (the crate's `Sentinel` caches its connections).
-    sentinel: Mutex<Sentinel>,
+    sentinels: Vec<ConnectionInfo>,
     service: String,
-    node: SentinelNodeConnectionInfo,
+    node: RedisConnectionInfo,
     config: AsyncConnectionConfig,
+    timeout: Duration,
+    /// One discovery at a time; the others then find the connection it made.
+    asking: Mutex<()>,
     /// A std lock: held only to clone or replace the handle, never across an await.
     primary: RwLock<Option<MultiplexedConnection>>,
 }
@@ -120,18 +125,14 @@ impl Link {
                 service,
                 node,
             } => Link::Sentinel(SentinelLink {
-                sentinel: Mutex::new(
-                    Sentinel::build(sentinels)
-                        .map_err(|e| anyhow::anyhow!("REDIS_URL: {:?}", e.kind()))?,
-                ),
+                sentinels,
                 service,
-                node: SentinelNodeConnectionInfo {
-                    tls_mode: None,
-                    redis_connection_info: Some(node),
-                },
+                node,
                 config: AsyncConnectionConfig::new()
                     .set_connection_timeout(timeout)
                     .set_response_timeout(timeout),
+                timeout,
+                asking: Mutex::new(()),
                 primary: RwLock::new(None),
             }),
             Target::Cluster { nodes } => Link::Cluster {
@@ -231,25 +232,74 @@ impl SentinelLink {
     /// Asks the Sentinels for the primary (one caller at a time; the others
     /// then find the connection it made) and connects to it.
     async fn connect(&self) -> RedisResult<MultiplexedConnection> {
-        let mut sentinel = self.sentinel.lock().await;
+        let _asking = self.asking.lock().await;
         if let Some(primary) = self.current() {
             return Ok(primary);
         }
-        let client = sentinel
-            .async_master_for(&self.service, Some(&self.node))
-            .await?;
-        let primary = client
+        let info = self.find_primary().await?;
+        let addr = info.addr.to_string();
+        let mut primary = redis::Client::open(info)?
             .get_multiplexed_async_connection_with_config(&self.config)
             .await?;
+        // A Sentinel may name the old primary for a moment after a failover.
+        let role: Vec<Value> = redis::cmd("ROLE").query_async(&mut primary).await?;
+        if !matches!(role.first(), Some(Value::BulkString(r)) if r == b"master") {
+            return Err(RedisError::from((
+                redis::ErrorKind::ReadOnly,
+                "the server the Sentinels name is not a primary (yet)",
+            )));
+        }
         *self
             .primary
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(primary.clone());
-        tracing::info!(
-            service = %self.service,
-            primary = %client.get_connection_info().addr,
-            "Redis primary named by the Sentinels"
-        );
+        tracing::info!(service = %self.service, %addr, "Redis primary named by the Sentinels");
         Ok(primary)
+    }
+
+    /// The primary's address from the first Sentinel that answers in time.
+    /// Each is asked with the store's timeouts: a Sentinel that is down,
+    /// or silent behind a dead network, costs one timeout, not the discovery.
+    async fn find_primary(&self) -> RedisResult<ConnectionInfo> {
+        let mut last = None;
+        for sentinel in &self.sentinels {
+            let asked = tokio::time::timeout(self.timeout, self.ask(sentinel)).await;
+            match asked {
+                Ok(Ok(Some((host, port)))) => {
+                    return Ok(ConnectionInfo {
+                        addr: ConnectionAddr::Tcp(host, port),
+                        redis: self.node.clone(),
+                    });
+                }
+                Ok(Ok(None)) => {
+                    last = Some(RedisError::from((
+                        redis::ErrorKind::MasterDown,
+                        "a Sentinel knows no primary of this name",
+                    )));
+                }
+                Ok(Err(e)) => last = Some(e),
+                Err(_) => {
+                    last = Some(RedisError::from(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "a Sentinel did not answer in time",
+                    )));
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            RedisError::from((redis::ErrorKind::InvalidClientConfig, "no Sentinel listed"))
+        }))
+    }
+
+    /// `SENTINEL GET-MASTER-ADDR-BY-NAME` on one Sentinel.
+    async fn ask(&self, sentinel: &ConnectionInfo) -> RedisResult<Option<(String, u16)>> {
+        let mut c = redis::Client::open(sentinel.clone())?
+            .get_multiplexed_async_connection_with_config(&self.config)
+            .await?;
+        redis::cmd("SENTINEL")
+            .arg("GET-MASTER-ADDR-BY-NAME")
+            .arg(&self.service)
+            .query_async(&mut c)
+            .await
     }
 }
