@@ -19,7 +19,12 @@ REDIS_URL (unset: sessions in memory) takes three shapes:
       the Sentinels (port 26379 by default) and the name they monitor the
       primary under; the credentials are the primary's
   redis+cluster://[[user]:password@]host[:port][,host[:port]...]
-      some nodes of a Redis Cluster (the others are learned)";
+      some nodes of a Redis Cluster (the others are learned)
+
+Operators' GTFS-Realtime feed URLs must be on public addresses (checked when
+saved and at every connection); TRAJET_REALTIME_ALLOW_PRIVATE_FEEDS=true also
+lets them reach loopback, private and link-local addresses (a producer inside
+the operator's network).";
 
 /// trajet: a reading service for trains.
 #[derive(Debug, Parser)]
