@@ -71,10 +71,11 @@ pub struct RosterImport {
     pub skipped: Vec<SkippedLine>,
 }
 
+/// The rows of a CSV body by line number: each parsed, or why not.
+pub type CsvRows<T> = Vec<(u64, Result<T, String>)>;
+
 /// Reads a CSV body into rows of named fields, with line numbers.
-fn rows<T: for<'de> Deserialize<'de>>(
-    body: &[u8],
-) -> Result<Vec<(u64, Result<T, String>)>, VehicleError> {
+fn rows<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<CsvRows<T>, VehicleError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -182,7 +183,7 @@ pub fn parse_vehicles(body: &[u8]) -> Result<(Vec<VehicleDraft>, Vec<SkippedLine
 }
 
 /// Parses a roster CSV into its lines.
-pub fn parse_roster(body: &[u8]) -> Result<Vec<(u64, Result<RosterLine, String>)>, VehicleError> {
+pub fn parse_roster(body: &[u8]) -> Result<CsvRows<RosterLine>, VehicleError> {
     rows::<RosterLine>(body)
 }
 

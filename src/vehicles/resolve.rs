@@ -45,10 +45,10 @@ pub fn running_at<'a>(trips: &[&'a Trip], now: DateTime<Utc>, config: &Config) -
         .min_by_key(|t| t.departs_at);
     let just_arrived = live.iter().max_by_key(|t| t.arrives_at);
     if let Some(trip) = under_way.or(next_to_leave).or(just_arrived) {
-        return Running::Trip(*trip);
+        return Running::Trip(trip);
     }
     if let Some(cancelled) = trips.iter().filter(open).find(|t| t.is_cancelled()) {
-        return Running::Cancelled(*cancelled);
+        return Running::Cancelled(cancelled);
     }
     let next = trips
         .iter()

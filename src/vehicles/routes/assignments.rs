@@ -97,7 +97,7 @@ async fn swap(
     let trip = TripId::new(id);
     crate::trips::routes::own(&state, &Operator(operator.clone()), id).await?;
     let current = state.vehicles.fleet().vehicles_of(trip);
-    if !current.iter().any(|v| *v == request.replace) {
+    if !current.contains(&request.replace) {
         return Err(VehicleError::invalid(
             "replace",
             format!("vehicle {} does not run this trip", request.replace),
