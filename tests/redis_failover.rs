@@ -267,3 +267,33 @@ async fn a_cluster_node_lost_is_503s_for_its_slots_then_scans_succeed_once_it_is
         outage.api_unavailable
     );
 }
+
+/// The production shape of a Cluster: each primary has a replica. The
+/// primary holding the trip's slot is killed and not brought back: its
+/// replica takes over, and trajet follows the new slot map by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_primary_lost_fails_over_to_its_replica_and_scans_succeed_again() {
+    let mut cluster = RedisCluster::start_with_replicas(2_000, 1);
+    let app = TestApp::with_config(Some(&cluster), |c| {
+        c.scans_per_minute_per_seat_code = 1_000;
+    })
+    .await;
+    let trip = app.create_trip("TER 20", -5, 60).await;
+    let mut seats = 0;
+    let cookie = cookie_pair(&app.scan(&app.seat_token(&trip, 1000), None).await);
+    let slot_key = format!("{}{{{}}}:sessions", app.prefix, trip.id.get());
+    let owner = cluster.owner_of(&slot_key);
+    scans_succeed(&app, &trip, &mut seats).await;
+    cluster.kill(owner);
+    let mut outage = Outage::default();
+    scan_until_recovered(&app, &trip, &cookie, &mut seats, &mut outage).await;
+    assert_ne!(cluster.owner_of(&slot_key), owner, "a replica took over");
+    let keys = assert_every_key_expires(&cluster, &app.prefix);
+    eprintln!(
+        "figures: Cluster primary killed (node timeout 2000 ms), its replica took over: {} scans \
+         answered 503 over {:?}, {} API calls 503; {keys} keys, all expiring",
+        outage.unavailable,
+        outage.duration(),
+        outage.api_unavailable
+    );
+}

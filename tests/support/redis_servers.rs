@@ -138,13 +138,16 @@ impl Drop for Node {
     }
 }
 
-/// No snapshots, no append-only file: test data dies with the server.
+/// No snapshots, no append-only file: test data dies with the server. A
+/// replica's first sync starts at once (not after the default 5 s).
 fn ephemeral(dir: &Path) -> Vec<String> {
     vec![
         "--save".into(),
         String::new(),
         "--appendonly".into(),
         "no".into(),
+        "--repl-diskless-sync-delay".into(),
+        "0".into(),
         "--dir".into(),
         dir.display().to_string(),
     ]
@@ -216,11 +219,17 @@ static SHARED_CLUSTER: OnceLock<RedisCluster> = OnceLock::new();
 static SHARED_SENTINEL: OnceLock<RedisSentinel> = OnceLock::new();
 
 impl RedisCluster {
-    /// Starts three nodes and assigns the slots. `node_timeout_ms`: how long
-    /// a node may be silent before the others mark it failed.
+    /// Starts three primaries and assigns the slots. `node_timeout_ms`: how
+    /// long a node may be silent before the others mark it failed.
     pub fn start(node_timeout_ms: u32) -> Self {
+        Self::start_with_replicas(node_timeout_ms, 0)
+    }
+
+    /// Three primaries with `replicas` replicas each (which take over a
+    /// primary that fails).
+    pub fn start_with_replicas(node_timeout_ms: u32, replicas: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let nodes: Vec<Node> = (0..3)
+        let nodes: Vec<Node> = (0..3 * (1 + replicas))
             .map(|i| {
                 let port = free_port();
                 let mut args = ephemeral(dir.path());
@@ -244,7 +253,7 @@ impl RedisCluster {
             create.arg(format!("127.0.0.1:{}", node.port));
         }
         let output = create
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .output()
             .expect("redis-cli must be installed (Debian's redis-tools)");
         assert!(
@@ -263,7 +272,8 @@ impl RedisCluster {
         SHARED_CLUSTER.get_or_init(|| RedisCluster::start(15_000))
     }
 
-    /// Waits until every running node says `cluster_state:ok`.
+    /// Waits until every running node says `cluster_state:ok`, and every
+    /// replica is in sync (a replica that never synced will not take over).
     pub fn wait_ok(&self) {
         for node in self.nodes.iter().filter(|n| n.child.is_some()) {
             let port = node.port;
@@ -272,7 +282,13 @@ impl RedisCluster {
                     .arg("INFO")
                     .query(&mut connect(port))
                     .unwrap_or_default();
+                let replication: String = redis::cmd("INFO")
+                    .arg("replication")
+                    .query(&mut connect(port))
+                    .unwrap_or_default();
                 info.contains("cluster_state:ok")
+                    && (replication.contains("role:master")
+                        || replication.contains("master_link_status:up"))
             });
         }
     }
@@ -292,24 +308,42 @@ impl RedisCluster {
         self.nodes[i].spawn();
     }
 
-    /// The node that owns `key`'s slot.
+    /// A node that runs now.
+    fn live_port(&self) -> u16 {
+        self.nodes
+            .iter()
+            .find(|n| n.child.is_some())
+            .expect("a node runs")
+            .port
+    }
+
+    /// The slot ranges and the port of the primary serving each.
+    fn slot_primaries(&self) -> Vec<(u16, u16, u16)> {
+        let slots: Vec<(u16, u16, Vec<redis::Value>)> = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query(&mut connect(self.live_port()))
+            .unwrap();
+        slots
+            .into_iter()
+            .filter_map(|(from, to, primary)| match primary.get(1) {
+                Some(redis::Value::Int(port)) => Some((from, to, *port as u16)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The node that owns `key`'s slot now.
     pub fn owner_of(&self, key: &str) -> usize {
         let slot: u16 = redis::cmd("CLUSTER")
             .arg("KEYSLOT")
             .arg(key)
-            .query(&mut connect(self.nodes[0].port))
+            .query(&mut connect(self.live_port()))
             .unwrap();
-        let slots: Vec<(u16, u16, Vec<redis::Value>)> = redis::cmd("CLUSTER")
-            .arg("SLOTS")
-            .query(&mut connect(self.nodes[0].port))
-            .unwrap();
-        let port = slots
-            .iter()
+        let port = self
+            .slot_primaries()
+            .into_iter()
             .find(|(from, to, _)| (*from..=*to).contains(&slot))
-            .and_then(|(_, _, primary)| match primary.get(1) {
-                Some(redis::Value::Int(port)) => Some(*port as u16),
-                _ => None,
-            })
+            .map(|(_, _, port)| port)
             .expect("every slot is assigned");
         self.nodes.iter().position(|n| n.port == port).unwrap()
     }
@@ -325,7 +359,14 @@ impl Redis for RedisCluster {
         format!("redis+cluster://{}", hosts.join(","))
     }
     fn primary_ports(&self) -> Vec<u16> {
-        self.ports()
+        let mut ports: Vec<u16> = self
+            .slot_primaries()
+            .into_iter()
+            .map(|(_, _, port)| port)
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        ports
     }
 }
 
