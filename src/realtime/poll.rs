@@ -27,6 +27,10 @@ use crate::trips::{LiveOptions, Seats, TripId};
 /// How often the poller looks for due feeds.
 const TICK: Duration = Duration::from_secs(1);
 
+/// Session store calls a round keeps in flight (a Redis connection
+/// pipelines them).
+const SESSION_CALLS_IN_FLIGHT: usize = 32;
+
 /// The feeds' poller, shared by the app.
 pub struct Realtime {
     fetcher: Fetcher,
@@ -391,14 +395,26 @@ impl Realtime {
     /// Moves the sessions of changed trips; what the store refuses stays
     /// queued for the next round.
     async fn apply_pending(&self, app: &App) -> Result<(), String> {
+        use futures_util::StreamExt as _;
         let effects = std::mem::take(&mut *self.lock_pending());
         let mut failed = Vec::new();
         let mut error = None;
-        for effect in effects {
-            let done = match effect {
-                SessionEffect::Extend(trip, until) => app.sessions.extend_trip(trip, until).await,
-                SessionEffect::End(trip) => app.sessions.end_trip(trip).await,
-            };
+        // A national feed moves ten thousand trips: one Redis round trip
+        // after another took seconds; in flight together, the connection
+        // pipelines them. Order does not matter: ending a trip's sessions
+        // and extending them commute (an extension finds none left).
+        let mut done = futures_util::stream::iter(effects)
+            .map(|effect| async move {
+                let done = match effect {
+                    SessionEffect::Extend(trip, until) => {
+                        app.sessions.extend_trip(trip, until).await
+                    }
+                    SessionEffect::End(trip) => app.sessions.end_trip(trip).await,
+                };
+                (effect, done)
+            })
+            .buffer_unordered(SESSION_CALLS_IN_FLIGHT);
+        while let Some((effect, done)) = done.next().await {
             if let Err(e) = done {
                 error
                     .get_or_insert_with(|| format!("sessions could not follow the trips yet: {e}"));
