@@ -1,6 +1,6 @@
 //! A real S3-compatible server for tests: `moto` in server mode, one per
 //! test process, started on the first request on a free loopback port and
-//! stopped when the test process exits (a small watcher, as for PostgreSQL).
+//! stopped when the test process exits (its watcher: `super::process`).
 //! Each caller gets a new empty bucket on it.
 //!
 //! The server is `TRAJET_MOTO_SERVER`, else `moto_server` on the PATH, else
@@ -10,7 +10,7 @@
 #![allow(dead_code, reason = "each test target uses part of it")]
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -19,6 +19,8 @@ use trajet::config::Secret;
 use trajet::publications::BucketSettings;
 
 use super::external;
+use super::free_port;
+use super::process::spawn_watched_then;
 
 /// Where `scripts/test.sh` installs moto when it is root.
 const INSTALLED: &str = "/opt/trajet-moto/bin/moto_server";
@@ -94,22 +96,15 @@ fn start() -> Result<Server, String> {
     };
     let port = free_port();
     let log = std::env::temp_dir().join(format!("trajet-moto-{}-{port}.log", std::process::id()));
-    // The watcher: starts the server, and stops it once this test process is gone.
-    let script = format!(
-        "{moto} -H 127.0.0.1 -p {port} >{log} 2>&1 & s3=$!; \
-         while kill -0 {parent} 2>/dev/null && kill -0 $s3 2>/dev/null; do sleep 0.5; done; \
-         kill $s3 2>/dev/null; wait $s3; rm -f {log}",
-        moto = moto.display(),
-        log = log.display(),
-        parent = std::process::id(),
-    );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("starting moto: {e}"))?;
+    let output =
+        std::fs::File::create(&log).map_err(|e| format!("creating {}: {e}", log.display()))?;
+    let mut command = Command::new(&moto);
+    command
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(output.try_clone().map_err(|e| e.to_string())?)
+        .stderr(output);
+    // Stopped, and its log removed, once this test process is gone.
+    spawn_watched_then(command, Some(&log)).map_err(|e| format!("starting moto: {e}"))?;
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
@@ -119,11 +114,4 @@ fn start() -> Result<Server, String> {
         std::thread::sleep(Duration::from_millis(50));
     }
     Ok(Server { port })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free loopback port")
 }
