@@ -349,7 +349,7 @@ impl Realtime {
         if live.changed() || assigned.changed > 0 {
             write.commit().await.map_err(|e| failed(&e))?;
         }
-        let applied = app.trips.published(live);
+        let applied = app.trips.published(live).await;
         if let Err(e) = app.vehicles.published(&assigned).await {
             tracing::warn!(error = %e, "reloading the vehicles after a feed failed");
         }

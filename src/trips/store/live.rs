@@ -22,6 +22,10 @@ use crate::trips::error::TripError;
 use crate::trips::live::{FeedTripRef, LiveApplied, LiveEffect, LiveUpdate};
 use crate::trips::model::{ExternalKey, Seats, Trip, TripId, TripState};
 
+/// Entities (and trips put in the index) between two yields to the
+/// passengers' requests.
+const YIELD_EVERY: usize = 512;
+
 /// How a feed's trips are made and reported.
 #[derive(Debug, Clone, Copy)]
 pub struct LiveOptions {
@@ -149,7 +153,7 @@ impl TripStore {
             return Ok(live.applied); // nothing changed: the write rolls back
         }
         write.commit().await?;
-        Ok(self.published(live))
+        Ok(self.published(live).await)
     }
 
     /// [`TripStore::apply_live`] inside `write` (a write of the trips
@@ -189,7 +193,12 @@ impl TripStore {
         } else {
             load(write.tx(), operator, &names, first, last).await?
         };
-        for update in updates {
+        for (n, update) in updates.iter().enumerate() {
+            if n % YIELD_EVERY == YIELD_EVERY - 1 {
+                // Ten thousand entities are tens of milliseconds of CPU:
+                // passengers' requests on this thread get their turn.
+                tokio::task::yield_now().await;
+            }
             if update.trip.service_date.is_some_and(|d| !span.contains(d)) {
                 report.unmatched(
                     format!("{} (not a current day)", update.trip),
@@ -387,8 +396,19 @@ impl TripStore {
 
     /// Puts the trips of a committed [`TripStore::apply_live_in`] in this
     /// process's index; answers what the feed did.
-    pub fn published(&self, live: LiveWrite) -> LiveApplied {
-        self.committed(live.stored);
+    pub async fn published(&self, live: LiveWrite) -> LiveApplied {
+        // In slices: the index's write lock stops passengers' lookups.
+        let mut stored = live.stored.into_iter().peekable();
+        while stored.peek().is_some() {
+            let slice: Vec<Stored> = stored.by_ref().take(YIELD_EVERY).collect();
+            if stored.peek().is_some() {
+                self.write_index().put(slice);
+                tokio::task::yield_now().await;
+            } else {
+                // The last slice: the index counts the write as seen once whole.
+                self.committed(slice);
+            }
+        }
         live.applied
     }
 
