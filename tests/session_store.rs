@@ -95,9 +95,12 @@ impl Fixture {
         let redis = self.redis.as_ref()?;
         for port in redis.get().primary_ports() {
             let mut c = support::redis_servers::connect(port);
-            let at: i64 = redis::cmd("EXPIRETIME").arg(key).query(&mut c).unwrap();
-            if at != -2 {
-                return Some(at);
+            // On a Cluster, a node that does not hold the key's slot answers MOVED.
+            match redis::cmd("EXPIRETIME").arg(key).query::<i64>(&mut c) {
+                Ok(-2) => {}
+                Ok(at) => return Some(at),
+                Err(e) if e.kind() == redis::ErrorKind::Moved => {}
+                Err(e) => panic!("EXPIRETIME {key} on port {port}: {e}"),
             }
         }
         panic!("no key {key}")

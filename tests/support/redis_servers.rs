@@ -509,12 +509,27 @@ impl RedisSentinel {
     }
 
     /// `SENTINEL FAILOVER`: a failover without waiting for the primary to fail.
+    /// A Sentinel refuses it (NOGOODSLAVE) until it has seen a replica in sync,
+    /// which after a restart takes until its next look at the replicas (up to
+    /// ten seconds, longer on a loaded machine): asked again until then.
     pub fn force_failover(&self) {
-        let _: String = redis::cmd("SENTINEL")
-            .arg("FAILOVER")
-            .arg(SERVICE)
-            .query(&mut connect(self.sentinels[2].port))
-            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let answer: redis::RedisResult<String> = redis::cmd("SENTINEL")
+                .arg("FAILOVER")
+                .arg(SERVICE)
+                .query(&mut connect(self.sentinels[2].port));
+            match answer {
+                Ok(_) => return,
+                Err(e)
+                    if e.to_string().contains("NOGOODSLAVE")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+                Err(e) => panic!("SENTINEL FAILOVER: {e}"),
+            }
+        }
     }
 }
 
