@@ -109,7 +109,7 @@ fn feed(trips: usize, date: chrono::NaiveDate, delay: i32) -> FeedMessage {
                             "StopArea:OCE87{:06}",
                             (n * 7 + s as usize) % 999_999
                         )),
-                        arrival: Some(event.clone()),
+                        arrival: Some(event),
                         departure: Some(event),
                         ..Default::default()
                     }

@@ -103,7 +103,7 @@ pub fn page_policy(page: &str) -> String {
         let mut sources = String::new();
         for part in page.split(open).skip(1) {
             if let Some(end) = part.find(close) {
-                let digest = Sha256::digest(part[..end].as_bytes());
+                let digest = Sha256::digest(&part.as_bytes()[..end]);
                 sources.push_str(&format!(
                     " 'sha256-{}'",
                     data_encoding::BASE64.encode(&digest)
