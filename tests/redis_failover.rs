@@ -130,15 +130,6 @@ async fn api_during_outage(app: &TestApp, cookie: &str, outage: &mut Outage) {
 }
 
 /// Every key under the app's prefix expires.
-fn assert_every_key_expires(redis: &dyn Redis, prefix: &str) -> usize {
-    let keys = redis.keys_with_ttl(prefix);
-    assert!(!keys.is_empty(), "the scans wrote keys");
-    for (key, ttl) in &keys {
-        assert!(*ttl > 0, "key {key} has no expiry (TTL {ttl})");
-    }
-    keys.len()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sentinel_failover_during_scans_is_a_bounded_run_of_503s_then_scans_succeed() {
     let mut sentinel = RedisSentinel::start(1_000);
@@ -161,7 +152,7 @@ async fn sentinel_failover_during_scans_is_a_bounded_run_of_503s_then_scans_succ
         "the API said so too: {outage:?}"
     );
     assert_ne!(sentinel.primary_port(), killed, "a new primary");
-    let keys = assert_every_key_expires(&sentinel, &app.prefix);
+    let keys = sentinel.assert_every_key_expires(&app.prefix);
     eprintln!(
         "figures: Sentinel failover (primary killed, down-after 1000 ms): {} scans answered 503 \
          over {:?}, {} API calls 503; then {RECOVERED} scans in a row succeeded; {keys} keys, all expiring",
@@ -194,7 +185,7 @@ async fn sentinel_failover_during_scans_is_a_bounded_run_of_503s_then_scans_succ
         scan_once(&app, &trip, &cookie, &mut seats, &mut outage).await;
     }
     scan_until_recovered(&app, &trip, &cookie, &mut seats, &mut outage).await;
-    let keys = assert_every_key_expires(&sentinel, &app.prefix);
+    let keys = sentinel.assert_every_key_expires(&app.prefix);
     eprintln!(
         "figures: SENTINEL FAILOVER: replica promoted {promoted_after:?} after the request; {} scans \
          answered 503 over {:?}, {} API calls 503; {keys} keys, all expiring",
@@ -258,7 +249,7 @@ async fn a_cluster_node_lost_is_503s_for_its_slots_then_scans_succeed_once_it_is
     cluster.restart(owner);
     scan_until_recovered(&app, &trip, &cookie, &mut seats, &mut outage).await;
     cluster.wait_ok();
-    let keys = assert_every_key_expires(&cluster, &app.prefix);
+    let keys = cluster.assert_every_key_expires(&app.prefix);
     eprintln!(
         "figures: Cluster node owning the trip's slot killed, restarted after 2 s: {} scans answered 503 \
          over {:?}, {} API calls 503; {keys} keys, all expiring",
@@ -288,7 +279,7 @@ async fn a_cluster_primary_lost_fails_over_to_its_replica_and_scans_succeed_agai
     let mut outage = Outage::default();
     scan_until_recovered(&app, &trip, &cookie, &mut seats, &mut outage).await;
     assert_ne!(cluster.owner_of(&slot_key), owner, "a replica took over");
-    let keys = assert_every_key_expires(&cluster, &app.prefix);
+    let keys = cluster.assert_every_key_expires(&app.prefix);
     eprintln!(
         "figures: Cluster primary killed (node timeout 2000 ms), its replica took over: {} scans \
          answered 503 over {:?}, {} API calls 503; {keys} keys, all expiring",

@@ -46,6 +46,20 @@ pub trait Redis: Send + Sync {
         }
         found
     }
+
+    /// Asserts that there are keys under `prefix` and that every one expires
+    /// (a key without a TTL would outlive its trip); how many there are.
+    fn assert_every_key_expires(&self, prefix: &str) -> usize {
+        let keys = self.keys_with_ttl(prefix);
+        assert!(
+            !keys.is_empty(),
+            "no keys under {prefix}: nothing was written"
+        );
+        for (key, ttl) in &keys {
+            assert!(*ttl > 0, "key {key} has no expiry (TTL {ttl})");
+        }
+        keys.len()
+    }
 }
 
 /// A synchronous connection to the server on a loopback port.
