@@ -23,6 +23,8 @@ pub struct KeyStore {
     db: Database,
     master: MasterKey,
     keyring: RwLock<Arc<Keyring>>,
+    /// The generation the keys were read at; only changed with `keyring`
+    /// locked for writing.
     loaded: AtomicI64,
 }
 
@@ -74,7 +76,13 @@ impl KeyStore {
             return Ok(false);
         }
         let keyring = load(self.db.pool(), &self.master).await?;
-        *self.keyring.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keyring);
+        let mut held = self.keyring.write().unwrap_or_else(|e| e.into_inner());
+        // A refresh that read the keys before a rotation of ours and gets
+        // here after it does not put the old keys back.
+        if generation < self.loaded.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        *held = Arc::new(keyring);
         self.loaded.store(generation, Ordering::Release);
         Ok(true)
     }
