@@ -58,6 +58,8 @@ pub struct App {
     pub static_root: std::path::PathBuf,
     /// Operators' GTFS-Realtime feeds and their poller.
     pub realtime: crate::realtime::Realtime,
+    /// The instant scans are admitted at.
+    pub clock: crate::clock::Clock,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -148,6 +150,7 @@ impl App {
             lines,
             static_root,
             realtime,
+            clock: crate::clock::Clock::default(),
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));

@@ -24,6 +24,7 @@ pub mod auth;
 pub mod catalog;
 pub mod catalog_sample;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod data_dir;

@@ -398,41 +398,27 @@ async fn the_same_label_opens_each_days_trip_the_set_runs() {
     ops.assign(&morning, &["24571"]).await;
     ops.assign(&evening, &["24571"]).await;
 
-    // The label as printed, read the way the scan reads it: its set, then
-    // the trips the set runs (the scan asks `running_at` for now; here,
-    // for instants on each day).
+    // One label, scanned on each day at the time the passenger boards.
     let url = ops
         .codes("24571", json!({"cars": ["1"], "seats": "12"}))
         .await[0]
         .2
         .clone();
-    let keys = ops.app.state.seat_keys.keyring();
-    let trajet::seat_codes::SeatCode::Vehicle(claims) =
-        trajet::seat_codes::verify_any(&keys, token_of(&url)).unwrap()
-    else {
-        panic!("a vehicle code");
-    };
-    let fleet = ops.app.state.vehicles.fleet();
-    let vehicle = fleet.vehicle(claims.vehicle).unwrap().clone();
-    assert_eq!(vehicle.vehicle_ref, "24571");
-    assert_eq!(
-        fleet.generation(claims.vehicle, claims.car, claims.seat),
-        claims.generation
-    );
-    let shared: Vec<_> = fleet
-        .trips_of(vehicle.number)
-        .iter()
-        .filter_map(|t| ops.app.state.trips.shared(*t))
-        .collect();
-    let trips: Vec<&Trip> = shared.iter().map(|t| &**t).collect();
-    let config = &ops.app.state.config;
-    let on = |instant| trajet::vehicles::running_at(&trips, instant, config);
-    use trajet::vehicles::Running;
-    assert!(matches!(on(at(monday, 8, 30)), Running::Trip(t) if t.id == morning.id));
-    assert!(matches!(on(at(tuesday, 17, 50)), Running::Trip(t) if t.id == evening.id));
-    assert!(
-        matches!(on(at(monday, 14, 0)), Running::NotInService { next: Some(t) } if t.id == evening.id)
-    );
+    let clock = &ops.app.state.clock;
+    clock.set(at(monday, 8, 30));
+    assert_eq!(ops.ride(&url).await.unwrap(), u64::from(morning.id.get()));
+    clock.set(at(tuesday, 17, 50));
+    assert_eq!(ops.ride(&url).await.unwrap(), u64::from(evening.id.get()));
+    // Between the two, the train is not in service and says when it runs.
+    clock.set(at(monday, 14, 0));
+    let refused = ops.ride(&url).await.unwrap_err();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let html = page(refused).await;
+    let when = format!("Prochain départ à {tuesday} 17:40 pour Clermont-Ferrand.");
+    assert!(html.contains(&when), "{html}");
+    // Back on Monday morning, a second passenger of that seat gets Monday's trip.
+    clock.set(at(monday, 9, 0));
+    assert_eq!(ops.ride(&url).await.unwrap(), u64::from(morning.id.get()));
 }
 
 #[tokio::test]

@@ -216,13 +216,13 @@ fn invalid_code() -> AppError {
 /// A trip code: its trip, if it runs, inside the code's window.
 fn admit_trip(state: &AppState, claims: &Claims, seat_code: String) -> Result<Admitted, AppError> {
     let Some(trip) = state.trips.shared(TripId::new(claims.trip)) else {
-        return Err(outside_current_days(claims, Utc::now()).unwrap_or_else(invalid_code));
+        return Err(outside_current_days(claims, state.clock.now()).unwrap_or_else(invalid_code));
     };
     let trip = Trip::clone(&trip);
     if trip.is_cancelled() {
         return Err(cancelled());
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let (opens_at, closes_at) = validity(state, &trip);
     if now < opens_at {
         return Err(not_started(opens_at, now));
@@ -254,7 +254,7 @@ fn admit_vehicle(
         .filter_map(|id| state.trips.shared(*id))
         .collect();
     let trips: Vec<&Trip> = trips.iter().map(|t| &**t).collect();
-    let now = Utc::now();
+    let now = state.clock.now();
     match running_at(&trips, now, &state.config) {
         Running::Trip(trip) => {
             let closes_at = trip.window(&state.config).closes_at;
