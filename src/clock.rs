@@ -44,6 +44,9 @@ mod tests {
             .with_timezone(&Utc);
         clock.set(monday);
         let read = clock.now();
-        assert!((read - monday).abs() < Duration::seconds(5), "{read} for {monday}");
+        assert!(
+            (read - monday).abs() < Duration::seconds(5),
+            "{read} for {monday}"
+        );
     }
 }

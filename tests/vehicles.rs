@@ -522,6 +522,54 @@ async fn coupled_sets_both_open_their_trip_and_realtime_overrides_the_plan() {
 }
 
 #[tokio::test]
+async fn a_feed_moving_a_set_to_another_trip_wins_over_the_plan_it_does_not_mention() {
+    let ops = Ops::new().await;
+    ops.vehicle("24533", 1, 80).await;
+    let planned = ops.trip(-10, 60).await;
+    let fed = ops.trip(-5, 60).await;
+    let store = &ops.app.state.vehicles;
+    let roster = trajet::vehicles::Actor {
+        account: &ops.id,
+        via: "import",
+    };
+    store
+        .assign(
+            &ops.app.state.trips,
+            &ops.id,
+            planned.id,
+            &["24533".into()],
+            trajet::vehicles::Source::Plan,
+            roster,
+        )
+        .await
+        .unwrap();
+    let url = ops.codes("24533", json!({"seats": "3"})).await[0].2.clone();
+    assert_eq!(ops.ride(&url).await.unwrap(), u64::from(planned.id.get()));
+
+    // The feed puts the set on the other trip and says nothing of the planned one.
+    store
+        .record_realtime(&ops.app.state.trips, &ops.id, fed.id, &["24533".into()])
+        .await
+        .unwrap();
+    assert_eq!(ops.ride(&url).await.unwrap(), u64::from(fed.id.get()));
+    // The set's page lists both, each with the source that says so.
+    let set = body_json(ops.get("/api/v1/operator/vehicles/24533").await).await;
+    let sources: Vec<(u64, &str)> = set["trips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_u64().unwrap(), t["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        sources,
+        vec![
+            (u64::from(planned.id.get()), "plan"),
+            (u64::from(fed.id.get()), "realtime")
+        ]
+    );
+}
+
+#[tokio::test]
 async fn another_operators_vehicle_is_404() {
     let ops = Ops::new().await;
     ops.vehicle("24571", 1, 80).await;

@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::seat_codes::{Claims, SeatCode, VehicleClaims, verify_any};
 use crate::trips::{SharedTrip, Trip, TripId};
 use crate::usage::{Event, UsageKey};
-use crate::vehicles::{Running, running_at};
+use crate::vehicles::{Running, Source, running_at};
 
 /// Name of the passenger session cookie.
 pub const SESSION_COOKIE: &str = "trajet_session";
@@ -248,12 +248,12 @@ fn admit_vehicle(
         .filter(|v| v.operator_tag == claims.operator && v.has_seat(claims.car, claims.seat))
         .filter(|_| fleet.generation(claims.vehicle, claims.car, claims.seat) == claims.generation)
         .ok_or_else(invalid_code)?;
-    let trips: Vec<SharedTrip> = fleet
+    let trips: Vec<(SharedTrip, Source)> = fleet
         .trips_of(vehicle.number)
         .iter()
-        .filter_map(|id| state.trips.shared(*id))
+        .filter_map(|(id, source)| Some((state.trips.shared(*id)?, *source)))
         .collect();
-    let trips: Vec<&Trip> = trips.iter().map(|t| &**t).collect();
+    let trips: Vec<(&Trip, Source)> = trips.iter().map(|(t, s)| (&**t, *s)).collect();
     let now = state.clock.now();
     match running_at(&trips, now, &state.config) {
         Running::Trip(trip) => {

@@ -21,8 +21,9 @@ pub struct Fleet {
     vehicles: FastMap<VehicleNumber, Arc<Vehicle>>,
     by_ref: FastMap<(String, String), VehicleNumber>,
     generations: FastMap<(VehicleNumber, u8, u16), u16>,
-    /// Per vehicle, the trips (of the loaded days) it runs, by its strongest source.
-    runs: FastMap<VehicleNumber, Vec<TripId>>,
+    /// Per vehicle, the trips (of the loaded days) it runs, each with the
+    /// source that put it there (a trip's strongest).
+    runs: FastMap<VehicleNumber, Vec<(TripId, Source)>>,
     /// Per trip, its vehicles by the strongest source, in the order given.
     of_trip: FastMap<TripId, Vec<VehicleNumber>>,
     sessions_per_seat_code: FastMap<String, u32>,
@@ -62,8 +63,11 @@ impl Fleet {
             .unwrap_or(0)
     }
 
-    /// The trips a vehicle runs over the loaded days.
-    pub fn trips_of(&self, vehicle: VehicleNumber) -> &[TripId] {
+    /// The trips a vehicle runs over the loaded days, each with the source
+    /// that says so: when a feed puts a set on a trip without withdrawing the
+    /// plan's trip at that hour, both are listed and the scan prefers the
+    /// stronger source (see [`super::resolve`]).
+    pub fn trips_of(&self, vehicle: VehicleNumber) -> &[(TripId, Source)] {
         self.runs.get(&vehicle).map_or(&[], Vec::as_slice)
     }
 
@@ -181,9 +185,9 @@ async fn load_assignments(db: &Database, fleet: &mut Fleet) -> anyhow::Result<()
             entry.1.push(vehicle);
         }
     }
-    for (trip, (_, vehicles)) in best {
+    for (trip, (source, vehicles)) in best {
         for &v in &vehicles {
-            fleet.runs.entry(v).or_default().push(trip);
+            fleet.runs.entry(v).or_default().push((trip, source));
         }
         fleet.of_trip.insert(trip, vehicles);
     }

@@ -64,17 +64,18 @@ async fn read(
     let mut trips: Vec<_> = fleet
         .trips_of(vehicle.number)
         .iter()
-        .filter_map(|t| state.trips.shared(*t))
-        .filter(|t| t.window(&state.config).closes_at > now)
+        .filter_map(|(id, source)| Some((state.trips.shared(*id)?, *source)))
+        .filter(|(t, _)| t.window(&state.config).closes_at > now)
         .collect();
-    trips.sort_by_key(|t| t.departs_at);
+    trips.sort_by_key(|(t, _)| t.departs_at);
     let trips: Vec<_> = trips
         .iter()
-        .map(|t| {
+        .map(|(t, source)| {
             json!({
                 "id": t.id, "line": t.line, "train_number": t.train_number,
                 "origin": t.origin, "destination": t.destination,
                 "departs_at": t.departs_at, "arrives_at": t.arrives_at, "state": t.state,
+                "source": source.name(),
             })
         })
         .collect();
