@@ -60,6 +60,8 @@ pub struct App {
     pub realtime: crate::realtime::Realtime,
     /// The instant scans are admitted at.
     pub clock: crate::clock::Clock,
+    /// Where work no passenger waits for runs: the realtime feeds' rounds.
+    pub background: crate::background::Background,
 }
 
 /// The state handlers receive: a cheap clone of the one `App`.
@@ -151,12 +153,16 @@ impl App {
             static_root,
             realtime,
             clock: crate::clock::Clock::default(),
+            background: crate::background::Background::start()
+                .map_err(|e| anyhow::anyhow!("cannot start the background thread: {e}"))?,
         };
         let state = AppState(Arc::new(app));
         tokio::spawn(reload_task(Arc::downgrade(&state.0)));
         tokio::spawn(flush_usage_task(Arc::downgrade(&state.0)));
         tokio::spawn(collect_retired_task(Arc::downgrade(&state.0)));
-        tokio::spawn(crate::realtime::poll_task(Arc::downgrade(&state.0)));
+        state
+            .background
+            .spawn(crate::realtime::poll_task(Arc::downgrade(&state.0)));
         Ok(state)
     }
 

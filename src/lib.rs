@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod app;
 pub mod assets;
 pub mod auth;
+pub mod background;
 pub mod catalog;
 pub mod catalog_sample;
 pub mod cli;

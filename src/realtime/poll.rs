@@ -1,8 +1,9 @@
 //! Polling: every second the poller looks at which feeds are due, and runs
 //! one round for each that is (in its own task, one round per feed at a
-//! time). A round fetches, decodes off the async threads, applies in one
-//! database write, then moves the sessions; it stores what it did for the
-//! console. A failing feed is retried after its period doubled per failure
+//! time). The poller and its rounds, and the console's "fetch now", run on
+//! the background thread ([`crate::background`]), below the passengers'
+//! requests. A round fetches, decodes, applies in one database write, then
+//! moves the sessions; it stores what it did for the console. A failing feed is retried after its period doubled per failure
 //! in a row, up to the configured ceiling; its previous state stays in force
 //! meanwhile, until its data is older than the operator's staleness limit,
 //! when its trips fall back to the schedule.

@@ -79,10 +79,14 @@ async fn fetch_now(
                 "No GTFS-Realtime feed is set: PUT /api/v1/operator/realtime first.",
             )
         })?;
+    // On the background thread, like the poller's rounds: a national feed
+    // fetched now must not slow the passengers down either.
+    let (app, operator_id, fetched) = (state.0.clone(), operator.id.clone(), settings.clone());
     state
-        .realtime
-        .fetch_now(&state.0, &operator.id, &settings)
-        .await;
+        .background
+        .spawn(async move { app.realtime.fetch_now(&app, &operator_id, &fetched).await })
+        .await
+        .map_err(|e| anyhow::anyhow!("the fetch stopped: {e}"))?;
     Ok(axum::Json(view(&state, &operator.id, Some(&settings)).await?).into_response())
 }
 
