@@ -9,7 +9,7 @@
 #
 # 1. In-process (examples/realtime_bench apply): CPU of decoding and applying
 #    the feed in one database write: the first apply (10,000 arrivals move),
-#    the same feed again (nothing moves), the other feed (all move again).
+#    the same feed again (nothing moves), then the two feeds in turn (all move again, four times).
 # 2. The server (pinned to BENCH_SERVER_CPU, Redis sessions): its CPU per
 #    apply through the API's "fetch now" (HTTP fetch, decode, write, the
 #    sessions of 10,000 trips extended), from /proc ticks.
