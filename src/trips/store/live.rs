@@ -64,6 +64,9 @@ struct Batch {
     /// Indexes of the trips changed, once each (`dirty` marks them).
     changed: Vec<usize>,
     dirty: Vec<bool>,
+    /// Whether a trip's departure moved (rarely: an added trip's update);
+    /// the others' writes leave the departure and its index alone.
+    departure_moved: Vec<bool>,
     changes: Vec<Change>,
     /// The arrivals the feed set: `(trip index, arrival)`.
     feed_arrivals: Vec<(usize, DateTime<Utc>)>,
@@ -78,6 +81,7 @@ impl Batch {
             by_feed_id: HashMap::with_capacity(n),
             changed: Vec::new(),
             dirty: Vec::with_capacity(n),
+            departure_moved: Vec::with_capacity(n),
             changes: Vec::new(),
             feed_arrivals: Vec::new(),
             created: Vec::new(),
@@ -109,6 +113,7 @@ impl Batch {
         }
         self.trips.push(trip);
         self.dirty.push(false);
+        self.departure_moved.push(false);
         i
     }
 
@@ -239,6 +244,7 @@ impl TripStore {
                             rows::whole_seconds(added.departs_at),
                         );
                         let to = trip.departs_at;
+                        batch.departure_moved[i] = true;
                         batch.changed(i, json!({"departs_at": {"from": from, "to": to}}));
                     }
                     let to = rows::whole_seconds(added.arrives_at.max(batch.trips[i].departs_at));
@@ -365,9 +371,22 @@ impl TripStore {
             .chain(&batch.created)
             .map(|&i| &batch.trips[i])
             .collect();
-        // Trips that were there change only in their times and state.
-        let existing = &written[..batch.changed.len()];
-        rows::update_live(write.tx(), existing, revision).await?;
+        // Trips that were there change only in their times and state; most
+        // only in their arrival or state.
+        let (departing, arriving): (Vec<usize>, Vec<usize>) = batch
+            .changed
+            .iter()
+            .partition(|&&i| batch.departure_moved[i]);
+        let departing: Vec<&Trip> = departing.iter().map(|&i| &batch.trips[i]).collect();
+        let arriving: Vec<&Trip> = arriving.iter().map(|&i| &batch.trips[i]).collect();
+        rows::update_live(write.tx(), &departing, revision, rows::LiveColumns::All).await?;
+        rows::update_live(
+            write.tx(),
+            &arriving,
+            revision,
+            rows::LiveColumns::ArrivalAndState,
+        )
+        .await?;
         rows::upsert(write.tx(), &written[batch.changed.len()..], revision).await?;
         history::record(
             write.tx(),

@@ -175,7 +175,7 @@ async fn a_cancellation_cancels_once(db: Database, _dir: &Path) {
 }
 
 async fn added_and_duplicated_trips_appear_once(db: Database, _dir: &Path) {
-    let store = TripStore::open(db).await.unwrap();
+    let store = TripStore::open(db.clone()).await.unwrap();
     let trips = running(&store, 1).await;
     let now = Utc::now();
     let today = now.date_naive();
@@ -237,6 +237,38 @@ async fn added_and_duplicated_trips_appear_once(db: Database, _dir: &Path) {
         store.trips_of(OPERATOR, today).await.unwrap().len(),
         day.len()
     );
+    // The added trip announced 10 minutes later: its departure moves in the
+    // database (written apart from the arrivals-only updates), with another
+    // trip's delay in the same fetch.
+    let later = LiveUpdate {
+        effect: LiveEffect::Added(AddedTrip {
+            line: "TER-1".into(),
+            train_number: "EXTRA-1".into(),
+            origin: "Clermont".into(),
+            destination: "Lyon".into(),
+            departs_at: now + Duration::minutes(10),
+            arrives_at: now + Duration::minutes(70),
+        }),
+        ..updates[0].clone()
+    };
+    let delayed = on(&trips[0], LiveEffect::Arrival(Prediction::Delay(300)));
+    store
+        .apply_live(OPERATOR, &[later, delayed], options(), now)
+        .await
+        .unwrap();
+    let stored = TripStore::open(db).await.unwrap();
+    let moved = stored.get(extra.id).await.unwrap().unwrap();
+    assert_eq!(
+        moved.departs_at.timestamp(),
+        (now + Duration::minutes(10)).timestamp()
+    );
+    assert_eq!(
+        moved.arrives_at.timestamp(),
+        (now + Duration::minutes(70)).timestamp()
+    );
+    let late = stored.get(trips[0].id).await.unwrap().unwrap();
+    assert_eq!(late.departs_at, trips[0].departs_at);
+    assert_eq!(late.arrives_at, trips[0].arrives_at + Duration::minutes(5));
 }
 
 async fn a_stale_feed_puts_back_the_schedule_of_what_it_set_only(db: Database, _dir: &Path) {
