@@ -64,10 +64,13 @@ pub trait Redis: Send + Sync {
 
 /// A synchronous connection to the server on a loopback port.
 pub fn connect(port: u16) -> redis::Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
-        .unwrap()
+    try_connect(port).unwrap_or_else(|e| panic!("connecting to Redis on {port}: {e}"))
+}
+
+/// The same, or why not (a server being demoted closes its clients' connections).
+fn try_connect(port: u16) -> redis::RedisResult<redis::Connection> {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))?
         .get_connection_with_timeout(Duration::from_secs(5))
-        .unwrap_or_else(|e| panic!("connecting to Redis on {port}: {e}"))
 }
 
 /// Whether the server on `port` answers PING now.
@@ -494,10 +497,14 @@ impl RedisSentinel {
             .unwrap()
     }
 
-    /// Whether the server on `port` says it is a replica now.
+    /// Whether the server on `port` says it is a replica now (not while it
+    /// is cutting its clients off to become one).
     pub fn is_replica(&self, port: u16) -> bool {
+        let Ok(mut connection) = try_connect(port) else {
+            return false;
+        };
         let role: Vec<redis::Value> = redis::cmd("ROLE")
-            .query(&mut connect(port))
+            .query(&mut connection)
             .unwrap_or_default();
         matches!(role.first(), Some(redis::Value::BulkString(r)) if r == b"slave")
     }
