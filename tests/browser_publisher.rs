@@ -272,7 +272,19 @@ async fn publisher_uploads_sees_refusals_previews_a_policy_saves_withdraws_and_r
     );
 
     // Reports: usage of this title, small counts shown as given, a chart, a CSV link.
-    let today = chrono::Utc::now().date_naive();
+    // "Today" is the last day of the form's range, set when the page loaded
+    // (the clock may have passed midnight since).
+    let today = browser
+        .js(
+            "return document.getElementById('reports-to').value",
+            json!([]),
+        )
+        .await;
+    let today: chrono::NaiveDate = today
+        .as_str()
+        .unwrap()
+        .parse()
+        .expect("the form's last day");
     let yesterday = today - chrono::Duration::days(1);
     let usage = |day: chrono::NaiveDate| UsageKey {
         day: day.to_string(),

@@ -415,8 +415,37 @@ async fn a_title_without_an_offer_shows_no_buy_button_and_its_offer_link_is_a_pa
 }
 
 /// The trip bar's countdown.
-async fn time_left(browser: &Browser) -> String {
-    browser.text_of("#trip-left").await
+/// The countdown's text, and the whole minutes to the arrival the bar shows by
+/// the browser's clock at the same moment.
+async fn time_left(browser: &Browser) -> (String, i64) {
+    let read = browser
+        .js(
+            "const arrival = Date.parse(document.getElementById('trip-arrival').dateTime);
+             return [document.getElementById('trip-left').textContent,
+                     Math.floor((arrival - Date.now()) / 60000)];",
+            json!([]),
+        )
+        .await;
+    serde_json::from_value(read).expect("the countdown and the arrival")
+}
+
+/// Asserts that the countdown says the minutes to the arrival (not to the end
+/// of the grace after it): "1 h 29 min left" is 89, "59 min left" is 59.
+fn assert_counts_to_arrival((left, to_arrival): &(String, i64)) {
+    let numbers: Vec<i64> = left
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().unwrap())
+        .collect();
+    let shown = match numbers[..] {
+        [hours, minutes] if left.contains(" h ") => hours * 60 + minutes,
+        [minutes] => minutes,
+        _ => panic!("not a countdown: {left}"),
+    };
+    assert!(
+        shown == *to_arrival || shown == to_arrival + 1,
+        "the countdown says {left}, the arrival is {to_arrival} min away"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -429,11 +458,9 @@ async fn a_delay_reaches_an_open_reader_back_in_the_foreground_and_a_cancellatio
     let browser = reading::scan(&world, &trip.code_path, "en-US").await;
 
     // The countdown runs to the arrival, not to the end of the grace after it.
-    let left = time_left(&browser).await;
-    assert!(
-        ["1 h 00 min left", "59 min left"].contains(&left.as_str()),
-        "an hour to the arrival: {left}"
-    );
+    let before = time_left(&browser).await;
+    assert_counts_to_arrival(&before);
+    assert!(before.1 <= 60, "an hour to the arrival at most: {before:?}");
     let cookie_before = browser.cookie_expiry("trajet_session").await.unwrap();
 
     // The operator delays the train by 30 minutes: the open reader follows
@@ -458,11 +485,9 @@ async fn a_delay_reaches_an_open_reader_back_in_the_foreground_and_a_cancellatio
         );
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    let left = time_left(&browser).await;
-    assert!(
-        left.starts_with("1 h 29") || left.starts_with("1 h 30"),
-        "{left}"
-    );
+    let after = time_left(&browser).await;
+    assert_counts_to_arrival(&after);
+    assert!(after.1 >= before.1 + 29, "{before:?} -> {after:?}");
     let cookie_after = browser.cookie_expiry("trajet_session").await.unwrap();
     assert!(
         cookie_after >= cookie_before + 29 * 60,
@@ -501,7 +526,7 @@ async fn the_last_minutes_are_shown_and_times_read_the_french_way() {
         .await;
     let notice = notice.as_str().unwrap_or_default();
     assert!(notice.contains("minutes de lecture"), "{notice}");
-    let left = time_left(&browser).await;
+    let (left, _) = time_left(&browser).await;
     assert!(left.starts_with("arrivé · encore"), "{left}");
     let arrival = browser.text_of("#trip-arrival").await;
     assert!(

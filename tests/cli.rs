@@ -8,6 +8,11 @@ use std::time::{Duration, Instant};
 
 use support::TestApp;
 
+/// How long a running service may take to see what the CLI wrote. Instances
+/// poll the database twice a second, so it is seen within a second; the bound
+/// leaves room for a busy machine.
+const SEEN_WITHIN: Duration = Duration::from_secs(20);
+
 /// Runs the CLI on a data directory and, when given, a PostgreSQL database.
 fn trajet(
     data_dir: &std::path::Path,
@@ -75,7 +80,7 @@ async fn a_key_created_by_the_cli_works_on_the_next_request_and_revocation_withi
         &["admin", "revoke-key", key_id],
     );
     assert!(out.status.success());
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + SEEN_WITHIN;
     while app.state.accounts.authenticate(&key).await.is_some() {
         assert!(
             Instant::now() < deadline,
@@ -143,7 +148,7 @@ async fn a_signing_key_rotated_by_the_cli_signs_on_the_running_service_within_a_
     .parse()
     .expect("the new key id is alone on the last line");
     assert_ne!(new_id, before);
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + SEEN_WITHIN;
     while app.state.seat_keys.keyring().signer().id() != new_id {
         assert!(
             Instant::now() < deadline,
@@ -214,7 +219,7 @@ async fn a_signing_key_revoked_by_the_cli_ends_its_codes_on_the_running_service(
     let listed = |trip: &trajet::trips::Trip| stdout.contains(&format!("trip {} ", trip.id.get()));
     assert!(listed(&trip) && listed(&tomorrow), "{stdout}");
     assert!(!listed(&ended) && !listed(&cancelled), "{stdout}");
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + SEEN_WITHIN;
     while app.state.seat_keys.keyring().key(leaked).is_some() {
         assert!(
             Instant::now() < deadline,
@@ -279,7 +284,7 @@ async fn an_epub_imported_by_the_cli_is_offered_by_the_running_service_within_a_
         ],
     ));
     let id = line.split('\t').nth(1).unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + SEEN_WITHIN;
     let record = loop {
         if let Some(record) = app.state.catalog.title(id.as_str()) {
             break record;

@@ -11,7 +11,10 @@ use tokio::net::TcpStream;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_header_dribblers_do_not_stop_normal_requests_and_are_cut_off() {
-    let app = TestApp::with_config(None, |c| c.http.header_timeout = Duration::from_secs(2)).await;
+    // A request stuck behind the dribblers would wait for the header timeout:
+    // normal requests must answer well within it, on a busy machine too.
+    let header_timeout = Duration::from_secs(6);
+    let app = TestApp::with_config(None, |c| c.http.header_timeout = header_timeout).await;
     let addr = app.spawn_server().await;
 
     // 200 clients that send a header byte now and then, never finishing.
@@ -39,7 +42,7 @@ async fn slow_header_dribblers_do_not_stop_normal_requests_and_are_cut_off() {
                     Err(_) => {}
                 }
                 assert!(
-                    started.elapsed() < Duration::from_secs(20),
+                    started.elapsed() < header_timeout * 5,
                     "a dribbler was never cut off"
                 );
             }
@@ -58,7 +61,7 @@ async fn slow_header_dribblers_do_not_stop_normal_requests_and_are_cut_off() {
             .unwrap();
         assert_eq!(response.status(), 200);
         assert!(
-            started.elapsed() < Duration::from_secs(2),
+            started.elapsed() < header_timeout / 2,
             "a normal request waited {:?}",
             started.elapsed()
         );
@@ -67,7 +70,7 @@ async fn slow_header_dribblers_do_not_stop_normal_requests_and_are_cut_off() {
     assert_eq!(closed_after.len(), 200);
     let last = closed_after.iter().max().unwrap();
     assert!(
-        *last < Duration::from_secs(10),
+        *last < header_timeout * 3,
         "every dribbler was closed after the header timeout (last at {last:?})"
     );
 }
@@ -158,8 +161,8 @@ async fn a_body_that_stops_arriving_is_answered_after_the_body_timeout() {
     let head = format!(
         "POST /api/v1/operator/trips HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"line\":"
     );
-    s.write_all(head.as_bytes()).await.unwrap();
     let started = Instant::now();
+    s.write_all(head.as_bytes()).await.unwrap();
     let head = answer(&mut s).await;
     assert!(
         started.elapsed() >= Duration::from_millis(900),

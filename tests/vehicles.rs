@@ -382,7 +382,9 @@ async fn the_same_label_opens_each_days_trip_the_set_runs() {
     let ops = Ops::new().await;
     ops.vehicle("24571", 1, 80).await;
     let paris = chrono_tz::Europe::Paris;
-    let today = Utc::now().with_timezone(&paris).date_naive();
+    // The fleet holds the service dates around today's UTC date; a trip at a
+    // Paris time of a UTC date keeps that date (no Paris time below crosses midnight UTC).
+    let today = Utc::now().date_naive();
     let at = |day: NaiveDate, h: u32, m: u32| {
         paris
             .from_local_datetime(&day.and_hms_opt(h, m, 0).unwrap())

@@ -61,7 +61,10 @@ impl Browser {
     /// Starts chromedriver and one headless Chromium session on `screen`.
     pub async fn launch(lang: &str, screen: Screen) -> Browser {
         let port = free_port();
+        // Pages show days and hours in the browser's zone; the tests' trips
+        // and counts are dated in UTC.
         let driver = Command::new(CHROMEDRIVER)
+            .env("TZ", "UTC")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

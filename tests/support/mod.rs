@@ -191,7 +191,9 @@ impl TestApp {
     pub async fn with_config(redis: Option<&dyn Redis>, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path());
-        config.redis_timeout = Duration::from_millis(300);
+        // Short enough that fault tests stay quick, long enough that a busy
+        // machine does not turn a slow answer into a 503.
+        config.redis_timeout = Duration::from_secs(1);
         // The feed producers of the tests listen on loopback.
         config.realtime.allow_private_feeds = true;
         let database_url = database_url().await;
