@@ -215,7 +215,11 @@ async fn killing_one_instance_under_load_loses_nothing_acknowledged() {
         .build()
         .unwrap();
     let logs = tempfile::tempdir().unwrap();
-    let (port_one, port_two) = (free_port(), free_port());
+    let port_one = free_port();
+    // A port just freed can be handed out again: the two must differ.
+    let port_two = std::iter::repeat_with(free_port)
+        .find(|port| *port != port_one)
+        .unwrap();
     let one = Instance::start(&env, port_one, &logs.path().join("one.log"));
     one.wait_ready(&http).await;
     let two = Instance::start(&env, port_two, &logs.path().join("two.log"));
@@ -351,7 +355,11 @@ async fn killing_one_instance_under_load_loses_nothing_acknowledged() {
     two.stop();
 
     // A fresh process reads everything back from the database and the files.
-    let three = Instance::start(&env, port_one, &logs.path().join("three.log"));
+    // On a port of its own: the killed instance's may not be free again yet.
+    let port_three = std::iter::repeat_with(free_port)
+        .find(|port| ![port_one, port_two].contains(port))
+        .unwrap();
+    let three = Instance::start(&env, port_three, &logs.path().join("three.log"));
     three.wait_ready(&http).await;
     for id in &acked.uploads {
         let response = http
