@@ -666,9 +666,9 @@ async fn the_dashboard_shows_a_session_opened_by_a_scan_without_being_asked() {
             .unwrap()
             .to_rfc3339()
     };
-    let scan_hours = [hour_of(Utc::now())];
+    let hour_before = hour_of(Utc::now());
     world.app.passenger(&running, 7).await;
-    let scan_hours = [scan_hours[0].clone(), hour_of(Utc::now())];
+    let scan_hours = [hour_before, hour_of(Utc::now())];
     let deadline = Instant::now() + Duration::from_secs(45);
     loop {
         let sessions = browser

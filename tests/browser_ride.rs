@@ -414,8 +414,7 @@ async fn a_title_without_an_offer_shows_no_buy_button_and_its_offer_link_is_a_pa
     browser.quit().await;
 }
 
-/// The trip bar's countdown.
-/// The countdown's text, and the whole minutes to the arrival the bar shows by
+/// The trip bar's countdown: its text, and the whole minutes to the arrival the bar shows by
 /// the browser's clock at the same moment.
 async fn time_left(browser: &Browser) -> (String, i64) {
     let read = browser
